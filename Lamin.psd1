@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'Lamin.psm1'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '5b0f1c1e-6f0e-4a39-9d5e-3f4c1c2a7e11'
+    Author               = 'Lamin for PowerShell contributors'
+    CompanyName          = 'Lamin for PowerShell'
+    Copyright            = '(c) Lamin for PowerShell contributors. MIT License.'
+    Description          = 'Manage where data lives: a registry of storage locations (local folders, S3, GCS) after LaminDB''s Storage, with instances, spaces and typed pipeline objects.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('Lamin.Format.ps1xml')
+    FunctionsToExport    = @()
+    CmdletsToExport      = @(
+        'New-LaminInstance', 'Connect-LaminInstance', 'Disconnect-LaminInstance', 'Get-LaminInstance', 'Remove-LaminInstance',
+        'Get-LaminSetting', 'Set-LaminSetting',
+        'New-LaminStorage', 'Get-LaminStorage', 'Search-LaminStorage', 'Set-LaminStorage', 'Remove-LaminStorage', 'Get-LaminLookup',
+        'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess'
+    )
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('lamindb', 'storage', 'data', 's3', 'gcs', 'registry')
+        }
+    }
+}

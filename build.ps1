@@ -1,0 +1,135 @@
+#!/usr/bin/env pwsh
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and benchmarks the Lamin module.
+.DESCRIPTION
+    Build (default) : builds out/Lamin (Import-Module ./out/Lamin).
+    Test            : builds, then runs the xunit suite and every Pester file in a fresh `pwsh -NoProfile`
+                      process; prints "N passed, N failed, N skipped" and exits non-zero on any failure.
+    Demo            : builds, then runs demo/Demo.ps1 on a throw-away local instance.
+    Bench           : builds, then runs the benchmarks in bench/ and prints their results.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Pester files to run (default: all of tests/Pester); for a quick loop on one file.
+    [string[]] $TestPath,
+    # Pester tag filter, e.g. -Tag Cloud; tests tagged RealCloud run only when asked.
+    [string[]] $Tag
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleDir = Join-Path $out 'Lamin'
+$pesterVersion = '5.7.1'
+
+function Invoke-Native([string] $what, [scriptblock] $command) {
+    & $command
+    if ($LASTEXITCODE -ne 0) { throw "$what failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Build {
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $manifest = Import-PowerShellDataFile (Join-Path $root 'Lamin.psd1')
+    $version = $manifest.ModuleVersion
+    if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path (Join-Path $moduleDir 'lib')
+    Invoke-Native 'dotnet build' { dotnet build (Join-Path $root 'lamin.sln') -c $Configuration -nologo -v:q "-p:Version=$version" }
+    Invoke-Native 'dotnet publish (cmdlets)' {
+        dotnet publish (Join-Path $root 'src/Lamin.PowerShell') -c $Configuration --no-build -nologo -v:q -o (Join-Path $moduleDir 'lib') "-p:Version=$version"
+    }
+    Invoke-Native 'dotnet publish (loader)' {
+        dotnet publish (Join-Path $root 'src/Lamin.Loader') -c $Configuration --no-build -nologo -v:q -o (Join-Path $out 'loader') "-p:Version=$version"
+    }
+    Copy-Item (Join-Path $out 'loader/Lamin.Loader.dll') $moduleDir
+    Get-ChildItem (Join-Path $moduleDir 'lib') -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item
+    Copy-Item (Join-Path $root 'Lamin.psd1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.psm1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Format.ps1xml') $moduleDir
+    $helpDir = Join-Path $moduleDir 'en-US'
+    $null = New-Item -ItemType Directory -Path $helpDir -Force
+    Copy-Item (Join-Path $root 'docs/en-US/*') $helpDir -ErrorAction SilentlyContinue
+    $helpScript = Join-Path $root 'tools/New-LaminHelp.ps1'
+    if (Test-Path $helpScript) {
+        # In a child process: the module's assemblies stay out of this (build) process.
+        Invoke-Native 'help generation' {
+            dotnet pwsh -NoProfile -NonInteractive -File $helpScript -ModulePath (Join-Path $moduleDir 'Lamin.psd1') `
+                -HelpSource (Join-Path $root 'docs/help') -OutFile (Join-Path $helpDir 'Lamin.PowerShell.dll-Help.xml')
+        }
+    }
+    Write-Host "Built $moduleDir (version $version) in $([int]$watch.Elapsed.TotalSeconds) s."
+}
+
+function Get-PesterModule {
+    $pester = Join-Path $root "tests/tools/packages/pester/$pesterVersion/tools/Pester.psd1"
+    if (-not (Test-Path $pester)) {
+        Invoke-Native 'Pester download' {
+            dotnet restore (Join-Path $root 'tests/tools/pester.csproj') --packages (Join-Path $root 'tests/tools/packages') -nologo -v:q
+        }
+    }
+    $pester
+}
+
+function Invoke-Test {
+    $pester = Get-PesterModule
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $results
+    $passed = 0; $failed = 0; $skipped = 0
+
+    if (-not $TestPath) {
+        Write-Host "`n== xunit: tests/Lamin.Core.Tests"
+        $trx = Join-Path $results 'core.trx'
+        dotnet test (Join-Path $root 'tests/Lamin.Core.Tests') -c $Configuration --no-build -nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        if (-not (Test-Path $trx)) { throw 'xunit produced no results file.' }
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+        $skipped += [int]$counters.notExecuted
+        if ([int]$counters.total -eq 0) { throw 'xunit ran no test.' }
+    }
+
+    $files = if ($TestPath) { $TestPath | ForEach-Object { Get-Item $_ } } else {
+        Get-ChildItem (Join-Path $root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name
+    }
+    $runner = Join-Path $root 'tests/Pester/Invoke-PesterFile.ps1'
+    foreach ($file in $files) {
+        Write-Host "`n== Pester: $($file.Name)"
+        $json = Join-Path $results ($file.BaseName + '.json')
+        dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterPath $pester -TestFile $file.FullName `
+            -ModulePath (Join-Path $moduleDir 'Lamin.psd1') -ResultFile $json -Tag $Tag
+        if (-not (Test-Path $json)) {
+            Write-Host "!! $($file.Name) crashed before reporting (exit $LASTEXITCODE)." -ForegroundColor Red
+            $failed += 1
+            continue
+        }
+        $r = Get-Content $json -Raw | ConvertFrom-Json
+        $passed += $r.Passed; $failed += $r.Failed; $skipped += $r.Skipped
+        if ($r.Total -eq 0) { Write-Host "!! $($file.Name) ran no test." -ForegroundColor Red; $failed += 1 }
+    }
+    $line = "$passed passed, $failed failed"
+    if ($skipped -gt 0) { $line += ", $skipped skipped" }
+    Write-Host ''
+    Write-Host $line
+    if ($failed -gt 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Build; Invoke-Test }
+    'Demo' {
+        Invoke-Build
+        Invoke-Native 'demo' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'demo/Demo.ps1') -ModulePath (Join-Path $moduleDir 'Lamin.psd1') }
+    }
+    'Bench' {
+        Invoke-Build
+        foreach ($b in Get-ChildItem (Join-Path $root 'bench') -Filter '*.Bench.ps1' | Sort-Object Name) {
+            Write-Host "`n== $($b.Name)"
+            Invoke-Native $b.Name { dotnet pwsh -NoProfile -NonInteractive -File $b.FullName -ModulePath (Join-Path $moduleDir 'Lamin.psd1') }
+        }
+    }
+}

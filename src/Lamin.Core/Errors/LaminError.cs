@@ -1,0 +1,125 @@
+namespace Lamin.Core.Errors;
+
+/// <summary>
+/// The kind of failure, mirrored one-to-one onto PowerShell's ErrorCategory by name in the cmdlet
+/// layer (the core has no PowerShell reference).
+/// </summary>
+public enum LaminErrorCategory
+{
+    InvalidArgument,
+    InvalidData,
+    InvalidOperation,
+    ObjectNotFound,
+    ResourceExists,
+    ResourceBusy,
+    ResourceUnavailable,
+    PermissionDenied,
+    NotImplemented,
+    NotEnabled,
+    ReadError,
+    WriteError,
+    OperationStopped,
+}
+
+/// <summary>The catalogue of stable error ids (SPEC §5) and their categories. One place, nothing else defines ids.</summary>
+public static class ErrorIds
+{
+    public const string UnsupportedProtocol = nameof(UnsupportedProtocol);
+    public const string InvalidRoot = nameof(InvalidRoot);
+    public const string HostRequiresLocalRoot = nameof(HostRequiresLocalRoot);
+    public const string StorageNotFound = nameof(StorageNotFound);
+    public const string StorageNotManaged = nameof(StorageNotManaged);
+    public const string StorageManagedElsewhere = nameof(StorageManagedElsewhere);
+    public const string KeepArtifactsLocalOff = nameof(KeepArtifactsLocalOff);
+    public const string NoLocalStorage = nameof(NoLocalStorage);
+    public const string SoftDeleteNotSupported = nameof(SoftDeleteNotSupported);
+    public const string StorageHasArtifacts = nameof(StorageHasArtifacts);
+    public const string StorageNotEmpty = nameof(StorageNotEmpty);
+    public const string StorageIsDefault = nameof(StorageIsDefault);
+    public const string RecordNotFound = nameof(RecordNotFound);
+    public const string MultipleRecordsFound = nameof(MultipleRecordsFound);
+    public const string UnknownField = nameof(UnknownField);
+    public const string UnknownFieldLookup = nameof(UnknownFieldLookup);
+    public const string InvalidFilterValue = nameof(InvalidFilterValue);
+    public const string InvalidSearchQuery = nameof(InvalidSearchQuery);
+    public const string RecordLocked = nameof(RecordLocked);
+    public const string AccessDenied = nameof(AccessDenied);
+    public const string SpaceNotFound = nameof(SpaceNotFound);
+    public const string SpaceExists = nameof(SpaceExists);
+    public const string SpaceNotEmpty = nameof(SpaceNotEmpty);
+    public const string SpaceIsBuiltIn = nameof(SpaceIsBuiltIn);
+    public const string InvalidInstanceName = nameof(InvalidInstanceName);
+    public const string InstanceExists = nameof(InstanceExists);
+    public const string InstanceNotFound = nameof(InstanceNotFound);
+    public const string NoCurrentInstance = nameof(NoCurrentInstance);
+    public const string InstanceNotEmpty = nameof(InstanceNotEmpty);
+    public const string StorageAlreadyManaged = nameof(StorageAlreadyManaged);
+    public const string RegistryNotFound = nameof(RegistryNotFound);
+    public const string RegistryCorrupt = nameof(RegistryCorrupt);
+    public const string RegistryBusy = nameof(RegistryBusy);
+    public const string MarkerInvalid = nameof(MarkerInvalid);
+    public const string InvalidArgument = nameof(InvalidArgument);
+    public const string ProviderNotAvailable = nameof(ProviderNotAvailable);
+    public const string StorageIoError = nameof(StorageIoError);
+
+    private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
+    {
+        [UnsupportedProtocol] = LaminErrorCategory.InvalidArgument,
+        [InvalidRoot] = LaminErrorCategory.InvalidArgument,
+        [HostRequiresLocalRoot] = LaminErrorCategory.InvalidArgument,
+        [StorageNotFound] = LaminErrorCategory.ObjectNotFound,
+        [StorageNotManaged] = LaminErrorCategory.PermissionDenied,
+        [StorageManagedElsewhere] = LaminErrorCategory.PermissionDenied,
+        [KeepArtifactsLocalOff] = LaminErrorCategory.NotEnabled,
+        [NoLocalStorage] = LaminErrorCategory.ObjectNotFound,
+        [SoftDeleteNotSupported] = LaminErrorCategory.InvalidOperation,
+        [StorageHasArtifacts] = LaminErrorCategory.InvalidOperation,
+        [StorageNotEmpty] = LaminErrorCategory.InvalidOperation,
+        [StorageIsDefault] = LaminErrorCategory.InvalidOperation,
+        [RecordNotFound] = LaminErrorCategory.ObjectNotFound,
+        [MultipleRecordsFound] = LaminErrorCategory.InvalidArgument,
+        [UnknownField] = LaminErrorCategory.InvalidArgument,
+        [UnknownFieldLookup] = LaminErrorCategory.InvalidArgument,
+        [InvalidFilterValue] = LaminErrorCategory.InvalidArgument,
+        [InvalidSearchQuery] = LaminErrorCategory.InvalidArgument,
+        [RecordLocked] = LaminErrorCategory.PermissionDenied,
+        [AccessDenied] = LaminErrorCategory.PermissionDenied,
+        [SpaceNotFound] = LaminErrorCategory.ObjectNotFound,
+        [SpaceExists] = LaminErrorCategory.ResourceExists,
+        [SpaceNotEmpty] = LaminErrorCategory.InvalidOperation,
+        [SpaceIsBuiltIn] = LaminErrorCategory.InvalidOperation,
+        [InvalidInstanceName] = LaminErrorCategory.InvalidArgument,
+        [InstanceExists] = LaminErrorCategory.ResourceExists,
+        [InstanceNotFound] = LaminErrorCategory.ObjectNotFound,
+        [NoCurrentInstance] = LaminErrorCategory.InvalidOperation,
+        [InstanceNotEmpty] = LaminErrorCategory.InvalidOperation,
+        [StorageAlreadyManaged] = LaminErrorCategory.ResourceExists,
+        [RegistryNotFound] = LaminErrorCategory.ObjectNotFound,
+        [RegistryCorrupt] = LaminErrorCategory.InvalidData,
+        [RegistryBusy] = LaminErrorCategory.ResourceBusy,
+        [MarkerInvalid] = LaminErrorCategory.InvalidData,
+        [InvalidArgument] = LaminErrorCategory.InvalidArgument,
+        [ProviderNotAvailable] = LaminErrorCategory.NotImplemented,
+        [StorageIoError] = LaminErrorCategory.WriteError,
+    };
+
+    public static LaminErrorCategory CategoryOf(string errorId) =>
+        Categories.TryGetValue(errorId, out var c) ? c : LaminErrorCategory.InvalidOperation;
+
+    public static IReadOnlyCollection<string> All => Categories.Keys;
+}
+
+/// <summary>Every refusal of the core is one of these: a stable id, a category and a message that says what to do.</summary>
+public sealed class LaminException : Exception
+{
+    public LaminException(string errorId, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Target = target;
+    }
+
+    public string ErrorId { get; }
+    public object? Target { get; }
+    public LaminErrorCategory Category => ErrorIds.CategoryOf(ErrorId);
+}

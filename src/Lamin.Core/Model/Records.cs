@@ -1,0 +1,96 @@
+using LiteDB;
+
+namespace Lamin.Core.Model;
+
+/// <summary>A storage location (lamindb.Storage). Stored in the registry; computed members are [BsonIgnore].</summary>
+public sealed class LaminStorage
+{
+    public int Id { get; set; }
+    public string Uid { get; set; } = "";
+    public string Root { get; set; } = "";
+    public string? Description { get; set; }
+    public string Type { get; set; } = "local";
+    public string? Region { get; set; }
+    public string? Host { get; set; }
+    public string? InstanceUid { get; set; }
+    [BsonIgnore] public string Space { get; set; } = "all";
+    public int SpaceId { get; set; } = 1;
+    public bool IsLocked { get; set; }
+    [BsonIgnore] public bool IsManaged { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+    /// <summary>Number of artifacts (trashed included); only filled by Get-LaminStorage -Statistics.</summary>
+    [BsonIgnore] public long? ArtifactCount { get; set; }
+    /// <summary>Bytes held by those artifacts; only filled by Get-LaminStorage -Statistics.</summary>
+    [BsonIgnore] public long? Size { get; set; }
+
+    public override string ToString() => Uid;
+}
+
+/// <summary>An access group (lamindb.Space). Id 1 is the built-in "all".</summary>
+public sealed class LaminSpace
+{
+    public int Id { get; set; }
+    public string Uid { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+
+    public override string ToString() => Name;
+}
+
+public enum SpaceRole { Read = 1, Write = 2, Admin = 3 }
+
+/// <summary>One grant of a role on a space to a user handle.</summary>
+public sealed class LaminSpaceAccess
+{
+    public int Id { get; set; }
+    public string Space { get; set; } = "";
+    public int SpaceId { get; set; }
+    public string User { get; set; } = "";
+    public SpaceRole Role { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string CreatedBy { get; set; } = "";
+}
+
+/// <summary>The one document in the registry that says which instance it belongs to and its instance-wide settings.</summary>
+public sealed class InstanceDocument
+{
+    public int Id { get; set; } = 1;
+    public Guid InstanceId { get; set; }
+    public string Name { get; set; } = "";
+    public string Uid { get; set; } = "";
+    public string CreatedBy { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+    public string DefaultStorageUid { get; set; } = "";
+    public bool KeepArtifactsLocal { get; set; }
+    public int SchemaVersion { get; set; } = 1;
+}
+
+/// <summary>An instance as PowerShell shows it.</summary>
+public sealed class LaminInstance
+{
+    public string Name { get; set; } = "";
+    public Guid Id { get; set; }
+    public string Uid { get; set; } = "";
+    public string? Storage { get; set; }
+    public string RegistryPath { get; set; } = "";
+    public bool KeepArtifactsLocal { get; set; }
+    public bool IsCurrent { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>What Get-LaminSetting returns.</summary>
+public sealed class LaminSettings
+{
+    public string Instance { get; set; } = "";
+    public string InstanceUid { get; set; } = "";
+    public LaminStorage? Storage { get; set; }
+    public LaminStorage? LocalStorage { get; set; }
+    public bool KeepArtifactsLocal { get; set; }
+    public string User { get; set; } = "";
+    public string Home { get; set; } = "";
+}

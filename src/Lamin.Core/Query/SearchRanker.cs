@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+using Lamin.Core.Errors;
+
+namespace Lamin.Core.Query;
+
+/// <summary>A record with its search score.</summary>
+public sealed record Ranked<T>(T Record, int Score);
+
+/// <summary>
+/// LaminDB's search (SPEC rule 16): a row matches when a text field contains the query; its rank is
+/// the sum over fields of: exact 200, whole sub-phrase bounded by " |.,;:" 10, word start 2,
+/// word end 2, contains 1. The query is literal (no regex), trimmed, case-insensitive by default.
+/// </summary>
+public static class SearchRanker
+{
+    public static List<Ranked<T>> Rank<T>(IEnumerable<T> records, RecordFields<T> fields, string? query,
+        IReadOnlyCollection<string>? onlyFields = null, int? limit = 20, bool caseSensitive = false)
+    {
+        if (string.IsNullOrWhiteSpace(query))
+            throw new LaminException(ErrorIds.InvalidSearchQuery, "Cannot search for an empty value! Please pass a valid string.", query);
+        var names = onlyFields is { Count: > 0 } ? onlyFields.ToList() : fields.TextFieldNames.ToList();
+        foreach (var n in names)
+            if (fields.Find(n) is null)
+                throw new LaminException(ErrorIds.UnknownField, $"Unknown field '{n}'. Available fields: {string.Join(", ", fields.TextFieldNames)}.", n);
+
+        var q = Regex.Escape(query.Trim());
+        var opts = RegexOptions.CultureInvariant | (caseSensitive ? 0 : RegexOptions.IgnoreCase);
+        var rules = new (Regex Pattern, int Weight)[]
+        {
+            (new Regex($"^{q}$", opts), 200),
+            (new Regex($"(^|[ |.,;:]){q}($|[ |.,;:])", opts), 10),
+            (new Regex($"(^|[ |]){q}", opts), 2),
+            (new Regex($"{q}($|[ |])", opts), 2),
+            (new Regex(q, opts), 1),
+        };
+        var ranked = new List<Ranked<T>>();
+        foreach (var r in records)
+        {
+            int score = 0;
+            foreach (var n in names)
+            {
+                if (fields.Get(r, n) is not string value) continue;
+                foreach (var (pattern, weight) in rules)
+                    if (pattern.IsMatch(value)) score += weight;
+            }
+            if (score > 0) ranked.Add(new Ranked<T>(r, score));
+        }
+        // Stable: ties keep registry order.
+        var ordered = ranked.OrderByDescending(x => x.Score);
+        return (limit is > 0 ? ordered.Take(limit.Value) : ordered).ToList();
+    }
+}

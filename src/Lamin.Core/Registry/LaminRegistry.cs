@@ -1,0 +1,178 @@
+using System.Text;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using LiteDB;
+
+namespace Lamin.Core.Registry;
+
+/// <summary>
+/// The registry file of one instance: a LiteDB file opened in direct mode, one session at a time,
+/// under <see cref="RegistryLock"/>. Every cmdlet call runs its reads or its writes in one session
+/// (one open, one transaction), so concurrent processes serialise on the lock and never see a torn write.
+/// A missing or damaged file is reported, never re-created or emptied.
+/// </summary>
+public sealed class LaminRegistry
+{
+    public const string FileName = "lamin.db";
+    private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
+    private const int HeaderInfoOffset = 32;
+    private const int FileVersionOffset = 59;
+    private const int PageSize = 8192;
+
+    public LaminRegistry(string path) => Path = path;
+
+    public string Path { get; }
+
+    /// <summary>The names LiteDB and this class use beside the registry file; they are the registry's, not data.</summary>
+    public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName)
+    {
+        var stem = System.IO.Path.GetFileNameWithoutExtension(registryFileName);
+        var ext = System.IO.Path.GetExtension(registryFileName);
+        return fileName == registryFileName || fileName == registryFileName + ".lock"
+            || fileName == $"{stem}-log{ext}" || fileName == $"{stem}-tmp{ext}";
+    }
+
+    internal static BsonMapper Mapper { get; } = CreateMapper();
+
+    private static BsonMapper CreateMapper()
+    {
+        var m = new BsonMapper { EnumAsInteger = false, SerializeNullValues = true, TrimWhitespace = false, EmptyStringToNull = false };
+        m.Entity<LaminStorage>().Id(x => x.Id);
+        m.Entity<LaminSpace>().Id(x => x.Id);
+        m.Entity<LaminSpaceAccess>().Id(x => x.Id);
+        m.Entity<InstanceDocument>().Id(x => x.Id, autoId: false);
+        return m;
+    }
+
+    /// <summary>Creates a new registry file (fails if one exists) with its indexes, the instance document and the "all" space.</summary>
+    public static LaminRegistry Create(string path, InstanceDocument instance, LaminSpace all)
+    {
+        if (File.Exists(path))
+            throw new LaminException(ErrorIds.InstanceExists, $"A registry already exists at '{path}'; connect to it with Connect-LaminInstance -Path.", path);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        var registry = new LaminRegistry(path);
+        using (RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
+        {
+            using (var db = Open(path))
+            {
+                var s = new RegistrySession(db, registry);
+                s.EnsureSchema();
+                s.Instance.Insert(instance);
+                s.Spaces.Insert(all);
+            }
+            RestrictToOwner(path);
+        }
+        return registry;
+    }
+
+    public T Read<T>(Func<RegistrySession, T> work) => Run(work, write: false);
+
+    public T Write<T>(Func<RegistrySession, T> work) => Run(work, write: true);
+
+    public void Write(Action<RegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
+
+    private T Run<T>(Func<RegistrySession, T> work, bool write)
+    {
+        using var _ = RegistryLock.Acquire(Path, RegistryLock.DefaultTimeout);
+        Validate(Path);
+        LiteDatabase db;
+        try { db = Open(Path); }
+        catch (LiteException e) { throw Corrupt(Path, e); }
+        using (db)
+        {
+            var session = new RegistrySession(db, this);
+            if (!write)
+            {
+                try { return work(session); }
+                catch (LiteException e) when (IsCorruption(e)) { throw Corrupt(Path, e); }
+            }
+            db.BeginTrans();
+            try
+            {
+                var result = work(session);
+                db.Commit();
+                return result;
+            }
+            catch (LiteException e) when (IsCorruption(e))
+            {
+                db.Rollback();
+                throw Corrupt(Path, e);
+            }
+            catch
+            {
+                db.Rollback();
+                throw;
+            }
+        }
+    }
+
+    private static LiteDatabase Open(string path) =>
+        new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false, AutoRebuild = false }, Mapper);
+
+    private static bool IsCorruption(LiteException e) =>
+        e.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT);
+
+    /// <summary>Checks that the file exists and carries LiteDB's header; LiteDB would silently re-initialise an empty or foreign file.</summary>
+    public static void Validate(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new LaminException(ErrorIds.RegistryNotFound,
+                $"The registry file '{path}' does not exist. If its storage moved, connect with Connect-LaminInstance -Path <new root>; " +
+                "if it was deleted, restore it from a backup. Lamin never re-creates a registry silently.", path);
+        if (info.Length < PageSize || info.Length % PageSize != 0)
+            throw Corrupt(path, null, $"its size ({info.Length} bytes) is not a whole number of LiteDB pages");
+        var header = new byte[FileVersionOffset + 1];
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            fs.ReadExactly(header);
+        if (!header.AsSpan(HeaderInfoOffset, HeaderInfo.Length).SequenceEqual(HeaderInfo) || header[FileVersionOffset] != 8)
+            throw Corrupt(path, null, "it is not a LiteDB 5 file");
+    }
+
+    private static LaminException Corrupt(string path, Exception? inner, string? why = null) =>
+        new(ErrorIds.RegistryCorrupt,
+            $"The registry file '{path}' is damaged ({why ?? inner?.Message}). It was left as it is. " +
+            "Restore it from a backup (see README, 'Recovering a registry'), or move it aside and create a new instance.", path, inner);
+
+    /// <summary>On Unix, registry and settings files are readable by their owner only.</summary>
+    public static void RestrictToOwner(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>One open registry: typed collections and the schema.</summary>
+public sealed class RegistrySession
+{
+    internal RegistrySession(LiteDatabase db, LaminRegistry registry)
+    {
+        Database = db;
+        Registry = registry;
+    }
+
+    public LiteDatabase Database { get; }
+    public LaminRegistry Registry { get; }
+    public ILiteCollection<LaminStorage> Storages => Database.GetCollection<LaminStorage>("storage");
+    public ILiteCollection<LaminSpace> Spaces => Database.GetCollection<LaminSpace>("space");
+    public ILiteCollection<LaminSpaceAccess> SpaceAccess => Database.GetCollection<LaminSpaceAccess>("space_access");
+    public ILiteCollection<InstanceDocument> Instance => Database.GetCollection<InstanceDocument>("instance");
+    public ILiteCollection<BsonDocument> Artifacts => Database.GetCollection("artifact");
+
+    public InstanceDocument InstanceDocument =>
+        Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,
+            $"The registry '{Registry.Path}' has no instance document; it is not a Lamin registry.", Registry.Path);
+
+    internal void EnsureSchema()
+    {
+        Storages.EnsureIndex("uid", "$.Uid", unique: true);
+        // (root, host) is unique: LaminDB makes root alone unique, which blocks one path on two hosts.
+        Storages.EnsureIndex("root_host", "$.Root + '|' + COALESCE($.Host, '')", unique: true);
+        Storages.EnsureIndex("root", "$.Root");
+        Spaces.EnsureIndex("name", "LOWER($.Name)", unique: true);
+        Spaces.EnsureIndex("uid", "$.Uid", unique: true);
+        SpaceAccess.EnsureIndex("space_user", "$.SpaceId + '|' + LOWER($.User)", unique: true);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using Lamin.Core.Errors;
+
+namespace Lamin.Core.Registry;
+
+/// <summary>
+/// The inter-process lock around every registry session: an exclusive open of "&lt;registry&gt;.lock".
+/// .NET maps FileShare.None to flock(LOCK_EX) on Unix and to a share-mode lock on Windows, so the
+/// lock holds across processes on both and is released by the OS when a holder dies.
+/// </summary>
+internal sealed class RegistryLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private RegistryLock(FileStream stream) => _stream = stream;
+
+    public static TimeSpan DefaultTimeout
+    {
+        get
+        {
+            var s = Environment.GetEnvironmentVariable("LAMIN_REGISTRY_TIMEOUT");
+            return double.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, out var sec) && sec >= 0
+                ? TimeSpan.FromSeconds(sec)
+                : TimeSpan.FromSeconds(60);
+        }
+    }
+
+    public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default)
+    {
+        var lockPath = registryPath + ".lock";
+        var watch = Stopwatch.StartNew();
+        var delay = 1;
+        while (true)
+        {
+            try
+            {
+                var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                return new RegistryLock(fs);
+            }
+            catch (IOException) when (File.Exists(lockPath) || Directory.Exists(Path.GetDirectoryName(lockPath)))
+            {
+                if (watch.Elapsed >= timeout)
+                    throw new LaminException(ErrorIds.RegistryBusy,
+                        $"The registry '{registryPath}' is held by another process for more than {timeout.TotalSeconds:0.#} s. " +
+                        "Wait for it to finish and retry, or raise LAMIN_REGISTRY_TIMEOUT (seconds).", registryPath);
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new LaminException(ErrorIds.AccessDenied, $"Cannot open the registry lock '{lockPath}': {e.Message}", registryPath, e);
+            }
+            // Back off between tries of a non-blocking lock; this is the wait for another process, not test synchronisation.
+            if (cancel.WaitHandle.WaitOne(delay)) throw new OperationCanceledException(cancel);
+            delay = Math.Min(delay * 2, 50);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,208 @@
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+using Lamin.Core.Settings;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Services;
+
+/// <summary>A validated New-LaminInstance request; nothing is written before <see cref="InstanceService.Create"/>.</summary>
+public sealed record InstancePlan(string Name, StorageRoot Root, string? Host, string RegistryPath);
+
+/// <summary>Instances: create, connect, list, remove (SPEC §2, LaminDB 2.13).</summary>
+public sealed class InstanceService(LaminContext context)
+{
+    private LaminHome Home => context.Home;
+
+    public static void ValidateName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new LaminException(ErrorIds.InvalidInstanceName, "The instance name can't be empty; pass -Name.", name);
+        if (name.Contains('/'))
+            throw new LaminException(ErrorIds.InvalidInstanceName, "Invalid instance name: '/' delimiter not allowed.", name);
+        if (name.Length > 100 || name.StartsWith('.') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            throw new LaminException(ErrorIds.InvalidInstanceName,
+                $"Invalid instance name '{name}': use up to 100 letters, digits, '-', '_' or '.', not starting with '.'.", name);
+    }
+
+    public InstancePlan Plan(string? name, string? storage, string? host)
+    {
+        var root = StorageRoot.Parse(storage, context.CurrentDirectory);
+        if (host is not null && !root.IsLocal)
+            throw new LaminException(ErrorIds.HostRequiresLocalRoot, $"-Host is for local roots only; '{root.Root}' is a {root.Type} root.", host);
+        if (!root.IsLocal && !root.IsCloud)
+            throw new LaminException(ErrorIds.InvalidRoot, $"An instance's default storage must be writable: a local folder, s3:// or gs://, not {root.Type}://.", storage);
+        name ??= root.InferName();
+        ValidateName(name);
+        if (Home.Find(name) is { } known)
+            throw new LaminException(ErrorIds.InstanceExists,
+                $"An instance named '{name}' is already known here (registry {known.RegistryPath}); connect with Connect-LaminInstance '{name}', or pick another -Name.", name);
+        var registryPath = root.IsLocal
+            ? Path.Combine(root.Root, Marker.ManagedFolder, LaminRegistry.FileName)
+            : Home.CloudRegistryPath(name);
+        if (File.Exists(registryPath))
+            throw new LaminException(ErrorIds.InstanceExists,
+                $"'{root.Root}' already holds an instance registry ({registryPath}); connect to it with Connect-LaminInstance -Path '{root.Root}'.", storage);
+        return new InstancePlan(name, root, host, registryPath);
+    }
+
+    /// <summary>Creates the registry, registers and marks the default storage, and makes the instance current.</summary>
+    public LaminInstance Create(InstancePlan plan, Action<string> warn)
+    {
+        if (plan.Root.IsLocal)
+        {
+            // Refuse before writing anything when the folder is another instance's (LaminDB's StorageAlreadyManaged on init).
+            var marker = LocalStorageProvider.Instance.ReadMarker(plan.Root);
+            if (marker.Exists)
+                throw new LaminException(ErrorIds.StorageAlreadyManaged,
+                    $"Storage location {plan.Root.Root} is already marked with uid {marker.StorageUid}, meaning that it is managed by another LaminDB instance. " +
+                    "Pick another root, or connect to the instance that manages it.", plan.Root.Root);
+        }
+        var id = Guid.NewGuid();
+        var now = DateTime.UtcNow;
+        var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = context.User, CreatedAt = now };
+        bool createdRoot = plan.Root.IsLocal && !Directory.Exists(plan.Root.Root);
+        var registry = LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(context.User));
+        var entry = new InstanceEntry { Name = plan.Name, Id = id, Uid = doc.Uid, RegistryPath = plan.RegistryPath, Storage = plan.Root.Root };
+        try
+        {
+            var scoped = new LaminContext(Home, context.User, context.CurrentDirectory);
+            Home.Save(entry);
+            var previous = Home.CurrentName;
+            Home.CurrentName = plan.Name;
+            try
+            {
+                var storages = new StorageService(scoped);
+                var storagePlan = new StoragePlan(plan.Root, plan.Host, null, AccessPolicy.AllSpaceId, SpaceService.AllSpaceName, null);
+                var (record, _) = storages.Create(storagePlan, warn, failIfManagedElsewhere: true);
+                if (record.InstanceUid != doc.Uid)
+                    throw new LaminException(ErrorIds.StorageNotManaged, $"Cannot manage storage without write access: {plan.Root.Root}", plan.Root.Root);
+                registry.Write(s =>
+                {
+                    var d = s.InstanceDocument;
+                    d.DefaultStorageUid = record.Uid;
+                    s.Instance.Update(d);
+                });
+            }
+            catch
+            {
+                Home.CurrentName = previous;
+                throw;
+            }
+        }
+        catch
+        {
+            // Leave nothing behind: the registry, the settings entry, folders we made.
+            Home.Delete(plan.Name);
+            foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
+                         .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f))))
+                File.Delete(f);
+            if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
+            else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
+            throw;
+        }
+        return Describe(entry, isCurrent: true);
+    }
+
+    private static void RemoveIfEmpty(string dir)
+    {
+        if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+    }
+
+    /// <summary>An instance as shown to users; the default root is read from the registry when it can be.</summary>
+    public LaminInstance Describe(InstanceEntry e, bool isCurrent, Action<string>? warn = null)
+    {
+        var instance = new LaminInstance { Name = e.Name, Id = e.Id, Uid = e.Uid, RegistryPath = e.RegistryPath, Storage = e.Storage, IsCurrent = isCurrent };
+        try
+        {
+            new LaminRegistry(e.RegistryPath).Read(s =>
+            {
+                var d = s.InstanceDocument;
+                instance.KeepArtifactsLocal = d.KeepArtifactsLocal;
+                instance.Storage = s.Storages.FindOne(x => x.Uid == d.DefaultStorageUid)?.Root ?? e.Storage;
+                return 0;
+            });
+        }
+        catch (LaminException ex) when (warn is not null)
+        {
+            warn($"instance '{e.Name}': {ex.Message}");
+        }
+        return instance;
+    }
+
+    public IEnumerable<LaminInstance> List(string? namePattern, Action<string> warn)
+    {
+        var current = Home.CurrentName;
+        return Home.List()
+            .Where(e => namePattern is null || Query.Wildcard.IsMatch(e.Name, namePattern))
+            .Select(e => Describe(e, e.Name == current, warn));
+    }
+
+    public InstanceEntry Find(string name) => Home.Find(name.Trim())
+        ?? throw new LaminException(ErrorIds.InstanceNotFound,
+            $"No instance named '{name}' is known here. List them with Get-LaminInstance, or connect by location with Connect-LaminInstance -Path <root>.", name);
+
+    public LaminInstance Connect(string name)
+    {
+        var entry = Find(name);
+        LaminRegistry.Validate(entry.RegistryPath);
+        Home.CurrentName = entry.Name;
+        return Describe(entry, isCurrent: true);
+    }
+
+    /// <summary>Connects to the registry at a storage root (or a registry file) and remembers it in LAMIN_HOME.</summary>
+    public LaminInstance ConnectPath(string path)
+    {
+        var resolved = LocalPaths.Resolve(path, context.CurrentDirectory);
+        var registryPath = Directory.Exists(resolved) ? Path.Combine(resolved, Marker.ManagedFolder, LaminRegistry.FileName) : resolved;
+        var registry = new LaminRegistry(registryPath);
+        var doc = registry.Read(s => s.InstanceDocument);
+        var known = Home.Find(doc.Name);
+        if (known is not null && known.Id != doc.InstanceId)
+            throw new LaminException(ErrorIds.InstanceExists,
+                $"Another instance named '{doc.Name}' (registry {known.RegistryPath}) is already known here; remove it from this machine's list first.", path);
+        var entry = known ?? new InstanceEntry { Name = doc.Name, Id = doc.InstanceId, Uid = doc.Uid };
+        entry.RegistryPath = registryPath;
+        Home.Save(entry);
+        Home.CurrentName = entry.Name;
+        return Describe(entry, isCurrent: true);
+    }
+
+    public void Disconnect() => Home.CurrentName = null;
+
+    /// <summary>
+    /// Removes an instance: refuses while any managed location holds artifacts or anything under
+    /// .lamindb/ besides the marker and the registry; then frees the markers and deletes the registry.
+    /// </summary>
+    public void Remove(string name)
+    {
+        var entry = Find(name);
+        var registry = new LaminRegistry(entry.RegistryPath);
+        var managed = registry.Read(s =>
+        {
+            if (s.Artifacts.Count() > 0)
+                throw new LaminException(ErrorIds.StorageNotEmpty,
+                    $"The instance '{entry.Name}' still holds {s.Artifacts.Count()} artifact(s); remove them with Remove-LaminArtifact -Permanent first.", name);
+            var roots = s.Storages.FindAll().Where(x => x.InstanceUid == entry.Uid)
+                .Select(x => StorageRoot.Parse(x.Root, context.CurrentDirectory)).ToList();
+            foreach (var root in roots.Where(r => r.IsLocal && Directory.Exists(r.Root)))
+            {
+                var leftovers = StorageService.ManagedObjectsBesideMarker(root, entry.RegistryPath);
+                if (leftovers.Count > 0)
+                    throw new LaminException(ErrorIds.StorageNotEmpty,
+                        $"'{root.PathPart}/.lamindb' contains {leftovers.Count} objects:\n{string.Join("\n", leftovers.Select(o => "  " + o.Key))}\n" +
+                        "delete them prior to deleting the instance", name);
+            }
+            return roots;
+        });
+        foreach (var root in managed.Where(r => r.IsLocal && Directory.Exists(r.Root)))
+            LocalStorageProvider.Instance.DeleteMarker(root);
+        var dir = Path.GetDirectoryName(entry.RegistryPath)!;
+        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath))))
+            File.Delete(f);
+        foreach (var root in managed.Where(r => r.IsLocal)) LocalStorageProvider.Instance.RemoveEmptyFolders(root);
+        RemoveIfEmpty(dir);
+        Home.Delete(entry.Name);
+    }
+}

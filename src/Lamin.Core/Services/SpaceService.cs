@@ -1,0 +1,110 @@
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Query;
+using Lamin.Core.Registry;
+using Lamin.Core.Util;
+
+namespace Lamin.Core.Services;
+
+/// <summary>Spaces and grants (SPEC rule 18).</summary>
+public sealed class SpaceService(LaminContext context)
+{
+    public const string AllSpaceName = "all";
+
+    public static LaminSpace NewAllSpace(string createdBy) => new()
+    {
+        Id = AccessPolicy.AllSpaceId, Uid = "A1LSpace0000", Name = AllSpaceName,
+        Description = "Built-in space: every user of the instance", CreatedAt = DateTime.UtcNow, CreatedBy = createdBy,
+    };
+
+    internal static LaminSpace FindByName(RegistrySession s, string name)
+    {
+        var trimmed = name.Trim();
+        return s.Spaces.FindAll().FirstOrDefault(x => string.Equals(x.Name, trimmed, StringComparison.OrdinalIgnoreCase))
+            ?? throw new LaminException(ErrorIds.SpaceNotFound,
+                $"The space '{name}' does not exist. List spaces with Get-LaminSpace, or create it with New-LaminSpace -Name '{trimmed}'.", name);
+    }
+
+    public List<LaminSpace> Get(string? name) => context.Registry.Read(s =>
+    {
+        var access = new AccessPolicy(s, context.User);
+        var rows = s.Spaces.FindAll().Where(x => access.CanSee(x.Id));
+        if (name is not null)
+        {
+            var list = rows.Where(x => Wildcard.IsMatch(x.Name, name)).ToList();
+            if (list.Count == 0 && !Wildcard.HasWildcard(name)) FindByName(s, name); // throws SpaceNotFound
+            return list;
+        }
+        return rows.ToList();
+    });
+
+    public LaminSpace Resolve(string name) => context.Registry.Read(s => Visible(s, name));
+
+    private LaminSpace Visible(RegistrySession s, string name)
+    {
+        var space = FindByName(s, name);
+        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Read, name, $"see space '{space.Name}'");
+        return space;
+    }
+
+    public static void ValidateName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) || name.Trim().Length > 100)
+            throw new LaminException(ErrorIds.InvalidArgument, "A space name must be 1–100 printable characters.", name);
+    }
+
+    public LaminSpace Create(string name, string? description) => context.Registry.Write(s =>
+    {
+        ValidateName(name);
+        name = name.Trim();
+        if (s.Spaces.FindAll().Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)))
+            throw new LaminException(ErrorIds.SpaceExists, $"A space named '{name}' already exists; use Get-LaminSpace '{name}'.", name);
+        var now = DateTime.UtcNow;
+        var space = new LaminSpace { Uid = Uids.NewSpaceUid(), Name = name, Description = description, CreatedAt = now, CreatedBy = context.User };
+        s.Spaces.Insert(space);
+        // Whoever creates a space administers it.
+        s.SpaceAccess.Insert(new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = context.User, Role = SpaceRole.Admin, CreatedAt = now, CreatedBy = context.User });
+        return space;
+    });
+
+    public void Remove(string name) => context.Registry.Write(s =>
+    {
+        var space = Visible(s, name);
+        if (space.Id == AccessPolicy.AllSpaceId)
+            throw new LaminException(ErrorIds.SpaceIsBuiltIn, "The built-in space 'all' can't be removed.", name);
+        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, name, $"remove space '{space.Name}'");
+        var storages = s.Storages.Count(x => x.SpaceId == space.Id);
+        var artifacts = s.Artifacts.Count(LiteDB.Query.EQ("SpaceId", space.Id));
+        if (storages + artifacts > 0)
+            throw new LaminException(ErrorIds.SpaceNotEmpty,
+                $"The space '{space.Name}' still holds {storages} storage location(s) and {artifacts} artifact(s); move them out with Set-LaminStorage -Space first.", name);
+        s.SpaceAccess.DeleteMany(a => a.SpaceId == space.Id);
+        s.Spaces.Delete(space.Id);
+    });
+
+    public LaminSpaceAccess Grant(string spaceName, string user, SpaceRole role) => context.Registry.Write(s =>
+    {
+        var space = Visible(s, spaceName);
+        if (space.Id == AccessPolicy.AllSpaceId)
+            throw new LaminException(ErrorIds.SpaceIsBuiltIn, "Every user already has access to the built-in space 'all'; grants apply to other spaces.", spaceName);
+        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, spaceName, $"grant access to space '{space.Name}'");
+        if (string.IsNullOrWhiteSpace(user) || user.Any(char.IsControl))
+            throw new LaminException(ErrorIds.InvalidArgument, "-User must be a user handle.", user);
+        user = user.Trim();
+        var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
+        var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = DateTime.UtcNow, CreatedBy = context.User };
+        grant.Role = role;
+        s.SpaceAccess.Upsert(grant);
+        return grant;
+    });
+
+    public bool Revoke(string spaceName, string user) => context.Registry.Write(s =>
+    {
+        var space = Visible(s, spaceName);
+        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, spaceName, $"revoke access to space '{space.Name}'");
+        var grants = s.SpaceAccess.FindAll()
+            .Where(a => a.SpaceId == space.Id && string.Equals(a.User, user.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var g in grants) s.SpaceAccess.Delete(g.Id);
+        return grants.Count > 0;
+    });
+}

@@ -1,0 +1,345 @@
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Query;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+using Lamin.Core.Storage;
+using Lamin.Core.Util;
+using LiteDB;
+
+namespace Lamin.Core.Services;
+
+/// <summary>A validated request to register a location: nothing has been written yet (-WhatIf stops here).</summary>
+public sealed record StoragePlan(StorageRoot Root, string? Host, string? Description, int SpaceId, string SpaceName, LaminStorage? Existing);
+
+/// <summary>Which properties Set-LaminStorage was given (null = leave as is).</summary>
+public sealed record StorageChange(string? Description = null, bool DescriptionSet = false, string? Space = null, bool? Lock = null);
+
+/// <summary>Get-LaminStorage's filters.</summary>
+public sealed record StorageQuery(string? Identity = null, string? Root = null, string? Type = null, string? Host = null,
+    string? Space = null, bool? Managed = null, IEnumerable<KeyValuePair<string, object?>>? Filter = null, bool Statistics = false);
+
+/// <summary>The storage-location registry: every rule of SPEC §5 that concerns Storage records.</summary>
+public sealed class StorageService(LaminContext context)
+{
+    public const string UnknownInstance = "__unknown__";
+    public static readonly RecordFields<LaminStorage> Fields = new(nameof(LaminStorage.ArtifactCount), nameof(LaminStorage.Size));
+
+    // ---------------------------------------------------------------- reading
+
+    /// <summary>Fills the computed members (Space name, IsManaged) from the session's view.</summary>
+    internal LaminStorage Decorate(LaminStorage s, AccessPolicy access)
+    {
+        s.Space = access.SpaceName(s.SpaceId);
+        s.IsManaged = s.InstanceUid == context.InstanceUid;
+        return s;
+    }
+
+    public List<LaminStorage> Get(StorageQuery q) => context.Registry.Read(s => Get(s, q));
+
+    internal List<LaminStorage> Get(RegistrySession session, StorageQuery q)
+    {
+        var access = new AccessPolicy(session, context.User);
+        IEnumerable<LaminStorage> rows;
+        if (q.Identity is not null)
+            rows = [Resolve(session, access, q.Identity)];
+        else
+            rows = session.Storages.FindAll().Where(r => access.CanSee(r.SpaceId));
+        var filter = q.Filter is null ? null : new RecordFilter<LaminStorage>(Fields, q.Filter);
+        var result = new List<LaminStorage>();
+        foreach (var r in rows)
+        {
+            Decorate(r, access);
+            if (q.Root is not null && !Wildcard.IsMatch(r.Root, q.Root)) continue;
+            if (q.Type is not null && !Wildcard.IsMatch(r.Type, q.Type)) continue;
+            if (q.Host is not null && !Wildcard.IsMatch(r.Host, q.Host)) continue;
+            if (q.Space is not null && !Wildcard.IsMatch(r.Space, q.Space)) continue;
+            if (q.Managed is { } m && r.IsManaged != m) continue;
+            if (filter is not null && !filter.Matches(r)) continue;
+            result.Add(r);
+        }
+        if (q.Statistics) AddStatistics(session, result);
+        return result;
+    }
+
+    private static void AddStatistics(RegistrySession session, List<LaminStorage> rows)
+    {
+        var stats = session.Artifacts.FindAll()
+            .GroupBy(a => a["StorageId"].AsInt32)
+            .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a["Size"].IsNumber ? a["Size"].AsInt64 : 0L)));
+        foreach (var r in rows)
+        {
+            var (count, size) = stats.GetValueOrDefault(r.Id);
+            r.ArtifactCount = count;
+            r.Size = size;
+        }
+    }
+
+    /// <summary>-Identity: an integer id, a full uid or a unique uid prefix (SPEC rule 15).</summary>
+    internal LaminStorage Resolve(RegistrySession session, AccessPolicy access, string identity)
+    {
+        identity = identity.Trim();
+        LaminStorage? found = null;
+        if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
+            found = session.Storages.FindById(id);
+        if (found is null && identity.Length > 0)
+        {
+            found = session.Storages.FindOne(x => x.Uid == identity);
+            if (found is null && Uids.IsBase62(identity))
+            {
+                var matches = session.Storages.Find(LiteDB.Query.StartsWith("Uid", identity)).Take(11).ToList();
+                if (matches.Count > 1)
+                    throw new LaminException(ErrorIds.MultipleRecordsFound,
+                        $"The uid stub '{identity}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
+                found = matches.SingleOrDefault();
+            }
+        }
+        if (found is null)
+            throw new LaminException(ErrorIds.RecordNotFound,
+                $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminStorage -Root '{identity}'?", identity);
+        access.Require(found.SpaceId, SpaceRole.Read, identity, $"see storage location {found.Root}");
+        return Decorate(found, access);
+    }
+
+    public LaminStorage Resolve(string identity) =>
+        context.Registry.Read(s => Resolve(s, new AccessPolicy(s, context.User), identity));
+
+    public List<Ranked<LaminStorage>> Search(string? query, IReadOnlyCollection<string>? fields, int? limit, bool caseSensitive) =>
+        context.Registry.Read(s =>
+        {
+            var access = new AccessPolicy(s, context.User);
+            var rows = s.Storages.FindAll().Where(r => access.CanSee(r.SpaceId)).Select(r => Decorate(r, access));
+            return SearchRanker.Rank(rows, Fields, query, fields, limit, caseSensitive);
+        });
+
+    // ---------------------------------------------------------------- creating
+
+    /// <summary>Validates a registration without writing anything (SPEC rules 1–3).</summary>
+    public StoragePlan Plan(string? root, string? host, string? description, string? space)
+    {
+        var parsed = StorageRoot.Parse(root, context.CurrentDirectory);
+        host = string.IsNullOrWhiteSpace(host) ? null : host.Trim();
+        if (host is not null && !parsed.IsLocal)
+            throw new LaminException(ErrorIds.HostRequiresLocalRoot,
+                $"-Host names the machine behind a local folder; '{parsed.Root}' is a {parsed.Type} root. Drop -Host for cloud roots.", root);
+        if (host is not null && host.Any(char.IsControl))
+            throw new LaminException(ErrorIds.InvalidArgument, "-Host can't contain control characters.", host);
+        return context.Registry.Read(s =>
+        {
+            var access = new AccessPolicy(s, context.User);
+            var target = space is null ? s.Spaces.FindById(AccessPolicy.AllSpaceId) : SpaceService.FindByName(s, space);
+            access.Require(target.Id, SpaceRole.Write, space, $"register a storage location in space '{target.Name}'");
+            var existing = FindByRootHost(s, parsed.Root, host);
+            return new StoragePlan(parsed, host, description, target.Id, target.Name, existing is null ? null : Decorate(existing, access));
+        });
+    }
+
+    internal static LaminStorage? FindByRootHost(RegistrySession s, string root, string? host) =>
+        s.Storages.Find(x => x.Root == root).FirstOrDefault(x => x.Host == host);
+
+    /// <summary>
+    /// Registers the planned location: under the registry lock, re-checks (root, host), reads or writes
+    /// the marker (SPEC rule 5) and inserts the record. Returns the existing record (Existed = true)
+    /// when another call won the race. A marker this call wrote is removed again if the insert fails.
+    /// </summary>
+    public (LaminStorage Record, bool Existed) Create(StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere = false)
+    {
+        bool markerWritten = false;
+        try
+        {
+            return context.Registry.Write(s => CreateIn(s, plan, warn, failIfManagedElsewhere, ref markerWritten));
+        }
+        catch when (markerWritten)
+        {
+            TryDeleteMarker(plan.Root);
+            throw;
+        }
+    }
+
+    private static void TryDeleteMarker(StorageRoot root)
+    {
+        try { StorageProviders.For(root).DeleteMarker(root); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    internal (LaminStorage, bool) CreateIn(RegistrySession s, StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere, ref bool markerWritten)
+    {
+        var access = new AccessPolicy(s, context.User);
+        var existing = FindByRootHost(s, plan.Root.Root, plan.Host);
+        if (existing is not null)
+        {
+            warn($"returning the existing storage location with the same root and host: {existing.Root} (uid {existing.Uid})");
+            return (Decorate(existing, access), true);
+        }
+        var instance = s.InstanceDocument;
+        var now = DateTime.UtcNow;
+        var record = new LaminStorage
+        {
+            Uid = Uids.NewStorageUid(),
+            Root = plan.Root.Root,
+            Type = plan.Root.Type,
+            Host = plan.Host,
+            Region = plan.Host,
+            Description = plan.Description,
+            SpaceId = plan.SpaceId,
+            CreatedAt = now,
+            UpdatedAt = now,
+            CreatedBy = context.User,
+        };
+        if (record.Host is not null) record.Region = null; // Host is its own column here; Region is the cloud region.
+
+        var ownership = DecideOwnership(plan.Root, record.Uid, instance, warn, failIfManagedElsewhere, ref markerWritten);
+        record.Uid = ownership.StorageUid;
+        record.InstanceUid = ownership.InstanceUid;
+
+        var sameUid = s.Storages.FindOne(x => x.Uid == record.Uid);
+        if (sameUid is not null)
+        {
+            warn($"the folder {plan.Root.Root} is already registered as {sameUid.Root}{(sameUid.Host is null ? "" : $" (host {sameUid.Host})")} with uid {sameUid.Uid}; returning that record");
+            return (Decorate(sameUid, access), true);
+        }
+        s.Storages.Insert(record);
+        if (record.InstanceUid != context.InstanceUid)
+            warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : $", is managed by instance with uid {record.InstanceUid}"));
+        return (Decorate(record, access), false);
+    }
+
+    private sealed record Ownership(string StorageUid, string? InstanceUid);
+
+    private Ownership DecideOwnership(StorageRoot root, string newUid, InstanceDocument instance, Action<string> warn, bool failIfManagedElsewhere, ref bool markerWritten)
+    {
+        if (!root.IsLocal && !root.IsCloud)
+            return new Ownership(newUid, null); // http(s)/hf: never written to.
+        IStorageProvider provider;
+        try { provider = StorageProviders.For(root); }
+        catch (LaminException e) when (e.ErrorId == ErrorIds.ProviderNotAvailable)
+        {
+            warn($"{e.Message} Registering {root.Root} read-only.");
+            return new Ownership(newUid, null);
+        }
+        MarkerInfo marker;
+        try { marker = provider.ReadMarker(root); }
+        catch (UnauthorizedAccessException)
+        {
+            warn($"due to lack of read access, Lamin won't manage this storage location: {root.Root}");
+            return new Ownership(newUid, null);
+        }
+        if (!marker.Exists)
+        {
+            try
+            {
+                provider.WriteMarker(root, Marker.Content(newUid, instance.Name, instance.InstanceId, instance.Uid));
+                markerWritten = true;
+                return new Ownership(newUid, instance.Uid);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                warn($"due to lack of write access, Lamin won't manage this storage location: {root.Root}");
+                return new Ownership(newUid, null);
+            }
+        }
+        if (marker.InstanceUid == instance.Uid)
+            return new Ownership(marker.StorageUid!, instance.Uid); // our own marker (e.g. a registry restored from backup)
+        var text = $"storage location {root.Root} is already marked with uid {marker.StorageUid}, meaning that it is managed by another LaminDB instance";
+        if (failIfManagedElsewhere)
+            throw new LaminException(ErrorIds.StorageAlreadyManaged, "S" + text[1..] + ". Pick another root, or connect to the instance that manages it.", root.Root);
+        warn(text);
+        return new Ownership(marker.StorageUid!, UnknownInstance);
+    }
+
+    // ---------------------------------------------------------------- changing
+
+    /// <summary>Resolves a record for a change and checks lock and access (SPEC rules 17–18).</summary>
+    internal LaminStorage ResolveForChange(RegistrySession s, AccessPolicy access, string identity, bool unlocking = false)
+    {
+        var r = Resolve(s, access, identity);
+        access.Require(r.SpaceId, SpaceRole.Write, identity, $"change storage location {r.Root}");
+        if (r.IsLocked && !unlocking)
+            throw new LaminException(ErrorIds.RecordLocked,
+                $"The storage location {r.Root} is locked; unlock it first with Set-LaminStorage -Identity {r.Uid} -Unlock.", identity);
+        return r;
+    }
+
+    public LaminStorage Update(string identity, StorageChange change) => context.Registry.Write(s =>
+    {
+        var access = new AccessPolicy(s, context.User);
+        var r = ResolveForChange(s, access, identity, unlocking: change.Lock == false && change.Space is null && !change.DescriptionSet);
+        if (change.Space is not null)
+        {
+            var target = SpaceService.FindByName(s, change.Space);
+            access.Require(target.Id, SpaceRole.Write, change.Space, $"move storage location {r.Root} into space '{target.Name}'");
+            r.SpaceId = target.Id;
+        }
+        if (change.DescriptionSet) r.Description = change.Description;
+        if (change.Lock is { } l) r.IsLocked = l;
+        r.UpdatedAt = DateTime.UtcNow;
+        s.Storages.Update(r);
+        return Decorate(r, access);
+    });
+
+    // ---------------------------------------------------------------- removing
+
+    /// <summary>SPEC rules 9–14, in that order.</summary>
+    public void Remove(string identity, bool? permanent) => context.Registry.Write(s =>
+    {
+        if (permanent == false)
+            throw new LaminException(ErrorIds.SoftDeleteNotSupported,
+                "Soft delete is not possible for Storage (it has no trash); use -Permanent $true or leave -Permanent out.", identity);
+        var access = new AccessPolicy(s, context.User);
+        var r = ResolveForChange(s, access, identity);
+        var artifacts = s.Artifacts.Count(LiteDB.Query.EQ("StorageId", r.Id));
+        if (artifacts > 0)
+            throw new LaminException(ErrorIds.StorageHasArtifacts,
+                $"Cannot delete storage with artifacts in current instance: {r.Root} holds {artifacts} artifact(s), trashed ones included. " +
+                "Remove them with Remove-LaminArtifact -Permanent, or move them with Move-LaminArtifact, first.", r);
+        if (!r.IsManaged)
+        {
+            s.Storages.Delete(r.Id); // read-only: drop the record, touch nothing in storage
+            return;
+        }
+        var root = StorageRoot.Parse(r.Root, context.CurrentDirectory);
+        var leftovers = ManagedObjectsBesideMarker(root, s.Registry.Path);
+        if (leftovers.Count > 0)
+            throw new LaminException(ErrorIds.StorageNotEmpty,
+                $"'{root.PathPart}/.lamindb' contains {leftovers.Count} objects:\n{string.Join("\n", leftovers.Select(o => "  " + o.Key))}\n" +
+                "delete them prior to deleting the storage location", r);
+        if (s.InstanceDocument.DefaultStorageUid == r.Uid)
+            throw new LaminException(ErrorIds.StorageIsDefault,
+                $"Cannot delete the current storage location {r.Root}, switch to another first: Set-LaminSetting -Storage <root>.", r);
+        StorageProviders.For(root).DeleteMarker(root);
+        s.Storages.Delete(r.Id);
+    });
+
+    /// <summary>What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12).</summary>
+    internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string registryPath)
+    {
+        if (!root.IsLocal && !root.IsCloud) return [];
+        var registryDir = Path.GetDirectoryName(registryPath)!;
+        var registryName = Path.GetFileName(registryPath);
+        var managedDir = root.IsLocal ? Path.Combine(root.Root, Marker.ManagedFolder) : null;
+        return StorageProviders.For(root).ListManagedObjects(root)
+            .Where(o => o.Key != Marker.RelativeKey)
+            .Where(o => !(managedDir is not null && SamePath(managedDir, registryDir)
+                          && o.Key.Count(c => c == '/') == 1 && LaminRegistry.IsRegistryCompanion(o.Key[(Marker.ManagedFolder.Length + 1)..], registryName)))
+            .ToList();
+    }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd('/', '\\'), Path.GetFullPath(b).TrimEnd('/', '\\'),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+
+    /// <summary>SPEC rule 6: a local location is present on this machine when its marker's line 1 is its uid.</summary>
+    public static bool IsPresentHere(LaminStorage s)
+    {
+        if (s.Type != "local" || !Directory.Exists(s.Root)) return false;
+        try
+        {
+            var marker = LocalStorageProvider.Instance.ReadMarker(new StorageRoot(s.Root, "local", null, null, null));
+            return marker.StorageUid == s.Uid;
+        }
+        catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

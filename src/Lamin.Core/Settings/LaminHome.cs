@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Lamin.Core.Errors;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+
+namespace Lamin.Core.Settings;
+
+/// <summary>What this user's settings folder knows about one instance (machine-local facts only).</summary>
+public sealed class InstanceEntry
+{
+    public string Name { get; set; } = "";
+    public Guid Id { get; set; }
+    public string Uid { get; set; } = "";
+    public string RegistryPath { get; set; } = "";
+    /// <summary>The default root last seen, shown when the registry can't be read.</summary>
+    public string? Storage { get; set; }
+    /// <summary>The local storage chosen on this machine with Set-LaminSetting -LocalStorage.</summary>
+    public string? LocalStorageUid { get; set; }
+}
+
+/// <summary>
+/// The per-user settings folder (LAMIN_HOME, default ~/.lamin): one JSON file per known instance under
+/// instances/, and current.txt naming the current instance. Nothing else is written there.
+/// </summary>
+public sealed class LaminHome
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public LaminHome(string path) => Path = path;
+
+    public string Path { get; }
+
+    public static LaminHome FromEnvironment()
+    {
+        var env = Environment.GetEnvironmentVariable("LAMIN_HOME");
+        return new LaminHome(string.IsNullOrWhiteSpace(env)
+            ? System.IO.Path.Combine(LocalPaths.Home, ".lamin")
+            : LocalPaths.Resolve(env, Environment.CurrentDirectory));
+    }
+
+    /// <summary>LAMIN_USER, else the OS user name.</summary>
+    public static string CurrentUser =>
+        Environment.GetEnvironmentVariable("LAMIN_USER") is { Length: > 0 } u ? u.Trim() : Environment.UserName;
+
+    private string InstancesDir => System.IO.Path.Combine(Path, "instances");
+    private string CurrentFile => System.IO.Path.Combine(Path, "current.txt");
+    private string EntryFile(string name) => System.IO.Path.Combine(InstancesDir, name + ".json");
+
+    /// <summary>Where the registry of an instance whose default storage is in the cloud lives.</summary>
+    public string CloudRegistryPath(string name) => System.IO.Path.Combine(InstancesDir, name, LaminRegistry.FileName);
+
+    public IEnumerable<InstanceEntry> List()
+    {
+        if (!Directory.Exists(InstancesDir)) yield break;
+        foreach (var f in Directory.EnumerateFiles(InstancesDir, "*.json").Order(StringComparer.Ordinal))
+        {
+            var e = TryRead(f);
+            if (e is not null) yield return e;
+        }
+    }
+
+    public InstanceEntry? Find(string name) => File.Exists(EntryFile(name)) ? TryRead(EntryFile(name)) : null;
+
+    private static InstanceEntry? TryRead(string file)
+    {
+        try { return JsonSerializer.Deserialize<InstanceEntry>(File.ReadAllText(file)); }
+        catch (JsonException) { return null; }
+    }
+
+    public void Save(InstanceEntry entry)
+    {
+        Directory.CreateDirectory(InstancesDir);
+        WriteAtomically(EntryFile(entry.Name), JsonSerializer.Serialize(entry, Json));
+    }
+
+    public void Delete(string name)
+    {
+        File.Delete(EntryFile(name));
+        if (CurrentName == name) CurrentName = null;
+    }
+
+    public string? CurrentName
+    {
+        get => File.Exists(CurrentFile) ? File.ReadAllText(CurrentFile).Trim() is { Length: > 0 } n ? n : null : null;
+        set
+        {
+            if (value is null) { File.Delete(CurrentFile); return; }
+            Directory.CreateDirectory(Path);
+            WriteAtomically(CurrentFile, value);
+        }
+    }
+
+    /// <summary>The current instance's entry, or NoCurrentInstance telling the user what to run.</summary>
+    public InstanceEntry RequireCurrent()
+    {
+        var name = CurrentName;
+        var entry = name is null ? null : Find(name);
+        return entry ?? throw new LaminException(ErrorIds.NoCurrentInstance,
+            "No instance is connected. Create one with New-LaminInstance -Storage <root>, or connect with Connect-LaminInstance <name> | -Path <root>.");
+    }
+
+    private static void WriteAtomically(string file, string text)
+    {
+        var tmp = file + ".tmp-" + Environment.ProcessId;
+        File.WriteAllText(tmp, text);
+        LaminRegistry.RestrictToOwner(tmp);
+        File.Move(tmp, file, overwrite: true);
+    }
+}

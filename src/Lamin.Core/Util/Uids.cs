@@ -1,0 +1,46 @@
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Lamin.Core.Util;
+
+/// <summary>Uid generation and base62 encoding, as LaminDB does it (lamin-utils' _base62, lamindb.base.uids).</summary>
+public static class Uids
+{
+    public const string Base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>Big-endian bytes → base62; each leading zero byte becomes "0" + alphabet[0] as lamin-utils does.</summary>
+    public static string EncodeBase62(ReadOnlySpan<byte> bytes)
+    {
+        int leading = 0;
+        while (leading < bytes.Length && bytes[leading] == 0) leading++;
+        var n = new BigInteger(bytes, isUnsigned: true, isBigEndian: true);
+        var sb = new StringBuilder();
+        while (n > 0)
+        {
+            n = BigInteger.DivRem(n, 62, out var rem);
+            sb.Insert(0, Base62Alphabet[(int)rem]);
+        }
+        var prefix = new StringBuilder();
+        for (int i = 0; i < leading; i++) prefix.Append('0').Append(Base62Alphabet[0]);
+        return prefix.Append(sb).ToString();
+    }
+
+    /// <summary>A random base62 string from the OS secure random source.</summary>
+    public static string Random(int length)
+    {
+        var chars = new char[length];
+        for (int i = 0; i < length; i++) chars[i] = Base62Alphabet[RandomNumberGenerator.GetInt32(62)];
+        return new string(chars);
+    }
+
+    public static string NewStorageUid() => Random(12);
+    public static string NewSpaceUid() => Random(12);
+
+    /// <summary>Instance uid: first 12 chars of base62(MD5(guid as 32 lowercase hex chars, UTF-8)).</summary>
+    public static string InstanceUid(Guid id) => HashAndEncodeAsBase62(id.ToString("N"))[..12];
+
+    public static string HashAndEncodeAsBase62(string s) => EncodeBase62(MD5.HashData(Encoding.UTF8.GetBytes(s)));
+
+    public static bool IsBase62(string s) => s.Length > 0 && s.All(c => Base62Alphabet.Contains(c));
+}

@@ -1,0 +1,21 @@
+using System.Management.Automation;
+using Lamin.Core.Model;
+using Lamin.Core.Services;
+
+namespace Lamin.PowerShell.Commands;
+
+/// <summary>Shows the current instance's settings, or (-LocalStorage) just this machine's local storage.</summary>
+[Cmdlet(VerbsCommon.Get, "LaminSetting", DefaultParameterSetName = "All")]
+[OutputType(typeof(LaminSettings), ParameterSetName = ["All"])]
+[OutputType(typeof(LaminStorage), ParameterSetName = ["LocalStorage"])]
+public sealed class GetLaminSettingCommand : LaminCmdlet
+{
+    [Parameter(Mandatory = true, ParameterSetName = "LocalStorage")]
+    public SwitchParameter LocalStorage { get; set; }
+
+    protected override void Process()
+    {
+        var service = new SettingsService(Context);
+        WriteObject(LocalStorage ? service.GetLocalStorage() : service.Get());
+    }
+}

@@ -1,0 +1,55 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Lamin.Core.Services;
+
+namespace Lamin.PowerShell;
+
+/// <summary>Shared shape of the completers: ask the registry, never throw, quote when needed.</summary>
+public abstract class RegistryCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var word = wordToComplete.Trim('\'', '"');
+        List<(string Value, string Tooltip)> candidates;
+        try
+        {
+            candidates = Candidates(LaminContext.FromEnvironment(Environment.CurrentDirectory)).ToList();
+        }
+        catch (Exception)
+        {
+            return [];
+        }
+        return candidates
+            .Where(c => c.Value.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+            .Select(c => new CompletionResult(Quote(c.Value), c.Value, CompletionResultType.ParameterValue, c.Tooltip));
+    }
+
+    protected abstract IEnumerable<(string Value, string Tooltip)> Candidates(LaminContext context);
+
+    private static string Quote(string v) =>
+        v.Any(ch => char.IsWhiteSpace(ch) || "'\"`$&|;,(){}@#<>".Contains(ch)) ? "'" + v.Replace("'", "''") + "'" : v;
+}
+
+/// <summary>Completes storage uids and roots.</summary>
+public sealed class StorageCompleter : RegistryCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
+        new StorageService(context).Get(new StorageQuery())
+            .SelectMany(s => new[] { (s.Uid, s.Root), (s.Root, s.Uid) });
+}
+
+/// <summary>Completes space names.</summary>
+public sealed class SpaceCompleter : RegistryCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
+        new SpaceService(context).Get(null).Select(s => (s.Name, s.Description ?? s.Name));
+}
+
+/// <summary>Completes instance names from LAMIN_HOME (no registry read).</summary>
+public sealed class InstanceCompleter : RegistryCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
+        context.Home.List().Select(e => (e.Name, e.RegistryPath));
+}

@@ -1,0 +1,22 @@
+# Lamin's root module: loads the cmdlets through a private AssemblyLoadContext (see Lamin.Loader),
+# so Lamin's dependencies never clash with other modules' copies of the same assemblies.
+if ($PSVersionTable.PSEdition -ne 'Core') {
+    throw "Lamin needs PowerShell 7.4 or later (this is $($PSVersionTable.PSEdition) $($PSVersionTable.PSVersion))."
+}
+$isReload = $true
+if (-not ('Lamin.Loader.LoadContext' -as [type])) {
+    $isReload = $false
+    Add-Type -Path ([System.IO.Path]::Combine($PSScriptRoot, 'Lamin.Loader.dll'))
+}
+$mainAssembly = [Lamin.Loader.LoadContext]::Initialize()
+$importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
+$innerModule = & $importModule -Assembly $mainAssembly -PassThru:$isReload
+if ($innerModule) {
+    # On a re-import (-Force) pwsh reuses the cached assembly module and does not re-export its
+    # cmdlets into this module's scope (PowerShell/PowerShell#20710); add them back by hand.
+    $addExportedCmdlet = [System.Management.Automation.PSModuleInfo].GetMethod(
+        'AddExportedCmdlet', [System.Reflection.BindingFlags]'Instance, NonPublic')
+    foreach ($cmd in $innerModule.ExportedCmdlets.Values) {
+        $addExportedCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmd))
+    }
+}

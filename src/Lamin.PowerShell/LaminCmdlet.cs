@@ -1,0 +1,61 @@
+using System.Management.Automation;
+using Lamin.Core.Errors;
+using Lamin.Core.Services;
+
+namespace Lamin.PowerShell;
+
+/// <summary>
+/// The small base every Lamin cmdlet derives from: it builds the context (PowerShell's $PWD, LAMIN_HOME,
+/// LAMIN_USER) and turns core refusals into ErrorRecords with the catalogue's id and category.
+/// A refusal is terminating when the command was called on its own, and non-terminating (the
+/// pipeline goes on with the next record) when the target came from the pipeline.
+/// </summary>
+public abstract class LaminCmdlet : PSCmdlet
+{
+    private LaminContext? _context;
+
+    protected LaminContext Context => _context ??= LaminContext.FromEnvironment(CurrentDirectory);
+
+    /// <summary>PowerShell's current file-system location (not the process's current directory).</summary>
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    protected void Warn(string message) => WriteWarning(message);
+
+    protected sealed override void BeginProcessing() => Guard(Begin);
+
+    protected sealed override void ProcessRecord() => Guard(Process);
+
+    protected sealed override void EndProcessing() => Guard(End);
+
+    protected virtual void Begin() { }
+
+    protected abstract void Process();
+
+    protected virtual void End() { }
+
+    private void Guard(Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (LaminException e)
+        {
+            Report(e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
+        }
+    }
+
+    private void Report(LaminException e)
+    {
+        var record = ToErrorRecord(e);
+        if (MyInvocation.ExpectingInput) WriteError(record);
+        else ThrowTerminatingError(record);
+    }
+
+    public static ErrorRecord ToErrorRecord(LaminException e) =>
+        new(e, e.ErrorId, Enum.Parse<ErrorCategory>(e.Category.ToString()), e.Target);
+}

@@ -1,0 +1,25 @@
+# Runs one Pester file in this (fresh) process and writes its counts as JSON for build.ps1.
+param(
+    [Parameter(Mandatory)] [string] $PesterPath,
+    [Parameter(Mandatory)] [string] $TestFile,
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $ResultFile,
+    [string[]] $Tag
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $PesterPath -RequiredVersion 5.7.1
+$env:LAMIN_TEST_MODULE = $ModulePath
+$config = New-PesterConfiguration
+$config.Run.Path = $TestFile
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.Output.StackTraceVerbosity = 'Filtered'
+if ($Tag) { $config.Filter.Tag = $Tag } else { $config.Filter.ExcludeTag = @('RealCloud') }
+$result = Invoke-Pester -Configuration $config
+[pscustomobject]@{
+    File    = $TestFile
+    Total   = $result.TotalCount
+    Passed  = $result.PassedCount
+    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Skipped = $result.SkippedCount
+} | ConvertTo-Json | Set-Content -Path $ResultFile
