@@ -6,7 +6,8 @@ if ($PSVersionTable.PSEdition -ne 'Core') {
 $isReload = $true
 if (-not ('Lamin.Loader.LoadContext' -as [type])) {
     $isReload = $false
-    Add-Type -Path ([System.IO.Path]::Combine($PSScriptRoot, 'Lamin.Loader.dll'))
+    # Assembly.LoadFrom, not Add-Type: Add-Type's first use costs ~100 ms of start-up.
+    $null = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'Lamin.Loader.dll'))
 }
 $mainAssembly = [Lamin.Loader.LoadContext]::Initialize()
 $importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core

@@ -7,8 +7,9 @@ namespace Lamin.PowerShell;
 /// <summary>
 /// The small base every Lamin cmdlet derives from: it builds the context (PowerShell's $PWD, LAMIN_HOME,
 /// LAMIN_USER) and turns core refusals into ErrorRecords with the catalogue's id and category.
-/// A refusal is terminating when the command was called on its own, and non-terminating (the
-/// pipeline goes on with the next record) when the target came from the pipeline.
+/// A refusal is terminating when the command was called on its own (so `try/catch` and Pester's
+/// `Should -Throw` see it), and non-terminating when the target came from the pipeline (the pipeline
+/// goes on with the next record) or when the caller chose an -ErrorAction (which then applies).
 /// </summary>
 public abstract class LaminCmdlet : PSCmdlet
 {
@@ -52,7 +53,7 @@ public abstract class LaminCmdlet : PSCmdlet
     private void Report(LaminException e)
     {
         var record = ToErrorRecord(e);
-        if (MyInvocation.ExpectingInput) WriteError(record);
+        if (MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey("ErrorAction")) WriteError(record);
         else ThrowTerminatingError(record);
     }
 

@@ -31,6 +31,13 @@ public static class Wildcard
         return new Regex(sb.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
     }
 
-    public static bool IsMatch(string? value, string pattern) =>
-        value is not null && (HasWildcard(pattern) ? ToRegex(pattern).IsMatch(value) : string.Equals(value, pattern, StringComparison.OrdinalIgnoreCase));
+    /// <summary>A matcher built once per query and applied to every record.</summary>
+    public static Func<string?, bool> Compile(string pattern)
+    {
+        if (!HasWildcard(pattern)) return v => string.Equals(v, pattern, StringComparison.OrdinalIgnoreCase);
+        var regex = ToRegex(pattern);
+        return v => v is not null && regex.IsMatch(v);
+    }
+
+    public static bool IsMatch(string? value, string pattern) => Compile(pattern)(value);
 }

@@ -134,8 +134,9 @@ public sealed class InstanceService(LaminContext context)
     public IEnumerable<LaminInstance> List(string? namePattern, Action<string> warn)
     {
         var current = Home.CurrentName;
+        var match = namePattern is null ? (_ => true) : Query.Wildcard.Compile(namePattern);
         return Home.List()
-            .Where(e => namePattern is null || Query.Wildcard.IsMatch(e.Name, namePattern))
+            .Where(e => match(e.Name))
             .Select(e => Describe(e, e.Name == current, warn));
     }
 

@@ -31,7 +31,8 @@ public sealed class SpaceService(LaminContext context)
         var rows = s.Spaces.FindAll().Where(x => access.CanSee(x.Id));
         if (name is not null)
         {
-            var list = rows.Where(x => Wildcard.IsMatch(x.Name, name)).ToList();
+            var match = Wildcard.Compile(name);
+            var list = rows.Where(x => match(x.Name)).ToList();
             if (list.Count == 0 && !Wildcard.HasWildcard(name)) FindByName(s, name); // throws SpaceNotFound
             return list;
         }

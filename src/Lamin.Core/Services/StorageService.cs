@@ -46,17 +46,18 @@ public sealed class StorageService(LaminContext context)
         else
             rows = session.Storages.FindAll().Where(r => access.CanSee(r.SpaceId));
         var filter = q.Filter is null ? null : new RecordFilter<LaminStorage>(Fields, q.Filter);
+        var conditions = new List<Func<LaminStorage, bool>>();
+        if (q.Root is not null) { var m = Wildcard.Compile(q.Root); conditions.Add(r => m(r.Root)); }
+        if (q.Type is not null) { var m = Wildcard.Compile(q.Type); conditions.Add(r => m(r.Type)); }
+        if (q.Host is not null) { var m = Wildcard.Compile(q.Host); conditions.Add(r => m(r.Host)); }
+        if (q.Space is not null) { var m = Wildcard.Compile(q.Space); conditions.Add(r => m(r.Space)); }
+        if (q.Managed is { } managed) conditions.Add(r => r.IsManaged == managed);
+        if (filter is not null) conditions.Add(filter.Matches);
         var result = new List<LaminStorage>();
         foreach (var r in rows)
         {
             Decorate(r, access);
-            if (q.Root is not null && !Wildcard.IsMatch(r.Root, q.Root)) continue;
-            if (q.Type is not null && !Wildcard.IsMatch(r.Type, q.Type)) continue;
-            if (q.Host is not null && !Wildcard.IsMatch(r.Host, q.Host)) continue;
-            if (q.Space is not null && !Wildcard.IsMatch(r.Space, q.Space)) continue;
-            if (q.Managed is { } m && r.IsManaged != m) continue;
-            if (filter is not null && !filter.Matches(r)) continue;
-            result.Add(r);
+            if (conditions.TrueForAll(c => c(r))) result.Add(r);
         }
         if (q.Statistics) AddStatistics(session, result);
         return result;
