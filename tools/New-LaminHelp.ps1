@@ -98,7 +98,7 @@ function Get-ParameterView($parameter, [object[]] $sets) {
         Type      = $parameter.ParameterType
         IsSwitch  = $parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]
         Required  = -not ($inSets | Where-Object { -not $_.IsMandatory })
-        Position  = if ($positions) { [string]$positions[0] } else { 'named' }
+        Position  = if ($positions.Count) { [string]$positions[0] } else { 'named' }
         Pipeline  = if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }
         Globbing  = [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
         Aliases   = if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }
@@ -147,7 +147,7 @@ foreach ($cmdlet in $cmdlets) {
     foreach ($key in 'Synopsis', 'Description') {
         if (-not "$($doc[$key])".Trim()) { $problems.Add("$($cmdlet.Name): no $key") }
     }
-    $described = if ($doc.Parameters -is [hashtable]) { $doc.Parameters } else { @{} }
+    $described = if ($doc['Parameters'] -is [hashtable]) { $doc['Parameters'] } else { @{} }
     $actual = Get-DocumentedParameters $cmdlet | ForEach-Object Name
     foreach ($name in $actual) {
         if (-not "$($described[$name])".Trim() -and -not $stockDescriptions.ContainsKey($name)) {
@@ -157,10 +157,10 @@ foreach ($cmdlet in $cmdlets) {
     foreach ($name in $described.Keys | Where-Object { $_ -notin $actual }) {
         $problems.Add("$($cmdlet.Name): describes parameter -$name, which the cmdlet does not have")
     }
-    $examples = @($doc.Examples | Where-Object { $_ })
+    $examples = @($doc['Examples'] | Where-Object { $_ })
     if (-not $examples) { $problems.Add("$($cmdlet.Name): no example") }
     for ($i = 0; $i -lt $examples.Count; $i++) {
-        if ($examples[$i] -isnot [hashtable] -or -not "$($examples[$i].Code)".Trim()) {
+        if ($examples[$i] -isnot [hashtable] -or -not "$($examples[$i]['Code'])".Trim()) {
             $problems.Add("$($cmdlet.Name): example $($i + 1) has no Code")
         }
     }
@@ -186,18 +186,18 @@ try {
     foreach ($prefix in 'maml', 'command', 'dev') { $xml.WriteAttributeString('xmlns', $prefix, $null, $ns[$prefix]) }
     foreach ($cmdlet in $cmdlets) {
         $doc = $sources[$cmdlet.Name]
-        $described = if ($doc.Parameters -is [hashtable]) { $doc.Parameters } else { @{} }
+        $described = if ($doc['Parameters'] -is [hashtable]) { $doc['Parameters'] } else { @{} }
         $textOf = { param($name) if ("$($described[$name])".Trim()) { $described[$name] } else { $stockDescriptions[$name] } }
-        $sets = @($cmdlet.ParameterSets | Sort-Object { -not $_.IsDefault })   # default set first (stable)
+        $sets = @($cmdlet.ParameterSets | Sort-Object -Stable { -not $_.IsDefault })   # default set first (stable)
         $xml.WriteStartElement('command', 'command', $ns.command)
 
         $xml.WriteStartElement('command', 'details', $ns.command)
         Write-Element command name $cmdlet.Name
         Write-Element command verb $cmdlet.Verb
         Write-Element command noun $cmdlet.Noun
-        Write-Description maml description $doc.Synopsis
+        Write-Description maml description $doc['Synopsis']
         $xml.WriteEndElement()
-        Write-Description maml description $doc.Description
+        Write-Description maml description $doc['Description']
 
         # Syntax: one item per parameter set; positional first, then mandatory, then the rest, WhatIf/Confirm last.
         $xml.WriteStartElement('command', 'syntax', $ns.command)
@@ -221,7 +221,7 @@ try {
 
         # Inputs: the psd1's, else each by-value pipeline type, plus objects bound by property name.
         $views = @(Get-DocumentedParameters $cmdlet | ForEach-Object { Get-ParameterView $_ $sets })
-        $inputs = if ($doc.Inputs) { @($doc.Inputs | ForEach-Object { @{ Type = $_; Text = '' } }) } else {
+        $inputs = if ($doc['Inputs']) { @($doc['Inputs'] | ForEach-Object { @{ Type = $_; Text = '' } }) } else {
             @($views | Where-Object Pipeline -Match 'ByValue' | Group-Object { Get-TypeName $_.Type } | ForEach-Object {
                     @{ Type = $_.Name; Text = "You can pipe it to -$($_.Group.Name -join ', -')." } })
             $byName = @($views | Where-Object Pipeline -Match 'ByPropertyName' | ForEach-Object Name)
@@ -230,30 +230,30 @@ try {
         if (-not $inputs) { $inputs = @(@{ Type = 'None'; Text = 'This cmdlet takes no pipeline input.' }) }
         Write-TypedEntries inputTypes inputType $inputs
 
-        $outputs = @(if ($doc.Outputs) { $doc.Outputs } else { $cmdlet.OutputType.Name })
+        $outputs = @(if ($doc['Outputs']) { $doc['Outputs'] } else { @($cmdlet.OutputType | ForEach-Object Name) })
         if (-not $outputs) { $outputs = @('None') }
         Write-TypedEntries returnValues returnValue @($outputs | ForEach-Object { @{ Type = $_; Text = '' } })
 
-        if ($doc.Notes) {
-            $xml.WriteStartElement('maml', 'alertSet', $ns.maml); Write-Description maml alert $doc.Notes; $xml.WriteEndElement()
+        if ($doc['Notes']) {
+            $xml.WriteStartElement('maml', 'alertSet', $ns.maml); Write-Description maml alert $doc['Notes']; $xml.WriteEndElement()
         }
 
         $xml.WriteStartElement('command', 'examples', $ns.command)
         $number = 0
-        foreach ($example in @($doc.Examples | Where-Object { $_ })) {
+        foreach ($example in @($doc['Examples'] | Where-Object { $_ })) {
             $number++
-            $title = if ($example.Title) { "Example ${number}: $($example.Title)" } else { "Example $number" }
+            $title = if ($example['Title']) { "Example ${number}: $($example['Title'])" } else { "Example $number" }
             $xml.WriteStartElement('command', 'example', $ns.command)
             Write-Element maml title "-------------------------- $title --------------------------"
-            Write-Element dev code ("$($example.Code)".Trim() -replace "`r`n", "`n")
-            Write-Description dev remarks "$($example.Remarks)"
+            Write-Element dev code ("$($example['Code'])".Trim() -replace "`r`n", "`n")
+            Write-Description dev remarks "$($example['Remarks'])"
             $xml.WriteEndElement()
         }
         $xml.WriteEndElement()
 
         # Related links: a URL becomes the link's uri (used by Get-Help -Online), anything else its text.
         $xml.WriteStartElement('command', 'relatedLinks', $ns.command)
-        foreach ($link in @($doc.Links | Where-Object { $_ })) {
+        foreach ($link in @($doc['Links'] | Where-Object { $_ })) {
             $isUri = $link -match '^https?://'
             $xml.WriteStartElement('maml', 'navigationLink', $ns.maml)
             Write-Element maml linkText $(if ($isUri) { 'Online Version:' } else { $link })

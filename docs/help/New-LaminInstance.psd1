@@ -1,0 +1,19 @@
+@{
+    Synopsis    = 'Creates a Lamin instance: a registry plus its default storage location, and connects to it.'
+    Description = @'
+Creates the instance's registry (a LiteDB file) and registers its default storage location, which the instance manages: the marker file <root>/.lamindb/storage_uid.txt is written with the new storage uid. For a local default storage the registry lives at <root>/.lamindb/lamin.db; for a cloud root it lives under the settings folder (LAMIN_HOME). The new instance becomes the current one.
+
+The name defaults to the last segment of the root, lower-cased. A root already marked by another instance is refused (StorageAlreadyManaged) and nothing is left behind. Nothing is written under -WhatIf.
+'@
+    Parameters  = @{
+        Name    = 'The instance name: letters, digits, "-", "_" or "."; "/" is refused. Defaults to the last segment of -Storage, lower-cased.'
+        Storage = 'The default storage root: a local folder (relative paths resolve against the current location, "~" expands), s3://bucket[/prefix] or gs://bucket[/prefix].'
+        Host    = 'For a local root, a globally unique name for the machine or cluster that holds it.'
+    }
+    Examples    = @(
+        @{ Title = 'Create an instance on a local folder'; Code = 'New-LaminInstance -Storage ~/lab-data'; Remarks = 'Creates the instance "lab-data" with its registry at ~/lab-data/.lamindb/lamin.db and connects to it.' }
+        @{ Title = 'Name it and say which host holds the folder'; Code = 'New-LaminInstance -Name imaging -Storage /srv/imaging -Host lab-server-1'; Remarks = 'The default storage record carries the host id.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminInstance'
+    Links       = @('Connect-LaminInstance', 'Get-LaminInstance', 'Remove-LaminInstance', 'about_Lamin')
+}

@@ -1,0 +1,24 @@
+@{
+    Synopsis    = 'Registers a storage location in the current instance.'
+    Description = @'
+Normalises the root (expands "~", resolves relative paths against the current location and symlinks, drops a trailing "/", keeps ?endpoint_url= for S3-compatible endpoints), checks it, then, after confirmation, reads or writes the marker <root>/.lamindb/storage_uid.txt:
+- no marker: it is written and the location is managed by this instance;
+- a marker of this instance: managed here, with the marker's uid;
+- a marker of another instance: the location is registered read-only with InstanceUid "__unknown__" and a warning;
+- no write access: registered read-only with InstanceUid $null and a warning.
+Registering the same (root, host) again returns the existing record with a warning, also when several processes race. Local roots are unique per (root, host); cloud roots per root. A root containing ".lamindb" is refused (InvalidRoot), an unknown protocol too (UnsupportedProtocol). Nothing is written under -WhatIf.
+'@
+    Parameters  = @{
+        Root        = 'A local folder, s3://bucket[/prefix][?endpoint_url=<url>], gs://bucket[/prefix], or an http(s):// or hf:// root (read-only). Takes pipeline input, also from the FullName of Get-ChildItem output.'
+        Description = 'A free-text description.'
+        Space       = 'The space to put the location in (default: all). Needs Write access on that space.'
+        Host        = 'For local roots only: a globally unique name for the machine or cluster behind the folder, so the same path on two hosts can be two locations.'
+    }
+    Examples    = @(
+        @{ Title = 'Register a local folder'; Code = 'New-LaminStorage -Root /mnt/archive -Host lab-server-1 -Description ''raw images'''; Remarks = 'Writes /mnt/archive/.lamindb/storage_uid.txt and returns the record.' }
+        @{ Title = 'Register an S3 prefix on a custom endpoint'; Code = 'New-LaminStorage ''s3://my-bucket/project?endpoint_url=http://127.0.0.1:9000'''; Remarks = 'The endpoint is part of the root.' }
+        @{ Title = 'Register every sub-folder'; Code = 'Get-ChildItem /data -Directory | New-LaminStorage'; Remarks = 'Each folder becomes a location.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminStorage'
+    Links       = @('Get-LaminStorage', 'Remove-LaminStorage', 'Set-LaminStorage')
+}

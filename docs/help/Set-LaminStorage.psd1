@@ -1,0 +1,20 @@
+@{
+    Synopsis    = 'Changes a storage location''s space, description or lock.'
+    Description = @'
+-Space moves the location into a space, which restricts who sees and changes it (Write access is needed on both spaces). -Lock makes the record refuse every change and removal with RecordLocked until -Unlock. The target is resolved before confirmation is asked.
+'@
+    Parameters  = @{
+        Identity    = 'An integer id, a full uid or a unique uid prefix. Takes a record or uid from the pipeline.'
+        Space       = 'The space to move the location into.'
+        Description = 'A new description; an empty string clears it.'
+        Lock        = 'Lock the record against changes.'
+        Unlock      = 'Unlock a locked record.'
+        PassThru    = 'Returns the record as a fresh Get-LaminStorage would.'
+    }
+    Examples    = @(
+        @{ Title = 'Move a location into a space'; Code = 'Get-LaminStorage -Root /mnt/archive | Set-LaminStorage -Space imaging -PassThru'; Remarks = 'Only users granted on "imaging" see it afterwards.' }
+        @{ Title = 'Lock a location'; Code = 'Set-LaminStorage 3fT2 -Lock'; Remarks = 'Changes and removal now fail with RecordLocked.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminStorage'
+    Links       = @('Get-LaminStorage', 'New-LaminSpace')
+}
