@@ -1,28 +1,22 @@
 #!/usr/bin/env pwsh
 <#
 .SYNOPSIS
-    Writes the MAML help file (<Assembly>.dll-Help.xml) of a binary module's cmdlets, without platyPS.
+    Writes the MAML help (<Assembly>.dll-Help.xml) of a module's cmdlets from one <Verb-Noun>.psd1 per cmdlet.
 .DESCRIPTION
-    Imports the module in this process and, for every cmdlet it exports, reads <HelpSource>/<Verb-Noun>.psd1:
-
-        @{
-            Synopsis    = 'One line.'
+    Imports the module in this process; for each cmdlet of Get-Command -Module <name> -CommandType Cmdlet it reads
+    <HelpSource>/<Verb-Noun>.psd1 (Import-PowerShellDataFile):
+        @{  Synopsis    = 'One line.'
             Description = 'Paragraphs; a blank line separates paragraphs.'
-            Parameters  = @{ Root = 'What -Root is.' }   # every parameter except the common ones
-            Examples    = @( @{ Title = 'Register a folder'; Code = 'New-LaminStorage -Root ./data'; Remarks = 'What it does.' } )
-            Inputs      = 'Type'      # optional (string or array); default: derived from pipeline parameters
-            Outputs     = 'Type'      # optional (string or array); default: the cmdlet's [OutputType]
-            Notes       = 'Text.'     # optional
-            Links       = @('about_Lamin', 'Get-LaminStorage', 'https://...')   # optional
+            Parameters  = @{ Root = 'What -Root is.' }    # every parameter but the common ones (-WhatIf/-Confirm optional)
+            Examples    = @( @{ Title = 'Register a folder'; Code = 'New-LaminStorage ./data'; Remarks = 'What it does.' } )
+            Inputs = 'Type'; Outputs = 'Type'; Notes = 'Text.'; Links = @('about_Lamin', 'https://...')   # all optional
         }
-
-    The syntax (one item per parameter set) and the parameters' type, mandatory, position, pipeline input,
-    aliases and wildcard support come from the cmdlet's real metadata. -WhatIf and -Confirm get a stock
-    description unless the psd1 gives one. Throws (non-zero exit under -File), writing nothing, when a
-    cmdlet has no psd1, no synopsis, description or example, an undocumented parameter, a documented
-    parameter it does not have, or an unknown key.
+    Syntax (one item per parameter set), types, mandatory, position, pipeline input, aliases and wildcard support
+    come from the cmdlet's metadata; Inputs default to the pipeline parameters' types, Outputs to [OutputType].
+    Nothing is written, and the script throws (exit 1 under -File) listing every problem, when a cmdlet has no psd1,
+    no synopsis, description or example, an undocumented parameter, a documented parameter it lacks, or an unknown key.
 .EXAMPLE
-    dotnet pwsh -NoProfile -File tools/New-LaminHelp.ps1 -ModulePath out/Lamin/Lamin.psd1 -HelpSource docs/help -OutFile out/Lamin/en-US/Lamin.PowerShell.dll-Help.xml
+    dotnet pwsh -NoProfile -File tools/New-LaminHelp.ps1 -ModulePath out/Lamin -HelpSource docs/help -OutFile out/Lamin/en-US/Lamin.PowerShell.dll-Help.xml
 #>
 [CmdletBinding()]
 param(
@@ -53,25 +47,24 @@ $stockDescriptions = @{   # OptionalCommonParameters: shown in the syntax, docum
 function Write-Element([string] $prefix, [string] $name, [string] $text) {
     $xml.WriteElementString($prefix, $name, $ns[$prefix], $text)
 }
+function Write-Block([string] $blockPrefix, [string] $blockName, [scriptblock] $body) {
+    # <prefix:name> with whatever $body writes inside it ($body sees the caller's variables: dynamic scope).
+    $xml.WriteStartElement($blockPrefix, $blockName, $ns[$blockPrefix]); & $body; $xml.WriteEndElement()
+}
 function Write-Paras([string] $text) {
     # One maml:para per paragraph; a blank line separates paragraphs.
     foreach ($para in ($text -replace "`r`n", "`n") -split '\n[ \t]*\n') {
         if ($para.Trim()) { Write-Element maml para $para.Trim() }
     }
 }
-function Write-Description([string] $prefix, [string] $name, [string] $text) {
-    $xml.WriteStartElement($prefix, $name, $ns[$prefix]); Write-Paras $text; $xml.WriteEndElement()
-}
+function Write-Description([string] $prefix, [string] $name, [string] $text) { Write-Block $prefix $name { Write-Paras $text } }
 function Write-TypedEntries([string] $list, [string] $item, [object[]] $entries) {
     # inputTypes/returnValues: entries are @{ Type = ...; Text = ... }.
-    $xml.WriteStartElement('command', $list, $ns.command)
-    foreach ($entry in $entries) {
-        $xml.WriteStartElement('command', $item, $ns.command)
-        $xml.WriteStartElement('dev', 'type', $ns.dev); Write-Element maml name $entry.Type; $xml.WriteEndElement()
-        Write-Description maml description $entry.Text
-        $xml.WriteEndElement()
+    Write-Block command $list {
+        foreach ($entry in $entries) {
+            Write-Block command $item { Write-Block dev type { Write-Element maml name $entry.Type }; Write-Description maml description $entry.Text }
+        }
     }
-    $xml.WriteEndElement()
 }
 
 # ---- cmdlet metadata ----------------------------------------------------------------------------------
@@ -148,6 +141,7 @@ foreach ($cmdlet in $cmdlets) {
         if (-not "$($doc[$key])".Trim()) { $problems.Add("$($cmdlet.Name): no $key") }
     }
     $described = if ($doc['Parameters'] -is [hashtable]) { $doc['Parameters'] } else { @{} }
+    if ($null -ne $doc['Parameters'] -and $doc['Parameters'] -isnot [hashtable]) { $problems.Add("$($cmdlet.Name): Parameters is not a hashtable") }
     $actual = Get-DocumentedParameters $cmdlet | ForEach-Object Name
     foreach ($name in $actual) {
         if (-not "$($described[$name])".Trim() -and -not $stockDescriptions.ContainsKey($name)) {
@@ -166,7 +160,9 @@ foreach ($cmdlet in $cmdlets) {
     }
 }
 if ($problems.Count) {
-    throw "Help for module '$($module.Name)' is incomplete ($($problems.Count) problem(s)) in ${HelpSource}:`n  - " + ($problems -join "`n  - ")
+    $message = "Help for module '$($module.Name)' is incomplete ($($problems.Count) problem(s)) in ${HelpSource}:`n  - " + ($problems -join "`n  - ")
+    [Console]::Error.WriteLine($message)   # one problem a line; pwsh's error view folds the lines of a thrown message
+    throw $message
 }
 $orphans = Get-ChildItem $HelpSource -Filter '*-*.psd1' | Where-Object { $_.BaseName -notin $cmdlets.Name }
 foreach ($orphan in $orphans) { Write-Warning "Help source $($orphan.Name) matches no cmdlet of '$($module.Name)'." }
@@ -178,7 +174,7 @@ foreach ($helpFile in $cmdlets.HelpFile | Sort-Object -Unique | Where-Object { $
 $OutFile = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutFile)
 $null = New-Item -ItemType Directory -Path (Split-Path $OutFile) -Force
 $settings = [System.Xml.XmlWriterSettings]@{ Indent = $true; Encoding = [System.Text.UTF8Encoding]::new($false) }
-$xml = [System.Xml.XmlWriter]::Create($OutFile, $settings)
+$xml = [System.Xml.XmlWriter]::Create("$OutFile.tmp", $settings)   # moved into place once complete
 try {
     $xml.WriteStartDocument()
     $xml.WriteStartElement('helpItems', $ns.msh)
@@ -188,83 +184,73 @@ try {
         $doc = $sources[$cmdlet.Name]
         $described = if ($doc['Parameters'] -is [hashtable]) { $doc['Parameters'] } else { @{} }
         $textOf = { param($name) if ("$($described[$name])".Trim()) { $described[$name] } else { $stockDescriptions[$name] } }
-        $sets = @($cmdlet.ParameterSets | Sort-Object -Stable { -not $_.IsDefault })   # default set first (stable)
-        $xml.WriteStartElement('command', 'command', $ns.command)
-
-        $xml.WriteStartElement('command', 'details', $ns.command)
-        Write-Element command name $cmdlet.Name
-        Write-Element command verb $cmdlet.Verb
-        Write-Element command noun $cmdlet.Noun
-        Write-Description maml description $doc['Synopsis']
-        $xml.WriteEndElement()
-        Write-Description maml description $doc['Description']
-
-        # Syntax: one item per parameter set; positional first, then mandatory, then the rest, WhatIf/Confirm last.
-        $xml.WriteStartElement('command', 'syntax', $ns.command)
-        foreach ($set in $sets) {
-            $xml.WriteStartElement('command', 'syntaxItem', $ns.command)
-            Write-Element maml name $cmdlet.Name
-            $ordered = $set.Parameters | Where-Object { $_.Name -notin $commonParameters } | Sort-Object -Stable `
-                { $_.Name -in $stockDescriptions.Keys }, { $_.Position -lt 0 }, { $_.Position }, { -not $_.IsMandatory }
-            foreach ($parameter in $ordered) {
-                Write-Parameter (Get-ParameterView $parameter @($set)) (& $textOf $parameter.Name) -InSyntax
+        $sets = @($cmdlet.ParameterSets | Sort-Object -Stable { -not $_.IsDefault })   # default set first
+        Write-Block command command {
+            Write-Block command details {
+                Write-Element command name $cmdlet.Name
+                Write-Element command verb $cmdlet.Verb
+                Write-Element command noun $cmdlet.Noun
+                Write-Description maml description $doc['Synopsis']
             }
-            $xml.WriteEndElement()
+            Write-Description maml description $doc['Description']
+
+            # Syntax: one item per parameter set; positional first, then mandatory, then the rest, WhatIf/Confirm last.
+            Write-Block command syntax {
+                foreach ($set in $sets) {
+                    Write-Block command syntaxItem {
+                        Write-Element maml name $cmdlet.Name
+                        $ordered = $set.Parameters | Where-Object { $_.Name -notin $commonParameters } | Sort-Object -Stable `
+                            { $_.Name -in $stockDescriptions.Keys }, { $_.Position -lt 0 }, { $_.Position }, { -not $_.IsMandatory }
+                        foreach ($parameter in $ordered) {
+                            Write-Parameter (Get-ParameterView $parameter @($set)) (& $textOf $parameter.Name) -InSyntax
+                        }
+                    }
+                }
+            }
+            $views = @(Get-DocumentedParameters $cmdlet | ForEach-Object { Get-ParameterView $_ $sets })
+            Write-Block command parameters { foreach ($view in $views) { Write-Parameter $view (& $textOf $view.Name) } }
+
+            # Inputs: the psd1's, else each by-value pipeline type, plus objects bound by property name.
+            $inputs = if ($doc['Inputs']) { @($doc['Inputs'] | ForEach-Object { @{ Type = $_; Text = '' } }) } else {
+                @($views | Where-Object Pipeline -Match 'ByValue' | Group-Object { Get-TypeName $_.Type } | ForEach-Object {
+                        @{ Type = $_.Name; Text = "You can pipe it to -$($_.Group.Name -join ', -')." } })
+                $byName = @($views | Where-Object Pipeline -Match 'ByPropertyName' | ForEach-Object Name)
+                if ($byName) { @{ Type = 'System.Management.Automation.PSObject'; Text = "Properties bound by name: $($byName -join ', ')." } }
+            }
+            if (-not $inputs) { $inputs = @(@{ Type = 'None'; Text = 'This cmdlet takes no pipeline input.' }) }
+            Write-TypedEntries inputTypes inputType $inputs
+            $outputs = @(if ($doc['Outputs']) { $doc['Outputs'] } else { $cmdlet.OutputType | ForEach-Object Name })
+            if (-not $outputs) { $outputs = @('None') }
+            Write-TypedEntries returnValues returnValue @($outputs | ForEach-Object { @{ Type = $_; Text = '' } })
+            if ($doc['Notes']) { Write-Block maml alertSet { Write-Description maml alert $doc['Notes'] } }
+
+            Write-Block command examples {
+                $examples = @($doc['Examples'] | Where-Object { $_ })
+                for ($i = 0; $i -lt $examples.Count; $i++) {
+                    $title = if ($examples[$i]['Title']) { "Example $($i + 1): $($examples[$i]['Title'])" } else { "Example $($i + 1)" }
+                    Write-Block command example {
+                        Write-Element maml title "---------- $title ----------"
+                        Write-Element dev code ("$($examples[$i]['Code'])".Trim() -replace "`r`n", "`n")
+                        # The trailing empty para gives a blank line before the next example.
+                        Write-Block dev remarks { Write-Paras "$($examples[$i]['Remarks'])"; Write-Element maml para '' }
+                    }
+                }
+            }
+
+            # Related links: a URL becomes the link's uri (used by Get-Help -Online), anything else its text.
+            Write-Block command relatedLinks {
+                foreach ($link in @($doc['Links'] | Where-Object { $_ })) {
+                    $isUri = $link -match '^https?://'
+                    Write-Block maml navigationLink {
+                        Write-Element maml linkText $(if ($isUri) { 'Online Version:' } else { $link })
+                        Write-Element maml uri $(if ($isUri) { $link } else { '' })
+                    }
+                }
+            }
         }
-        $xml.WriteEndElement()
-
-        $xml.WriteStartElement('command', 'parameters', $ns.command)
-        foreach ($parameter in Get-DocumentedParameters $cmdlet) {
-            Write-Parameter (Get-ParameterView $parameter $sets) (& $textOf $parameter.Name)
-        }
-        $xml.WriteEndElement()
-
-        # Inputs: the psd1's, else each by-value pipeline type, plus objects bound by property name.
-        $views = @(Get-DocumentedParameters $cmdlet | ForEach-Object { Get-ParameterView $_ $sets })
-        $inputs = if ($doc['Inputs']) { @($doc['Inputs'] | ForEach-Object { @{ Type = $_; Text = '' } }) } else {
-            @($views | Where-Object Pipeline -Match 'ByValue' | Group-Object { Get-TypeName $_.Type } | ForEach-Object {
-                    @{ Type = $_.Name; Text = "You can pipe it to -$($_.Group.Name -join ', -')." } })
-            $byName = @($views | Where-Object Pipeline -Match 'ByPropertyName' | ForEach-Object Name)
-            if ($byName) { @{ Type = 'System.Management.Automation.PSObject'; Text = "Properties bound by name: $($byName -join ', ')." } }
-        }
-        if (-not $inputs) { $inputs = @(@{ Type = 'None'; Text = 'This cmdlet takes no pipeline input.' }) }
-        Write-TypedEntries inputTypes inputType $inputs
-
-        $outputs = @(if ($doc['Outputs']) { $doc['Outputs'] } else { @($cmdlet.OutputType | ForEach-Object Name) })
-        if (-not $outputs) { $outputs = @('None') }
-        Write-TypedEntries returnValues returnValue @($outputs | ForEach-Object { @{ Type = $_; Text = '' } })
-
-        if ($doc['Notes']) {
-            $xml.WriteStartElement('maml', 'alertSet', $ns.maml); Write-Description maml alert $doc['Notes']; $xml.WriteEndElement()
-        }
-
-        $xml.WriteStartElement('command', 'examples', $ns.command)
-        $number = 0
-        foreach ($example in @($doc['Examples'] | Where-Object { $_ })) {
-            $number++
-            $title = if ($example['Title']) { "Example ${number}: $($example['Title'])" } else { "Example $number" }
-            $xml.WriteStartElement('command', 'example', $ns.command)
-            Write-Element maml title "-------------------------- $title --------------------------"
-            Write-Element dev code ("$($example['Code'])".Trim() -replace "`r`n", "`n")
-            Write-Description dev remarks "$($example['Remarks'])"
-            $xml.WriteEndElement()
-        }
-        $xml.WriteEndElement()
-
-        # Related links: a URL becomes the link's uri (used by Get-Help -Online), anything else its text.
-        $xml.WriteStartElement('command', 'relatedLinks', $ns.command)
-        foreach ($link in @($doc['Links'] | Where-Object { $_ })) {
-            $isUri = $link -match '^https?://'
-            $xml.WriteStartElement('maml', 'navigationLink', $ns.maml)
-            Write-Element maml linkText $(if ($isUri) { 'Online Version:' } else { $link })
-            Write-Element maml uri $(if ($isUri) { $link } else { '' })
-            $xml.WriteEndElement()
-        }
-        $xml.WriteEndElement()
-
-        $xml.WriteEndElement()   # command:command
     }
-    $xml.WriteEndElement()       # helpItems
+    $xml.WriteEndElement()   # helpItems
     $xml.WriteEndDocument()
 } finally { $xml.Dispose() }
+Move-Item "$OutFile.tmp" $OutFile -Force
 Write-Host "Wrote help for $($cmdlets.Count) cmdlet(s) of '$($module.Name)' to $OutFile."
