@@ -61,6 +61,18 @@ public static class ErrorIds
     public const string InvalidArgument = nameof(InvalidArgument);
     public const string ProviderNotAvailable = nameof(ProviderNotAvailable);
     public const string StorageIoError = nameof(StorageIoError);
+    public const string InvalidKey = nameof(InvalidKey);
+    public const string SuffixMismatch = nameof(SuffixMismatch);
+    public const string PathNotFound = nameof(PathNotFound);
+    public const string InvalidPath = nameof(InvalidPath);
+    public const string StorageReadOnly = nameof(StorageReadOnly);
+    public const string FileChanged = nameof(FileChanged);
+    public const string DestinationExists = nameof(DestinationExists);
+    public const string HashMismatch = nameof(HashMismatch);
+    public const string InsufficientSpace = nameof(InsufficientSpace);
+    public const string UnknownStorageLocation = nameof(UnknownStorageLocation);
+    public const string NotInSpace = nameof(NotInSpace);
+    public const string OperationCanceled = nameof(OperationCanceled);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -101,6 +113,18 @@ public static class ErrorIds
         [InvalidArgument] = LaminErrorCategory.InvalidArgument,
         [ProviderNotAvailable] = LaminErrorCategory.NotImplemented,
         [StorageIoError] = LaminErrorCategory.WriteError,
+        [InvalidKey] = LaminErrorCategory.InvalidArgument,
+        [SuffixMismatch] = LaminErrorCategory.InvalidArgument,
+        [PathNotFound] = LaminErrorCategory.ObjectNotFound,
+        [InvalidPath] = LaminErrorCategory.InvalidArgument,
+        [StorageReadOnly] = LaminErrorCategory.PermissionDenied,
+        [FileChanged] = LaminErrorCategory.InvalidData,
+        [DestinationExists] = LaminErrorCategory.ResourceExists,
+        [HashMismatch] = LaminErrorCategory.InvalidData,
+        [InsufficientSpace] = LaminErrorCategory.ResourceUnavailable,
+        [UnknownStorageLocation] = LaminErrorCategory.ObjectNotFound,
+        [NotInSpace] = LaminErrorCategory.PermissionDenied,
+        [OperationCanceled] = LaminErrorCategory.OperationStopped,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

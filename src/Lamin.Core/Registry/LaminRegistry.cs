@@ -41,6 +41,7 @@ public sealed class LaminRegistry
         m.Entity<LaminSpace>().Id(x => x.Id);
         m.Entity<LaminSpaceAccess>().Id(x => x.Id);
         m.Entity<InstanceDocument>().Id(x => x.Id, autoId: false);
+        m.Entity<LaminArtifact>().Id(x => x.Id);
         return m;
     }
 
@@ -53,7 +54,8 @@ public sealed class LaminRegistry
         var registry = new LaminRegistry(path);
         using (RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
         {
-            using (var db = Open(path))
+            // Ordinal collation: uids are base62 (case matters) and roots are case-sensitive on Unix.
+            using (var db = Open(path, new Collation("en-US/Ordinal")))
             {
                 var s = new RegistrySession(db, registry);
                 s.EnsureSchema();
@@ -106,8 +108,12 @@ public sealed class LaminRegistry
         }
     }
 
-    private static LiteDatabase Open(string path) =>
-        new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false, AutoRebuild = false }, Mapper);
+    private static LiteDatabase Open(string path, Collation? collation = null)
+    {
+        var cs = new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false, AutoRebuild = false };
+        if (collation is not null) cs.Collation = collation;
+        return new LiteDatabase(cs, Mapper);
+    }
 
     private static bool IsCorruption(LiteException e) =>
         e.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT);
@@ -159,7 +165,7 @@ public sealed class RegistrySession
     public ILiteCollection<LaminSpace> Spaces => Database.GetCollection<LaminSpace>("space");
     public ILiteCollection<LaminSpaceAccess> SpaceAccess => Database.GetCollection<LaminSpaceAccess>("space_access");
     public ILiteCollection<InstanceDocument> Instance => Database.GetCollection<InstanceDocument>("instance");
-    public ILiteCollection<BsonDocument> Artifacts => Database.GetCollection("artifact");
+    public ILiteCollection<LaminArtifact> Artifacts => Database.GetCollection<LaminArtifact>("artifact");
 
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,
@@ -174,5 +180,9 @@ public sealed class RegistrySession
         Spaces.EnsureIndex("name", "LOWER($.Name)", unique: true);
         Spaces.EnsureIndex("uid", "$.Uid", unique: true);
         SpaceAccess.EnsureIndex("space_user", "$.SpaceId + '|' + LOWER($.User)", unique: true);
+        Artifacts.EnsureIndex("uid", "$.Uid", unique: true);
+        Artifacts.EnsureIndex("key", "$.Key");
+        Artifacts.EnsureIndex("hash", "$.Hash");
+        Artifacts.EnsureIndex("storage", "$.StorageId");
     }
 }

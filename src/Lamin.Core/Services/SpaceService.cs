@@ -75,7 +75,7 @@ public sealed class SpaceService(LaminContext context)
             throw new LaminException(ErrorIds.SpaceIsBuiltIn, "The built-in space 'all' can't be removed.", name);
         new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, name, $"remove space '{space.Name}'");
         var storages = s.Storages.Count(x => x.SpaceId == space.Id);
-        var artifacts = s.Artifacts.Count(LiteDB.Query.EQ("SpaceId", space.Id));
+        var artifacts = s.Artifacts.Count(a => a.SpaceId == space.Id);
         if (storages + artifacts > 0)
             throw new LaminException(ErrorIds.SpaceNotEmpty,
                 $"The space '{space.Name}' still holds {storages} storage location(s) and {artifacts} artifact(s); move them out with Set-LaminStorage -Space first.", name);

@@ -66,8 +66,8 @@ public sealed class StorageService(LaminContext context)
     private static void AddStatistics(RegistrySession session, List<LaminStorage> rows)
     {
         var stats = session.Artifacts.FindAll()
-            .GroupBy(a => a["StorageId"].AsInt32)
-            .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a["Size"].IsNumber ? a["Size"].AsInt64 : 0L)));
+            .GroupBy(a => a.StorageId)
+            .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a.Size)));
         foreach (var r in rows)
         {
             var (count, size) = stats.GetValueOrDefault(r.Id);
@@ -88,7 +88,8 @@ public sealed class StorageService(LaminContext context)
             found = session.Storages.FindOne(x => x.Uid == identity);
             if (found is null && Uids.IsBase62(identity))
             {
-                var matches = session.Storages.Find(LiteDB.Query.StartsWith("Uid", identity)).Take(11).ToList();
+                var matches = session.Storages.Find(LiteDB.Query.StartsWith("Uid", identity))
+                    .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(11).ToList(); // LiteDB's LIKE ignores case
                 if (matches.Count > 1)
                     throw new LaminException(ErrorIds.MultipleRecordsFound,
                         $"The uid stub '{identity}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
@@ -288,7 +289,7 @@ public sealed class StorageService(LaminContext context)
                 "Soft delete is not possible for Storage (it has no trash); use -Permanent $true or leave -Permanent out.", identity);
         var access = new AccessPolicy(s, context.User);
         var r = ResolveForChange(s, access, identity);
-        var artifacts = s.Artifacts.Count(LiteDB.Query.EQ("StorageId", r.Id));
+        var artifacts = s.Artifacts.Count(a => a.StorageId == r.Id);
         if (artifacts > 0)
             throw new LaminException(ErrorIds.StorageHasArtifacts,
                 $"Cannot delete storage with artifacts in current instance: {r.Root} holds {artifacts} artifact(s), trashed ones included. " +

@@ -3,10 +3,27 @@ using Lamin.Core.Roots;
 namespace Lamin.Core.Storage;
 
 /// <summary>An object under a root, by key relative to the root (always '/'-separated).</summary>
-public sealed record StoredObject(string Key, long Size);
+public sealed record StoredObject(string Key, long Size, DateTime? LastModified = null);
 
 /// <summary>What the marker file of a location says (SPEC §2: line 1 is the storage uid).</summary>
 public sealed record MarkerInfo(bool Exists, string? StorageUid, string? InstanceUid);
+
+/// <summary>A file or folder (prefix) at a key.</summary>
+public sealed record ObjectStat(string Key, bool IsFolder, long Size, int Files);
+
+/// <summary>
+/// Writes one object (or one folder of members) under a temporary name; <see cref="Commit"/> publishes
+/// it at its final key in one step (a rename, or a completed upload). Disposing without committing
+/// removes everything written, so an interrupted write never leaves a complete-looking object.
+/// </summary>
+public interface IObjectWriter : IDisposable
+{
+    /// <summary>Opens the stream for the file itself ("") or for a member of a folder (relative '/'-path).</summary>
+    Stream OpenMember(string relativePath);
+
+    /// <summary>Publishes at <paramref name="finalKey"/>; replaces an existing object only when <paramref name="replace"/>.</summary>
+    void Commit(string finalKey, bool replace);
+}
 
 /// <summary>
 /// The one interface every kind of storage implements (local now; S3 and GCS behind the same calls).
@@ -27,4 +44,21 @@ public interface IStorageProvider
 
     /// <summary>Removes .lamindb/ and then the root itself when each is empty (instance removal).</summary>
     void RemoveEmptyFolders(StorageRoot root);
+
+    /// <summary>The full local path or URI of a key.</summary>
+    string PathOf(StorageRoot root, string key);
+
+    /// <summary>The file or folder at a key, or null.</summary>
+    ObjectStat? Stat(StorageRoot root, string key);
+
+    /// <summary>Every file at or under a key (a folder's members), keys relative to the root, sorted.</summary>
+    IReadOnlyList<StoredObject> List(StorageRoot root, string key);
+
+    Stream OpenRead(StorageRoot root, string key);
+
+    /// <summary>Starts writing an object (<paramref name="folder"/>: a folder of members).</summary>
+    IObjectWriter CreateWriter(StorageRoot root, bool folder);
+
+    /// <summary>Deletes the file or folder at a key; a missing one is not an error.</summary>
+    void Delete(StorageRoot root, string key);
 }

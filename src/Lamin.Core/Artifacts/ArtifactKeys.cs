@@ -1,0 +1,49 @@
+using Lamin.Core.Errors;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Artifacts;
+
+/// <summary>Key rules (SPEC rule 20) and where an artifact's object lives (LaminDB 4.1).</summary>
+public static class ArtifactKeys
+{
+    public const int MaxLength = 1024;
+    public const string AutoPrefix = Marker.ManagedFolder + "/";
+
+    /// <summary>Refuses keys that could escape a root or collide with the managed folder (InvalidKey).</summary>
+    public static void Validate(string key)
+    {
+        string? why = null;
+        if (key.Length == 0) why = "it is empty";
+        else if (key.Length > MaxLength) why = $"it is {key.Length} characters long (at most {MaxLength})";
+        else if (key.Contains('\\')) why = "backslashes are not allowed";
+        else if (key.Any(c => char.IsControl(c))) why = "it contains control characters";
+        else if (key.StartsWith('/')) why = "it is an absolute path; pass a path relative to the storage root";
+        else if (key.Length >= 2 && key[1] == ':' && char.IsAsciiLetter(key[0])) why = "it starts with a drive letter";
+        else if (key.Split('/').Any(s => s is "." or ".."))
+            why = "relative path segments '.' or '..' are not allowed";
+        else if (key.Split('/').Any(s => s.Length == 0)) why = "it has an empty segment ('//' or a trailing '/')";
+        else if (key.StartsWith(AutoPrefix, StringComparison.Ordinal) || key == Marker.ManagedFolder || key.Contains("/" + AutoPrefix, StringComparison.Ordinal))
+            why = "it points into the managed folder .lamindb/";
+        else if (key.Contains('%') && Uri.UnescapeDataString(key) is var decoded && decoded != key &&
+                 (decoded.Contains('\\') || decoded.Split('/').Any(s => s is "." or "..")))
+            why = "it hides separators or '..' behind URL encoding";
+        if (why is not null)
+            throw new LaminException(ErrorIds.InvalidKey, $"Invalid key '{Shorten(key)}': {why}.", key);
+    }
+
+    private static string Shorten(string s) => s.Length > 80 ? s[..77] + "..." : s;
+
+    /// <summary>The key's suffix must equal the file's suffix (LaminDB's exact message).</summary>
+    public static void CheckSuffix(string key, string path)
+    {
+        var pathSuffix = Suffixes.Raw(path);
+        var keySuffix = Suffixes.Raw(key);
+        if (!string.Equals(pathSuffix, keySuffix, StringComparison.Ordinal))
+            throw new LaminException(ErrorIds.SuffixMismatch,
+                $"The passed path's suffix '{pathSuffix}' must match the passed key's suffix '{keySuffix}'.", key);
+    }
+
+    /// <summary>.lamindb/&lt;uid&gt;&lt;suffix&gt;; versioned folders use the 16-character stem.</summary>
+    public static string AutoKey(string uid, string suffix, bool isFolder) =>
+        AutoPrefix + (isFolder ? uid[..16] : uid) + suffix;
+}

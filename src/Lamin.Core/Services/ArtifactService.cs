@@ -1,0 +1,644 @@
+using Lamin.Core.Artifacts;
+using Lamin.Core.Errors;
+using Lamin.Core.Hashing;
+using Lamin.Core.Model;
+using Lamin.Core.Query;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Services;
+
+/// <summary>What Add-LaminArtifact was asked to do with one path.</summary>
+public sealed record AddRequest(string Path, string? Key = null, string? Description = null, string? Storage = null,
+    bool? KeyIsVirtual = null, bool? SkipHashLookup = null);
+
+/// <summary>A validated ingest: where the data goes and under which key. Nothing has been read or written yet.</summary>
+public sealed class IngestPlan
+{
+    public required string SourcePath { get; init; }
+    public required bool IsFolder { get; init; }
+    public required LaminStorage Storage { get; init; }
+    public required StorageRoot Root { get; init; }
+    public required bool InPlace { get; init; }
+    public string? Key { get; init; }
+    public bool KeyIsVirtual { get; init; }
+    public string? RealKey { get; init; }
+    public required string Suffix { get; init; }
+    public string? Description { get; init; }
+    public bool? SkipHashLookup { get; init; }
+    public long Size { get; init; }
+    public IReadOnlyList<FileInfo> Members { get; init; } = [];
+
+    /// <summary>The object's key relative to the root when it is registered in place.</summary>
+    public string? InPlaceKey => InPlace ? RealKey ?? Key : null;
+}
+
+/// <summary>Data read (and, unless in place, copied under a temporary name) and hashed; ready to register.</summary>
+public sealed class StagedArtifact(IngestPlan plan, HashResult hash, long size, int? nFiles, IObjectWriter? writer) : IDisposable
+{
+    public IngestPlan Plan { get; } = plan;
+    public HashResult Hash { get; } = hash;
+    public long Size { get; } = size;
+    public int? NFiles { get; } = nFiles;
+    public IObjectWriter? Writer { get; } = writer;
+    public void Dispose() => Writer?.Dispose();
+}
+
+/// <summary>Get-LaminArtifact's filters.</summary>
+public sealed record ArtifactQuery(string? Identity = null, string? Key = null, string? Storage = null, string? Hash = null,
+    IEnumerable<KeyValuePair<string, object?>>? Filter = null, bool Trash = false, bool AllVersions = false);
+
+/// <summary>Artifacts in storage locations (SPEC rules 19–24): ingest, in-place registration, versions, trash, save, move.</summary>
+public sealed class ArtifactService(LaminContext context)
+{
+    public static readonly RecordFields<LaminArtifact> Fields = new(nameof(LaminArtifact.Stem));
+    private readonly StorageService _storages = new(context);
+
+    // ================================================================ reading
+
+    /// <summary>One registry view: storages by id, access, and the helpers that decorate artifacts.</summary>
+    private sealed class View
+    {
+        public View(RegistrySession s, LaminContext context, StorageService storages)
+        {
+            Session = s;
+            Access = new AccessPolicy(s, context.User);
+            Storages = s.Storages.FindAll().ToDictionary(x => x.Id, x => storages.Decorate(x, Access));
+        }
+
+        public RegistrySession Session { get; }
+        public AccessPolicy Access { get; }
+        public Dictionary<int, LaminStorage> Storages { get; }
+
+        public LaminArtifact Decorate(LaminArtifact a)
+        {
+            a.Space = Access.SpaceName(a.SpaceId);
+            if (Storages.TryGetValue(a.StorageId, out var st))
+            {
+                a.Storage = st.Root;
+                var root = StorageRoot.Parse(st.Root, "/");
+                a.Path = PathOf(root, a.StorageKey());
+            }
+            return a;
+        }
+    }
+
+    /// <summary>The full local path or URI (without query string) of a key under a root.</summary>
+    public static string PathOf(StorageRoot root, string key) =>
+        root.IsLocal ? LocalStorageProvider.Instance.PathOf(root, key) : root.PathPart + "/" + key;
+
+    public List<LaminArtifact> Get(ArtifactQuery q) => context.Registry.Read(s =>
+    {
+        var view = new View(s, context, _storages);
+        IEnumerable<LaminArtifact> rows;
+        if (q.Identity is not null) rows = [Resolve(view, q.Identity)];
+        else
+        {
+            rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
+                ? s.Artifacts.Find(LiteDB.Query.StartsWith("Key", LiteralPrefix(k)))   // uses the key index
+                : q.Hash is not null ? s.Artifacts.Find(x => x.Hash == q.Hash) : s.Artifacts.FindAll();
+            rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
+        }
+        var conditions = new List<Func<LaminArtifact, bool>>();
+        if (q.Key is not null) { var m = Wildcard.Compile(q.Key); conditions.Add(a => m(a.Key)); }
+        if (q.Hash is not null) conditions.Add(a => a.Hash == q.Hash);
+        if (q.Storage is not null)
+        {
+            var storage = ResolveStorage(view, q.Storage);
+            conditions.Add(a => a.StorageId == storage.Id);
+        }
+        if (q.Filter is not null) { var f = new RecordFilter<LaminArtifact>(Fields, q.Filter); conditions.Add(a => f.Matches(view.Decorate(a))); }
+        return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
+    });
+
+    private static string LiteralPrefix(string pattern)
+    {
+        int i = pattern.IndexOfAny(['*', '?', '[', '`']);
+        return i < 0 ? pattern : pattern[..i];
+    }
+
+    /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
+    private static LaminArtifact Resolve(View view, string identity)
+    {
+        var s = view.Session;
+        identity = identity.Trim();
+        LaminArtifact? found = null;
+        if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
+            found = s.Artifacts.FindById(id);
+        if (found is null && identity.Length > 0)
+        {
+            found = s.Artifacts.FindOne(x => x.Uid == identity);
+            if (found is null && Util.Uids.IsBase62(identity))
+            {
+                var matches = s.Artifacts.Find(LiteDB.Query.StartsWith("Uid", identity))
+                    .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(1000).ToList(); // LiteDB's LIKE ignores case
+                if (matches.Count > 1 && identity.Length <= ArtifactVersions.StemLength)
+                {
+                    var latest = matches.Where(m => m.IsLatest).ToList();
+                    if (latest.Count > 0) matches = latest;
+                }
+                if (matches.Count > 1)
+                    throw new LaminException(ErrorIds.MultipleRecordsFound,
+                        $"The uid stub '{identity}' matches several artifacts ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
+                found = matches.SingleOrDefault();
+            }
+        }
+        if (found is null)
+            throw new LaminException(ErrorIds.RecordNotFound,
+                $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminArtifact -Key '{identity}'?", identity);
+        view.Access.Require(found.SpaceId, SpaceRole.Read, identity, $"see artifact {found.Uid}");
+        return view.Decorate(found);
+    }
+
+    public LaminArtifact Resolve(string identity) => context.Registry.Read(s => Resolve(new View(s, context, _storages), identity));
+
+    /// <summary>A storage given as id, uid, stub or root.</summary>
+    private LaminStorage ResolveStorage(View view, string storage)
+    {
+        var byRoot = view.Storages.Values.Where(x => x.Root == storage).ToList();
+        if (byRoot.Count == 0 && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
+        {
+            var parsed = StorageRoot.Parse(storage, context.CurrentDirectory);
+            byRoot = view.Storages.Values.Where(x => x.Root == parsed.Root).ToList();
+            if (byRoot.Count == 0)
+                throw new LaminException(ErrorIds.RecordNotFound,
+                    $"No storage location with root '{parsed.Root}' is registered; register it with New-LaminStorage -Root '{parsed.Root}'.", storage);
+        }
+        if (byRoot.Count > 0) return byRoot[0];
+        return _storages.Resolve(view.Session, view.Access, storage);
+    }
+
+    public List<Ranked<LaminArtifact>> Search(string? query, IReadOnlyCollection<string>? fields, int? limit, bool caseSensitive) =>
+        context.Registry.Read(s =>
+        {
+            var view = new View(s, context, _storages);
+            var rows = s.Artifacts.FindAll().Where(a => !a.IsTrashed && a.IsLatest && view.Access.CanSee(a.SpaceId)).Select(view.Decorate);
+            return SearchRanker.Rank(rows, Fields, query, fields, limit, caseSensitive);
+        });
+
+    // ================================================================ adding
+
+    /// <summary>Validates one path: where it goes, under which key; reads the registry only.</summary>
+    public IngestPlan Plan(AddRequest r) => context.Registry.Read(s =>
+    {
+        var view = new View(s, context, _storages);
+        var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
+        path = LocalPaths.TrimTrailingSeparator(path);
+        bool isFolder = Directory.Exists(path);
+        if (!isFolder && !File.Exists(path))
+            throw new LaminException(ErrorIds.PathNotFound, $"Path '{r.Path}' does not exist.", r.Path);
+        if (path.Split(['/', '\\']).Contains(Marker.ManagedFolder))
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"Do not pass path inside the `.lamindb/` directory: '{path}' is managed by Lamin; use Get-LaminArtifact to find what it holds.", r.Path);
+        var members = isFolder ? FolderMembers(path) : [];
+        long size = isFolder ? members.Sum(m => m.Length) : new FileInfo(path).Length;
+        var suffix = Suffixes.Canonical(path);
+
+        var container = view.Storages.Values
+            .Where(x => x.Type == "local" && LocalPaths.IsUnder(path, x.Root))
+            .OrderByDescending(x => StorageService.IsPresentHere(x))
+            .ThenByDescending(x => x.Root.Length)
+            .FirstOrDefault();
+        if (r.Key is not null) ArtifactKeys.Validate(r.Key);
+        if (r.Key is not null) ArtifactKeys.CheckSuffix(r.Key, path);
+
+        if (container is not null)
+        {
+            if (r.Storage is not null && ResolveStorage(view, r.Storage).Id != container.Id)
+                throw new LaminException(ErrorIds.InvalidArgument,
+                    $"'{path}' is inside the storage location {container.Root}, where it is registered in place; drop -Storage, or move it afterwards with Move-LaminArtifact.", r.Storage);
+            if (path.Length == container.Root.Length)
+                throw new LaminException(ErrorIds.InvalidPath, $"'{path}' is the root of a storage location; add the files or folders inside it.", r.Path);
+            var rel = path[(container.Root.Length + 1)..].Replace('\\', '/');
+            ArtifactKeys.Validate(rel);
+            view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register artifacts in {container.Root}");
+            string key = rel; bool virtualKey = false; string? realKey = null;
+            if (r.Key is not null && r.Key != rel)
+            {
+                if (r.KeyIsVirtual == false)
+                    throw new LaminException(ErrorIds.InvalidArgument,
+                        "Passing a path in an existing storage with a virtual key and key_is_virtual=False is incompatible.", r.Key);
+                key = r.Key; virtualKey = true; realKey = rel;
+            }
+            else if (r.KeyIsVirtual == true)
+                throw new LaminException(ErrorIds.InvalidArgument,
+                    "Passing a path in an existing storage without a virtual key and key_is_virtual=True is incompatible.", r.Path);
+            return new IngestPlan
+            {
+                SourcePath = path, IsFolder = isFolder, Storage = container, Root = StorageRoot.Parse(container.Root, "/"),
+                InPlace = true, Key = key, KeyIsVirtual = virtualKey, RealKey = realKey, Suffix = suffix,
+                Description = r.Description, SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
+            };
+        }
+
+        var target = r.Storage is not null ? ResolveStorage(view, r.Storage) : DefaultTarget(s, view);
+        if (!target.IsManaged)
+            throw new LaminException(ErrorIds.StorageReadOnly,
+                $"Cannot create an artifact in a storage location that is not managed by the current instance: {target.Root}" +
+                (target.InstanceUid is null ? " is read-only." : $" is written by instance {target.InstanceUid}."), r.Storage ?? target.Root);
+        view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, $"add artifacts to {target.Root}");
+        if (r.KeyIsVirtual == false && r.Key is null)
+            throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
+        return new IngestPlan
+        {
+            SourcePath = path, IsFolder = isFolder, Storage = target, Root = StorageRoot.Parse(target.Root, "/"), InPlace = false,
+            Key = r.Key, KeyIsVirtual = r.Key is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
+            SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
+        };
+    });
+
+    /// <summary>SPEC rule 8: local storage when keep-artifacts-local is on and one is present here, else the default.</summary>
+    private static LaminStorage DefaultTarget(RegistrySession s, View view)
+    {
+        var doc = s.InstanceDocument;
+        if (doc.KeepArtifactsLocal)
+        {
+            var local = view.Storages.Values
+                .Where(x => x.Type == "local" && x.IsManaged)
+                .OrderBy(x => x.Id)
+                .FirstOrDefault(StorageService.IsPresentHere);
+            if (local is not null) return local;
+        }
+        return view.Storages.Values.FirstOrDefault(x => x.Uid == doc.DefaultStorageUid)
+            ?? throw new LaminException(ErrorIds.RecordNotFound, "The instance's default storage is not registered; choose one with Set-LaminSetting -Storage <root>.");
+    }
+
+    /// <summary>Regular files of a folder (symlinks are not followed), sorted by relative path.</summary>
+    public static List<FileInfo> FolderMembers(string folder) =>
+        new DirectoryInfo(folder)
+            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
+            .Where(f => !f.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            .OrderBy(f => f.FullName, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Reads the data once: hashes in place, or copies under a temporary name while hashing.</summary>
+    public StagedArtifact Stage(IngestPlan plan, ITransferProgress? progress, CancellationToken cancel)
+    {
+        if (plan.InPlace)
+        {
+            if (!plan.IsFolder)
+            {
+                var before = Snapshot(plan.SourcePath);
+                var h = DataCopier.HashFile(plan.SourcePath, progress, cancel);
+                EnsureUnchanged(plan.SourcePath, before);
+                return new StagedArtifact(plan, h, before.Length, null, null);
+            }
+            var hashes = plan.Members.Select(m => DataCopier.HashFile(m.FullName, progress, cancel).Hash).ToList();
+            return new StagedArtifact(plan, LaminHash.HashFolder(hashes), plan.Size, plan.Members.Count, null);
+        }
+
+        var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder);
+        try
+        {
+            if (!plan.IsFolder)
+            {
+                var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel);
+                return new StagedArtifact(plan, hash, plan.Size, null, writer);
+            }
+            var memberHashes = new List<string>(plan.Members.Count);
+            foreach (var m in plan.Members)
+            {
+                var rel = Path.GetRelativePath(plan.SourcePath, m.FullName).Replace('\\', '/');
+                memberHashes.Add(CopyOne(m.FullName, writer, rel, progress, cancel).Hash);
+            }
+            return new StagedArtifact(plan, LaminHash.HashFolder(memberHashes), plan.Size, plan.Members.Count, writer);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel)
+    {
+        var before = Snapshot(source);
+        using var src = DataCopier.OpenSource(source);
+        progress?.FileStarted(source, before.Length);
+        HashResult hash;
+        using (var dst = writer.OpenMember(member))
+            hash = DataCopier.CopyAndHash(src, before.Length, dst, source, progress, cancel);
+        EnsureUnchanged(source, before);
+        progress?.FileDone();
+        return hash;
+    }
+
+    private static (long Length, DateTime Modified) Snapshot(string path)
+    {
+        var f = new FileInfo(path);
+        return (f.Length, f.LastWriteTimeUtc);
+    }
+
+    private static void EnsureUnchanged(string path, (long Length, DateTime Modified) before)
+    {
+        var now = Snapshot(path);
+        if (now != before)
+            throw new LaminException(ErrorIds.FileChanged,
+                $"'{path}' changed while it was read (size {before.Length} → {now.Length}); nothing was registered. Add it again once it is no longer being written.", path);
+    }
+
+    /// <summary>
+    /// Registers staged artifacts in one registry transaction: deduplication by hash, (storage, key,
+    /// hash) uniqueness, versioning by key; each copied object is renamed to its final key before the
+    /// transaction commits, so a registered artifact always has its complete file.
+    /// </summary>
+    public List<(LaminArtifact Artifact, bool Existed)> Commit(IReadOnlyList<StagedArtifact> staged, Action<string> warn)
+    {
+        var published = new List<(StorageRoot Root, string Key)>();
+        try
+        {
+            return context.Registry.Write(s =>
+            {
+                var view = new View(s, context, _storages);
+                var results = new List<(LaminArtifact, bool)>();
+                foreach (var item in staged) results.Add(CommitOne(view, item, warn, published));
+                return results;
+            });
+        }
+        catch
+        {
+            foreach (var (root, key) in published)
+                try { StorageProviders.For(root).Delete(root, key); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    private (LaminArtifact, bool) CommitOne(View view, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
+    {
+        var s = view.Session;
+        var plan = item.Plan;
+        var storage = s.Storages.FindById(plan.Storage.Id)
+            ?? throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);
+        var hash = item.Hash;
+        bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
+        if (lookup && item.Size > 0)
+        {
+            var same = s.Artifacts.Find(a => a.Hash == hash.Hash).FirstOrDefault(a => !a.IsTrashed && view.Access.CanSee(a.SpaceId));
+            if (same is not null)
+            {
+                warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).Path})");
+                item.Dispose();
+                return (view.Decorate(same), true);
+            }
+        }
+        var sameKeyHash = s.Artifacts.Find(a => a.Hash == hash.Hash)
+            .FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key && !a.IsTrashed && (plan.Key is not null || a.Key is null));
+        if (sameKeyHash is not null)
+        {
+            warn($"returning artifact with same storage, key and hash: {sameKeyHash.Uid}");
+            item.Dispose();
+            return (view.Decorate(sameKeyHash), true);
+        }
+
+        var now = DateTime.UtcNow;
+        var artifact = new LaminArtifact
+        {
+            Uid = ArtifactVersions.NewUid(), Key = plan.Key, Description = plan.Description, Suffix = plan.Suffix, Size = item.Size,
+            Hash = hash.Hash, HashType = hash.HashType, NFiles = item.NFiles, StorageId = storage.Id, StorageUid = storage.Uid,
+            KeyIsVirtual = plan.KeyIsVirtual, RealKey = plan.RealKey, CreatedAt = now, UpdatedAt = now, CreatedBy = context.User,
+            SpaceId = storage.SpaceId,
+        };
+        LaminArtifact? previous = null;
+        if (plan.Key is not null)
+        {
+            var family = s.Artifacts.Find(a => a.Key == plan.Key).Where(a => a.StorageId == storage.Id).ToList();
+            previous = family.Where(a => a.IsLatest && !a.IsTrashed).MaxBy(a => a.Version);
+            if (previous is not null)
+            {
+                if (previous.IsLocked)
+                    throw new LaminException(ErrorIds.RecordLocked,
+                        $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked.", plan.Key);
+                var stemFamily = Family(s, previous.Stem);
+                artifact.Uid = ArtifactVersions.Next(stemFamily.Select(a => a.Uid));
+                artifact.Version = stemFamily.Max(a => a.Version) + 1;
+                warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
+            }
+        }
+        if (item.Writer is not null)
+        {
+            var finalKey = artifact.StorageKey();
+            // Folder versions share one path (overwrite_versions), and a real key reused by a new version replaces the old file.
+            bool replace = previous is not null && previous.StorageKey() == finalKey;
+            item.Writer.Commit(finalKey, replace);
+            if (!replace) published.Add((plan.Root, finalKey));
+        }
+        s.Artifacts.Insert(artifact);
+        if (previous is not null)
+        {
+            previous.IsLatest = false;
+            previous.UpdatedAt = now;
+            s.Artifacts.Update(previous);
+        }
+        return (view.Decorate(artifact), false);
+    }
+
+    // ================================================================ changing
+
+    private LaminArtifact ResolveForChange(View view, string identity)
+    {
+        var a = Resolve(view, identity);
+        view.Access.Require(a.SpaceId, SpaceRole.Write, identity, $"change artifact {a.Uid}");
+        if (a.IsLocked)
+            throw new LaminException(ErrorIds.RecordLocked, $"The artifact {a.Uid} is locked; unlock it first.", identity);
+        return a;
+    }
+
+    /// <summary>Every version of a stem (LiteDB's LIKE ignores case, so the prefix is checked again).</summary>
+    private static List<LaminArtifact> Family(RegistrySession s, string stem) =>
+        s.Artifacts.Find(LiteDB.Query.StartsWith("Uid", stem)).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
+
+    /// <summary>Makes the newest non-trashed version of a family the latest one.</summary>
+    private static void RecomputeLatest(RegistrySession s, string stem)
+    {
+        var family = Family(s, stem);
+        var latest = family.Where(a => !a.IsTrashed).MaxBy(a => a.Version);
+        foreach (var a in family)
+        {
+            bool should = latest is not null && a.Id == latest.Id;
+            if (a.IsLatest != should) { a.IsLatest = should; s.Artifacts.Update(a); }
+        }
+    }
+
+    /// <summary>SPEC rule 23: trash, or with <paramref name="permanent"/> delete the record and its managed object.</summary>
+    public void Remove(string identity, bool permanent, bool deleteFile)
+    {
+        var toDelete = context.Registry.Write(s =>
+        {
+            var view = new View(s, context, _storages);
+            var a = ResolveForChange(view, identity);
+            if (!permanent)
+            {
+                a.IsTrashed = true;
+                a.UpdatedAt = DateTime.UtcNow;
+                s.Artifacts.Update(a);
+                RecomputeLatest(s, a.Stem);
+                return ((StorageRoot, string)?)null;
+            }
+            var storage = view.Storages[a.StorageId];
+            var key = a.StorageKey();
+            bool underManaged = key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal);
+            if (deleteFile && !underManaged && !storage.IsManaged)
+                throw new LaminException(ErrorIds.StorageReadOnly,
+                    $"Cannot delete the file of {a.Uid}: {storage.Root} is not managed by the current instance. Remove the record without -DeleteFile.", identity);
+            s.Artifacts.Delete(a.Id);
+            RecomputeLatest(s, a.Stem);
+            bool shared = s.Artifacts.Find(x => x.StorageId == a.StorageId).Any(x => x.StorageKey() == key);
+            bool deleteObject = storage.IsManaged && !shared && (underManaged || deleteFile);
+            return deleteObject ? (StorageRoot.Parse(storage.Root, "/"), key) : null;
+        });
+        // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
+        if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2);
+    }
+
+    public LaminArtifact Restore(string identity) => context.Registry.Write(s =>
+    {
+        var view = new View(s, context, _storages);
+        var a = ResolveForChange(view, identity);
+        a.IsTrashed = false;
+        a.UpdatedAt = DateTime.UtcNow;
+        s.Artifacts.Update(a);
+        RecomputeLatest(s, a.Stem);
+        return view.Decorate(s.Artifacts.FindById(a.Id));
+    });
+
+    /// <summary>Copies an artifact's data to a local destination, verifying the hash on the way; returns the path written.</summary>
+    public string Save(string identity, string? destination, bool force, ITransferProgress? progress, CancellationToken cancel)
+    {
+        var a = Resolve(identity);
+        var root = StorageRoot.Parse(a.Storage, "/");
+        var provider = StorageProviders.For(root);
+        var key = a.StorageKey();
+        var name = a.Key is not null ? a.Key.Split('/')[^1] : a.Uid + a.Suffix;
+        string target = destination is null
+            ? Path.Combine(context.CurrentDirectory, name)
+            : Path.GetFullPath(LocalPaths.ExpandHome(destination), context.CurrentDirectory);
+        if (Directory.Exists(target) && (a.NFiles is null || destination?.EndsWith('/') == true || destination?.EndsWith('\\') == true))
+            target = Path.Combine(target, name);
+        if ((File.Exists(target) || Directory.Exists(target)) && !force)
+            throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
+        if (provider.Stat(root, key) is null)
+            throw new LaminException(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
+
+        var parent = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".lamin-save-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            HashResult hash;
+            if (a.NFiles is null)
+            {
+                using (var src = provider.OpenRead(root, key))
+                using (var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                {
+                    progress?.FileStarted(a.Path, a.Size);
+                    hash = DataCopier.CopyAndHash(src, a.Size, dst, a.Path, progress, cancel);
+                    progress?.FileDone();
+                }
+            }
+            else
+            {
+                var hashes = new List<string>();
+                foreach (var m in provider.List(root, key))
+                {
+                    var rel = m.Key[(key.Length + 1)..];
+                    var dest = Path.Combine(temp, rel.Replace('/', Path.DirectorySeparatorChar));
+                    Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+                    using var src = provider.OpenRead(root, m.Key);
+                    using var dst = new FileStream(dest, FileMode.CreateNew, FileAccess.Write);
+                    progress?.FileStarted(m.Key, m.Size);
+                    hashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel).Hash);
+                    progress?.FileDone();
+                }
+                Directory.CreateDirectory(temp);
+                hash = LaminHash.HashFolder(hashes);
+            }
+            if (a.Hash is not null && a.HashType == hash.HashType && a.Hash != hash.Hash)
+                throw new LaminException(ErrorIds.HashMismatch,
+                    $"The data of {a.Uid} at {a.Path} no longer matches its recorded hash ({a.Hash}, found {hash.Hash}); nothing was written to '{target}'.", a.Uid);
+            if (File.Exists(target)) File.Delete(target);
+            else if (Directory.Exists(target)) Directory.Delete(target, true);
+            if (a.NFiles is null) File.Move(temp, target); else Directory.Move(temp, target);
+            return target;
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            else if (Directory.Exists(temp)) Directory.Delete(temp, true);
+        }
+    }
+
+    /// <summary>
+    /// Moves an artifact to another managed location in its space: copy (verifying size and hash),
+    /// switch the record in one transaction, then remove the source. A failure at any step leaves the
+    /// artifact whole and readable where it was.
+    /// </summary>
+    public LaminArtifact Move(string identity, string targetStorage, Action<string> warn, ITransferProgress? progress, CancellationToken cancel)
+    {
+        var (a, source, target) = context.Registry.Read(s =>
+        {
+            var view = new View(s, context, _storages);
+            var art = ResolveForChange(view, identity);
+            var src = view.Storages[art.StorageId];
+            var dst = ResolveStorage(view, targetStorage);
+            if (dst.Id == src.Id) throw new LaminException(ErrorIds.InvalidArgument, $"{art.Uid} is already in {dst.Root}. Cannot move to the same path.", targetStorage);
+            if (!src.IsManaged)
+                throw new LaminException(ErrorIds.StorageReadOnly, $"Cannot move an artifact in a storage location that is not managed by the current instance ({src.Root}).", identity);
+            if (!dst.IsManaged)
+                throw new LaminException(ErrorIds.StorageReadOnly, $"Cannot move an artifact to a storage location that is not managed by the current instance ({dst.Root}).", targetStorage);
+            if (dst.SpaceId != art.SpaceId)
+                throw new LaminException(ErrorIds.NotInSpace,
+                    $"Cannot change the storage of an artifact to a storage location that is not in the same space ('{dst.Space}' vs '{art.Space}').", targetStorage);
+            view.Access.Require(dst.SpaceId, SpaceRole.Write, targetStorage, $"add artifacts to {dst.Root}");
+            return (art, src, dst);
+        });
+        var srcRoot = StorageRoot.Parse(source.Root, "/");
+        var dstRoot = StorageRoot.Parse(target.Root, "/");
+        var srcProvider = StorageProviders.For(srcRoot);
+        var key = a.StorageKey();
+        bool folder = a.NFiles is not null;
+        using var writer = StorageProviders.For(dstRoot).CreateWriter(dstRoot, folder);
+        var memberHashes = new List<string>();
+        long bytes = 0;
+        foreach (var m in srcProvider.List(srcRoot, key))
+        {
+            using var src = srcProvider.OpenRead(srcRoot, m.Key);
+            using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "");
+            progress?.FileStarted(m.Key, m.Size);
+            memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel).Hash);
+            progress?.FileDone();
+            bytes += m.Size;
+        }
+        var hash = folder ? LaminHash.HashFolder(memberHashes) : new HashResult(memberHashes.Single(), a.HashType ?? LaminHash.Md5);
+        if (bytes != a.Size || (a.Hash is not null && hash.Hash != a.Hash))
+            throw new LaminException(ErrorIds.HashMismatch,
+                $"The copy of {a.Uid} does not match its record (size {bytes} vs {a.Size}, hash {hash.Hash} vs {a.Hash}); the artifact stays in {source.Root}.", a.Uid);
+        writer.Commit(key, replace: false);
+        LaminArtifact moved;
+        try
+        {
+            moved = context.Registry.Write(s =>
+            {
+                var view = new View(s, context, _storages);
+                var current = s.Artifacts.FindById(a.Id)
+                    ?? throw new LaminException(ErrorIds.RecordNotFound, $"{a.Uid} was removed meanwhile; the copy was discarded.", a.Uid);
+                if (current.StorageId != source.Id || current.Hash != a.Hash)
+                    throw new LaminException(ErrorIds.FileChanged, $"{a.Uid} changed meanwhile; the copy was discarded and nothing moved.", a.Uid);
+                current.StorageId = target.Id;
+                current.StorageUid = target.Uid;
+                current.UpdatedAt = DateTime.UtcNow;
+                s.Artifacts.Update(current);
+                return view.Decorate(current);
+            });
+        }
+        catch
+        {
+            StorageProviders.For(dstRoot).Delete(dstRoot, key);
+            throw;
+        }
+        bool shared = context.Registry.Read(s => s.Artifacts.Find(x => x.StorageId == source.Id).Any(x => x.StorageKey() == key));
+        if (!shared) srcProvider.Delete(srcRoot, key);
+        else warn($"the source {a.Path} is kept: other versions of {a.Stem} still use it");
+        return moved;
+    }
+}
