@@ -14,7 +14,9 @@
         'New-LaminInstance', 'Connect-LaminInstance', 'Disconnect-LaminInstance', 'Get-LaminInstance', 'Remove-LaminInstance',
         'Get-LaminSetting', 'Set-LaminSetting',
         'New-LaminStorage', 'Get-LaminStorage', 'Search-LaminStorage', 'Set-LaminStorage', 'Remove-LaminStorage', 'Get-LaminLookup',
-        'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess'
+        'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess',
+        'Add-LaminArtifact', 'Get-LaminArtifact', 'Search-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact',
+        'Restore-LaminArtifact', 'Move-LaminArtifact'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

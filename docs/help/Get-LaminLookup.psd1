@@ -1,10 +1,10 @@
 @{
     Synopsis    = 'Builds an auto-complete object over a registry''s field values.'
     Description = @'
-Returns one object with a property per value of -Field (default: root for Storage, name for Space). Property names are the values lower-cased, with each run of characters other than letters and digits turned into "_" and a leading digit prefixed with "_"; the first record wins a name. Each property holds the record, or the value of -ReturnField. The object's ToHashtable() keeps the original values as keys.
+Returns one object with a property per value of -Field (default: root for Storage, name for Space, key for Artifact). Property names are the values lower-cased, with each run of characters other than letters and digits turned into "_" and a leading digit prefixed with "_"; the first record wins a name. Each property holds the record, or the value of -ReturnField. The object's ToHashtable() keeps the original values as keys.
 '@
     Parameters  = @{
-        Registry    = 'Which registry: Storage or Space.'
+        Registry    = 'Which registry: Storage, Space or Artifact (default field: root, name, key).'
         Field       = 'The field whose values become property names.'
         ReturnField = 'Return this field''s value instead of the whole record.'
     }

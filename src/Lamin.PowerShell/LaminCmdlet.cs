@@ -14,6 +14,12 @@ namespace Lamin.PowerShell;
 public abstract class LaminCmdlet : PSCmdlet
 {
     private LaminContext? _context;
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Cancelled by Ctrl+C (StopProcessing); every long core call receives it.</summary>
+    protected CancellationToken Cancellation => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
 
     protected LaminContext Context => _context ??= LaminContext.FromEnvironment(CurrentDirectory);
 
@@ -43,6 +49,10 @@ public abstract class LaminCmdlet : PSCmdlet
         catch (LaminException e)
         {
             Report(e);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Ctrl+C: the core has already removed what it was writing; PowerShell ends the pipeline.
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -57,19 +57,36 @@ public sealed class ArtifactService(LaminContext context)
 
     // ================================================================ reading
 
-    /// <summary>One registry view: storages by id, access, and the helpers that decorate artifacts.</summary>
-    private sealed class View
+    /// <summary>
+    /// One registry view: the storages by id, the access policy and the instance document. Built once
+    /// per session, or once per cmdlet call for planning many paths (a snapshot without a session).
+    /// </summary>
+    public sealed class View
     {
-        public View(RegistrySession s, LaminContext context, StorageService storages)
+        internal View(RegistrySession s, LaminContext context, StorageService storages)
         {
             Session = s;
             Access = new AccessPolicy(s, context.User);
+            Instance = s.InstanceDocument;
             Storages = s.Storages.FindAll().ToDictionary(x => x.Id, x => storages.Decorate(x, Access));
         }
 
-        public RegistrySession Session { get; }
-        public AccessPolicy Access { get; }
-        public Dictionary<int, LaminStorage> Storages { get; }
+        internal RegistrySession? Session { get; private set; }
+        internal AccessPolicy Access { get; }
+        internal InstanceDocument Instance { get; }
+        internal Dictionary<int, LaminStorage> Storages { get; }
+        private readonly Dictionary<int, StorageRoot> _roots = new();
+
+        /// <summary>The same view, detached from its (closed) session, for planning.</summary>
+        internal View Detach() { Session = null; return this; }
+
+        internal RegistrySession RequireSession() => Session ?? throw new InvalidOperationException("This view has no open registry session.");
+
+        internal StorageRoot RootOf(LaminStorage st)
+        {
+            if (!_roots.TryGetValue(st.Id, out var root)) _roots[st.Id] = root = StorageRoot.Parse(st.Root, "/");
+            return root;
+        }
 
         public LaminArtifact Decorate(LaminArtifact a)
         {
@@ -77,8 +94,7 @@ public sealed class ArtifactService(LaminContext context)
             if (Storages.TryGetValue(a.StorageId, out var st))
             {
                 a.Storage = st.Root;
-                var root = StorageRoot.Parse(st.Root, "/");
-                a.Path = PathOf(root, a.StorageKey());
+                a.Path = PathOf(RootOf(st), a.StorageKey());
             }
             return a;
         }
@@ -121,7 +137,7 @@ public sealed class ArtifactService(LaminContext context)
     /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
     private static LaminArtifact Resolve(View view, string identity)
     {
-        var s = view.Session;
+        var s = view.RequireSession();
         identity = identity.Trim();
         LaminArtifact? found = null;
         if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
@@ -153,20 +169,21 @@ public sealed class ArtifactService(LaminContext context)
 
     public LaminArtifact Resolve(string identity) => context.Registry.Read(s => Resolve(new View(s, context, _storages), identity));
 
-    /// <summary>A storage given as id, uid, stub or root.</summary>
+    /// <summary>A storage given as root (as typed or normalised), id, uid or uid stub.</summary>
     private LaminStorage ResolveStorage(View view, string storage)
     {
-        var byRoot = view.Storages.Values.Where(x => x.Root == storage).ToList();
-        if (byRoot.Count == 0 && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
+        var all = view.Storages.Values;
+        var byRoot = all.FirstOrDefault(x => x.Root == storage);
+        if (byRoot is null && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
         {
             var parsed = StorageRoot.Parse(storage, context.CurrentDirectory);
-            byRoot = view.Storages.Values.Where(x => x.Root == parsed.Root).ToList();
-            if (byRoot.Count == 0)
-                throw new LaminException(ErrorIds.RecordNotFound,
+            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root)
+                ?? throw new LaminException(ErrorIds.RecordNotFound,
                     $"No storage location with root '{parsed.Root}' is registered; register it with New-LaminStorage -Root '{parsed.Root}'.", storage);
         }
-        if (byRoot.Count > 0) return byRoot[0];
-        return _storages.Resolve(view.Session, view.Access, storage);
+        var found = byRoot ?? StorageService.ResolveIn(all, storage);
+        view.Access.Require(found.SpaceId, SpaceRole.Read, storage, $"see storage location {found.Root}");
+        return found;
     }
 
     public List<Ranked<LaminArtifact>> Search(string? query, IReadOnlyCollection<string>? fields, int? limit, bool caseSensitive) =>
@@ -179,10 +196,14 @@ public sealed class ArtifactService(LaminContext context)
 
     // ================================================================ adding
 
+    /// <summary>Reads the registry once for planning many paths (Add-LaminArtifact over a pipeline).</summary>
+    public View OpenPlanningView() => context.Registry.Read(s => new View(s, context, _storages).Detach());
+
     /// <summary>Validates one path: where it goes, under which key; reads the registry only.</summary>
-    public IngestPlan Plan(AddRequest r) => context.Registry.Read(s =>
+    public IngestPlan Plan(AddRequest r) => Plan(OpenPlanningView(), r);
+
+    public IngestPlan Plan(View view, AddRequest r)
     {
-        var view = new View(s, context, _storages);
         var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
         path = LocalPaths.TrimTrailingSeparator(path);
         bool isFolder = Directory.Exists(path);
@@ -226,13 +247,13 @@ public sealed class ArtifactService(LaminContext context)
                     "Passing a path in an existing storage without a virtual key and key_is_virtual=True is incompatible.", r.Path);
             return new IngestPlan
             {
-                SourcePath = path, IsFolder = isFolder, Storage = container, Root = StorageRoot.Parse(container.Root, "/"),
+                SourcePath = path, IsFolder = isFolder, Storage = container, Root = view.RootOf(container),
                 InPlace = true, Key = key, KeyIsVirtual = virtualKey, RealKey = realKey, Suffix = suffix,
                 Description = r.Description, SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
             };
         }
 
-        var target = r.Storage is not null ? ResolveStorage(view, r.Storage) : DefaultTarget(s, view);
+        var target = r.Storage is not null ? ResolveStorage(view, r.Storage) : DefaultTarget(view);
         if (!target.IsManaged)
             throw new LaminException(ErrorIds.StorageReadOnly,
                 $"Cannot create an artifact in a storage location that is not managed by the current instance: {target.Root}" +
@@ -242,16 +263,16 @@ public sealed class ArtifactService(LaminContext context)
             throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
         return new IngestPlan
         {
-            SourcePath = path, IsFolder = isFolder, Storage = target, Root = StorageRoot.Parse(target.Root, "/"), InPlace = false,
+            SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
             Key = r.Key, KeyIsVirtual = r.Key is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
             SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
         };
-    });
+    }
 
     /// <summary>SPEC rule 8: local storage when keep-artifacts-local is on and one is present here, else the default.</summary>
-    private static LaminStorage DefaultTarget(RegistrySession s, View view)
+    private static LaminStorage DefaultTarget(View view)
     {
-        var doc = s.InstanceDocument;
+        var doc = view.Instance;
         if (doc.KeepArtifactsLocal)
         {
             var local = view.Storages.Values
@@ -366,7 +387,7 @@ public sealed class ArtifactService(LaminContext context)
 
     private (LaminArtifact, bool) CommitOne(View view, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
     {
-        var s = view.Session;
+        var s = view.RequireSession();
         var plan = item.Plan;
         var storage = s.Storages.FindById(plan.Storage.Id)
             ?? throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);

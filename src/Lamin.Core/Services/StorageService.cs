@@ -103,6 +103,27 @@ public sealed class StorageService(LaminContext context)
         return Decorate(found, access);
     }
 
+    /// <summary>-Identity resolution over records already read (id, uid or unique stub), without access checks.</summary>
+    public static LaminStorage ResolveIn(IEnumerable<LaminStorage> all, string identity)
+    {
+        identity = identity.Trim();
+        var list = all as ICollection<LaminStorage> ?? all.ToList();
+        LaminStorage? found = null;
+        if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
+            found = list.FirstOrDefault(x => x.Id == id);
+        found ??= list.FirstOrDefault(x => x.Uid == identity);
+        if (found is null && identity.Length > 0)
+        {
+            var matches = list.Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(11).ToList();
+            if (matches.Count > 1)
+                throw new LaminException(ErrorIds.MultipleRecordsFound,
+                    $"The uid stub '{identity}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
+            found = matches.SingleOrDefault();
+        }
+        return found ?? throw new LaminException(ErrorIds.RecordNotFound,
+            $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminStorage -Root '{identity}'?", identity);
+    }
+
     public LaminStorage Resolve(string identity) =>
         context.Registry.Read(s => Resolve(s, new AccessPolicy(s, context.User), identity));
 

@@ -43,7 +43,7 @@ public sealed class LaminLookup
 public sealed class GetLaminLookupCommand : LaminCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
-    [ValidateSet("Storage", "Space")]
+    [ValidateSet("Storage", "Space", "Artifact")]
     public string Registry { get; set; } = "";
 
     [Parameter]
@@ -58,6 +58,8 @@ public sealed class GetLaminLookupCommand : LaminCmdlet
     {
         if (Registry.Equals("Space", StringComparison.OrdinalIgnoreCase))
             Emit(new SpaceService(Context).Get(null), new RecordFields<LaminSpace>(), "name");
+        else if (Registry.Equals("Artifact", StringComparison.OrdinalIgnoreCase))
+            Emit(new ArtifactService(Context).Get(new ArtifactQuery()), ArtifactService.Fields, "key");
         else
             Emit(new StorageService(Context).Get(new StorageQuery()), StorageService.Fields, "root");
     }

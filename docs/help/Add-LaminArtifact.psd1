@@ -1,0 +1,24 @@
+@{
+    Synopsis    = 'Adds files and folders as artifacts of the current instance.'
+    Description = @'
+A path under a registered storage root (the deepest root wins) is registered in place: its Key is the path relative to the root, KeyIsVirtual is $false, and nothing is copied. Any other path is copied into the target storage at .lamindb/<uid><suffix> (folders: .lamindb/<uid16><suffix>), or at <root>/<key> with -KeyIsVirtual $false. The target is -Storage if given, else the local storage when keep-artifacts-local is on and one is present on this machine, else the default storage; a read-only target is refused (StorageReadOnly).
+
+Each file is read once: it is hashed while it is copied (md5 up to 50 MiB, sha1-fl above, md5-d for folders), under a temporary name inside .lamindb/ that is renamed into place only when complete. A file that changes size while it is read is refused (FileChanged). Content whose hash is already registered returns the existing artifact with a warning (not for empty files, and not for in-place registrations unless -SkipHashLookup:$false). A known key with new content becomes a new version. Artifacts are registered in batches, one registry transaction per batch; long copies show progress.
+'@
+    Parameters  = @{
+        Path           = 'Files or folders to add; wildcards are supported. Takes strings from the pipeline.'
+        LiteralPath    = 'Files or folders to add, taken literally. Get-ChildItem output binds here through its PSPath.'
+        Key            = 'The key (a relative path such as "project/raw/sample1.fastq.gz"); its suffix must equal the file''s suffix. No "\", no "." or ".." segments, nothing under .lamindb/, at most 1024 characters.'
+        Description    = 'A free-text description.'
+        Storage        = 'The storage location to copy into: a root, id, uid or uid prefix.'
+        KeyIsVirtual   = '$true (default): the key lives only in the registry and the data sits under .lamindb/. $false: the data is stored at <root>/<key> (needs -Key).'
+        SkipHashLookup = 'Do not return an existing artifact with the same hash. -SkipHashLookup:$false makes in-place registrations look up their hash too.'
+    }
+    Examples    = @(
+        @{ Title = 'Add a file with a key'; Code = 'Add-LaminArtifact ./results.csv -Key project/results.csv -Description ''run 42'''; Remarks = 'Copies the file into the default storage and registers it.' }
+        @{ Title = 'Register everything already in a storage location'; Code = 'Get-ChildItem /mnt/archive/raw -File -Recurse | Add-LaminArtifact'; Remarks = 'Files under a registered root are registered in place by their relative path, never copied.' }
+        @{ Title = 'Add a folder'; Code = 'Add-LaminArtifact ./images.zarr -Key datasets/images.zarr'; Remarks = 'One artifact with NFiles members and an md5-d hash.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminArtifact'
+    Links       = @('Get-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact')
+}

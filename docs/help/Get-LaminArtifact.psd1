@@ -1,0 +1,19 @@
+@{
+    Synopsis    = 'Lists artifacts, or gets one by id, uid or uid prefix.'
+    Description = 'By default returns the latest version of every artifact that is not in the trash. -Identity takes an integer id, a full uid or a uid prefix (a prefix of up to 16 characters prefers the latest version). -Key accepts wildcards and uses the key index for a literal prefix. -Trash lists trashed artifacts, -AllVersions every version. -Filter takes Django-style lookups as in Get-LaminStorage.'
+    Parameters  = @{
+        Identity    = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        Key         = 'Only artifacts whose key matches; wildcards are supported.'
+        Storage     = 'Only artifacts in this storage location (root, id, uid or uid prefix).'
+        Hash        = 'Only artifacts with this hash.'
+        Filter      = 'A hashtable of Django-style conditions, e.g. @{ size__gt = 1MB; suffix = ''.csv'' }.'
+        Trash       = 'List artifacts in the trash instead.'
+        AllVersions = 'Include earlier versions, not only the latest.'
+    }
+    Examples    = @(
+        @{ Title = 'Artifacts under a key prefix'; Code = 'Get-LaminArtifact -Key ''project/raw/*'''; Remarks = 'Latest versions only.' }
+        @{ Title = 'Every version of one artifact'; Code = 'Get-LaminArtifact -Key project/results.csv -AllVersions | Sort-Object Version'; Remarks = 'Version and IsLatest tell them apart.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminArtifact'
+    Links       = @('Add-LaminArtifact', 'Search-LaminArtifact')
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Services;
+
+namespace Lamin.PowerShell.Commands;
+
+/// <summary>
+/// Adds files and folders as artifacts: registered in place when under a registered root, otherwise
+/// copied into the target storage. Reads the registry once per call, copies and hashes each path in
+/// one pass, and registers in batches (one transaction per batch).
+/// </summary>
+[Cmdlet(VerbsCommon.Add, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Path")]
+[OutputType(typeof(LaminArtifact))]
+public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
+{
+    private const int BatchSize = 500;
+    private static readonly TimeSpan BatchAge = TimeSpan.FromSeconds(2);
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = "LiteralPath", ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Key { get; set; }
+
+    [Parameter]
+    public string? Description { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(StorageCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Storage { get; set; }
+
+    [Parameter]
+    public bool KeyIsVirtual { get; set; } = true;
+
+    [Parameter]
+    public SwitchParameter SkipHashLookup { get; set; }
+
+    private ArtifactService? _service;
+    private ArtifactService.View? _view;
+    private readonly List<StagedArtifact> _batch = [];
+    private readonly Stopwatch _batchClock = new();
+
+    protected override void Process()
+    {
+        _service ??= new ArtifactService(Context);
+        _view ??= _service.OpenPlanningView();
+        foreach (var path in ResolvePaths())
+        {
+            var request = new AddRequest(path, Key, Description, Storage,
+                MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
+                MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null);
+            var plan = _service.Plan(_view, request);
+            var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
+            if (!ShouldProcess(plan.SourcePath, action)) continue;
+            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count));
+            try
+            {
+                _batch.Add(_service.Stage(plan, progress, Cancellation));
+            }
+            finally
+            {
+                progress.Complete();
+            }
+            if (!_batchClock.IsRunning) _batchClock.Start();
+            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush();
+        }
+    }
+
+    protected override void End() => Flush();
+
+    private void Flush()
+    {
+        if (_batch.Count == 0) return;
+        var staged = _batch.ToList();
+        _batch.Clear();
+        _batchClock.Reset();
+        try
+        {
+            foreach (var (artifact, _) in _service!.Commit(staged, Warn)) WriteObject(artifact);
+        }
+        finally
+        {
+            foreach (var s in staged) s.Dispose(); // removes temporaries of anything not committed
+        }
+    }
+
+    private IEnumerable<string> ResolvePaths()
+    {
+        if (ParameterSetName == "LiteralPath")
+        {
+            foreach (var p in LiteralPath) yield return GetUnresolvedProviderPathFromPSPath(p);
+            yield break;
+        }
+        foreach (var p in Path)
+        {
+            List<string> resolved;
+            try
+            {
+                resolved = GetResolvedProviderPathFromPSPath(p, out var provider).ToList();
+                if (provider.Name != "FileSystem")
+                    throw new LaminException(ErrorIds.InvalidPath, $"'{p}' is not a file-system path.", p);
+            }
+            catch (ItemNotFoundException)
+            {
+                throw new LaminException(ErrorIds.PathNotFound, $"Path '{p}' does not exist.", p);
+            }
+            foreach (var r in resolved) yield return r;
+        }
+    }
+
+    /// <summary>Stopped (Ctrl+C) or failed before the end: drop the temporaries of staged, uncommitted data.</summary>
+    public void Dispose()
+    {
+        foreach (var s in _batch) s.Dispose();
+        _batch.Clear();
+    }
+}

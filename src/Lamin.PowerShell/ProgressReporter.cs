@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using Lamin.Core.Artifacts;
+
+namespace Lamin.PowerShell;
+
+/// <summary>
+/// Turns core transfer callbacks into Write-Progress: bytes and files done / total, a child bar for
+/// the current file of a folder; silent for the first second and throttled to a few updates a second.
+/// PowerShell itself drops the records when $ProgressPreference is SilentlyContinue.
+/// </summary>
+internal sealed class ProgressReporter : ITransferProgress
+{
+    private const int ParentId = 1, ChildId = 2;
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1), Every = TimeSpan.FromMilliseconds(250);
+    private readonly Cmdlet _cmdlet;
+    private readonly string _activity;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _last = TimeSpan.MinValue;
+    private bool _shown;
+    private long _bytesDone, _fileDone, _fileSize;
+    private int _filesDone;
+    private string _file = "";
+
+    public ProgressReporter(Cmdlet cmdlet, string activity, long totalBytes, int totalFiles)
+    {
+        _cmdlet = cmdlet;
+        _activity = activity;
+        TotalBytes = totalBytes;
+        TotalFiles = totalFiles;
+    }
+
+    public long TotalBytes { get; set; }
+    public int TotalFiles { get; set; }
+
+    public void FileStarted(string name, long size)
+    {
+        _file = name;
+        _fileSize = size;
+        _fileDone = 0;
+        Maybe();
+    }
+
+    public void Bytes(long count)
+    {
+        _bytesDone += count;
+        _fileDone += count;
+        Maybe();
+    }
+
+    public void FileDone()
+    {
+        _filesDone++;
+        Maybe();
+    }
+
+    private void Maybe()
+    {
+        var now = _clock.Elapsed;
+        if (now < Quiet || now - _last < Every) return;
+        _last = now;
+        _shown = true;
+        var parent = new ProgressRecord(ParentId, _activity,
+            $"{Size(_bytesDone)} of {Size(TotalBytes)}, {_filesDone} of {TotalFiles} file(s)")
+        { PercentComplete = TotalBytes > 0 ? (int)Math.Min(100, _bytesDone * 100 / TotalBytes) : -1 };
+        _cmdlet.WriteProgress(parent);
+        if (TotalFiles > 1)
+            _cmdlet.WriteProgress(new ProgressRecord(ChildId, _file, $"{Size(_fileDone)} of {Size(_fileSize)}")
+            { ParentActivityId = ParentId, PercentComplete = _fileSize > 0 ? (int)Math.Min(100, _fileDone * 100 / _fileSize) : -1 });
+    }
+
+    public void Complete()
+    {
+        if (!_shown) return;
+        if (TotalFiles > 1) _cmdlet.WriteProgress(new ProgressRecord(ChildId, _file, "done") { ParentActivityId = ParentId, RecordType = ProgressRecordType.Completed });
+        _cmdlet.WriteProgress(new ProgressRecord(ParentId, _activity, "done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    public static string Size(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
+        return u == 0 ? $"{bytes} B" : $"{v:0.#} {units[u]}";
+    }
+}
