@@ -16,7 +16,7 @@ internal sealed class ProgressReporter : ITransferProgress
     private readonly Cmdlet _cmdlet;
     private readonly string _activity;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _last = TimeSpan.MinValue;
+    private TimeSpan _last = TimeSpan.Zero;
     private bool _shown;
     private long _bytesDone, _fileDone, _fileSize;
     private int _filesDone;

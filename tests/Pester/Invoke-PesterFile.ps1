@@ -7,8 +7,8 @@ param(
     [string[]] $Tag
 )
 $ErrorActionPreference = 'Stop'
-Import-Module $PesterPath -RequiredVersion 5.7.1
-$env:LAMIN_TEST_MODULE = $ModulePath
+Import-Module (Resolve-Path -LiteralPath $PesterPath).ProviderPath
+$env:LAMIN_TEST_MODULE = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $config = New-PesterConfiguration
 $config.Run.Path = $TestFile
 $config.Run.PassThru = $true

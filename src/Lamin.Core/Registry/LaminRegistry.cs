@@ -18,6 +18,7 @@ public sealed class LaminRegistry
     private const int HeaderInfoOffset = 32;
     private const int FileVersionOffset = 59;
     private const int PageSize = 8192;
+    private const int InvalidStateOffset = 191; // HeaderPage.P_INVALID_DATAFILE_STATE
 
     public LaminRegistry(string path) => Path = path;
 
@@ -37,6 +38,8 @@ public sealed class LaminRegistry
     private static BsonMapper CreateMapper()
     {
         var m = new BsonMapper { EnumAsInteger = false, SerializeNullValues = true, TrimWhitespace = false, EmptyStringToNull = false };
+        // LiteDB hands dates back in local time; the registry's are UTC (SPEC §3).
+        m.RegisterType<DateTime>(d => new BsonValue(d.ToUniversalTime()), b => b.AsDateTime.ToUniversalTime());
         m.Entity<LaminStorage>().Id(x => x.Id);
         m.Entity<LaminSpace>().Id(x => x.Id);
         m.Entity<LaminSpaceAccess>().Id(x => x.Id);
@@ -76,18 +79,12 @@ public sealed class LaminRegistry
     private T Run<T>(Func<RegistrySession, T> work, bool write)
     {
         using var _ = RegistryLock.Acquire(Path, RegistryLock.DefaultTimeout);
-        Validate(Path);
-        LiteDatabase db;
-        try { db = Open(Path); }
-        catch (LiteException e) { throw Corrupt(Path, e); }
-        using (db)
+        var header = Validate(Path);
+        try
         {
+            using var db = Open(Path);
             var session = new RegistrySession(db, this);
-            if (!write)
-            {
-                try { return work(session); }
-                catch (LiteException e) when (IsCorruption(e)) { throw Corrupt(Path, e); }
-            }
+            if (!write) return work(session);
             db.BeginTrans();
             try
             {
@@ -95,17 +92,45 @@ public sealed class LaminRegistry
                 db.Commit();
                 return result;
             }
-            catch (LiteException e) when (IsCorruption(e))
-            {
-                db.Rollback();
-                throw Corrupt(Path, e);
-            }
             catch
             {
-                db.Rollback();
+                try { db.Rollback(); } catch (Exception) { /* a damaged file may refuse even this; the first error is the one to report */ }
                 throw;
             }
         }
+        catch (Exception e) when (IsCorruption(e))
+        {
+            RestoreHeader(Path, header);
+            throw Corrupt(Path, e);
+        }
+    }
+
+    /// <summary>LiteDB's own failures (not Lamin's refusals): LiteException, or anything thrown from inside LiteDB on bad pages.</summary>
+    private static bool IsCorruption(Exception e) => e switch
+    {
+        LaminException => false,
+        LiteException le => le.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT),
+        _ => e.TargetSite?.DeclaringType?.Namespace?.StartsWith("LiteDB", StringComparison.Ordinal) == true
+             && e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException or InvalidOperationException or OverflowException or EndOfStreamException,
+    };
+
+    /// <summary>
+    /// LiteDB sets an "invalid datafile state" byte in the header page when it meets a damaged page;
+    /// put that one byte back, so a damaged registry is left exactly as it was found.
+    /// </summary>
+    private static void RestoreHeader(string path, byte[] header)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            fs.Position = InvalidStateOffset;
+            var now = fs.ReadByte();
+            if (now == header[InvalidStateOffset]) return;
+            fs.Position = InvalidStateOffset;
+            fs.WriteByte(header[InvalidStateOffset]);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private static LiteDatabase Open(string path, Collation? collation = null)
@@ -115,11 +140,8 @@ public sealed class LaminRegistry
         return new LiteDatabase(cs, Mapper);
     }
 
-    private static bool IsCorruption(LiteException e) =>
-        e.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT);
-
     /// <summary>Checks that the file exists and carries LiteDB's header; LiteDB would silently re-initialise an empty or foreign file.</summary>
-    public static void Validate(string path)
+    public static byte[] Validate(string path)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
@@ -128,11 +150,12 @@ public sealed class LaminRegistry
                 "if it was deleted, restore it from a backup. Lamin never re-creates a registry silently.", path);
         if (info.Length < PageSize || info.Length % PageSize != 0)
             throw Corrupt(path, null, $"its size ({info.Length} bytes) is not a whole number of LiteDB pages");
-        var header = new byte[FileVersionOffset + 1];
+        var header = new byte[PageSize];
         using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             fs.ReadExactly(header);
         if (!header.AsSpan(HeaderInfoOffset, HeaderInfo.Length).SequenceEqual(HeaderInfo) || header[FileVersionOffset] != 8)
             throw Corrupt(path, null, "it is not a LiteDB 5 file");
+        return header;
     }
 
     private static LaminException Corrupt(string path, Exception? inner, string? why = null) =>

@@ -112,7 +112,7 @@ public sealed class ArtifactService(LaminContext context)
         else
         {
             rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
-                ? s.Artifacts.Find(LiteDB.Query.StartsWith("Key", LiteralPrefix(k)))   // uses the key index
+                ? FindByKeyPrefix(s, LiteralPrefix(k))
                 : q.Hash is not null ? s.Artifacts.Find(x => x.Hash == q.Hash) : s.Artifacts.FindAll();
             rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
         }
@@ -127,6 +127,13 @@ public sealed class ArtifactService(LaminContext context)
         if (q.Filter is not null) { var f = new RecordFilter<LaminArtifact>(Fields, q.Filter); conditions.Add(a => f.Matches(view.Decorate(a))); }
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
+
+    /// <summary>
+    /// Key-prefix lookup through the key index. (A lambda, not LiteDB's Query.StartsWith(field, ...):
+    /// measured here, the Query.* helpers scan the whole collection while the lambda uses the index.)
+    /// </summary>
+    private static IEnumerable<LaminArtifact> FindByKeyPrefix(RegistrySession s, string prefix) =>
+        s.Artifacts.Find(a => a.Key!.StartsWith(prefix));
 
     private static string LiteralPrefix(string pattern)
     {
@@ -147,7 +154,7 @@ public sealed class ArtifactService(LaminContext context)
             found = s.Artifacts.FindOne(x => x.Uid == identity);
             if (found is null && Util.Uids.IsBase62(identity))
             {
-                var matches = s.Artifacts.Find(LiteDB.Query.StartsWith("Uid", identity))
+                var matches = s.Artifacts.Find(x => x.Uid.StartsWith(identity))
                     .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(1000).ToList(); // LiteDB's LIKE ignores case
                 if (matches.Count > 1 && identity.Length <= ArtifactVersions.StemLength)
                 {
@@ -334,8 +341,8 @@ public sealed class ArtifactService(LaminContext context)
 
     private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel)
     {
-        var before = Snapshot(source);
         using var src = DataCopier.OpenSource(source);
+        var before = (src.Length, File.GetLastWriteTimeUtc(src.SafeFileHandle)); // fstat of the open file: one stat less per file
         progress?.FileStarted(source, before.Length);
         HashResult hash;
         using (var dst = writer.OpenMember(member))
@@ -389,30 +396,25 @@ public sealed class ArtifactService(LaminContext context)
     {
         var s = view.RequireSession();
         var plan = item.Plan;
-        var storage = s.Storages.FindById(plan.Storage.Id)
-            ?? throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);
+        if (!view.Storages.TryGetValue(plan.Storage.Id, out var storage))
+            throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);
         var hash = item.Hash;
+        var sameHash = s.Artifacts.Find(a => a.Hash == hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
-        if (lookup && item.Size > 0)
+        if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
-            var same = s.Artifacts.Find(a => a.Hash == hash.Hash).FirstOrDefault(a => !a.IsTrashed && view.Access.CanSee(a.SpaceId));
-            if (same is not null)
-            {
-                warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).Path})");
-                item.Dispose();
-                return (view.Decorate(same), true);
-            }
+            warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).Path})");
+            item.Dispose();
+            return (view.Decorate(same), true);
         }
-        var sameKeyHash = s.Artifacts.Find(a => a.Hash == hash.Hash)
-            .FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key && !a.IsTrashed && (plan.Key is not null || a.Key is null));
-        if (sameKeyHash is not null)
+        if (sameHash.FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key) is { } sameKeyHash)
         {
             warn($"returning artifact with same storage, key and hash: {sameKeyHash.Uid}");
             item.Dispose();
             return (view.Decorate(sameKeyHash), true);
         }
 
-        var now = DateTime.UtcNow;
+        var now = Util.Clock.UtcNow;
         var artifact = new LaminArtifact
         {
             Uid = ArtifactVersions.NewUid(), Key = plan.Key, Description = plan.Description, Suffix = plan.Suffix, Size = item.Size,
@@ -467,7 +469,7 @@ public sealed class ArtifactService(LaminContext context)
 
     /// <summary>Every version of a stem (LiteDB's LIKE ignores case, so the prefix is checked again).</summary>
     private static List<LaminArtifact> Family(RegistrySession s, string stem) =>
-        s.Artifacts.Find(LiteDB.Query.StartsWith("Uid", stem)).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
+        s.Artifacts.Find(a => a.Uid.StartsWith(stem)).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
 
     /// <summary>Makes the newest non-trashed version of a family the latest one.</summary>
     private static void RecomputeLatest(RegistrySession s, string stem)
@@ -491,7 +493,7 @@ public sealed class ArtifactService(LaminContext context)
             if (!permanent)
             {
                 a.IsTrashed = true;
-                a.UpdatedAt = DateTime.UtcNow;
+                a.UpdatedAt = Util.Clock.UtcNow;
                 s.Artifacts.Update(a);
                 RecomputeLatest(s, a.Stem);
                 return ((StorageRoot, string)?)null;
@@ -517,7 +519,7 @@ public sealed class ArtifactService(LaminContext context)
         var view = new View(s, context, _storages);
         var a = ResolveForChange(view, identity);
         a.IsTrashed = false;
-        a.UpdatedAt = DateTime.UtcNow;
+        a.UpdatedAt = Util.Clock.UtcNow;
         s.Artifacts.Update(a);
         RecomputeLatest(s, a.Stem);
         return view.Decorate(s.Artifacts.FindById(a.Id));
@@ -647,7 +649,7 @@ public sealed class ArtifactService(LaminContext context)
                     throw new LaminException(ErrorIds.FileChanged, $"{a.Uid} changed meanwhile; the copy was discarded and nothing moved.", a.Uid);
                 current.StorageId = target.Id;
                 current.StorageUid = target.Uid;
-                current.UpdatedAt = DateTime.UtcNow;
+                current.UpdatedAt = Util.Clock.UtcNow;
                 s.Artifacts.Update(current);
                 return view.Decorate(current);
             });

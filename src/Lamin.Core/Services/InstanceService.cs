@@ -60,7 +60,7 @@ public sealed class InstanceService(LaminContext context)
                     "Pick another root, or connect to the instance that manages it.", plan.Root.Root);
         }
         var id = Guid.NewGuid();
-        var now = DateTime.UtcNow;
+        var now = Util.Clock.UtcNow;
         var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = context.User, CreatedAt = now };
         bool createdRoot = plan.Root.IsLocal && !Directory.Exists(plan.Root.Root);
         var registry = LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(context.User));

@@ -74,7 +74,8 @@ public sealed class SettingsService(LaminContext context)
             var plan = _storages.Plan(rootOrUid, null, null, null);
             if (requireLocal && !plan.Root.IsLocal)
                 throw new LaminException(ErrorIds.InvalidArgument, $"-LocalStorage takes a local folder; '{plan.Root.Root}' is a {plan.Root.Type} root.", rootOrUid);
-            record = plan.Existing ?? _storages.Create(plan, warn).Record;
+            // requireManaged: a location this instance could not write is refused before anything is registered.
+            record = plan.Existing ?? _storages.Create(plan, warn, requireManaged: true).Record;
         }
         if (requireLocal && record.Type != "local")
             throw new LaminException(ErrorIds.InvalidArgument, $"-LocalStorage takes a local folder; '{record.Root}' is a {record.Type} root.", rootOrUid);

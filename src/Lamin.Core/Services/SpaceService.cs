@@ -14,7 +14,7 @@ public sealed class SpaceService(LaminContext context)
     public static LaminSpace NewAllSpace(string createdBy) => new()
     {
         Id = AccessPolicy.AllSpaceId, Uid = "A1LSpace0000", Name = AllSpaceName,
-        Description = "Built-in space: every user of the instance", CreatedAt = DateTime.UtcNow, CreatedBy = createdBy,
+        Description = "Built-in space: every user of the instance", CreatedAt = Util.Clock.UtcNow, CreatedBy = createdBy,
     };
 
     internal static LaminSpace FindByName(RegistrySession s, string name)
@@ -60,7 +60,7 @@ public sealed class SpaceService(LaminContext context)
         name = name.Trim();
         if (s.Spaces.FindAll().Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)))
             throw new LaminException(ErrorIds.SpaceExists, $"A space named '{name}' already exists; use Get-LaminSpace '{name}'.", name);
-        var now = DateTime.UtcNow;
+        var now = Util.Clock.UtcNow;
         var space = new LaminSpace { Uid = Uids.NewSpaceUid(), Name = name, Description = description, CreatedAt = now, CreatedBy = context.User };
         s.Spaces.Insert(space);
         // Whoever creates a space administers it.
@@ -93,7 +93,7 @@ public sealed class SpaceService(LaminContext context)
             throw new LaminException(ErrorIds.InvalidArgument, "-User must be a user handle.", user);
         user = user.Trim();
         var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
-        var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = DateTime.UtcNow, CreatedBy = context.User };
+        var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = context.User };
         grant.Role = role;
         s.SpaceAccess.Upsert(grant);
         return grant;

@@ -88,7 +88,7 @@ public sealed class StorageService(LaminContext context)
             found = session.Storages.FindOne(x => x.Uid == identity);
             if (found is null && Uids.IsBase62(identity))
             {
-                var matches = session.Storages.Find(LiteDB.Query.StartsWith("Uid", identity))
+                var matches = session.Storages.Find(x => x.Uid.StartsWith(identity))
                     .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(11).ToList(); // LiteDB's LIKE ignores case
                 if (matches.Count > 1)
                     throw new LaminException(ErrorIds.MultipleRecordsFound,
@@ -165,27 +165,49 @@ public sealed class StorageService(LaminContext context)
     /// the marker (SPEC rule 5) and inserts the record. Returns the existing record (Existed = true)
     /// when another call won the race. A marker this call wrote is removed again if the insert fails.
     /// </summary>
-    public (LaminStorage Record, bool Existed) Create(StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere = false)
+    public (LaminStorage Record, bool Existed) Create(StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere = false, bool requireManaged = false)
     {
-        bool markerWritten = false;
+        var marking = new Marking(plan.Root);
         try
         {
-            return context.Registry.Write(s => CreateIn(s, plan, warn, failIfManagedElsewhere, ref markerWritten));
+            return context.Registry.Write(s => CreateIn(s, plan, warn, failIfManagedElsewhere, requireManaged, marking));
         }
-        catch when (markerWritten)
+        catch
         {
-            TryDeleteMarker(plan.Root);
+            marking.Undo();
             throw;
         }
     }
 
-    private static void TryDeleteMarker(StorageRoot root)
+    /// <summary>What creating a record wrote on disk, so a failure can take exactly that back.</summary>
+    internal sealed class Marking(StorageRoot root)
     {
-        try { StorageProviders.For(root).DeleteMarker(root); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        private bool _rootExisted, _folderExisted;
+        public bool MarkerWritten { get; private set; }
+
+        public void BeforeWrite()
+        {
+            _rootExisted = !root.IsLocal || Directory.Exists(root.Root);
+            _folderExisted = !root.IsLocal || Directory.Exists(Path.Combine(root.Root, Marker.ManagedFolder));
+        }
+
+        public void Written() => MarkerWritten = true;
+
+        public void Undo()
+        {
+            try
+            {
+                if (MarkerWritten) StorageProviders.For(root).DeleteMarker(root);
+                if (!root.IsLocal) return;
+                var folder = Path.Combine(root.Root, Marker.ManagedFolder);
+                if (!_folderExisted && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+                if (!_rootExisted && Directory.Exists(root.Root) && !Directory.EnumerateFileSystemEntries(root.Root).Any()) Directory.Delete(root.Root);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
     }
 
-    internal (LaminStorage, bool) CreateIn(RegistrySession s, StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere, ref bool markerWritten)
+    internal (LaminStorage, bool) CreateIn(RegistrySession s, StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere, bool requireManaged, Marking marking)
     {
         var access = new AccessPolicy(s, context.User);
         var existing = FindByRootHost(s, plan.Root.Root, plan.Host);
@@ -195,41 +217,51 @@ public sealed class StorageService(LaminContext context)
             return (Decorate(existing, access), true);
         }
         var instance = s.InstanceDocument;
-        var now = DateTime.UtcNow;
+        var now = Util.Clock.UtcNow;
         var record = new LaminStorage
         {
             Uid = Uids.NewStorageUid(),
             Root = plan.Root.Root,
             Type = plan.Root.Type,
             Host = plan.Host,
-            Region = plan.Host,
             Description = plan.Description,
             SpaceId = plan.SpaceId,
             CreatedAt = now,
             UpdatedAt = now,
             CreatedBy = context.User,
         };
-        if (record.Host is not null) record.Region = null; // Host is its own column here; Region is the cloud region.
 
-        var ownership = DecideOwnership(plan.Root, record.Uid, instance, warn, failIfManagedElsewhere, ref markerWritten);
+        var ownership = DecideOwnership(plan.Root, record.Uid, instance, warn, failIfManagedElsewhere, marking);
         record.Uid = ownership.StorageUid;
         record.InstanceUid = ownership.InstanceUid;
 
         var sameUid = s.Storages.FindOne(x => x.Uid == record.Uid);
-        if (sameUid is not null)
+        if (sameUid is not null && sameUid.Host == plan.Host)
         {
-            warn($"the folder {plan.Root.Root} is already registered as {sameUid.Root}{(sameUid.Host is null ? "" : $" (host {sameUid.Host})")} with uid {sameUid.Uid}; returning that record");
+            warn($"the folder {plan.Root.Root} is already registered as {sameUid.Root} with uid {sameUid.Uid}; returning that record");
             return (Decorate(sameUid, access), true);
         }
+        if (sameUid is not null)
+        {
+            // The same path named on another host: its own record, without a marker on this machine (the marker here is sameUid's).
+            record.Uid = Uids.NewStorageUid();
+            record.InstanceUid = instance.Uid;
+            warn($"the folder {plan.Root.Root} on this machine is marked for {sameUid.Uid} (host {sameUid.Host ?? "none"}); " +
+                 $"registered it for host {plan.Host ?? "none"} as {record.Uid}, which is not present on this machine");
+        }
+        if (requireManaged && record.InstanceUid != instance.Uid)
+            throw record.InstanceUid is null
+                ? new LaminException(ErrorIds.StorageNotManaged, $"Storage '{record.Root}' is not managed by any instance, cannot write to it from here.", record.Root)
+                : new LaminException(ErrorIds.StorageManagedElsewhere, $"Storage '{record.Root}' exists in another instance ({record.InstanceUid}), cannot write to it from here.", record.Root);
         s.Storages.Insert(record);
-        if (record.InstanceUid != context.InstanceUid)
+        if (record.InstanceUid != instance.Uid)
             warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : $", is managed by instance with uid {record.InstanceUid}"));
         return (Decorate(record, access), false);
     }
 
     private sealed record Ownership(string StorageUid, string? InstanceUid);
 
-    private Ownership DecideOwnership(StorageRoot root, string newUid, InstanceDocument instance, Action<string> warn, bool failIfManagedElsewhere, ref bool markerWritten)
+    private Ownership DecideOwnership(StorageRoot root, string newUid, InstanceDocument instance, Action<string> warn, bool failIfManagedElsewhere, Marking marking)
     {
         if (!root.IsLocal && !root.IsCloud)
             return new Ownership(newUid, null); // http(s)/hf: never written to.
@@ -249,14 +281,16 @@ public sealed class StorageService(LaminContext context)
         }
         if (!marker.Exists)
         {
+            marking.BeforeWrite();
             try
             {
                 provider.WriteMarker(root, Marker.Content(newUid, instance.Name, instance.InstanceId, instance.Uid));
-                markerWritten = true;
+                marking.Written();
                 return new Ownership(newUid, instance.Uid);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
+                marking.Undo();
                 warn($"due to lack of write access, Lamin won't manage this storage location: {root.Root}");
                 return new Ownership(newUid, null);
             }
@@ -295,7 +329,7 @@ public sealed class StorageService(LaminContext context)
         }
         if (change.DescriptionSet) r.Description = change.Description;
         if (change.Lock is { } l) r.IsLocked = l;
-        r.UpdatedAt = DateTime.UtcNow;
+        r.UpdatedAt = Util.Clock.UtcNow;
         s.Storages.Update(r);
         return Decorate(r, access);
     });
@@ -321,7 +355,9 @@ public sealed class StorageService(LaminContext context)
             return;
         }
         var root = StorageRoot.Parse(r.Root, context.CurrentDirectory);
-        var leftovers = ManagedObjectsBesideMarker(root, s.Registry.Path);
+        // A local folder that is not on this machine (another host, or moved away) has nothing here to check or free.
+        bool here = !root.IsLocal || IsPresentHere(r);
+        var leftovers = here ? ManagedObjectsBesideMarker(root, s.Registry.Path) : [];
         if (leftovers.Count > 0)
             throw new LaminException(ErrorIds.StorageNotEmpty,
                 $"'{root.PathPart}/.lamindb' contains {leftovers.Count} objects:\n{string.Join("\n", leftovers.Select(o => "  " + o.Key))}\n" +
@@ -329,7 +365,7 @@ public sealed class StorageService(LaminContext context)
         if (s.InstanceDocument.DefaultStorageUid == r.Uid)
             throw new LaminException(ErrorIds.StorageIsDefault,
                 $"Cannot delete the current storage location {r.Root}, switch to another first: Set-LaminSetting -Storage <root>.", r);
-        StorageProviders.For(root).DeleteMarker(root);
+        if (here) StorageProviders.For(root).DeleteMarker(root);
         s.Storages.Delete(r.Id);
     });
 

@@ -102,7 +102,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             _root = root;
             _folder = folder;
             var dir = Path.Combine(root.Root, Marker.ManagedFolder);
-            Directory.CreateDirectory(dir);
+            if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
             _temp = Path.Combine(dir, $"{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
             if (folder) Directory.CreateDirectory(_temp);
         }

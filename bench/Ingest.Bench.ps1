@@ -1,0 +1,140 @@
+<#
+.SYNOPSIS
+    Ingest benchmarks (issue: artifacts): one 1 GiB file, a 48 MiB file (md5 over every byte),
+    10,000 files of 4 KiB (as one folder and as 10,000 artifacts), against cp / md5sum / cp -r of the
+    same data on the same disk in the same run; peak memory of the 1 GiB ingest; and
+    Get-LaminArtifact -Key 'prefix*' over 100,000 artifacts against a raw LiteDB query.
+    Prints ratios (ours / baseline); medians of -Runs runs.
+#>
+param(
+    [string] $ModulePath = (Join-Path $PSScriptRoot '../out/Lamin/Lamin.psd1'),
+    [int] $Runs = 3,
+    [int] $ManyFiles = 10000,
+    [int] $QueryArtifacts = 100000
+)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$work = Join-Path ([IO.Path]::GetTempPath()) ("lamin-ingest-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$null = New-Item -ItemType Directory $work
+$env:LAMIN_HOME = Join-Path $work 'home'
+function Median([double[]] $xs) { $s = $xs | Sort-Object; $s[[int][math]::Floor($s.Count / 2)] }
+function Seconds([scriptblock] $sb) { (Measure-Command $sb).TotalSeconds }
+function Sh([string] $cmd) { bash -c $cmd; if ($LASTEXITCODE) { throw "failed: $cmd" } }
+[string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { @([Reflection.Assembly]::GetEntryAssembly().Location) } else { @() }
+$exe = [Environment]::ProcessPath
+$results = [ordered]@{ Machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"; Date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd') }
+
+try {
+    Import-Module $ModulePath
+    $data = Join-Path $work 'data'; $null = New-Item -ItemType Directory $data
+    Sh "head -c 1073741824 /dev/urandom > '$data/big.bin'; head -c 50331648 /dev/urandom > '$data/mid.bin'"
+    $many = Join-Path $data 'many'; $null = New-Item -ItemType Directory $many
+    Sh "cd '$many' && head -c $(4096 * $ManyFiles) /dev/urandom | split -b 4096 -a 5 -d - f"
+    $n = 0
+    function Fresh-Instance { $script:n++; $root = Join-Path $work "inst$script:n"; New-LaminInstance -Name "b$script:n" -Storage $root | Out-Null; $root }
+
+    # --- one 1 GiB file -------------------------------------------------------------------------
+    $cp = @(); $md5 = @(); $ours = @()
+    for ($r = 0; $r -lt $Runs; $r++) {
+        $dst = Join-Path $work "cp$r"; $null = New-Item -ItemType Directory $dst
+        $cp += Seconds { Sh "cp '$data/big.bin' '$dst/'" }
+        $md5 += Seconds { Sh "md5sum '$data/big.bin' > /dev/null" }
+        Remove-Item $dst -Recurse -Force
+        $null = Fresh-Instance
+        $ours += Seconds { $null = Add-LaminArtifact (Join-Path $data 'big.bin') }
+    }
+    $results.Big_cp_s = [math]::Round((Median $cp), 3)
+    $results.Big_md5sum_s = [math]::Round((Median $md5), 3)
+    $results.Big_ours_s = [math]::Round((Median $ours), 3)
+    $results.Big_ratio_to_cp = [math]::Round((Median $ours) / (Median $cp), 2)
+    $results.Big_ratio_to_cp_plus_md5sum = [math]::Round((Median $ours) / ((Median $cp) + (Median $md5)), 2)
+
+    # --- one 48 MiB file: md5 over every byte, 10 ingests per run ---------------------------------
+    $cp = @(); $md5 = @(); $ours = @()
+    for ($r = 0; $r -lt $Runs; $r++) {
+        $dst = Join-Path $work "cpm$r"; $null = New-Item -ItemType Directory $dst
+        $cp += Seconds { for ($i = 0; $i -lt 10; $i++) { Sh "cp '$data/mid.bin' '$dst/m$i'" } }
+        $md5 += Seconds { for ($i = 0; $i -lt 10; $i++) { Sh "md5sum '$data/mid.bin' > /dev/null" } }
+        Remove-Item $dst -Recurse -Force
+        $null = Fresh-Instance
+        $ours += Seconds { for ($i = 0; $i -lt 10; $i++) { $null = Add-LaminArtifact (Join-Path $data 'mid.bin') -SkipHashLookup -Key "m$i.bin" } }
+    }
+    $results.Md5File_ratio_to_cp_plus_md5sum = [math]::Round((Median $ours) / ((Median $cp) + (Median $md5)), 2)
+
+    # --- 10,000 files of 4 KiB ---------------------------------------------------------------------
+    $cpr = @(); $folder = @(); $each = @()
+    for ($r = 0; $r -lt $Runs; $r++) {
+        $dst = Join-Path $work "cpr$r"
+        $cpr += Seconds { Sh "cp -r '$many' '$dst' && rm -rf '$dst'" }
+        $null = Fresh-Instance
+        $folder += Seconds { $null = Add-LaminArtifact $many -Key many }
+        $null = Fresh-Instance
+        $each += Seconds { Get-ChildItem $many -File | Add-LaminArtifact -SkipHashLookup | Out-Null }
+    }
+    $results.Many_cp_r_s = [math]::Round((Median $cpr), 3)
+    $results.Many_as_folder_s = [math]::Round((Median $folder), 3)
+    $results.Many_as_folder_ratio = [math]::Round((Median $folder) / (Median $cpr), 2)
+    $results.Many_as_artifacts_s = [math]::Round((Median $each), 3)
+    $results.Many_as_artifacts_ratio = [math]::Round((Median $each) / (Median $cpr), 2)
+
+    # --- peak memory of the 1 GiB ingest, in a fresh process -----------------------------------------
+    $probe = @"
+`$ProgressPreference = 'SilentlyContinue'
+`$env:LAMIN_HOME = '$work/memhome'
+Import-Module '$ModulePath'
+New-LaminInstance -Storage '$work/mem' | Out-Null
+`$null = Get-LaminStorage
+[GC]::Collect()
+`$before = [long]((Get-Content /proc/self/status | Select-String '^VmRSS') -replace '\D', '') * 1KB
+`$null = Add-LaminArtifact '$data/big.bin'
+`$peak = [long]((Get-Content /proc/self/status | Select-String '^VmHWM') -replace '\D', '') * 1KB
+"`$before `$peak"
+"@
+    $mem = (& $exe @pre -NoProfile -NonInteractive -Command $probe) -split ' '
+    $results.Big_rss_before_MiB = [math]::Round([long]$mem[0] / 1MB, 1)
+    $results.Big_peak_rss_MiB = [math]::Round([long]$mem[1] / 1MB, 1)
+    $results.Big_peak_above_baseline_MiB = [math]::Round(([long]$mem[1] - [long]$mem[0]) / 1MB, 1)
+
+    # --- Get-LaminArtifact -Key 'prefix*' over 100,000 artifacts --------------------------------------
+    $null = Fresh-Instance
+    $null = Add-LaminArtifact (Join-Path $data 'mid.bin') -Key 'seed/mid.bin'
+    $alc = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin'
+    $lite = $alc.Assemblies | Where-Object { $_.GetName().Name -eq 'LiteDB' }
+    $dbType = $lite.GetType('LiteDB.LiteDatabase'); $mapperType = $lite.GetType('LiteDB.BsonMapper')
+    $docType = $lite.GetType('LiteDB.BsonDocument'); $queryType = $lite.GetType('LiteDB.Query')
+    $registry = (Get-LaminInstance "b$n").RegistryPath
+    $open = { $dbType.GetConstructor([type[]]@([string], $mapperType)).Invoke(@("Filename=$registry;Connection=direct", $null)) }
+    $db = & $open
+    try {
+        $col = $db.GetCollection('artifact')
+        $template = [System.Linq.Enumerable]::First($col.FindAll())
+        $docs = [System.Collections.Generic.List[object]]::new()
+        for ($i = 0; $i -lt $QueryArtifacts; $i++) {
+            $d = [Activator]::CreateInstance($docType)
+            foreach ($k in $template.Keys) { $d[$k] = $template[$k] }
+            $d['_id'] = $i + 10; $d['Uid'] = ('{0:D16}0000' -f $i); $d['Key'] = "prefix-$($i % 100)/file-$i.bin"; $d['Hash'] = "h$i"
+            $docs.Add($d)
+        }
+        $typed = [System.Linq.Enumerable].GetMethod('Cast').MakeGenericMethod($docType).Invoke($null, @(, $docs))
+        $null = $col.GetType().GetMethod('InsertBulk').Invoke($col, @($typed, 10000))
+    }
+    finally { $db.Dispose() }
+    $ours = @(); $raw = @(); $count = 0
+    for ($r = 0; $r -lt 7; $r++) {
+        $ours += (Measure-Command { $x = Get-LaminArtifact -Key 'prefix-42/*'; $script:count = $x.Count }).TotalMilliseconds
+        $raw += (Measure-Command {
+                $db = & $open
+                try { $x = [System.Linq.Enumerable]::ToList($db.GetCollection('artifact').Find($queryType::StartsWith('Key', 'prefix-42/'), 0, [int]::MaxValue)) } finally { $db.Dispose() }
+            }).TotalMilliseconds
+    }
+    $results.Query_artifacts = $QueryArtifacts + 1
+    $results.Query_matches = $count
+    $results.Query_ours_ms = [math]::Round((Median $ours), 1)
+    $results.Query_raw_ms = [math]::Round((Median $raw), 1)
+    $results.Query_ratio = [math]::Round((Median $ours) / (Median $raw), 2)
+    [pscustomobject]$results | Format-List
+}
+finally {
+    Remove-Module Lamin -ErrorAction SilentlyContinue
+    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+}
