@@ -100,8 +100,9 @@ function Invoke-Test {
     foreach ($file in $files) {
         Write-Host "`n== Pester: $($file.Name)"
         $json = Join-Path $results ($file.BaseName + '.json')
-        dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterPath $pester -TestFile $file.FullName `
-            -ModulePath (Join-Path $moduleDir 'Lamin.psd1') -ResultFile $json -Tag $Tag
+        $runnerArgs = @('-PesterPath', $pester, '-TestFile', $file.FullName, '-ModulePath', (Join-Path $moduleDir 'Lamin.psd1'), '-ResultFile', $json)
+        if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ',')) }
+        dotnet pwsh -NoProfile -NonInteractive -File $runner @runnerArgs
         if (-not (Test-Path $json)) {
             Write-Host "!! $($file.Name) crashed before reporting (exit $LASTEXITCODE)." -ForegroundColor Red
             $failed += 1

@@ -14,7 +14,7 @@ $config.Run.Path = $TestFile
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Output.StackTraceVerbosity = 'Filtered'
-if ($Tag) { $config.Filter.Tag = $Tag } else { $config.Filter.ExcludeTag = @('RealCloud') }
+if ($Tag) { $config.Filter.Tag = @($Tag -split ',') } else { $config.Filter.ExcludeTag = @('RealCloud') }
 $result = Invoke-Pester -Configuration $config
 [pscustomobject]@{
     File    = $TestFile
