@@ -50,6 +50,10 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     private ArtifactService.View? _view;
     private readonly List<StagedArtifact> _batch = [];
     private readonly Stopwatch _batchClock = new();
+    // The registry transaction of one batch runs while the next batch is read and copied (two cores, two kinds of work).
+    private Task<List<(LaminArtifact Artifact, bool Existed)>>? _pending;
+    private List<StagedArtifact>? _pendingItems;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
 
     protected override void Process()
     {
@@ -73,25 +77,44 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
                 progress.Complete();
             }
             if (!_batchClock.IsRunning) _batchClock.Start();
-            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush();
+            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush(wait: false);
         }
     }
 
-    protected override void End() => Flush();
+    protected override void End() => Flush(wait: true);
 
-    private void Flush()
+    /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
+    private void Flush(bool wait)
     {
-        if (_batch.Count == 0) return;
-        var staged = _batch.ToList();
-        _batch.Clear();
-        _batchClock.Reset();
+        Drain();
+        if (_batch.Count > 0)
+        {
+            _pendingItems = _batch.ToList();
+            _batch.Clear();
+            _batchClock.Reset();
+            var items = _pendingItems;
+            _pending = Task.Run(() => _service!.Commit(items, _warnings.Enqueue));
+        }
+        if (wait) Drain();
+    }
+
+    /// <summary>Waits for the batch in flight, then writes its warnings and artifacts on the pipeline thread.</summary>
+    private void Drain()
+    {
+        if (_pending is null) return;
+        var task = _pending;
+        var items = _pendingItems!;
+        _pending = null;
+        _pendingItems = null;
         try
         {
-            foreach (var (artifact, _) in _service!.Commit(staged, Warn)) WriteObject(artifact);
+            var results = task.GetAwaiter().GetResult();
+            while (_warnings.TryDequeue(out var w)) WriteWarning(w);
+            foreach (var (artifact, _) in results) WriteObject(artifact);
         }
         finally
         {
-            foreach (var s in staged) s.Dispose(); // removes temporaries of anything not committed
+            foreach (var s in items) s.Dispose(); // removes temporaries of anything not committed
         }
     }
 
@@ -122,6 +145,8 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     /// <summary>Stopped (Ctrl+C) or failed before the end: drop the temporaries of staged, uncommitted data.</summary>
     public void Dispose()
     {
+        try { _pending?.Wait(); } catch (AggregateException) { /* reported by Drain, or the pipeline was stopped */ }
+        foreach (var s in _pendingItems ?? []) s.Dispose();
         foreach (var s in _batch) s.Dispose();
         _batch.Clear();
     }
