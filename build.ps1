@@ -97,6 +97,8 @@ function Invoke-Test {
         Get-ChildItem (Join-Path $root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name
     }
     $runner = Join-Path $root 'tests/Pester/Invoke-PesterFile.ps1'
+    # The real local S3/GCS servers (npm, cached in tests/servers/node_modules after the first run).
+    Invoke-Native 'installing the local cloud servers' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/servers/Install-CloudServers.ps1') }
     foreach ($file in $files) {
         Write-Host "`n== Pester: $($file.Name)"
         $json = Join-Path $results ($file.BaseName + '.json')

@@ -19,6 +19,8 @@ public enum LaminErrorCategory
     ReadError,
     WriteError,
     OperationStopped,
+    AuthenticationError,
+    ConnectionError,
 }
 
 /// <summary>The catalogue of stable error ids (SPEC §5) and their categories. One place, nothing else defines ids.</summary>
@@ -73,6 +75,10 @@ public static class ErrorIds
     public const string UnknownStorageLocation = nameof(UnknownStorageLocation);
     public const string NotInSpace = nameof(NotInSpace);
     public const string OperationCanceled = nameof(OperationCanceled);
+    public const string StorageUnreachable = nameof(StorageUnreachable);
+    public const string StorageCredentialsInvalid = nameof(StorageCredentialsInvalid);
+    public const string StorageAccessDenied = nameof(StorageAccessDenied);
+    public const string StorageUnavailable = nameof(StorageUnavailable);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -125,6 +131,10 @@ public static class ErrorIds
         [UnknownStorageLocation] = LaminErrorCategory.ObjectNotFound,
         [NotInSpace] = LaminErrorCategory.PermissionDenied,
         [OperationCanceled] = LaminErrorCategory.OperationStopped,
+        [StorageUnreachable] = LaminErrorCategory.ConnectionError,
+        [StorageCredentialsInvalid] = LaminErrorCategory.AuthenticationError,
+        [StorageAccessDenied] = LaminErrorCategory.PermissionDenied,
+        [StorageUnavailable] = LaminErrorCategory.ResourceUnavailable,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

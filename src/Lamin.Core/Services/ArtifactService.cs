@@ -30,8 +30,21 @@ public sealed class IngestPlan
     public long Size { get; init; }
     public IReadOnlyList<FileInfo> Members { get; init; } = [];
 
+    /// <summary>For a cloud path registered in place: its objects with their metadata hashes.</summary>
+    public IReadOnlyList<(StoredObject Object, HashResult? Hash)>? CloudObjects { get; init; }
+
     /// <summary>The object's key relative to the root when it is registered in place.</summary>
     public string? InPlaceKey => InPlace ? RealKey ?? Key : null;
+
+    /// <summary>The uid a new artifact gets unless it becomes a new version of a known key.</summary>
+    public string ProposedUid { get; init; } = ArtifactVersions.NewUid();
+
+    /// <summary>
+    /// Where the copy most likely ends up, so cloud writers can upload there directly: the auto key of
+    /// the proposed uid (fresh, so nothing can be overwritten; a new version of a known key gets another
+    /// uid and is copied there at commit). Never a real key, which may hold data that must not be clobbered.
+    /// </summary>
+    public string? ProposedKey => InPlace || !KeyIsVirtual ? null : ArtifactKeys.AutoKey(ProposedUid, Suffix, IsFolder);
 }
 
 /// <summary>Data read (and, unless in place, copied under a temporary name) and hashed; ready to register.</summary>
@@ -211,6 +224,7 @@ public sealed class ArtifactService(LaminContext context)
 
     public IngestPlan Plan(View view, AddRequest r)
     {
+        if (StorageRoot.DetectType(r.Path) is "s3" or "gs") return PlanCloud(view, r);
         var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
         path = LocalPaths.TrimTrailingSeparator(path);
         bool isFolder = Directory.Exists(path);
@@ -276,6 +290,55 @@ public sealed class ArtifactService(LaminContext context)
         };
     }
 
+    /// <summary>
+    /// A cloud object or prefix: registered in place in the (deepest) registered location that contains
+    /// it, with size and hash from metadata; never copied. Outside every location → UnknownStorageLocation.
+    /// </summary>
+    private IngestPlan PlanCloud(View view, AddRequest r)
+    {
+        var pathPart = r.Path.Split('?')[0];
+        if (pathPart.Split('/').Contains(Marker.ManagedFolder))
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"'{pathPart}' is inside a managed .lamindb/ folder; find its artifact with Get-LaminArtifact instead.", r.Path);
+        var target = StorageRoot.Parse(r.Path, context.CurrentDirectory);
+        var container = view.Storages.Values
+            .Where(x => x.Type == target.Type)
+            .Select(x => (Storage: x, Root: view.RootOf(x)))
+            .Where(x => x.Root.Bucket == target.Bucket && x.Root.EndpointUrl == target.EndpointUrl
+                        && (x.Root.Prefix is null || target.Prefix == x.Root.Prefix || (target.Prefix ?? "").StartsWith(x.Root.Prefix + "/", StringComparison.Ordinal)))
+            .OrderByDescending(x => x.Root.Prefix?.Length ?? -1)
+            .FirstOrDefault();
+        if (container.Storage is null)
+        {
+            var suggestion = $"{target.Type}://{target.Bucket}" + (target.EndpointUrl is null ? "" : "?endpoint_url=" + target.EndpointUrl);
+            throw new LaminException(ErrorIds.UnknownStorageLocation,
+                $"Path {target.PathPart} is not contained in any known storage location. Register a location that contains it, e.g.: New-LaminStorage -Root '{suggestion}'", r.Path);
+        }
+        var root = container.Root;
+        var rel = root.Prefix is null ? target.Prefix ?? "" : target.Prefix!.Length > root.Prefix.Length ? target.Prefix[(root.Prefix.Length + 1)..] : "";
+        if (rel.Length == 0)
+            throw new LaminException(ErrorIds.InvalidPath, $"'{target.PathPart}' is the root of a storage location; add the objects or prefixes inside it.", r.Path);
+        view.Access.Require(container.Storage.SpaceId, SpaceRole.Write, r.Path, $"register artifacts in {container.Storage.Root}");
+        if (r.Key is not null) { ArtifactKeys.Validate(r.Key); ArtifactKeys.CheckSuffix(r.Key, rel); }
+        var objects = StorageProviders.For(root).ListHashed(root, rel);
+        if (objects.Count == 0)
+            throw new LaminException(ErrorIds.PathNotFound, $"Path '{target.PathPart}' does not exist.", r.Path);
+        bool isFolder = !(objects.Count == 1 && objects[0].Object.Key == rel);
+        string key = rel; bool virtualKey = false; string? realKey = null;
+        if (r.Key is not null && r.Key != rel)
+        {
+            if (r.KeyIsVirtual == false)
+                throw new LaminException(ErrorIds.InvalidArgument, "Passing a path in an existing storage with a virtual key and key_is_virtual=False is incompatible.", r.Key);
+            key = r.Key; virtualKey = true; realKey = rel;
+        }
+        return new IngestPlan
+        {
+            SourcePath = target.PathPart, IsFolder = isFolder, Storage = container.Storage, Root = root, InPlace = true,
+            Key = key, KeyIsVirtual = virtualKey, RealKey = realKey, Suffix = Suffixes.Canonical(rel), Description = r.Description,
+            SkipHashLookup = r.SkipHashLookup, Size = objects.Sum(o => o.Object.Size), CloudObjects = objects,
+        };
+    }
+
     /// <summary>SPEC rule 8: local storage when keep-artifacts-local is on and one is present here, else the default.</summary>
     private static LaminStorage DefaultTarget(View view)
     {
@@ -303,6 +366,14 @@ public sealed class ArtifactService(LaminContext context)
     /// <summary>Reads the data once: hashes in place, or copies under a temporary name while hashing.</summary>
     public StagedArtifact Stage(IngestPlan plan, ITransferProgress? progress, CancellationToken cancel)
     {
+        if (plan.CloudObjects is { } objects)
+        {
+            // Size and hash from object metadata: nothing is downloaded (SPEC §6).
+            if (!plan.IsFolder) return new StagedArtifact(plan, objects[0].Hash ?? default, plan.Size, null, null);
+            var memberHashes = objects.Select(o => o.Hash?.Hash).ToList();
+            var folderHash = memberHashes.Any(h => h is null) ? default : LaminHash.HashFolder(memberHashes!);
+            return new StagedArtifact(plan, folderHash, plan.Size, objects.Count, null);
+        }
         if (plan.InPlace)
         {
             if (!plan.IsFolder)
@@ -316,7 +387,7 @@ public sealed class ArtifactService(LaminContext context)
             return new StagedArtifact(plan, LaminHash.HashFolder(hashes), plan.Size, plan.Members.Count, null);
         }
 
-        var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder);
+        var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
         try
         {
             if (!plan.IsFolder)
@@ -345,7 +416,7 @@ public sealed class ArtifactService(LaminContext context)
         var before = (src.Length, File.GetLastWriteTimeUtc(src.SafeFileHandle)); // fstat of the open file: one stat less per file
         progress?.FileStarted(source, before.Length);
         HashResult hash;
-        using (var dst = writer.OpenMember(member))
+        using (var dst = writer.OpenMember(member, before.Length))
             hash = DataCopier.CopyAndHash(src, before.Length, dst, source, progress, cancel);
         EnsureUnchanged(source, before);
         progress?.FileDone();
@@ -399,7 +470,7 @@ public sealed class ArtifactService(LaminContext context)
         if (!view.Storages.TryGetValue(plan.Storage.Id, out var storage))
             throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);
         var hash = item.Hash;
-        var sameHash = s.Artifacts.Find(a => a.Hash == hash.Hash).Where(a => !a.IsTrashed).ToList();
+        var sameHash = hash.Hash is null ? [] : s.Artifacts.Find(a => a.Hash == hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
@@ -417,7 +488,7 @@ public sealed class ArtifactService(LaminContext context)
         var now = Util.Clock.UtcNow;
         var artifact = new LaminArtifact
         {
-            Uid = ArtifactVersions.NewUid(), Key = plan.Key, Description = plan.Description, Suffix = plan.Suffix, Size = item.Size,
+            Uid = plan.ProposedUid, Key = plan.Key, Description = plan.Description, Suffix = plan.Suffix, Size = item.Size,
             Hash = hash.Hash, HashType = hash.HashType, NFiles = item.NFiles, StorageId = storage.Id, StorageUid = storage.Uid,
             KeyIsVirtual = plan.KeyIsVirtual, RealKey = plan.RealKey, CreatedAt = now, UpdatedAt = now, CreatedBy = context.User,
             SpaceId = storage.SpaceId,
@@ -620,13 +691,13 @@ public sealed class ArtifactService(LaminContext context)
         var srcProvider = StorageProviders.For(srcRoot);
         var key = a.StorageKey();
         bool folder = a.NFiles is not null;
-        using var writer = StorageProviders.For(dstRoot).CreateWriter(dstRoot, folder);
+        using var writer = StorageProviders.For(dstRoot).CreateWriter(dstRoot, folder, key, cancel);
         var memberHashes = new List<string>();
         long bytes = 0;
         foreach (var m in srcProvider.List(srcRoot, key))
         {
             using var src = srcProvider.OpenRead(srcRoot, m.Key);
-            using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "");
+            using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "", m.Size);
             progress?.FileStarted(m.Key, m.Size);
             memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel).Hash);
             progress?.FileDone();

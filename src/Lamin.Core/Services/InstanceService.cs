@@ -8,7 +8,7 @@ using Lamin.Core.Storage;
 namespace Lamin.Core.Services;
 
 /// <summary>A validated New-LaminInstance request; nothing is written before <see cref="InstanceService.Create"/>.</summary>
-public sealed record InstancePlan(string Name, StorageRoot Root, string? Host, string RegistryPath);
+public sealed record InstancePlan(string Name, StorageRoot Root, string? Host, string RegistryPath, string? Region = null);
 
 /// <summary>Instances: create, connect, list, remove (SPEC §2, LaminDB 2.13).</summary>
 public sealed class InstanceService(LaminContext context)
@@ -44,7 +44,9 @@ public sealed class InstanceService(LaminContext context)
         if (File.Exists(registryPath))
             throw new LaminException(ErrorIds.InstanceExists,
                 $"'{root.Root}' already holds an instance registry ({registryPath}); connect to it with Connect-LaminInstance -Path '{root.Root}'.", storage);
-        return new InstancePlan(name, root, host, registryPath);
+        // S3: the bucket must exist (StorageNotFound otherwise) and its region is recorded; checked before anything is written.
+        var region = root.Type == "s3" ? StorageProviders.For(root).DetectRegion(root) : null;
+        return new InstancePlan(name, root, host, registryPath, region);
     }
 
     /// <summary>Creates the registry, registers and marks the default storage, and makes the instance current.</summary>
@@ -74,7 +76,7 @@ public sealed class InstanceService(LaminContext context)
             try
             {
                 var storages = new StorageService(scoped);
-                var storagePlan = new StoragePlan(plan.Root, plan.Host, null, AccessPolicy.AllSpaceId, SpaceService.AllSpaceName, null);
+                var storagePlan = new StoragePlan(plan.Root, plan.Host, null, AccessPolicy.AllSpaceId, SpaceService.AllSpaceName, null, plan.Region);
                 var (record, _) = storages.Create(storagePlan, warn, failIfManagedElsewhere: true);
                 if (record.InstanceUid != doc.Uid)
                     throw new LaminException(ErrorIds.StorageNotManaged, $"Cannot manage storage without write access: {plan.Root.Root}", plan.Root.Root);

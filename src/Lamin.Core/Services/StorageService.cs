@@ -10,7 +10,7 @@ using LiteDB;
 namespace Lamin.Core.Services;
 
 /// <summary>A validated request to register a location: nothing has been written yet (-WhatIf stops here).</summary>
-public sealed record StoragePlan(StorageRoot Root, string? Host, string? Description, int SpaceId, string SpaceName, LaminStorage? Existing);
+public sealed record StoragePlan(StorageRoot Root, string? Host, string? Description, int SpaceId, string SpaceName, LaminStorage? Existing, string? Region = null);
 
 /// <summary>Which properties Set-LaminStorage was given (null = leave as is).</summary>
 public sealed record StorageChange(string? Description = null, bool DescriptionSet = false, string? Space = null, bool? Lock = null);
@@ -154,7 +154,9 @@ public sealed class StorageService(LaminContext context)
             access.Require(target.Id, SpaceRole.Write, space, $"register a storage location in space '{target.Name}'");
             var existing = FindByRootHost(s, parsed.Root, host);
             return new StoragePlan(parsed, host, description, target.Id, target.Name, existing is null ? null : Decorate(existing, access));
-        });
+        }) is var plan && plan.Existing is null && parsed.Type == "s3"
+            ? plan with { Region = StorageProviders.For(parsed).DetectRegion(parsed) } // a HEAD request: no side effect (SPEC rule 4)
+            : plan;
     }
 
     internal static LaminStorage? FindByRootHost(RegistrySession s, string root, string? host) =>
@@ -224,6 +226,7 @@ public sealed class StorageService(LaminContext context)
             Root = plan.Root.Root,
             Type = plan.Root.Type,
             Host = plan.Host,
+            Region = plan.Region,
             Description = plan.Description,
             SpaceId = plan.SpaceId,
             CreatedAt = now,

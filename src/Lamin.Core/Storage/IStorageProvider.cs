@@ -18,8 +18,12 @@ public sealed record ObjectStat(string Key, bool IsFolder, long Size, int Files)
 /// </summary>
 public interface IObjectWriter : IDisposable
 {
-    /// <summary>Opens the stream for the file itself ("") or for a member of a folder (relative '/'-path).</summary>
-    Stream OpenMember(string relativePath);
+    /// <summary>
+    /// Opens the stream for the file itself ("") or for a member of a folder (relative '/'-path) of
+    /// <paramref name="size"/> bytes. A member is complete only when all its bytes were written and
+    /// the stream was flushed; disposing it earlier discards it (a multipart upload is aborted).
+    /// </summary>
+    Stream OpenMember(string relativePath, long size);
 
     /// <summary>Publishes at <paramref name="finalKey"/>; replaces an existing object only when <paramref name="replace"/>.</summary>
     void Commit(string finalKey, bool replace);
@@ -56,8 +60,21 @@ public interface IStorageProvider
 
     Stream OpenRead(StorageRoot root, string key);
 
-    /// <summary>Starts writing an object (<paramref name="folder"/>: a folder of members).</summary>
-    IObjectWriter CreateWriter(StorageRoot root, bool folder);
+    /// <summary>
+    /// Starts writing an object (<paramref name="folder"/>: a folder of members). When the final key
+    /// is likely known (<paramref name="proposedKey"/>), a provider may write there directly and skip
+    /// the copy at commit (cloud); an object written there and not committed is removed on dispose.
+    /// </summary>
+    IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel);
+
+    /// <summary>
+    /// Every object at or under a key with the hash its metadata gives (S3 ETag → md5 / md5-&lt;n&gt;,
+    /// GCS md5Hash → md5), without downloading; null hashes where the store keeps none (local files).
+    /// </summary>
+    IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key);
+
+    /// <summary>The cloud region of the root (S3), or null.</summary>
+    string? DetectRegion(StorageRoot root);
 
     /// <summary>Deletes the file or folder at a key; a missing one is not an error.</summary>
     void Delete(StorageRoot root, string key);

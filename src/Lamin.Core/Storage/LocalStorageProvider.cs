@@ -78,7 +78,13 @@ public sealed class LocalStorageProvider : IStorageProvider
     public Stream OpenRead(StorageRoot root, string key) =>
         new FileStream(PathOf(root, key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 
-    public IObjectWriter CreateWriter(StorageRoot root, bool folder) => new LocalWriter(this, root, folder);
+    public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
+        new LocalWriter(this, root, folder);
+
+    public string? DetectRegion(StorageRoot root) => null;
+
+    public IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key) =>
+        List(root, key).Select(o => (o, (Hashing.HashResult?)null)).ToList();
 
     public void Delete(StorageRoot root, string key)
     {
@@ -107,7 +113,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             if (folder) Directory.CreateDirectory(_temp);
         }
 
-        public Stream OpenMember(string relativePath)
+        public Stream OpenMember(string relativePath, long size)
         {
             var path = _folder ? Path.Combine(_temp, relativePath.Replace('/', Path.DirectorySeparatorChar)) : _temp;
             if (_folder) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -153,15 +159,4 @@ public sealed class LocalStorageProvider : IStorageProvider
             catch (UnauthorizedAccessException) { }
         }
     }
-}
-
-/// <summary>Picks the provider for a root type. Cloud providers arrive with the cloud issue.</summary>
-public static class StorageProviders
-{
-    public static IStorageProvider For(StorageRoot root) => root.Type switch
-    {
-        "local" => LocalStorageProvider.Instance,
-        _ => throw new LaminException(ErrorIds.ProviderNotAvailable,
-            $"Reading and writing {root.Type}:// locations is not available in this version; the location can be registered read-only.", root.Root),
-    };
 }

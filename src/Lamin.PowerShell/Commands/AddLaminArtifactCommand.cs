@@ -122,11 +122,13 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     {
         if (ParameterSetName == "LiteralPath")
         {
-            foreach (var p in LiteralPath) yield return GetUnresolvedProviderPathFromPSPath(p);
+            foreach (var p in LiteralPath)
+                yield return p.Contains("://", StringComparison.Ordinal) ? p : GetUnresolvedProviderPathFromPSPath(p);
             yield break;
         }
         foreach (var p in Path)
         {
+            if (p.Contains("://", StringComparison.Ordinal)) { yield return p; continue; } // s3://, gs://: resolved by the core
             List<string> resolved;
             try
             {

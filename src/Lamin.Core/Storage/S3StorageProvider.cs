@@ -1,0 +1,433 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Lamin.Core.Errors;
+using Lamin.Core.Roots;
+
+namespace Lamin.Core.Storage;
+
+/// <summary>
+/// S3 buckets and prefixes through AWSSDK.S3. Credentials come from the SDK's default chain
+/// (environment, profiles, instance roles), anonymous when there are none; roots with ?endpoint_url=
+/// use path-style addressing and unchunked payloads (S3-compatible servers store aws-chunked bodies verbatim).
+/// </summary>
+public sealed class S3StorageProvider : IStorageProvider
+{
+    public static S3StorageProvider Instance { get; } = new();
+
+    /// <summary>Multipart part size and parallel parts: 8 MiB × 4 in flight bounds memory at ~40 MiB per upload.</summary>
+    public const int PartSize = 8 * 1024 * 1024;
+    public const int PartsInFlight = 4;
+
+    private readonly ConcurrentDictionary<string, AmazonS3Client> _clients = new();
+
+    internal AmazonS3Client Client(StorageRoot root, string? region = null)
+    {
+        region ??= Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
+        return _clients.GetOrAdd($"{root.EndpointUrl}|{region}", _ =>
+        {
+            var config = new AmazonS3Config { MaxErrorRetry = 4, Timeout = TimeSpan.FromMinutes(5) };
+            if (root.EndpointUrl is not null)
+            {
+                config.ServiceURL = root.EndpointUrl;
+                config.ForcePathStyle = true;
+                config.AuthenticationRegion = region;
+                config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+                config.ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED;
+            }
+            else config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+            return new AmazonS3Client(Credentials(), config);
+        });
+    }
+
+    private static AWSCredentials Credentials()
+    {
+        try { return DefaultAWSCredentialsIdentityResolver.GetCredentials(); }
+        catch (AmazonClientException) { return new AnonymousAWSCredentials(); } // public buckets, read-only
+    }
+
+    private static string ObjectKey(StorageRoot root, string key) =>
+        root.Prefix is null ? key : key.Length == 0 ? root.Prefix : root.Prefix + "/" + key;
+
+    private static string RelativeKey(StorageRoot root, string objectKey) =>
+        root.Prefix is null ? objectKey : objectKey[(root.Prefix.Length + 1)..];
+
+    private bool Custom(StorageRoot root) => root.EndpointUrl is not null;
+
+    // ------------------------------------------------------------------ errors
+
+    /// <summary>Runs an SDK call and maps its failures onto the error catalogue; the message never holds a secret.</summary>
+    internal static T Call<T>(StorageRoot root, Func<Task<T>> call, string what)
+    {
+        try { return call().GetAwaiter().GetResult(); }
+        catch (AmazonS3Exception e) { throw Map(root, e, what); }
+        catch (AmazonServiceException e) { throw Map(root, e, what); }
+        catch (HttpRequestException e) { throw Unreachable(root, e); }
+        catch (AmazonClientException e) when (e.InnerException is HttpRequestException or IOException or System.Net.Sockets.SocketException)
+        {
+            throw Unreachable(root, e);
+        }
+    }
+
+    private static LaminException Unreachable(StorageRoot root, Exception e) =>
+        new(ErrorIds.StorageUnreachable,
+            $"Cannot reach the S3 endpoint of {root.Root} ({e.Message}). Check the endpoint_url, the network and that the server runs.", root.Root, e);
+
+    private static Exception Map(StorageRoot root, AmazonServiceException e, string what)
+    {
+        var code = (e as AmazonS3Exception)?.ErrorCode ?? e.ErrorCode;
+        return code switch
+        {
+            "NoSuchBucket" => new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
+            "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" =>
+                new LaminException(ErrorIds.StorageCredentialsInvalid,
+                    $"S3 refused the credentials for {root.Root} ({code}). Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your AWS profile.", root.Root, e),
+            "AccessDenied" or "AllAccessDisabled" => new UnauthorizedAccessException($"Access denied to {root.Root} while trying to {what}.", e),
+            "SlowDown" or "ServiceUnavailable" or "InternalError" or "RequestTimeout" =>
+                new LaminException(ErrorIds.StorageUnavailable, $"S3 was unavailable for {root.Root} after retries ({code}); try again later.", root.Root, e),
+            _ when e.StatusCode == HttpStatusCode.Forbidden => new UnauthorizedAccessException($"Access denied to {root.Root} while trying to {what}.", e),
+            _ when (int)e.StatusCode >= 500 =>
+                new LaminException(ErrorIds.StorageUnavailable, $"S3 answered {(int)e.StatusCode} for {root.Root} after retries; try again later.", root.Root, e),
+            _ => new LaminException(ErrorIds.StorageIoError, $"S3 refused to {what} in {root.Root}: {code} {e.Message}", root.Root, e),
+        };
+    }
+
+    private static bool IsNotFound(AmazonServiceException e) =>
+        e.StatusCode == HttpStatusCode.NotFound && (e as AmazonS3Exception)?.ErrorCode != "NoSuchBucket";
+
+    /// <summary>A GET or HEAD that may find nothing: null on 404 (but a missing bucket is StorageNotFound).</summary>
+    private static T? Maybe<T>(StorageRoot root, Func<Task<T>> call, string what) where T : class
+    {
+        try { return Call(root, call, what); }
+        catch (LaminException e) when (e.InnerException is AmazonServiceException s && IsNotFound(s)) { return null; }
+    }
+
+    // ------------------------------------------------------------------ region and marker
+
+    public string? DetectRegion(StorageRoot root)
+    {
+        try
+        {
+            var r = Client(root).HeadBucketAsync(new HeadBucketRequest { BucketName = root.Bucket }).GetAwaiter().GetResult();
+            if (!string.IsNullOrEmpty(r.BucketRegion)) return r.BucketRegion;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new LaminException(ErrorIds.StorageNotFound, $"The bucket '{root.Bucket}' of {root.Root} does not exist: Not Found.", root.Root, e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return null; // exists, but not ours to ask; the header is not exposed on errors by this SDK
+        }
+        catch (Exception e) when (e is HttpRequestException || e is AmazonClientException { InnerException: HttpRequestException or IOException })
+        {
+            throw Unreachable(root, e);
+        }
+        var location = Maybe(root, () => Client(root).GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = root.Bucket }), "read the bucket location");
+        var value = location?.Location?.Value;
+        return string.IsNullOrEmpty(value) ? "us-east-1" : value == "EU" ? "eu-west-1" : value;
+    }
+
+    public MarkerInfo ReadMarker(StorageRoot root)
+    {
+        var key = ObjectKey(root, Marker.RelativeKey);
+        using var response = Maybe(root, () => Client(root).GetObjectAsync(new GetObjectRequest { BucketName = root.Bucket, Key = key }), "read the marker");
+        if (response is null) return new MarkerInfo(false, null, null);
+        if (response.ContentLength > Marker.MaxBytes)
+            return Marker.Parse(new byte[Marker.MaxBytes + 1], PathOf(root, Marker.RelativeKey));
+        using var ms = new MemoryStream();
+        response.ResponseStream.CopyTo(ms);
+        return Marker.Parse(ms.ToArray(), PathOf(root, Marker.RelativeKey));
+    }
+
+    public void WriteMarker(StorageRoot root, string content) =>
+        Call(root, () => Client(root).PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = root.Bucket, Key = ObjectKey(root, Marker.RelativeKey), ContentBody = content, UseChunkEncoding = !Custom(root),
+        }), "write the marker");
+
+    public void DeleteMarker(StorageRoot root) =>
+        Call(root, () => Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey)), "delete the marker");
+
+    public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => List(root, Marker.ManagedFolder);
+
+    public void RemoveEmptyFolders(StorageRoot root) { } // buckets have no folders
+
+    public string PathOf(StorageRoot root, string key) => key.Length == 0 ? root.PathPart : root.PathPart + "/" + key;
+
+    // ------------------------------------------------------------------ objects
+
+    /// <summary>Every object at or under a key, with its ETag (for in-place hashes).</summary>
+    public IReadOnlyList<(StoredObject Object, string ETag)> ListWithETags(StorageRoot root, string key)
+    {
+        var objectKey = ObjectKey(root, key);
+        var result = new List<(StoredObject, string)>();
+        var request = new ListObjectsV2Request { BucketName = root.Bucket, Prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey };
+        while (true)
+        {
+            var page = Call(root, () => Client(root).ListObjectsV2Async(request), "list objects");
+            foreach (var o in page.S3Objects ?? [])
+                if (key.Length == 0 || o.Key == objectKey || o.Key.StartsWith(objectKey + "/", StringComparison.Ordinal))
+                    result.Add((new StoredObject(RelativeKey(root, o.Key), o.Size ?? 0, o.LastModified?.ToUniversalTime()), o.ETag ?? ""));
+            if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken)) break;
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        return result.OrderBy(r => r.Item1.Key, StringComparer.Ordinal).ToList();
+    }
+
+    public IReadOnlyList<StoredObject> List(StorageRoot root, string key) => ListWithETags(root, key).Select(x => x.Object).ToList();
+
+    public IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key) =>
+        ListWithETags(root, key).Select(x => (x.Object, x.ETag.Length > 0 ? Hashing.LaminHash.FromS3ETag(x.ETag) : (Hashing.HashResult?)null)).ToList();
+
+    public ObjectStat? Stat(StorageRoot root, string key)
+    {
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata");
+        if (head is not null) return new ObjectStat(key, false, head.ContentLength, 1);
+        var members = List(root, key).Where(o => o.Key != key).ToList();
+        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Size), members.Count);
+    }
+
+    /// <summary>Metadata of one object: size and ETag, or null.</summary>
+    public (long Size, string ETag)? Head(StorageRoot root, string key)
+    {
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata");
+        return head is null ? null : (head.ContentLength, head.ETag ?? "");
+    }
+
+    public Stream OpenRead(StorageRoot root, string key)
+    {
+        var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key)), "read an object");
+        return new ResponseStream(response);
+    }
+
+    public void Delete(StorageRoot root, string key)
+    {
+        var objectKey = ObjectKey(root, key);
+        var keys = ListWithETags(root, key).Select(o => ObjectKey(root, o.Object.Key)).ToList();
+        if (keys.Count == 0) keys.Add(objectKey);
+        foreach (var chunk in keys.Chunk(1000))
+            Call(root, () => Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
+            {
+                BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = k }).ToList(),
+            }), "delete objects");
+    }
+
+    internal void Copy(StorageRoot root, string fromKey, string toKey) =>
+        Call(root, () => Client(root).CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = root.Bucket, SourceKey = ObjectKey(root, fromKey), DestinationBucket = root.Bucket, DestinationKey = ObjectKey(root, toKey),
+        }), "copy an object");
+
+    public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
+        new S3Writer(this, root, folder, proposedKey, cancel);
+
+    /// <summary>Disposes the GET response with its stream.</summary>
+    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream _inner = response.ResponseStream;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => response.ContentLength;
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) { _inner.Dispose(); response.Dispose(); }
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>
+    /// Uploads to the proposed final key when there is one (no copy at commit), else under
+    /// .lamindb/.lamin-tmp-…; commit copies server-side when the final key differs. Whatever was
+    /// uploaded and not committed is deleted on dispose.
+    /// </summary>
+    private sealed class S3Writer(S3StorageProvider provider, StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) : IObjectWriter
+    {
+        private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{LocalStorageProvider.TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}";
+        private readonly List<string> _members = [];
+        private readonly List<string> _written = [];
+        private bool _committed;
+
+        private string KeyOf(string member) => folder ? _base + "/" + member : _base;
+
+        public Stream OpenMember(string relativePath, long size)
+        {
+            var key = KeyOf(relativePath);
+            _members.Add(relativePath);
+            _written.Add(key);
+            return new S3UploadStream(provider, root, ObjectKey(root, key), size, cancel);
+        }
+
+        public void Commit(string finalKey, bool replace)
+        {
+            if (!replace && finalKey != _base && provider.Stat(root, finalKey) is not null)
+                throw new LaminException(ErrorIds.DestinationExists, $"'{provider.PathOf(root, finalKey)}' already exists; nothing was overwritten.", finalKey);
+            if (finalKey != _base)
+            {
+                var old = replace && folder ? provider.List(root, finalKey).Select(o => o.Key).ToHashSet() : [];
+                foreach (var m in _members)
+                {
+                    var target = folder ? finalKey + "/" + m : finalKey;
+                    provider.Copy(root, KeyOf(m), target);
+                    old.Remove(target);
+                }
+                foreach (var stale in old) provider.Delete(root, stale); // files the new folder version no longer has
+                DeleteWritten();
+            }
+            _committed = true;
+        }
+
+        private void DeleteWritten()
+        {
+            foreach (var chunk in _written.Chunk(1000))
+                Call(root, () => provider.Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
+                {
+                    BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = ObjectKey(root, k) }).ToList(),
+                }), "delete temporary objects");
+        }
+
+        public void Dispose()
+        {
+            if (_committed || _written.Count == 0) return;
+            try { DeleteWritten(); }
+            catch (Exception e) when (e is LaminException or UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>
+    /// A write-only stream that uploads <c>size</c> bytes: one PutObject up to <see cref="PartSize"/>,
+    /// else a multipart upload with up to <see cref="PartsInFlight"/> parts in parallel. It completes
+    /// on Flush once every byte was written; disposed earlier, it aborts the multipart upload.
+    /// </summary>
+    private sealed class S3UploadStream : Stream
+    {
+        private readonly S3StorageProvider _provider;
+        private readonly StorageRoot _root;
+        private readonly string _key;
+        private readonly long _size;
+        private readonly CancellationToken _cancel;
+        private readonly bool _multipart;
+        private readonly List<Task<PartETag>> _parts = [];
+        private readonly SemaphoreSlim _slots = new(PartsInFlight);
+        private byte[]? _buffer;
+        private int _filled;
+        private long _written;
+        private string? _uploadId;
+        private bool _completed;
+
+        public S3UploadStream(S3StorageProvider provider, StorageRoot root, string key, long size, CancellationToken cancel)
+        {
+            _provider = provider;
+            _root = root;
+            _key = key;
+            _size = size;
+            _cancel = cancel;
+            _multipart = size > PartSize;
+            _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(_multipart ? PartSize : (int)Math.Max(1, size));
+        }
+
+        private AmazonS3Client Client => _provider.Client(_root);
+        private bool Custom => _root.EndpointUrl is not null;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            while (count > 0)
+            {
+                _cancel.ThrowIfCancellationRequested();
+                int room = (_multipart ? PartSize : _buffer!.Length) - _filled;
+                int n = Math.Min(room, count);
+                Buffer.BlockCopy(buffer, offset, _buffer!, _filled, n);
+                _filled += n; _written += n; offset += n; count -= n;
+                if (_multipart && _filled == PartSize && _written < _size) SendPart();
+            }
+        }
+
+        private void SendPart()
+        {
+            _uploadId ??= Call(_root, () => Client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _root.Bucket, Key = _key }, _cancel),
+                "start a multipart upload").UploadId;
+            var data = _buffer!;
+            int length = _filled, number = _parts.Count + 1;
+            _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(PartSize);
+            _filled = 0;
+            _slots.Wait(_cancel);
+            _parts.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var r = await Client.UploadPartAsync(new UploadPartRequest
+                    {
+                        BucketName = _root.Bucket, Key = _key, UploadId = _uploadId, PartNumber = number,
+                        InputStream = new MemoryStream(data, 0, length, writable: false), PartSize = length, UseChunkEncoding = !Custom,
+                    }, _cancel).ConfigureAwait(false);
+                    return new PartETag(number, r.ETag);
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(data);
+                    _slots.Release();
+                }
+            }, _cancel));
+            if (_parts[0].IsFaulted) _parts[0].GetAwaiter().GetResult();
+        }
+
+        public override void Flush()
+        {
+            if (_completed || _written != _size) return;
+            if (!_multipart)
+            {
+                Call(_root, () => Client.PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = _root.Bucket, Key = _key, InputStream = new MemoryStream(_buffer!, 0, _filled, writable: false), UseChunkEncoding = !Custom,
+                }, _cancel), "upload an object");
+            }
+            else
+            {
+                SendPart();
+                var etags = Call(_root, () => Task.WhenAll(_parts), "upload parts");
+                Call(_root, () => Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                {
+                    BucketName = _root.Bucket, Key = _key, UploadId = _uploadId, PartETags = etags.OrderBy(p => p.PartNumber).ToList(),
+                }, _cancel), "complete a multipart upload");
+            }
+            _completed = true;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                if (!_completed && _uploadId is not null)
+                {
+                    try { Task.WhenAll(_parts).Wait(); } catch (AggregateException) { }
+                    try { Client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _root.Bucket, Key = _key, UploadId = _uploadId }).Wait(); }
+                    catch (AggregateException) { /* nothing more we can do; the server expires it */ }
+                }
+                if (_buffer is not null) System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = null;
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
