@@ -66,6 +66,8 @@ public sealed class GcsStorageProvider : IStorageProvider
         catch (LaminException e) when (e.InnerException is GoogleApiException { HttpStatusCode: HttpStatusCode.NotFound }) { return null; }
     }
 
+    public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) => false;
+
     public string? DetectRegion(StorageRoot root) => null; // SPEC rule 4: only S3 records a region
 
     public MarkerInfo ReadMarker(StorageRoot root)

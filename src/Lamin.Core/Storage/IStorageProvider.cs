@@ -73,6 +73,12 @@ public interface IStorageProvider
     /// </summary>
     IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key);
 
+    /// <summary>
+    /// Downloads a large object to a local file with parallel ranged reads when the store supports it;
+    /// returns false (nothing done) when a single sequential read is the better way.
+    /// </summary>
+    bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel);
+
     /// <summary>The cloud region of the root (S3), or null.</summary>
     string? DetectRegion(StorageRoot root);
 

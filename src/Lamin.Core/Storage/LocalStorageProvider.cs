@@ -81,6 +81,8 @@ public sealed class LocalStorageProvider : IStorageProvider
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
         new LocalWriter(this, root, folder);
 
+    public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) => false;
+
     public string? DetectRegion(StorageRoot root) => null;
 
     public IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key) =>

@@ -82,6 +82,7 @@ public sealed class S3StorageProvider : IStorageProvider
         var code = (e as AmazonS3Exception)?.ErrorCode ?? e.ErrorCode;
         return code switch
         {
+            "NoSuchKey" => new LaminException(ErrorIds.PathNotFound, $"{root.PathPart}: the object is missing (while trying to {what}).", root.Root, e),
             "NoSuchBucket" => new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" =>
                 new LaminException(ErrorIds.StorageCredentialsInvalid,
@@ -203,6 +204,68 @@ public sealed class S3StorageProvider : IStorageProvider
     {
         var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key)), "read an object");
         return new ResponseStream(response);
+    }
+
+    /// <summary>Objects above this size are downloaded in <see cref="PartsInFlight"/> parallel ranges.</summary>
+    public const long RangedDownloadThreshold = 32L * 1024 * 1024;
+
+    public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel)
+    {
+        if (size < RangedDownloadThreshold) return false;
+        var objectKey = ObjectKey(root, key);
+        using var file = File.OpenHandle(localPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size);
+        long rangeSize = (size + PartsInFlight - 1) / PartsInFlight;
+        long done = 0;
+        var ranges = Enumerable.Range(0, PartsInFlight)
+            .Select(i => (Start: i * rangeSize, End: Math.Min(size, (i + 1) * rangeSize) - 1))
+            .Where(r => r.Start <= r.End)
+            .Select(r => Task.Run(async () =>
+            {
+                using var response = await Client(root).GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = root.Bucket, Key = objectKey, ByteRange = new ByteRange(r.Start, r.End),
+                }, cancel).ConfigureAwait(false);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+                try
+                {
+                    long position = r.Start;
+                    int n;
+                    while ((n = await response.ResponseStream.ReadAsync(buffer.AsMemory(0, buffer.Length), cancel).ConfigureAwait(false)) > 0)
+                    {
+                        await RandomAccess.WriteAsync(file, buffer.AsMemory(0, n), position, cancel).ConfigureAwait(false);
+                        position += n;
+                        Interlocked.Add(ref done, n);
+                    }
+                    if (position != r.End + 1) throw new IOException($"a range of {PathOf(root, key)} ended early ({position} of {r.End + 1} bytes)");
+                }
+                finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
+            }, cancel)).ToArray();
+        progress?.FileStarted(PathOf(root, key), size);
+        long reported = 0;
+        var all = Task.WhenAll(ranges);
+        try
+        {
+            // Progress is reported from this (the pipeline's) thread while the ranges download.
+            while (!all.Wait(200, cancel))
+            {
+                var now = Interlocked.Read(ref done);
+                progress?.Bytes(now - reported);
+                reported = now;
+            }
+        }
+        catch (AggregateException e)
+        {
+            throw e.InnerException switch
+            {
+                AmazonServiceException s => Map(root, s, "download an object"),
+                HttpRequestException h => Unreachable(root, h),
+                { } inner => inner,
+                null => e,
+            };
+        }
+        progress?.Bytes(Interlocked.Read(ref done) - reported);
+        progress?.FileDone();
+        return true;
     }
 
     public void Delete(StorageRoot root, string key)

@@ -1,13 +1,20 @@
 using System.Management.Automation;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
 using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 
-/// <summary>Copies an artifact's file or folder to a local destination, verifying its hash.</summary>
+/// <summary>
+/// Copies artifacts' files or folders to a local destination, verifying their hashes. Artifacts from
+/// the pipeline are resolved in one registry read and downloaded up to four at a time.
+/// </summary>
 [Cmdlet(VerbsData.Save, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo), typeof(DirectoryInfo))]
 public sealed class SaveLaminArtifactCommand : LaminCmdlet
 {
+    private const int Parallel = 4;
+
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Uid")]
     [ValidateNotNullOrEmpty]
@@ -20,16 +27,56 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    private readonly List<string> _identities = [];
+
     protected override void Process()
     {
-        var service = new ArtifactService(Context);
-        var artifact = service.Resolve(Identity);
-        var dest = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
-        if (!ShouldProcess($"{artifact.Uid} ({artifact.Path})", $"Save to {dest ?? CurrentDirectory}")) return;
-        var progress = new ProgressReporter(this, $"Saving {artifact.Uid}", artifact.Size, artifact.NFiles ?? 1);
-        string written;
-        try { written = service.Save(artifact.Uid, dest, Force, progress, Cancellation); }
-        finally { progress.Complete(); }
-        WriteObject(Directory.Exists(written) ? new DirectoryInfo(written) : new FileInfo(written));
+        if (!MyInvocation.ExpectingInput) { Save([Identity]); return; }
+        _identities.Add(Identity);
     }
+
+    protected override void End()
+    {
+        if (_identities.Count > 0) Save(_identities);
+    }
+
+    private void Save(IReadOnlyList<string> identities)
+    {
+        var service = new ArtifactService(Context);
+        var dest = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
+        var artifacts = service.ResolveMany(identities)
+            .Where(a => ShouldProcess($"{a.Uid} ({a.Path})", $"Save to {service.SaveTarget(a, dest)}"))
+            .ToList();
+        if (artifacts.Count == 1)
+        {
+            var progress = new ProgressReporter(this, $"Saving {artifacts[0].Uid}", artifacts[0].Size, artifacts[0].NFiles ?? 1);
+            try { Emit(service.Save(artifacts[0], dest, Force, progress, Cancellation)); }
+            finally { progress.Complete(); }
+            return;
+        }
+        // Several: a bounded number of downloads at a time; results in input order, progress from this thread.
+        var results = new string?[artifacts.Count];
+        var errors = new LaminException?[artifacts.Count];
+        var work = System.Threading.Tasks.Parallel.ForEachAsync(Enumerable.Range(0, artifacts.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = Cancellation },
+            (i, _) =>
+            {
+                try { results[i] = service.Save(artifacts[i], dest, Force, null, Cancellation); }
+                catch (LaminException e) { errors[i] = e; }
+                return ValueTask.CompletedTask;
+            });
+        var total = artifacts.Count;
+        while (!work.Wait(250))
+            WriteProgress(new ProgressRecord(1, "Saving artifacts", $"{results.Count(r => r is not null)} of {total}")
+            { PercentComplete = results.Count(r => r is not null) * 100 / total });
+        work.GetAwaiter().GetResult();
+        WriteProgress(new ProgressRecord(1, "Saving artifacts", "done") { RecordType = ProgressRecordType.Completed });
+        for (int i = 0; i < total; i++)
+        {
+            if (errors[i] is { } e) WriteError(ToErrorRecord(e));
+            else Emit(results[i]!);
+        }
+    }
+
+    private void Emit(string written) => WriteObject(Directory.Exists(written) ? new DirectoryInfo(written) : new FileInfo(written));
 }
