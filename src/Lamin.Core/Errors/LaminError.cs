@@ -79,6 +79,7 @@ public static class ErrorIds
     public const string StorageCredentialsInvalid = nameof(StorageCredentialsInvalid);
     public const string StorageAccessDenied = nameof(StorageAccessDenied);
     public const string StorageUnavailable = nameof(StorageUnavailable);
+    public const string StorageLeased = nameof(StorageLeased);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -135,6 +136,7 @@ public static class ErrorIds
         [StorageCredentialsInvalid] = LaminErrorCategory.AuthenticationError,
         [StorageAccessDenied] = LaminErrorCategory.PermissionDenied,
         [StorageUnavailable] = LaminErrorCategory.ResourceUnavailable,
+        [StorageLeased] = LaminErrorCategory.ResourceBusy,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

@@ -373,22 +373,9 @@ public sealed class StorageService(LaminContext context)
     });
 
     /// <summary>What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12).</summary>
-    internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string registryPath)
-    {
-        if (!root.IsLocal && !root.IsCloud) return [];
-        var registryDir = Path.GetDirectoryName(registryPath)!;
-        var registryName = Path.GetFileName(registryPath);
-        var managedDir = root.IsLocal ? Path.Combine(root.Root, Marker.ManagedFolder) : null;
-        return StorageProviders.For(root).ListManagedObjects(root)
-            .Where(o => o.Key != Marker.RelativeKey)
-            .Where(o => !(managedDir is not null && SamePath(managedDir, registryDir)
-                          && o.Key.Count(c => c == '/') == 1 && LaminRegistry.IsRegistryCompanion(o.Key[(Marker.ManagedFolder.Length + 1)..], registryName)))
-            .ToList();
-    }
-
-    private static bool SamePath(string a, string b) =>
-        string.Equals(Path.GetFullPath(a).TrimEnd('/', '\\'), Path.GetFullPath(b).TrimEnd('/', '\\'),
-            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string registryPath) =>
+        !root.IsLocal && !root.IsCloud ? []
+        : StorageProviders.For(root).ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, registryPath)).ToList();
 
     /// <summary>SPEC rule 6: a local location is present on this machine when its marker's line 1 is its uid.</summary>
     public static bool IsPresentHere(LaminStorage s)

@@ -1,0 +1,14 @@
+@{
+    Synopsis    = 'Checks the health of storage locations without changing them.'
+    Description = 'Returns one health object per location (all, or -Identity): whether it is Reachable, Writable (the marker is written back with its own bytes and read again; no other object is created), the MarkerUid and whether it matches the record, the owning instance, the S3 Region and whether it still matches the bucket, the latency of a marker read, and a list of Problems in plain words. A marker that was deleted or replaced by hand is reported, never silently re-created. With -Quiet it returns only $true when every location is healthy, else $false, like Test-Path.'
+    Parameters  = @{
+        Identity = 'An integer id, a full uid or a unique uid prefix; all locations when omitted.'
+        Quiet    = 'Return $true or $false instead of the health objects.'
+    }
+    Examples    = @(
+        @{ Title = 'Check every location'; Code = 'Test-LaminStorage | Where-Object { -not $_.Healthy } | Format-List Storage, Problems'; Remarks = 'Lists what is wrong, in plain words.' }
+        @{ Title = 'Gate a CI job on storage health'; Code = 'if (-not (Test-LaminStorage -Quiet)) { throw ''storage unhealthy'' }'; Remarks = '$true only when nothing is wrong.' }
+    )
+    Outputs     = @('Lamin.Core.Model.LaminStorageHealth', 'System.Boolean')
+    Links       = @('Get-LaminStorageUsage', 'Test-LaminArtifact')
+}

@@ -1,0 +1,67 @@
+namespace Lamin.Core.Model;
+
+public enum ArtifactCheckStatus { Match, Differ, Missing, Unregistered, Error }
+
+/// <summary>One line of Test-LaminArtifact: an artifact, or an object no artifact accounts for (rclone-check style).</summary>
+public sealed class LaminArtifactCheck
+{
+    public ArtifactCheckStatus Status { get; set; }
+    public string? Uid { get; set; }
+    public string? Key { get; set; }
+    public string Storage { get; set; } = "";
+    public string Path { get; set; } = "";
+    public long? ExpectedSize { get; set; }
+    public long? ActualSize { get; set; }
+    public string? HashType { get; set; }
+    public string? ExpectedHash { get; set; }
+    public string? ActualHash { get; set; }
+    public string Reason { get; set; } = "";
+}
+
+/// <summary>What Test-LaminStorage finds about one location (non-destructive).</summary>
+public sealed class LaminStorageHealth
+{
+    public string Storage { get; set; } = "";
+    public string Uid { get; set; } = "";
+    public string Type { get; set; } = "";
+    public bool Reachable { get; set; }
+    public bool? Writable { get; set; }
+    public string? MarkerUid { get; set; }
+    public bool MarkerMatches { get; set; }
+    public string? InstanceUid { get; set; }
+    public bool IsManaged { get; set; }
+    public string? Region { get; set; }
+    public string? DetectedRegion { get; set; }
+    public bool? RegionMatches { get; set; }
+    public double LatencyMs { get; set; }
+    public string[] Problems { get; set; } = [];
+    public bool Healthy => Problems.Length == 0;
+}
+
+/// <summary>Get-LaminStorageUsage: what the registry says against what is stored, with the drift.</summary>
+public sealed class LaminStorageUsage
+{
+    public string Storage { get; set; } = "";
+    public string Uid { get; set; } = "";
+    public long RegisteredArtifacts { get; set; }
+    public long RegisteredBytes { get; set; }
+    public Dictionary<string, long> ArtifactsBySuffix { get; set; } = [];
+    public Dictionary<string, long> ArtifactsBySpace { get; set; } = [];
+    public long StoredObjects { get; set; }
+    public long StoredBytes { get; set; }
+    public long Unregistered { get; set; }
+    public long UnregisteredBytes { get; set; }
+    public long Missing { get; set; }
+    public long SizeMismatch { get; set; }
+}
+
+/// <summary>An object under .lamindb/ that no artifact accounts for, and why it counts as an orphan.</summary>
+public sealed class LaminOrphan
+{
+    public string Storage { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string Path { get; set; } = "";
+    public long Size { get; set; }
+    public DateTime? LastModified { get; set; }
+    public string Reason { get; set; } = "";
+}

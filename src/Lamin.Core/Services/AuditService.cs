@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using Lamin.Core.Artifacts;
+using Lamin.Core.Errors;
+using Lamin.Core.Hashing;
+using Lamin.Core.Model;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Services;
+
+/// <summary>
+/// The operator's checks (beyond LaminDB): health of locations, usage against the registry, integrity
+/// of artifacts (rclone-check style) and orphans under .lamindb/. Reads only, except ClearOrphans.
+/// </summary>
+public sealed class AuditService(LaminContext context)
+{
+    private readonly StorageService _storages = new(context);
+
+    /// <summary>The registry's view of some locations: the records and every artifact in them (trashed too).</summary>
+    private sealed record Scope(List<LaminStorage> Storages, ILookup<int, LaminArtifact> Artifacts, AccessPolicy Access, string RegistryPath);
+
+    private Scope Load(string? storageIdentity, string? artifactIdentity = null) => context.Registry.Read(s =>
+    {
+        var access = new AccessPolicy(s, context.User);
+        var all = s.Storages.FindAll().Where(x => access.CanSee(x.SpaceId)).Select(x => _storages.Decorate(x, access)).ToList();
+        List<LaminArtifact> artifacts;
+        if (artifactIdentity is not null)
+        {
+            var one = new ArtifactService(context).Resolve(artifactIdentity);
+            artifacts = [s.Artifacts.FindById(one.Id)];
+            all = all.Where(x => x.Id == one.StorageId).ToList();
+        }
+        else
+        {
+            if (storageIdentity is not null)
+            {
+                var target = ResolveStorage(all, storageIdentity);
+                all = [target];
+            }
+            var ids = all.Select(x => x.Id).ToHashSet();
+            artifacts = s.Artifacts.FindAll().Where(a => ids.Contains(a.StorageId)).ToList();
+        }
+        return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.Registry.Path);
+    });
+
+    private LaminStorage ResolveStorage(List<LaminStorage> all, string identity)
+    {
+        var byRoot = all.FirstOrDefault(x => x.Root == identity);
+        if (byRoot is null && (identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('~') || identity.StartsWith('.')))
+        {
+            var parsed = StorageRoot.Parse(identity, context.CurrentDirectory);
+            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root);
+        }
+        return byRoot ?? StorageService.ResolveIn(all, identity);
+    }
+
+    // ================================================================ what belongs where
+
+    /// <summary>Which artifact (if any) an object belongs to: its own key, or a member of a folder artifact.</summary>
+    private static Dictionary<string, LaminArtifact> KeysOf(IEnumerable<LaminArtifact> artifacts)
+    {
+        var keys = new Dictionary<string, LaminArtifact>(StringComparer.Ordinal);
+        foreach (var a in artifacts) keys.TryAdd(a.StorageKey(), a);
+        return keys;
+    }
+
+    private static LaminArtifact? Owner(Dictionary<string, LaminArtifact> keys, string objectKey)
+    {
+        if (keys.TryGetValue(objectKey, out var a)) return a;
+        for (int i = objectKey.LastIndexOf('/'); i > 0; i = objectKey.LastIndexOf('/', i - 1))
+            if (keys.TryGetValue(objectKey[..i], out var folder) && folder.NFiles is not null) return folder;
+        return null;
+    }
+
+    /// <summary>Why an unregistered object under .lamindb/ is there, and whether a live transfer still owns it.</summary>
+    internal static (string Reason, bool Live) Explain(StoredObject o)
+    {
+        var name = o.Key.Split('/')[1];
+        if (!name.StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal))
+            return ("not registered: no artifact points to it", false);
+        var rest = name[LocalStorageProvider.TempPrefix.Length..];
+        var dash = rest.IndexOf('-');
+        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && ProcessAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < TimeSpan.FromDays(1))
+            return ($"temporary object of a transfer in progress (process {pid} on this machine)", true);
+        return ("temporary object left by an interrupted transfer", false);
+    }
+
+    private static bool ProcessAlive(int pid)
+    {
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    // ================================================================ Test-LaminArtifact
+
+    public List<LaminArtifactCheck> TestArtifacts(string? storage, string? artifact, bool hash, ITransferProgress? progress, CancellationToken cancel)
+    {
+        var scope = Load(storage, artifact);
+        var results = new List<LaminArtifactCheck>();
+        foreach (var st in scope.Storages)
+        {
+            var root = StorageRoot.Parse(st.Root, "/");
+            if (!root.IsLocal && !root.IsCloud) continue;
+            var provider = StorageProviders.For(root);
+            var artifacts = scope.Artifacts[st.Id].ToList();
+            List<(StoredObject Object, HashResult? Hash)> managed;
+            try { managed = provider.ListHashed(root, Marker.ManagedFolder).ToList(); }
+            catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
+            {
+                results.AddRange(artifacts.Select(a => Check(a, st, root, ArtifactCheckStatus.Error, $"the location can't be listed: {e.Message}")));
+                continue;
+            }
+            var byKey = managed.ToDictionary(m => m.Object.Key, StringComparer.Ordinal);
+            var checks = new LaminArtifactCheck[artifacts.Count];
+            // Hashing is CPU work on local files: use every core; results keep the registry order.
+            Parallel.For(0, artifacts.Count, new ParallelOptions { MaxDegreeOfParallelism = hash ? Environment.ProcessorCount : 1, CancellationToken = cancel },
+                i => checks[i] = CheckOne(artifacts[i], st, root, provider, byKey, hash, cancel));
+            results.AddRange(checks);
+            if (artifact is null)
+            {
+                var keys = KeysOf(artifacts);
+                foreach (var (o, h) in managed)
+                {
+                    if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
+                    var (reason, _) = Explain(o);
+                    results.Add(new LaminArtifactCheck
+                    {
+                        Status = ArtifactCheckStatus.Unregistered, Storage = st.Root, Path = provider.PathOf(root, o.Key), ActualSize = o.Size,
+                        ActualHash = h?.Hash, HashType = h?.HashType, Reason = reason,
+                    });
+                }
+            }
+            progress?.FileDone();
+        }
+        return results;
+    }
+
+    private static LaminArtifactCheck Check(LaminArtifact a, LaminStorage st, StorageRoot root, ArtifactCheckStatus status, string reason) => new()
+    {
+        Status = status, Uid = a.Uid, Key = a.Key, Storage = st.Root, Path = ArtifactService.PathOf(root, a.StorageKey()),
+        ExpectedSize = a.Size, HashType = a.HashType, ExpectedHash = a.Hash, Reason = reason,
+    };
+
+    private static LaminArtifactCheck CheckOne(LaminArtifact a, LaminStorage st, StorageRoot root, IStorageProvider provider,
+        Dictionary<string, (StoredObject Object, HashResult? Hash)> managed, bool hash, CancellationToken cancel)
+    {
+        var check = Check(a, st, root, ArtifactCheckStatus.Match, "");
+        try
+        {
+            var key = a.StorageKey();
+            // Objects under .lamindb/ come from the one listing; in-place keys are listed on their own.
+            List<(StoredObject Object, HashResult? Hash)> objects = key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)
+                ? (a.NFiles is null
+                    ? (managed.TryGetValue(key, out var one) ? [one] : [])
+                    : managed.Where(m => m.Key.StartsWith(key + "/", StringComparison.Ordinal)).Select(m => m.Value).ToList())
+                : provider.ListHashed(root, key).Where(o => a.NFiles is not null ? o.Object.Key != key : o.Object.Key == key).ToList();
+            if (objects.Count == 0 && !(a.NFiles == 0))
+            {
+                check.Status = ArtifactCheckStatus.Missing;
+                check.Reason = "no object at " + check.Path;
+                return check;
+            }
+            check.ActualSize = objects.Sum(o => o.Object.Size);
+            if (check.ActualSize != a.Size || (a.NFiles is { } n && n != objects.Count))
+            {
+                check.Status = ArtifactCheckStatus.Differ;
+                check.Reason = $"size {check.ActualSize} ({objects.Count} file(s)), recorded {a.Size}" + (a.NFiles is null ? "" : $" ({a.NFiles} file(s))");
+                return check;
+            }
+            if (!hash || a.Hash is null)
+            {
+                check.Reason = hash ? "no recorded hash; size matches" : "size matches";
+                return check;
+            }
+            var actual = Rehash(a, root, provider, objects, cancel);
+            check.ActualHash = actual.Hash;
+            if (actual.Hash != a.Hash)
+            {
+                check.Status = ArtifactCheckStatus.Differ;
+                check.Reason = $"{a.HashType} hash {actual.Hash}, recorded {a.Hash}";
+            }
+            else check.Reason = $"{a.HashType} hash matches";
+        }
+        catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
+        {
+            check.Status = ArtifactCheckStatus.Error;
+            check.Reason = e.Message;
+        }
+        return check;
+    }
+
+    /// <summary>The hash with the recorded algorithm: object metadata where that is what was recorded, else the bytes.</summary>
+    private static HashResult Rehash(LaminArtifact a, StorageRoot root, IStorageProvider provider, List<(StoredObject Object, HashResult? Hash)> objects, CancellationToken cancel)
+    {
+        HashResult One((StoredObject Object, HashResult? Hash) o, string? recordedType)
+        {
+            if (o.Hash is { } meta && meta.HashType == recordedType) return meta; // ETag / md5Hash: no download
+            if (root.IsLocal) return DataCopier.HashFile(provider.PathOf(root, o.Object.Key), null, cancel);
+            using var s = provider.OpenRead(root, o.Object.Key);
+            return DataCopier.CopyAndHash(s, o.Object.Size, null, o.Object.Key, null, cancel);
+        }
+        if (a.NFiles is null) return One(objects[0], a.HashType);
+        // Folder members were hashed as files (md5 or sha1-fl by size), or taken from metadata.
+        var members = objects.Select(o => One(o, o.Hash?.HashType == LaminHash.Md5 || o.Object.Size <= LaminHash.ChunkSize ? LaminHash.Md5 : LaminHash.Sha1FirstLast).Hash);
+        return LaminHash.HashFolder(members);
+    }
+
+    // ================================================================ orphans
+
+    /// <summary>Objects under .lamindb/ that no artifact accounts for, excluding control files and live transfers.</summary>
+    public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan)
+    {
+        var scope = Load(storage);
+        var orphans = new List<LaminOrphan>();
+        foreach (var st in scope.Storages.Where(x => x.IsManaged))
+        {
+            var root = StorageRoot.Parse(st.Root, "/");
+            if (root.IsLocal && !StorageService.IsPresentHere(st)) continue;
+            var provider = StorageProviders.For(root);
+            var keys = KeysOf(scope.Artifacts[st.Id]);
+            foreach (var o in provider.ListManagedObjects(root))
+            {
+                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
+                var (reason, live) = Explain(o);
+                if (live) continue;
+                if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
+                orphans.Add(new LaminOrphan { Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified, Reason = reason });
+            }
+        }
+        return orphans;
+    }
+
+    /// <summary>Deletes orphans found by <see cref="FindOrphans"/>, re-checking each against the registry under the storage's lease.</summary>
+    public void RemoveOrphans(IReadOnlyList<LaminOrphan> orphans)
+    {
+        foreach (var group in orphans.GroupBy(o => o.Storage))
+        {
+            var root = StorageRoot.Parse(group.Key, "/");
+            using var lease = Lease.Acquire(root, context.User, "Clear-LaminStorage");
+            var scope = Load(group.Key);
+            var keys = KeysOf(scope.Artifacts[scope.Storages[0].Id]);
+            var provider = StorageProviders.For(root);
+            foreach (var o in group)
+                if (Owner(keys, o.Key) is null) provider.Delete(root, o.Key); // registered meanwhile: kept
+        }
+    }
+
+    // ================================================================ health and usage
+
+    public List<LaminStorageHealth> TestStorage(string? identity)
+    {
+        var scope = Load(identity);
+        var results = new List<LaminStorageHealth>();
+        foreach (var st in scope.Storages)
+        {
+            var health = new LaminStorageHealth { Storage = st.Root, Uid = st.Uid, Type = st.Type, InstanceUid = st.InstanceUid, IsManaged = st.IsManaged, Region = st.Region };
+            var problems = new List<string>();
+            var root = StorageRoot.Parse(st.Root, "/");
+            if (!root.IsLocal && !root.IsCloud) { health.Problems = []; health.Reachable = true; results.Add(health); continue; }
+            var provider = StorageProviders.For(root);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                if (root.IsLocal && !Directory.Exists(root.Root)) throw new DirectoryNotFoundException($"the folder {root.Root} does not exist on this machine");
+                var marker = provider.ReadMarker(root);
+                health.LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1);
+                health.Reachable = true;
+                health.MarkerUid = marker.StorageUid;
+                health.MarkerMatches = marker.StorageUid == st.Uid;
+                if (!marker.Exists) problems.Add("the marker .lamindb/storage_uid.txt is missing (deleted by hand?); it is not re-created automatically");
+                else if (!health.MarkerMatches) problems.Add($"the marker names storage {marker.StorageUid}, not this record's {st.Uid} (replaced by hand, or another instance took the location)");
+                if (st.IsManaged && health.MarkerMatches)
+                {
+                    // Writable: write the marker's own content back and read it again; no other object is created.
+                    try
+                    {
+                        health.Writable = RoundTrip(provider, root, st.Uid);
+                        if (health.Writable == false) problems.Add("the marker could not be written back unchanged");
+                    }
+                    catch (Exception e) when (e is UnauthorizedAccessException or IOException or LaminException)
+                    {
+                        health.Writable = false;
+                        problems.Add($"not writable: {e.Message}");
+                    }
+                }
+                if (root.Type == "s3")
+                {
+                    health.DetectedRegion = provider.DetectRegion(root);
+                    health.RegionMatches = health.DetectedRegion == st.Region;
+                    if (health.RegionMatches == false) problems.Add($"the bucket's region is {health.DetectedRegion}, the record says {st.Region ?? "none"}");
+                }
+            }
+            catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
+            {
+                health.LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1);
+                health.Reachable = e is UnauthorizedAccessException || e is LaminException { ErrorId: ErrorIds.MarkerInvalid };
+                problems.Add(e is LaminException { ErrorId: ErrorIds.MarkerInvalid } ? e.Message : $"not reachable: {e.Message}");
+            }
+            health.Problems = problems.ToArray();
+            results.Add(health);
+        }
+        return results;
+    }
+
+    /// <summary>Re-writes the marker with exactly the bytes it has and checks they read back the same.</summary>
+    private static bool RoundTrip(IStorageProvider provider, StorageRoot root, string uid)
+    {
+        using var before = new MemoryStream();
+        using (var s = provider.OpenRead(root, Marker.RelativeKey)) s.CopyTo(before);
+        var bytes = before.ToArray();
+        using (var w = provider.CreateWriter(root, folder: false, null, CancellationToken.None))
+        {
+            using (var m = w.OpenMember("", bytes.Length)) { m.Write(bytes); m.Flush(); }
+            w.Commit(Marker.RelativeKey, replace: true);
+        }
+        using var after = new MemoryStream();
+        using (var s = provider.OpenRead(root, Marker.RelativeKey)) s.CopyTo(after);
+        return after.ToArray().AsSpan().SequenceEqual(bytes) && provider.ReadMarker(root).StorageUid == uid;
+    }
+
+    public List<LaminStorageUsage> Usage(string? identity)
+    {
+        var scope = Load(identity);
+        var results = new List<LaminStorageUsage>();
+        foreach (var st in scope.Storages)
+        {
+            var artifacts = scope.Artifacts[st.Id].ToList();
+            var usage = new LaminStorageUsage
+            {
+                Storage = st.Root, Uid = st.Uid, RegisteredArtifacts = artifacts.Count, RegisteredBytes = artifacts.Sum(a => a.Size),
+                ArtifactsBySuffix = artifacts.GroupBy(a => a.Suffix.Length == 0 ? "(none)" : a.Suffix).ToDictionary(g => g.Key, g => (long)g.Count()),
+                ArtifactsBySpace = artifacts.GroupBy(a => scope.Access.SpaceName(a.SpaceId)).ToDictionary(g => g.Key, g => (long)g.Count()),
+            };
+            var root = StorageRoot.Parse(st.Root, "/");
+            if (root.IsLocal || root.IsCloud)
+            {
+                var provider = StorageProviders.For(root);
+                var keys = KeysOf(artifacts);
+                var objects = provider.ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, scope.RegistryPath)).ToList();
+                foreach (var a in artifacts.Where(a => !a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)))
+                    objects.AddRange(provider.List(root, a.StorageKey()));
+                usage.StoredObjects = objects.Count;
+                usage.StoredBytes = objects.Sum(o => o.Size);
+                var unregistered = objects.Where(o => Owner(keys, o.Key) is null).ToList();
+                usage.Unregistered = unregistered.Count;
+                usage.UnregisteredBytes = unregistered.Sum(o => o.Size);
+                var stored = objects.GroupBy(o => Owner(keys, o.Key)?.StorageKey() ?? "").ToDictionary(g => g.Key, g => g.Sum(o => o.Size));
+                foreach (var a in artifacts.DistinctBy(a => a.StorageKey()))
+                {
+                    if (!stored.TryGetValue(a.StorageKey(), out var bytes)) { if (a.NFiles != 0) usage.Missing++; }
+                    else if (bytes != a.Size) usage.SizeMismatch++;
+                }
+            }
+            results.Add(usage);
+        }
+        return results;
+    }
+}

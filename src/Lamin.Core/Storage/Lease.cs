@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Lamin.Core.Errors;
+using Lamin.Core.Roots;
+
+namespace Lamin.Core.Storage;
+
+/// <summary>
+/// A lease on a location for bulk operations (Move-, Clear-LaminStorage): &lt;root&gt;/.lamindb/_lease.json
+/// names its holder (user, host, process, since, until). A second holder gets StorageLeased naming the
+/// first; a lease whose holder is gone (its process ended on this host, or its time ran out) is taken over.
+/// </summary>
+public sealed class Lease : IDisposable
+{
+    public const string RelativeKey = Marker.ManagedFolder + "/_lease.json";
+    public static readonly TimeSpan Duration = TimeSpan.FromMinutes(15);
+
+    public sealed record Holder(string User, string Host, int Pid, DateTime Since, DateTime Until, string Operation, string Token);
+
+    private readonly StorageRoot _root;
+    private readonly IStorageProvider _provider;
+    private Holder _holder;
+
+    private Lease(StorageRoot root, IStorageProvider provider, Holder holder)
+    {
+        _root = root;
+        _provider = provider;
+        _holder = holder;
+    }
+
+    public static Holder? Read(StorageRoot root)
+    {
+        var provider = StorageProviders.For(root);
+        try
+        {
+            using var s = provider.OpenRead(root, RelativeKey);
+            return JsonSerializer.Deserialize<Holder>(s);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException
+                                      || e is LaminException { ErrorId: ErrorIds.PathNotFound })
+        {
+            return null;
+        }
+    }
+
+    public static bool IsStale(Holder h) =>
+        DateTime.UtcNow > h.Until || (h.Host == Environment.MachineName && !Alive(h.Pid));
+
+    private static bool Alive(int pid)
+    {
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    public static Lease Acquire(StorageRoot root, string user, string operation)
+    {
+        var provider = StorageProviders.For(root);
+        var current = Read(root);
+        if (current is not null && !IsStale(current)) throw Busy(root, current);
+        var now = DateTime.UtcNow;
+        var mine = new Holder(user, Environment.MachineName, Environment.ProcessId, now, now + Duration, operation, Guid.NewGuid().ToString("N"));
+        Write(provider, root, mine);
+        // Two takers may write at once: whoever reads back their own token holds it.
+        var check = Read(root);
+        if (check?.Token != mine.Token) throw Busy(root, check ?? mine);
+        return new Lease(root, provider, mine);
+    }
+
+    private static void Write(IStorageProvider provider, StorageRoot root, Holder h)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(h);
+        using var w = provider.CreateWriter(root, folder: false, null, CancellationToken.None);
+        using (var m = w.OpenMember("", bytes.Length)) { m.Write(bytes); m.Flush(); }
+        w.Commit(RelativeKey, replace: true);
+    }
+
+    private static LaminException Busy(StorageRoot root, Holder h) =>
+        new(ErrorIds.StorageLeased,
+            $"{root.PathPart} is leased by {h.User} on {h.Host} (process {h.Pid}) since {h.Since:u} for {h.Operation}, until {h.Until:u}. " +
+            "Wait for it to finish; a lease whose holder is gone is taken over once it expires.", root.Root);
+
+    /// <summary>Extends the lease during a long operation.</summary>
+    public void Renew()
+    {
+        _holder = _holder with { Until = DateTime.UtcNow + Duration };
+        Write(_provider, _root, _holder);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (Read(_root)?.Token == _holder.Token) _provider.Delete(_root, RelativeKey);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+    }
+}
