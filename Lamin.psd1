@@ -17,7 +17,7 @@
         'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess',
         'Add-LaminArtifact', 'Get-LaminArtifact', 'Search-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact',
         'Restore-LaminArtifact', 'Move-LaminArtifact',
-        'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage'
+        'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage', 'Move-LaminStorage'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

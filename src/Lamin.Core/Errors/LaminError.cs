@@ -80,6 +80,10 @@ public static class ErrorIds
     public const string StorageAccessDenied = nameof(StorageAccessDenied);
     public const string StorageUnavailable = nameof(StorageUnavailable);
     public const string StorageLeased = nameof(StorageLeased);
+    public const string DestinationNotEmpty = nameof(DestinationNotEmpty);
+    public const string DestinationRegistered = nameof(DestinationRegistered);
+    public const string InvalidDestination = nameof(InvalidDestination);
+    public const string StorageHoldsRegistry = nameof(StorageHoldsRegistry);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -137,6 +141,10 @@ public static class ErrorIds
         [StorageAccessDenied] = LaminErrorCategory.PermissionDenied,
         [StorageUnavailable] = LaminErrorCategory.ResourceUnavailable,
         [StorageLeased] = LaminErrorCategory.ResourceBusy,
+        [DestinationNotEmpty] = LaminErrorCategory.ResourceExists,
+        [DestinationRegistered] = LaminErrorCategory.ResourceExists,
+        [InvalidDestination] = LaminErrorCategory.InvalidArgument,
+        [StorageHoldsRegistry] = LaminErrorCategory.InvalidOperation,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

@@ -52,6 +52,18 @@ public sealed class LocalStorageProvider : IStorageProvider
                 Directory.Delete(dir);
     }
 
+    /// <summary>Removes the folders above a deleted key that are left empty, up to (not including) .lamindb/ and the root.</summary>
+    public static void PruneEmptyParents(StorageRoot root, string key)
+    {
+        var stop = new[] { Path.GetFullPath(root.Root), Path.GetFullPath(Path.Combine(root.Root, Marker.ManagedFolder)) };
+        var dir = Path.GetDirectoryName(Instance.PathOf(root, key));
+        while (dir is not null && !stop.Contains(Path.GetFullPath(dir)) && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+        {
+            Directory.Delete(dir);
+            dir = Path.GetDirectoryName(dir);
+        }
+    }
+
     public string PathOf(StorageRoot root, string key) =>
         key.Length == 0 ? root.Root : Path.Combine(root.Root, key.Replace('/', Path.DirectorySeparatorChar));
 

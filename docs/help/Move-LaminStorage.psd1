@@ -1,0 +1,19 @@
+@{
+    Synopsis    = 'Relocates a whole storage location to a new root.'
+    Description = @'
+The bulk migration LaminDB leaves manual. It plans (objects, bytes, the new root), copies every object of every artifact (files under .lamindb/ and in-place keys alike) to the destination, verifies sizes and hashes (an object that changed under the move stops it, and nothing is switched), writes the marker at the destination with the same uid, rewrites Root (and Type, Region, Host) in one registry transaction, removes the old marker, and with -RemoveSource deletes the source objects. The storage uid, artifact uids and keys do not change; in-place keys move with the root.
+
+Resumable: run it again after an interruption and objects already copied and verified are not copied again. The destination must be empty (or hold only what an interrupted run of this move copied), not registered, not marked by another location, and not inside the source. The location is leased for the duration; a second move or clear gets StorageLeased naming the holder. -WhatIf prints the plan. High impact: asks for confirmation.
+'@
+    Parameters  = @{
+        Identity     = 'An integer id, a full uid or a unique uid prefix of the location to move.'
+        Destination  = 'The new root: a local folder, s3://bucket[/prefix][?endpoint_url=...] or gs://bucket[/prefix].'
+        RemoveSource = 'Delete the source objects once the record points to the destination.'
+    }
+    Examples    = @(
+        @{ Title = 'See the plan'; Code = 'Move-LaminStorage /mnt/old-archive -Destination /mnt/new-archive -WhatIf'; Remarks = 'Counts, bytes and the new root; nothing changes.' }
+        @{ Title = 'Move to S3 and clean up'; Code = 'Move-LaminStorage 3fT2 -Destination s3://lab-archive/imaging -RemoveSource -Confirm:$false'; Remarks = 'Returns the record with its new Root.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminStorage'
+    Links       = @('Test-LaminArtifact', 'Get-LaminStorage')
+}

@@ -1,0 +1,36 @@
+using System.Management.Automation;
+using Lamin.Core.Model;
+using Lamin.Core.Services;
+
+namespace Lamin.PowerShell.Commands;
+
+/// <summary>Relocates a whole storage location to a new root; resumable, verified, one registry transaction.</summary>
+[Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(LaminStorage))]
+public sealed class MoveLaminStorageCommand : LaminCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Uid")]
+    [ArgumentCompleter(typeof(StorageCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Identity { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    [Parameter]
+    public SwitchParameter RemoveSource { get; set; }
+
+    protected override void Process()
+    {
+        var service = new RelocationService(Context);
+        var plan = service.Plan(Identity, Destination);
+        var action = $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
+                     + (RemoveSource ? " and remove the source" : "");
+        if (!ShouldProcess($"{plan.Storage.Root} ({plan.Storage.Uid})", action)) return;
+        var progress = new ProgressReporter(this, $"Moving {plan.Storage.Root}", plan.Bytes, Math.Max(1, plan.Objects));
+        try { WriteObject(service.Execute(plan, RemoveSource, Warn, progress, Cancellation)); }
+        finally { progress.Complete(); }
+    }
+}
