@@ -11,7 +11,8 @@ function Start-CloudServers {
     if (-not (Test-Path (Join-Path $PSScriptRoot '../servers/node_modules/s3rver'))) {
         & (Join-Path $PSScriptRoot '../servers/Install-CloudServers.ps1')
     }
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('node', $script_)
+    # s3rver's ListObjectsV2 continuation tokens use DES, which Node's OpenSSL 3 only offers with the legacy provider.
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('node', "--openssl-legacy-provider `"$script_`"")
     $psi.RedirectStandardInput = $true
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true

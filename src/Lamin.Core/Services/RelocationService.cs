@@ -80,14 +80,46 @@ public sealed class RelocationService(LaminContext context)
         using var lease = Lease.Acquire(plan.Source, context.User, "Move-LaminStorage");
         CheckDestination(plan, dst);
         var lastRenew = DateTime.UtcNow;
-        var memberHashes = new Dictionary<int, List<string>>();
-        foreach (var item in plan.Items)
+        // One listing of the destination: what an interrupted run already copied.
+        var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
+        var hashes = new HashResult[plan.Items.Count];
+        long bytesDone = 0; int filesDone = 0;
+        // Transfers overlap (network latency, two cores); progress and the lease stay on this thread.
+        int degree = plan.Source.IsLocal && plan.Destination.IsLocal ? 2 : 4;
+        var work = Parallel.ForEachAsync(Enumerable.Range(0, plan.Items.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel },
+            (i, ct) =>
+            {
+                var item = plan.Items[i];
+                hashes[i] = AlreadyThere(plan, dst, item, there, ct) ?? Copy(plan, src, dst, item, ct);
+                Interlocked.Add(ref bytesDone, item.Size);
+                Interlocked.Increment(ref filesDone);
+                return ValueTask.CompletedTask;
+            });
+        long reported = 0;
+        progress?.FileStarted(plan.Source.Root, plan.Bytes);
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            if (DateTime.UtcNow - lastRenew > TimeSpan.FromMinutes(5)) { lease.Renew(); lastRenew = DateTime.UtcNow; }
-            progress?.FileStarted(item.Key, item.Size);
-            var hash = AlreadyThere(plan, dst, item, cancel) ?? Copy(plan, src, dst, item, progress, cancel);
-            progress?.FileDone();
+            while (!work.Wait(250))
+            {
+                var now = Interlocked.Read(ref bytesDone);
+                progress?.Bytes(now - reported);
+                reported = now;
+                if (DateTime.UtcNow - lastRenew > TimeSpan.FromMinutes(5)) { lease.Renew(); lastRenew = DateTime.UtcNow; }
+            }
+        }
+        catch (AggregateException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        }
+        progress?.Bytes(Interlocked.Read(ref bytesDone) - reported);
+        progress?.FileDone();
+
+        var memberHashes = new Dictionary<int, List<string>>();
+        for (int i = 0; i < plan.Items.Count; i++)
+        {
+            var item = plan.Items[i];
+            var hash = hashes[i];
             if (item.IsMember)
             {
                 (memberHashes.TryGetValue(item.Artifact.Id, out var list) ? list : memberHashes[item.Artifact.Id] = []).Add(hash.Hash);
@@ -97,8 +129,8 @@ public sealed class RelocationService(LaminContext context)
                 throw Changed(plan, item.Artifact, hash.Hash);
         }
         foreach (var a in plan.Artifacts.Where(a => a.NFiles is > 0 && a.HashType == LaminHash.Md5Dir))
-            if (memberHashes.TryGetValue(a.Id, out var hashes) && LaminHash.HashFolder(hashes).Hash != a.Hash)
-                throw Changed(plan, a, LaminHash.HashFolder(hashes).Hash);
+            if (memberHashes.TryGetValue(a.Id, out var folderHashes) && LaminHash.HashFolder(folderHashes).Hash != a.Hash)
+                throw Changed(plan, a, LaminHash.HashFolder(folderHashes).Hash);
 
         // The destination becomes the location: its marker (same uid), then the record, in one transaction.
         var markerThere = dst.ReadMarker(plan.Destination);
@@ -169,10 +201,10 @@ public sealed class RelocationService(LaminContext context)
     }
 
     /// <summary>An object a previous run already copied: same size and, where it can be checked, the same hash. Returns its hash, or null to copy.</summary>
-    private static HashResult? AlreadyThere(MovePlan plan, IStorageProvider dst, MoveItem item, CancellationToken cancel)
+    private static HashResult? AlreadyThere(MovePlan plan, IStorageProvider dst, MoveItem item,
+        Dictionary<string, (StoredObject Object, HashResult? Hash)> listing, CancellationToken cancel)
     {
-        var there = dst.ListHashed(plan.Destination, item.Key).FirstOrDefault(o => o.Object.Key == item.Key);
-        if (there.Object is null || there.Object.Size != item.Size) return null;
+        if (!listing.TryGetValue(item.Key, out var there) || there.Object.Size != item.Size) return null;
         if (there.Hash is { } meta && !item.IsMember && meta.HashType == item.Artifact.HashType) return meta;
         try
         {
@@ -183,13 +215,13 @@ public sealed class RelocationService(LaminContext context)
         catch (Exception e) when (e is IOException or LaminException) { return null; }
     }
 
-    private static HashResult Copy(MovePlan plan, IStorageProvider src, IStorageProvider dst, MoveItem item, ITransferProgress? progress, CancellationToken cancel)
+    private static HashResult Copy(MovePlan plan, IStorageProvider src, IStorageProvider dst, MoveItem item, CancellationToken cancel)
     {
-        using var writer = dst.CreateWriter(plan.Destination, folder: false, null, cancel);
+        using var writer = dst.CreateWriter(plan.Destination, folder: false, item.Key, cancel); // cloud: straight to the final key
         HashResult hash;
         using (var input = src.OpenRead(plan.Source, item.Key))
         using (var output = writer.OpenMember("", item.Size))
-            hash = DataCopier.CopyAndHash(input, item.Size, output, src.PathOf(plan.Source, item.Key), progress, cancel);
+            hash = DataCopier.CopyAndHash(input, item.Size, output, src.PathOf(plan.Source, item.Key), null, cancel);
         writer.Commit(item.Key, replace: true); // a partial copy from an interrupted run is replaced
         return hash;
     }
