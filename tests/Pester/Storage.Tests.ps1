@@ -1,6 +1,9 @@
 # Storage locations: New/Get/Search/Set/Remove-LaminStorage and Get-LaminLookup (SPEC §3, rules 1–17).
+AfterAll { Stop-CloudServers $script:servers }
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
+    $script:servers = Start-CloudServers   # real local S3 and GCS servers: no test reaches the internet
     $script:E = ',Lamin.PowerShell.Commands.*'   # FullyQualifiedErrorId = "<Id>,Lamin.PowerShell.Commands.<Verb><Noun>Command"
 
     function Get-LookupName([string] $Value) {
@@ -93,8 +96,8 @@ Describe 'New-LaminStorage' {
     It 'drops a trailing separator (local and cloud)' {
         $s = New-LaminStorage -Root ((Join-Path $t.Work 'trail') + '/')
         $s.Root | Should -Be (Join-Path $t.Work 'trail')
-        $c = New-LaminStorage -Root 's3://trail-bucket/pre/' -WarningAction SilentlyContinue
-        $c.Root | Should -BeExactly 's3://trail-bucket/pre'
+        $c = New-LaminStorage -Root "s3://lamin-test/pre/?endpoint_url=$($servers.S3)/" -WarningAction SilentlyContinue
+        $c.Root | Should -BeExactly "s3://lamin-test/pre?endpoint_url=$($servers.S3)"
     }
 
     It 'is idempotent: the same root again returns the existing record with a warning' {
@@ -149,10 +152,22 @@ Describe 'New-LaminStorage' {
         Get-RegistrySnapshot | Should -BeExactly $reg
     }
 
-    It 'registers <Root> read-only with a warning in this version' -ForEach @(
-        @{ Root = 's3://my-bucket'; Type = 's3' }
-        @{ Root = 'gs://my-bucket/prefix'; Type = 'gs' }
+    It 'registers an <Type> root on the local server as managed, with its marker in the bucket' -ForEach @(
+        @{ Type = 's3'; Region = 'us-east-1' }
+        @{ Type = 'gs'; Region = $null }
+    ) {
+        $root = if ($Type -eq 's3') { Get-S3Root $servers -Prefix 'managed' } else { 'gs://lamin-gcs-test/managed' }
+        $s = New-LaminStorage -Root $root
+        $s.Type | Should -BeExactly $Type
+        $s.Region | Should -Be $Region
+        $s.IsManaged | Should -BeTrue
+        $s.InstanceUid | Should -BeExactly $t.Instance.Uid
+        (Test-LaminStorage -Identity $s.Uid).MarkerUid | Should -BeExactly $s.Uid
+    }
+
+    It 'registers <Root> read-only with a warning' -ForEach @(
         @{ Root = 'https://example.org/datasets'; Type = 'https' }
+        @{ Root = 'hf://datasets/org/name'; Type = 'hf' }
     ) {
         $disk = Get-TreeSnapshot $t.Work
         $s = New-LaminStorage -Root $Root -WarningVariable w -WarningAction SilentlyContinue
@@ -166,8 +181,8 @@ Describe 'New-LaminStorage' {
     }
 
     It 'keeps ?endpoint_url= on S3 roots' {
-        $s = New-LaminStorage -Root 's3://bkt/pre/?endpoint_url=http://127.0.0.1:9000/' -WarningAction SilentlyContinue
-        $s.Root | Should -BeExactly 's3://bkt/pre?endpoint_url=http://127.0.0.1:9000'
+        $s = New-LaminStorage -Root "s3://lamin-test/pre/?endpoint_url=$($servers.S3)/" -WarningAction SilentlyContinue
+        $s.Root | Should -BeExactly "s3://lamin-test/pre?endpoint_url=$($servers.S3)"
     }
 }
 
@@ -215,7 +230,7 @@ Describe 'Get-LaminStorage' {
         $s1 = New-LaminStorage -Root (Join-Path $t.Work 'alpha') -Description 'raw files'
         $s2 = New-LaminStorage -Root (Join-Path $t.Work 'beta') -Host 'node-1'
         $s3 = New-LaminStorage -Root (Join-Path $t.Work 'gamma') -Space 'proj'
-        $c1 = New-LaminStorage -Root 's3://bucket-one/prefix' -WarningAction SilentlyContinue
+        $c1 = New-LaminStorage -Root (Get-S3Root $servers -Prefix 'prefix') -WarningAction SilentlyContinue
         $default = Get-LaminStorage -Identity 1
     }
     AfterAll { $t | Remove-TestInstance }
@@ -257,8 +272,12 @@ Describe 'Get-LaminStorage' {
     }
 
     It '-Managed keeps the writable ones, -Managed:$false the others' {
-        (Get-LaminStorage -Managed).Uid | Should -Be @($default.Uid, $s1.Uid, $s2.Uid, $s3.Uid)
-        (Get-LaminStorage -Managed:$false).Uid | Should -Be @($c1.Uid)
+        $ro = New-LaminStorage -Root 'https://example.org/read-only' -WarningAction SilentlyContinue
+        try {
+            (Get-LaminStorage -Managed).Uid | Should -Be @($default.Uid, $s1.Uid, $s2.Uid, $s3.Uid, $c1.Uid)
+            (Get-LaminStorage -Managed:$false).Uid | Should -Be @($ro.Uid)
+        }
+        finally { Remove-LaminStorage -Identity $ro.Uid -Confirm:$false }
     }
 
     It '-Filter supports the Django-style lookups, combined with AND' {
