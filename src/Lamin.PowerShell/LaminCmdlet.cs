@@ -58,6 +58,13 @@ public abstract class LaminCmdlet : PSCmdlet
         {
             Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
         }
+        catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException
+                                      and not ParameterBindingException and not RuntimeException)
+        {
+            // Never an unhandled .NET exception: a stable id, the type and message for the bug report.
+            Report(new LaminException(ErrorIds.UnexpectedError,
+                $"Unexpected {e.GetType().Name}: {e.Message} This is a bug in Lamin; please report it with the command you ran.", null, e));
+        }
     }
 
     private void Report(LaminException e)

@@ -12,7 +12,11 @@ namespace Lamin.PowerShell;
 internal sealed class ProgressReporter : ITransferProgress
 {
     private const int ParentId = 1, ChildId = 2;
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1), Every = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Silent this long first (LAMIN_PROGRESS_AFTER_MS, default 1000): short transfers show no bar.</summary>
+    private readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
     private readonly Cmdlet _cmdlet;
     private readonly string _activity;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -57,7 +61,7 @@ internal sealed class ProgressReporter : ITransferProgress
     private void Maybe()
     {
         var now = _clock.Elapsed;
-        if (now < Quiet || now - _last < Every) return;
+        if (now < Quiet || (_shown && now - _last < Every)) return;
         _last = now;
         _shown = true;
         var parent = new ProgressRecord(ParentId, _activity,

@@ -21,6 +21,7 @@ public enum LaminErrorCategory
     OperationStopped,
     AuthenticationError,
     ConnectionError,
+    NotSpecified,
 }
 
 /// <summary>The catalogue of stable error ids (SPEC §5) and their categories. One place, nothing else defines ids.</summary>
@@ -80,6 +81,7 @@ public static class ErrorIds
     public const string StorageAccessDenied = nameof(StorageAccessDenied);
     public const string StorageUnavailable = nameof(StorageUnavailable);
     public const string StorageLeased = nameof(StorageLeased);
+    public const string UnexpectedError = nameof(UnexpectedError);
     public const string DestinationNotEmpty = nameof(DestinationNotEmpty);
     public const string DestinationRegistered = nameof(DestinationRegistered);
     public const string InvalidDestination = nameof(InvalidDestination);
@@ -141,6 +143,7 @@ public static class ErrorIds
         [StorageAccessDenied] = LaminErrorCategory.PermissionDenied,
         [StorageUnavailable] = LaminErrorCategory.ResourceUnavailable,
         [StorageLeased] = LaminErrorCategory.ResourceBusy,
+        [UnexpectedError] = LaminErrorCategory.NotSpecified,
         [DestinationNotEmpty] = LaminErrorCategory.ResourceExists,
         [DestinationRegistered] = LaminErrorCategory.ResourceExists,
         [InvalidDestination] = LaminErrorCategory.InvalidArgument,

@@ -340,17 +340,11 @@ public sealed class ArtifactService(LaminContext context)
     }
 
     /// <summary>SPEC rule 8: local storage when keep-artifacts-local is on and one is present here, else the default.</summary>
-    private static LaminStorage DefaultTarget(View view)
+    private LaminStorage DefaultTarget(View view)
     {
         var doc = view.Instance;
-        if (doc.KeepArtifactsLocal)
-        {
-            var local = view.Storages.Values
-                .Where(x => x.Type == "local" && x.IsManaged)
-                .OrderBy(x => x.Id)
-                .FirstOrDefault(StorageService.IsPresentHere);
-            if (local is not null) return local;
-        }
+        if (doc.KeepArtifactsLocal && SettingsService.ChooseLocal(view.Storages.Values, context) is { } local)
+            return local;
         return view.Storages.Values.FirstOrDefault(x => x.Uid == doc.DefaultStorageUid)
             ?? throw new LaminException(ErrorIds.RecordNotFound, "The instance's default storage is not registered; choose one with Set-LaminSetting -Storage <root>.");
     }
@@ -413,7 +407,8 @@ public sealed class ArtifactService(LaminContext context)
     private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel)
     {
         using var src = DataCopier.OpenSource(source);
-        var before = (src.Length, File.GetLastWriteTimeUtc(src.SafeFileHandle)); // fstat of the open file: one stat less per file
+        // fstat of the open file (one stat less per file); RandomAccess works for pipes too, where Length throws.
+        var before = (new FileInfo(source).Length, File.GetLastWriteTimeUtc(src.SafeFileHandle));
         progress?.FileStarted(source, before.Length);
         HashResult hash;
         using (var dst = writer.OpenMember(member, before.Length))

@@ -36,13 +36,16 @@ public sealed class SettingsService(LaminContext context)
     });
 
     /// <summary>The chosen local storage if present here, else the first managed local location whose marker matches (SPEC rule 6).</summary>
-    private LaminStorage? FindLocal(IEnumerable<LaminStorage> all, AccessPolicy access)
+    private LaminStorage? FindLocal(IEnumerable<LaminStorage> all, AccessPolicy access) =>
+        ChooseLocal(all, context) is { } found ? _storages.Decorate(found, access) : null;
+
+    /// <summary>The one rule for "this machine's local storage", used by settings and by ingest.</summary>
+    internal static LaminStorage? ChooseLocal(IEnumerable<LaminStorage> all, LaminContext context)
     {
-        var candidates = all.Where(x => x.Type == "local" && x.InstanceUid == context.InstanceUid).ToList();
         var preferred = context.Instance.LocalStorageUid;
-        var ordered = candidates.OrderBy(x => x.Uid == preferred ? 0 : 1).ThenBy(x => x.Id);
-        var found = ordered.FirstOrDefault(StorageService.IsPresentHere);
-        return found is null ? null : _storages.Decorate(found, access);
+        return all.Where(x => x.Type == "local" && x.InstanceUid == context.InstanceUid)
+            .OrderBy(x => x.Uid == preferred ? 0 : 1).ThenBy(x => x.Id)
+            .FirstOrDefault(StorageService.IsPresentHere);
     }
 
     private static void RequireKeepLocal(InstanceDocument doc)
