@@ -25,7 +25,7 @@ public static class Suffixes
         ".doc", ".docx", ".ppt", ".pptx", ".odt", ".ods",
         // code, models, archives
         ".py", ".r", ".ipynb", ".sh", ".ps1", ".js", ".ts", ".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".onnx", ".safetensors", ".joblib",
-        ".zip", ".tar", ".gz", ".bz2", ".xz", ".zst", ".7z",
+        ".zip", ".tar", ".gz", ".bz2", ".xz", ".zst", ".7z", ".bin", ".exe", ".dll", ".so",
     };
 
     /// <summary>The suffix of a file or folder name as written ("data.CSV.gz" → ".CSV.gz").</summary>

@@ -11,8 +11,16 @@ namespace Lamin.Core.Registry;
 internal sealed class RegistryLock : IDisposable
 {
     private readonly FileStream _stream;
+    private readonly string _path;
 
-    private RegistryLock(FileStream stream) => _stream = stream;
+    // Sessions never nest: a nested one on the same thread would wait for itself until the timeout.
+    [ThreadStatic] private static HashSet<string>? _held;
+
+    private RegistryLock(FileStream stream, string path)
+    {
+        _stream = stream;
+        _path = path;
+    }
 
     public static TimeSpan DefaultTimeout
     {
@@ -28,6 +36,9 @@ internal sealed class RegistryLock : IDisposable
     public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default)
     {
         var lockPath = registryPath + ".lock";
+        _held ??= new HashSet<string>(StringComparer.Ordinal);
+        if (_held.Contains(lockPath))
+            throw new InvalidOperationException($"Lamin bug: a registry session on '{registryPath}' was opened inside another one.");
         var watch = Stopwatch.StartNew();
         var delay = 1;
         while (true)
@@ -35,7 +46,8 @@ internal sealed class RegistryLock : IDisposable
             try
             {
                 var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-                return new RegistryLock(fs);
+                _held.Add(lockPath);
+                return new RegistryLock(fs, lockPath);
             }
             catch (IOException) when (File.Exists(lockPath) || Directory.Exists(Path.GetDirectoryName(lockPath)))
             {
@@ -54,5 +66,9 @@ internal sealed class RegistryLock : IDisposable
         }
     }
 
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _held?.Remove(_path);
+        _stream.Dispose();
+    }
 }

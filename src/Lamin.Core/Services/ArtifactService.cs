@@ -155,7 +155,7 @@ public sealed class ArtifactService(LaminContext context)
     }
 
     /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
-    private static LaminArtifact Resolve(View view, string identity)
+    internal static LaminArtifact Resolve(View view, string identity)
     {
         var s = view.RequireSession();
         identity = identity.Trim();

@@ -27,7 +27,7 @@ public sealed class AuditService(LaminContext context)
         List<LaminArtifact> artifacts;
         if (artifactIdentity is not null)
         {
-            var one = new ArtifactService(context).Resolve(artifactIdentity);
+            var one = ArtifactService.Resolve(new ArtifactService.View(s, context, _storages), artifactIdentity);
             artifacts = [s.Artifacts.FindById(one.Id)];
             all = all.Where(x => x.Id == one.StorageId).ToList();
         }

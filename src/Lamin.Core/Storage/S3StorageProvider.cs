@@ -28,7 +28,9 @@ public sealed class S3StorageProvider : IStorageProvider
     internal AmazonS3Client Client(StorageRoot root, string? region = null)
     {
         region ??= Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
-        return _clients.GetOrAdd($"{root.EndpointUrl}|{region}", _ =>
+        // Keyed by the credential source too, so a changed AWS_ACCESS_KEY_ID or AWS_PROFILE takes effect (the key id is not a secret).
+        var identity = $"{Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID")}|{Environment.GetEnvironmentVariable("AWS_PROFILE")}";
+        return _clients.GetOrAdd($"{root.EndpointUrl}|{region}|{identity}", _ =>
         {
             var config = new AmazonS3Config { MaxErrorRetry = 4, Timeout = TimeSpan.FromMinutes(5) };
             if (root.EndpointUrl is not null)
