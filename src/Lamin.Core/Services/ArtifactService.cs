@@ -189,19 +189,10 @@ public sealed class ArtifactService(LaminContext context)
 
     public LaminArtifact Resolve(string identity) => context.Registry.Read(s => Resolve(new View(s, context, _storages), identity));
 
-    /// <summary>A storage given as root (as typed or normalised), id, uid or uid stub.</summary>
+    /// <summary>A storage given as root (as typed or normalised), id, uid or uid stub, that the user may see.</summary>
     private LaminStorage ResolveStorage(View view, string storage)
     {
-        var all = view.Storages.Values;
-        var byRoot = all.FirstOrDefault(x => x.Root == storage);
-        if (byRoot is null && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
-        {
-            var parsed = StorageRoot.Parse(storage, context.CurrentDirectory);
-            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root)
-                ?? throw new LaminException(ErrorIds.RecordNotFound,
-                    $"No storage location with root '{parsed.Root}' is registered; register it with New-LaminStorage -Root '{parsed.Root}'.", storage);
-        }
-        var found = byRoot ?? StorageService.ResolveIn(all, storage);
+        var found = StorageService.ResolveRootOrIdentity(view.Storages.Values, storage, context.CurrentDirectory);
         view.Access.Require(found.SpaceId, SpaceRole.Read, storage, $"see storage location {found.Root}");
         return found;
     }

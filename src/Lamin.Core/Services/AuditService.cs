@@ -35,7 +35,7 @@ public sealed class AuditService(LaminContext context)
         {
             if (storageIdentity is not null)
             {
-                var target = ResolveStorage(all, storageIdentity);
+                var target = StorageService.ResolveRootOrIdentity(all, storageIdentity, context.CurrentDirectory);
                 all = [target];
             }
             var ids = all.Select(x => x.Id).ToHashSet();
@@ -43,17 +43,6 @@ public sealed class AuditService(LaminContext context)
         }
         return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.Registry.Path);
     });
-
-    private LaminStorage ResolveStorage(List<LaminStorage> all, string identity)
-    {
-        var byRoot = all.FirstOrDefault(x => x.Root == identity);
-        if (byRoot is null && (identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('~') || identity.StartsWith('.')))
-        {
-            var parsed = StorageRoot.Parse(identity, context.CurrentDirectory);
-            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root);
-        }
-        return byRoot ?? StorageService.ResolveIn(all, identity);
-    }
 
     // ================================================================ what belongs where
 

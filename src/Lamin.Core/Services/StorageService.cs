@@ -103,6 +103,20 @@ public sealed class StorageService(LaminContext context)
         return Decorate(found, access);
     }
 
+    /// <summary>A location given as its root (as typed, or normalised against the current directory), id, uid or stub.</summary>
+    public static LaminStorage ResolveRootOrIdentity(IReadOnlyCollection<LaminStorage> all, string storage, string currentDirectory)
+    {
+        var byRoot = all.FirstOrDefault(x => x.Root == storage);
+        if (byRoot is null && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
+        {
+            var parsed = StorageRoot.Parse(storage, currentDirectory);
+            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root)
+                ?? throw new LaminException(ErrorIds.RecordNotFound,
+                    $"No storage location with root '{parsed.Root}' is registered; register it with New-LaminStorage -Root '{parsed.Root}'.", storage);
+        }
+        return byRoot ?? ResolveIn(all, storage);
+    }
+
     /// <summary>-Identity resolution over records already read (id, uid or unique stub), without access checks.</summary>
     public static LaminStorage ResolveIn(IEnumerable<LaminStorage> all, string identity)
     {

@@ -160,56 +160,12 @@ public sealed class GcsStorageProvider : IStorageProvider
         Call(root, () => Client().UploadObjectAsync(root.Bucket, ObjectKey(root, key), null, source, options, cancel).GetAwaiter().GetResult(), "upload an object");
     }
 
+    /// <summary>Each member is spooled to a local temporary file and uploaded when complete (the library reads from a stream).</summary>
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new GcsWriter(this, root, folder, proposedKey, cancel);
-
-    /// <summary>Writes each member to a local temporary file and uploads it when complete; copies at commit when the final key differs.</summary>
-    private sealed class GcsWriter(GcsStorageProvider provider, StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) : IObjectWriter
-    {
-        private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{LocalStorageProvider.TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}";
-        private readonly List<string> _members = [];
-        private readonly List<string> _written = [];
-        private bool _committed;
-
-        private string KeyOf(string member) => folder ? _base + "/" + member : _base;
-
-        public Stream OpenMember(string relativePath, long size)
-        {
-            var key = KeyOf(relativePath);
-            _members.Add(relativePath);
-            return new SpoolStream(size, spool =>
-            {
-                provider.Upload(root, key, spool, size, cancel);
-                _written.Add(key);
-            });
-        }
-
-        public void Commit(string finalKey, bool replace)
-        {
-            if (!replace && finalKey != _base && provider.Stat(root, finalKey) is not null)
-                throw new LaminException(ErrorIds.DestinationExists, $"'{provider.PathOf(root, finalKey)}' already exists; nothing was overwritten.", finalKey);
-            if (finalKey != _base)
-            {
-                var old = replace && folder ? provider.List(root, finalKey).Select(o => o.Key).ToHashSet() : [];
-                foreach (var m in _members)
-                {
-                    var target = folder ? finalKey + "/" + m : finalKey;
-                    provider.Copy(root, KeyOf(m), target);
-                    old.Remove(target);
-                }
-                foreach (var stale in old) provider.Delete(root, stale);
-                foreach (var k in _written) provider.Delete(root, k);
-            }
-            _committed = true;
-        }
-
-        public void Dispose()
-        {
-            if (_committed) return;
-            foreach (var k in _written)
-                try { provider.Delete(root, k); } catch (Exception e) when (e is LaminException or UnauthorizedAccessException) { }
-        }
-    }
+        new CopyOnCommitWriter(this, root, folder, proposedKey,
+            (key, size) => new SpoolStream(size, spool => Upload(root, key, spool, size, cancel)),
+            (from, to) => Copy(root, from, to),
+            keys => { foreach (var k in keys) Delete(root, k); });
 
     /// <summary>Buffers writes in a local temporary file; on Flush with every byte written, hands the file to the upload.</summary>
     private sealed class SpoolStream(long size, Action<Stream> upload) : Stream

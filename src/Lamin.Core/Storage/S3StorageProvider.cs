@@ -272,14 +272,8 @@ public sealed class S3StorageProvider : IStorageProvider
 
     public void Delete(StorageRoot root, string key)
     {
-        var objectKey = ObjectKey(root, key);
-        var keys = ListWithETags(root, key).Select(o => ObjectKey(root, o.Object.Key)).ToList();
-        if (keys.Count == 0) keys.Add(objectKey);
-        foreach (var chunk in keys.Chunk(1000))
-            Call(root, () => Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
-            {
-                BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = k }).ToList(),
-            }), "delete objects");
+        var keys = ListWithETags(root, key).Select(o => o.Object.Key).ToList();
+        DeleteKeys(root, keys.Count == 0 ? [key] : keys);
     }
 
     internal void Copy(StorageRoot root, string fromKey, string toKey) =>
@@ -289,7 +283,19 @@ public sealed class S3StorageProvider : IStorageProvider
         }), "copy an object");
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new S3Writer(this, root, folder, proposedKey, cancel);
+        new CopyOnCommitWriter(this, root, folder, proposedKey,
+            (key, size) => new S3UploadStream(this, root, ObjectKey(root, key), size, cancel),
+            (from, to) => Copy(root, from, to),
+            keys => DeleteKeys(root, keys));
+
+    private void DeleteKeys(StorageRoot root, IReadOnlyList<string> keys)
+    {
+        foreach (var chunk in keys.Chunk(1000))
+            Call(root, () => Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
+            {
+                BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = ObjectKey(root, k) }).ToList(),
+            }), "delete objects");
+    }
 
     /// <summary>Disposes the GET response with its stream.</summary>
     private sealed class ResponseStream(GetObjectResponse response) : Stream
@@ -309,64 +315,6 @@ public sealed class S3StorageProvider : IStorageProvider
         {
             if (disposing) { _inner.Dispose(); response.Dispose(); }
             base.Dispose(disposing);
-        }
-    }
-
-    /// <summary>
-    /// Uploads to the proposed final key when there is one (no copy at commit), else under
-    /// .lamindb/.lamin-tmp-…; commit copies server-side when the final key differs. Whatever was
-    /// uploaded and not committed is deleted on dispose.
-    /// </summary>
-    private sealed class S3Writer(S3StorageProvider provider, StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) : IObjectWriter
-    {
-        private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{LocalStorageProvider.TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}";
-        private readonly List<string> _members = [];
-        private readonly List<string> _written = [];
-        private bool _committed;
-
-        private string KeyOf(string member) => folder ? _base + "/" + member : _base;
-
-        public Stream OpenMember(string relativePath, long size)
-        {
-            var key = KeyOf(relativePath);
-            _members.Add(relativePath);
-            _written.Add(key);
-            return new S3UploadStream(provider, root, ObjectKey(root, key), size, cancel);
-        }
-
-        public void Commit(string finalKey, bool replace)
-        {
-            if (!replace && finalKey != _base && provider.Stat(root, finalKey) is not null)
-                throw new LaminException(ErrorIds.DestinationExists, $"'{provider.PathOf(root, finalKey)}' already exists; nothing was overwritten.", finalKey);
-            if (finalKey != _base)
-            {
-                var old = replace && folder ? provider.List(root, finalKey).Select(o => o.Key).ToHashSet() : [];
-                foreach (var m in _members)
-                {
-                    var target = folder ? finalKey + "/" + m : finalKey;
-                    provider.Copy(root, KeyOf(m), target);
-                    old.Remove(target);
-                }
-                foreach (var stale in old) provider.Delete(root, stale); // files the new folder version no longer has
-                DeleteWritten();
-            }
-            _committed = true;
-        }
-
-        private void DeleteWritten()
-        {
-            foreach (var chunk in _written.Chunk(1000))
-                Call(root, () => provider.Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
-                {
-                    BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = ObjectKey(root, k) }).ToList(),
-                }), "delete temporary objects");
-        }
-
-        public void Dispose()
-        {
-            if (_committed || _written.Count == 0) return;
-            try { DeleteWritten(); }
-            catch (Exception e) when (e is LaminException or UnauthorizedAccessException) { }
         }
     }
 
