@@ -45,7 +45,9 @@ internal sealed class RegistryLock : IDisposable
         {
             try
             {
-                var fs = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                var fs = new FileStream(lockPath, options);
                 _held.Add(lockPath);
                 return new RegistryLock(fs, lockPath);
             }
