@@ -115,3 +115,40 @@ catch { [Console]::Out.WriteLine("ERR=`$(`$_.FullyQualifiedErrorId): `$(`$_.Exce
         $final.UpdatedAt | Should -BeGreaterThan $s.UpdatedAt
     }
 }
+
+Describe '3 writers into one S3 location on the local server' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
+        $servers = Start-CloudServers
+        $t = New-TestInstance
+        $env:LAMIN_REGISTRY_TIMEOUT = '120'
+        $s3 = New-LaminStorage (Get-S3Root $servers -Prefix 'concurrent')
+        $writers = foreach ($w in 1..3) {
+            $d = New-Item -ItemType Directory (Join-Path $t.Work "s3w$w")
+            foreach ($i in 1..60) { [IO.File]::WriteAllText((Join-Path $d "f$i.txt"), "s3 writer $w file $i") }
+            # The child inherits the servers' endpoint and test credentials through the environment.
+            Start-Child @"
+`$env:AWS_ACCESS_KEY_ID = '$env:AWS_ACCESS_KEY_ID'; `$env:AWS_SECRET_ACCESS_KEY = '$env:AWS_SECRET_ACCESS_KEY'; `$env:AWS_REGION = 'us-east-1'
+try { `$n = @(Get-ChildItem '$($d.FullName)' -File | Add-LaminArtifact -Storage '$($s3.Uid)').Count; [Console]::Out.WriteLine("ADDED=`$n"); exit 0 }
+catch { [Console]::Out.WriteLine("ERR=`$(`$_.FullyQualifiedErrorId): `$(`$_.Exception.Message)"); exit 1 }
+"@
+        }
+        foreach ($p in $writers) { Read-LineOrFail -Process $p -TimeoutSeconds 90 | Should -BeExactly 'READY' }
+        foreach ($p in $writers) { $p.StandardInput.WriteLine('go'); $p.StandardInput.Flush() }
+        $results = foreach ($p in $writers) { Wait-Child $p }
+    }
+    AfterAll {
+        foreach ($p in $writers) { if ($p -and -not $p.HasExited) { $p.Kill($true) } }
+        Remove-Item Env:LAMIN_REGISTRY_TIMEOUT -ErrorAction SilentlyContinue
+        $t | Remove-TestInstance
+        Stop-CloudServers $servers
+    }
+
+    It 'registers all 180 objects once, each downloadable with its recorded hash' {
+        foreach ($r in $results) { $r.ExitCode | Should -Be 0 -Because $r.Out; $r.Out | Should -Match 'ADDED=60' }
+        $arts = @(Get-LaminArtifact -Storage $s3.Uid)
+        $arts.Count | Should -Be 180
+        @($arts.Uid | Sort-Object -Unique).Count | Should -Be 180
+        @(Test-LaminArtifact -Storage $s3.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+}
