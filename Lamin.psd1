@@ -16,7 +16,7 @@
         'New-LaminStorage', 'Get-LaminStorage', 'Search-LaminStorage', 'Set-LaminStorage', 'Remove-LaminStorage', 'Get-LaminLookup',
         'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess',
         'Add-LaminArtifact', 'Get-LaminArtifact', 'Search-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact',
-        'Restore-LaminArtifact', 'Move-LaminArtifact',
+        'Restore-LaminArtifact', 'Move-LaminArtifact', 'Set-LaminArtifact',
         'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage', 'Move-LaminStorage'
     )
     VariablesToExport    = @()

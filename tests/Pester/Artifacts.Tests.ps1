@@ -292,6 +292,24 @@ Describe 'Add-LaminArtifact: bad input changes nothing' {
         Get-State $t.Root | Should -BeExactly $state
     }
 
+    It 'refuses every change to a locked artifact (RecordLocked) and changes nothing, until -Unlock' {
+        $f = Join-Path $t.Work 'locked.csv'
+        $locked = Add-LaminArtifact (New-File $f 'v1').FullName -Key 'locked.csv'
+        $other = New-LaminStorage (Join-Path $t.Work 'lock-target')
+        Set-LaminArtifact $locked.Uid -Lock
+        [IO.File]::WriteAllText($f, 'v2')
+        $state = Get-State $t.Root
+        { Remove-LaminArtifact $locked.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
+        { Remove-LaminArtifact $locked.Uid -Permanent -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
+        { Move-LaminArtifact $locked.Uid -Storage $other.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
+        { Set-LaminArtifact $locked.Uid -Description 'changed' } | Should -Throw -ErrorId "RecordLocked$E"
+        { Add-LaminArtifact $f -Key 'locked.csv' } | Should -Throw -ErrorId "RecordLocked$E"
+        Get-State $t.Root | Should -BeExactly $state
+        Set-LaminArtifact $locked.Uid -Unlock
+        Remove-LaminArtifact $locked.Uid -Confirm:$false
+        (Get-LaminArtifact -Trash).Uid | Should -Contain $locked.Uid
+    }
+
     It 'refuses a file that changes size while it is added (FileChanged) and registers nothing' {
         # A FIFO is a file that keeps growing as it is read: its size (0) never matches what is read.
         $fifo = Join-Path $t.Work 'growing.bin'

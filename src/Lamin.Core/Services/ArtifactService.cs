@@ -520,7 +520,7 @@ public sealed class ArtifactService(LaminContext context)
         var a = Resolve(view, identity);
         view.Access.Require(a.SpaceId, SpaceRole.Write, identity, $"change artifact {a.Uid}");
         if (a.IsLocked)
-            throw new LaminException(ErrorIds.RecordLocked, $"The artifact {a.Uid} is locked; unlock it first.", identity);
+            throw new LaminException(ErrorIds.RecordLocked, $"The artifact {a.Uid} is locked; unlock it first with Set-LaminArtifact -Identity {a.Uid} -Unlock.", identity);
         return a;
     }
 
@@ -570,6 +570,22 @@ public sealed class ArtifactService(LaminContext context)
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
         if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2);
     }
+
+    /// <summary>Changes an artifact's description or lock (a locked artifact refuses every other change with RecordLocked).</summary>
+    public LaminArtifact Update(string identity, string? description, bool descriptionSet, bool? locked) => context.Registry.Write(s =>
+    {
+        var view = new View(s, context, _storages);
+        var a = Resolve(view, identity);
+        view.Access.Require(a.SpaceId, SpaceRole.Write, identity, $"change artifact {a.Uid}");
+        bool onlyUnlocking = locked == false && !descriptionSet;
+        if (a.IsLocked && !onlyUnlocking)
+            throw new LaminException(ErrorIds.RecordLocked, $"The artifact {a.Uid} is locked; unlock it first with Set-LaminArtifact -Identity {a.Uid} -Unlock.", identity);
+        if (descriptionSet) a.Description = description;
+        if (locked is { } l) a.IsLocked = l;
+        a.UpdatedAt = Util.Clock.UtcNow;
+        s.Artifacts.Update(a);
+        return view.Decorate(s.Artifacts.FindById(a.Id));
+    });
 
     public LaminArtifact Restore(string identity) => context.Registry.Write(s =>
     {

@@ -1,0 +1,16 @@
+@{
+    Synopsis    = 'Changes an artifact''s description, or locks or unlocks it.'
+    Description = 'A locked artifact refuses every change (a new version of its key, trash, permanent removal, a move, another description) with RecordLocked until -Unlock. Beyond SPEC §4, which names no Set- cmdlet for artifacts: locking needs one.'
+    Parameters  = @{
+        Identity    = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        Description = 'A new description; an empty string clears it.'
+        Lock        = 'Lock the artifact against changes.'
+        Unlock      = 'Unlock a locked artifact.'
+        PassThru    = 'Returns the artifact as a fresh Get-LaminArtifact would.'
+    }
+    Examples    = @(
+        @{ Title = 'Protect a published dataset'; Code = 'Get-LaminArtifact -Key release/v1.h5ad | Set-LaminArtifact -Lock'; Remarks = 'Removing or versioning it now fails with RecordLocked.' }
+    )
+    Outputs     = 'Lamin.Core.Model.LaminArtifact'
+    Links       = @('Get-LaminArtifact', 'Remove-LaminArtifact')
+}
