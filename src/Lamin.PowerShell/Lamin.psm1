@@ -10,8 +10,9 @@ if (-not ('Lamin.Loader.LoadContext' -as [type])) {
     $null = [System.Reflection.Assembly]::LoadFrom([System.IO.Path]::Combine($PSScriptRoot, 'Lamin.Loader.dll'))
 }
 $mainAssembly = [Lamin.Loader.LoadContext]::Initialize()
-$importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
-$innerModule = & $importModule -Assembly $mainAssembly -PassThru:$isReload
+# Module-qualified (not Get-Command, whose first call costs ~30 ms of command discovery at import),
+# so a proxy or override of Import-Module in the session is not used.
+$innerModule = Microsoft.PowerShell.Core\Import-Module -Assembly $mainAssembly -PassThru:$isReload
 if ($innerModule) {
     # On a re-import (-Force) pwsh reuses the cached assembly module and does not re-export its
     # cmdlets into this module's scope (PowerShell/PowerShell#20710); add them back by hand.
