@@ -10,7 +10,9 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/Lamin/Lamin.psd1'),
     [int] $Runs = 3,
     [int] $ManyFiles = 10000,
-    [int] $QueryArtifacts = 100000
+    [int] $QueryArtifacts = 100000,
+    # Only the Get-LaminArtifact -Key query over $QueryArtifacts artifacts (seconds instead of minutes).
+    [switch] $QueryOnly
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -27,11 +29,13 @@ $results = [ordered]@{ Machine = "$([Environment]::ProcessorCount) cores, $([Sys
 try {
     Import-Module $ModulePath
     $data = Join-Path $work 'data'; $null = New-Item -ItemType Directory $data
+    $n = 0
+    function Fresh-Instance { $script:n++; $root = Join-Path $work "inst$script:n"; New-LaminInstance -Name "b$script:n" -Storage $root | Out-Null; $root }
+    if ($QueryOnly) { Sh "head -c 50331648 /dev/urandom > '$data/mid.bin'" }
+    else {
     Sh "head -c 1073741824 /dev/urandom > '$data/big.bin'; head -c 50331648 /dev/urandom > '$data/mid.bin'"
     $many = Join-Path $data 'many'; $null = New-Item -ItemType Directory $many
     Sh "cd '$many' && head -c $(4096 * $ManyFiles) /dev/urandom | split -b 4096 -a 5 -d - f"
-    $n = 0
-    function Fresh-Instance { $script:n++; $root = Join-Path $work "inst$script:n"; New-LaminInstance -Name "b$script:n" -Storage $root | Out-Null; $root }
 
     # --- one 1 GiB file -------------------------------------------------------------------------
     $cp = @(); $md5 = @(); $ours = @()
@@ -94,6 +98,7 @@ New-LaminInstance -Storage '$work/mem' | Out-Null
     $results.Big_rss_before_MiB = [math]::Round([long]$mem[0] / 1MB, 1)
     $results.Big_peak_rss_MiB = [math]::Round([long]$mem[1] / 1MB, 1)
     $results.Big_peak_above_baseline_MiB = [math]::Round(([long]$mem[1] - [long]$mem[0]) / 1MB, 1)
+    }
 
     # --- Get-LaminArtifact -Key 'prefix*' over 100,000 artifacts --------------------------------------
     $null = Fresh-Instance
