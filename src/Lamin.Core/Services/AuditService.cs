@@ -70,16 +70,9 @@ public sealed class AuditService(LaminContext context)
             return ("not registered: no artifact points to it", false);
         var rest = name[LocalStorageProvider.TempPrefix.Length..];
         var dash = rest.IndexOf('-');
-        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && ProcessAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < TimeSpan.FromDays(1))
+        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < TimeSpan.FromDays(1))
             return ($"temporary object of a transfer in progress (process {pid} on this machine)", true);
         return ("temporary object left by an interrupted transfer", false);
-    }
-
-    private static bool ProcessAlive(int pid)
-    {
-        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
     }
 
     // ================================================================ Test-LaminArtifact

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Lamin.Core.Errors;
 using Lamin.Core.Roots;
@@ -44,14 +43,7 @@ public sealed class Lease : IDisposable
     }
 
     public static bool IsStale(Holder h) =>
-        DateTime.UtcNow > h.Until || (h.Host == Environment.MachineName && !Alive(h.Pid));
-
-    private static bool Alive(int pid)
-    {
-        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
-        catch (ArgumentException) { return false; }
-        catch (InvalidOperationException) { return false; }
-    }
+        DateTime.UtcNow > h.Until || (h.Host == Environment.MachineName && !Util.Processes.IsAlive(h.Pid));
 
     public static Lease Acquire(StorageRoot root, string user, string operation)
     {

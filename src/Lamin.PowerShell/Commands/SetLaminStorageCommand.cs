@@ -7,7 +7,7 @@ namespace Lamin.PowerShell.Commands;
 /// <summary>Changes a storage location's space, description or lock.</summary>
 [Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
 [OutputType(typeof(LaminStorage))]
-public sealed class SetLaminStorageCommand : LaminCmdlet
+public sealed class SetLaminStorageCommand : SetCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Uid")]
@@ -20,31 +20,11 @@ public sealed class SetLaminStorageCommand : LaminCmdlet
     [ValidateNotNullOrEmpty]
     public string? Space { get; set; }
 
-    [Parameter]
-    [AllowNull]
-    [AllowEmptyString]
-    public string? Description
-    {
-        get => _description;
-        set { _description = string.IsNullOrEmpty(value) ? null : value; _descriptionSet = true; }
-    }
-    private string? _description;
-    private bool _descriptionSet;
-
-    [Parameter(ParameterSetName = "Lock")]
-    public SwitchParameter Lock { get; set; }
-
-    [Parameter(ParameterSetName = "Unlock")]
-    public SwitchParameter Unlock { get; set; }
-
-    [Parameter]
-    public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         var service = new StorageService(Context);
         var target = service.Resolve(Identity);
-        var change = new StorageChange(_description, _descriptionSet, Space, Lock ? true : Unlock ? false : null);
+        var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
         if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set storage location")) return;
         var updated = service.Update(target.Uid, change);
         if (PassThru) WriteObject(updated);
