@@ -48,7 +48,7 @@ public sealed class RecordFilter<T>
         switch (lookup)
         {
             case "isnull":
-                bool wantNull = ToBool(name, value);
+                bool wantNull = ToBool(name + "__isnull", value);
                 return r => (get(r) is null) == wantNull;
             case "in":
                 if (value is string || value is not IEnumerable items)
@@ -93,7 +93,7 @@ public sealed class RecordFilter<T>
         bool b => b,
         string s when bool.TryParse(s, out var b) => b,
         int i => i != 0,
-        _ => throw new LaminException(ErrorIds.InvalidFilterValue, $"Field '{name}__isnull' expected $true or $false but got '{value}'.", value),
+        _ => throw new LaminException(ErrorIds.InvalidFilterValue, $"Field '{name}' expected $true or $false but got '{value}'.", value),
     };
 
     private static object? Convert(string name, Type type, object? value)

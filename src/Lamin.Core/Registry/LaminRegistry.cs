@@ -78,8 +78,13 @@ public sealed class LaminRegistry
 
     private T Run<T>(Func<RegistrySession, T> work, bool write)
     {
+        // A missing registry (or its folder) is reported before the lock file would be created beside it.
+        if (!File.Exists(Path)) Validate(Path);
         using var _ = RegistryLock.Acquire(Path, RegistryLock.DefaultTimeout);
         var header = Validate(Path);
+        // LiteDB reads only the pages a query touches: before writing, check every page's id and type,
+        // so a file damaged where a read did not look is refused instead of written into.
+        if (write) CheckPages(Path);
         try
         {
             using var db = Open(Path);
@@ -113,6 +118,24 @@ public sealed class LaminRegistry
         _ => e.TargetSite?.DeclaringType?.Namespace?.StartsWith("LiteDB", StringComparison.Ordinal) == true
              && e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException or InvalidOperationException or OverflowException or EndOfStreamException,
     };
+
+    /// <summary>Every 8 KiB page carries its own position (bytes 0–3) and a page type 0–5 (byte 4).</summary>
+    private static void CheckPages(string path)
+    {
+        var buffer = new byte[PageSize * 128];
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        uint page = 0;
+        int n;
+        while ((n = fs.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
+        {
+            for (int offset = 0; offset + PageSize <= n; offset += PageSize, page++)
+            {
+                var id = BitConverter.ToUInt32(buffer, offset);
+                if (id != page || buffer[offset + 4] > 5)
+                    throw Corrupt(path, null, $"page {page} does not carry its own id and type");
+            }
+        }
+    }
 
     /// <summary>
     /// LiteDB sets an "invalid datafile state" byte in the header page when it meets a damaged page;

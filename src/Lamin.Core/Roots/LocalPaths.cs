@@ -20,7 +20,8 @@ public static class LocalPaths
     public static string Resolve(string path, string currentDirectory)
     {
         var expanded = ExpandHome(path);
-        var full = Path.GetFullPath(expanded, currentDirectory);
+        // Not GetFullPath: it would collapse "link/.." lexically, before the link is followed.
+        var full = Path.IsPathRooted(expanded) ? expanded : Path.Combine(currentDirectory, expanded);
         return TrimTrailingSeparator(ResolveLinks(full));
     }
 
@@ -31,33 +32,43 @@ public static class LocalPaths
         return p;
     }
 
-    /// <summary>Resolves every symlink along an absolute path; the part that does not exist yet is appended as it is.</summary>
-    public static string ResolveLinks(string full)
+    /// <summary>
+    /// Resolves an absolute path physically, as the OS and LaminDB's Path.resolve() do: every symlink is
+    /// followed where it stands, so "link/.." is the parent of the link's target; "." is skipped; the
+    /// part that does not exist yet is taken lexically.
+    /// </summary>
+    public static string ResolveLinks(string path)
     {
-        for (int hops = 0; hops < 64; hops++)
+        char[] seps = ['/', '\\'];
+        var root = Path.GetPathRoot(path)!;
+        var parts = path[root.Length..].Split(seps, StringSplitOptions.RemoveEmptyEntries).ToList();
+        var current = root;
+        bool exists = true;
+        int hops = 0;
+        for (int i = 0; i < parts.Count; i++)
         {
-            var root = Path.GetPathRoot(full)!;
-            var parts = full[root.Length..].Split(['/', '\\'], StringSplitOptions.RemoveEmptyEntries);
-            var current = root;
-            string? restart = null;
-            for (int i = 0; i < parts.Length; i++)
+            var part = parts[i];
+            if (part == ".") continue;
+            if (part == "..") { current = Path.GetDirectoryName(current) ?? current; continue; }
+            var next = Path.Combine(current, part);
+            if (exists)
             {
-                var next = Path.Combine(current, parts[i]);
-                FileSystemInfo info = new FileInfo(next);
-                if (!info.Exists && !Directory.Exists(next) && info.LinkTarget is null)
-                    return Path.Combine([next, .. parts[(i + 1)..]]);
+                var info = new FileInfo(next);
                 if (info.LinkTarget is { } target)
                 {
-                    var abs = Path.GetFullPath(target, current);
-                    restart = Path.GetFullPath(Path.Combine([abs, .. parts[(i + 1)..]]));
-                    break;
+                    if (++hops > 64) throw new IOException($"Too many levels of symbolic links in '{path}'.");
+                    var abs = Path.IsPathRooted(target) ? target : Path.Combine(current, target);
+                    var targetRoot = Path.GetPathRoot(abs)!;
+                    parts = abs[targetRoot.Length..].Split(seps, StringSplitOptions.RemoveEmptyEntries).Concat(parts.Skip(i + 1)).ToList();
+                    current = targetRoot;
+                    i = -1;
+                    continue;
                 }
-                current = next;
+                if (!info.Exists && !Directory.Exists(next)) exists = false;
             }
-            if (restart is null) return current;
-            full = restart;
+            current = next;
         }
-        throw new IOException($"Too many levels of symbolic links in '{full}'.");
+        return current;
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both already resolved).</summary>

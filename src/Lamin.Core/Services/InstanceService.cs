@@ -187,7 +187,8 @@ public sealed class InstanceService(LaminContext context)
             if (s.Artifacts.Count() > 0)
                 throw new LaminException(ErrorIds.StorageNotEmpty,
                     $"The instance '{entry.Name}' still holds {s.Artifacts.Count()} artifact(s); remove them with Remove-LaminArtifact -Permanent first.", name);
-            var roots = s.Storages.FindAll().Where(x => x.InstanceUid == entry.Uid)
+            // Only folders whose marker is still this record's: one freed and taken over since belongs to someone else.
+            var roots = s.Storages.FindAll().Where(x => x.InstanceUid == entry.Uid && (x.Type != "local" || StorageService.IsPresentHere(x)))
                 .Select(x => StorageRoot.Parse(x.Root, context.CurrentDirectory)).ToList();
             foreach (var root in roots.Where(r => r.IsLocal && Directory.Exists(r.Root)))
             {

@@ -9,7 +9,10 @@ public static class Uids
 {
     public const string Base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-    /// <summary>Big-endian bytes → base62; each leading zero byte becomes "0" + alphabet[0] as lamin-utils does.</summary>
+    /// <summary>
+    /// Big-endian bytes → base62 as lamin-utils' encodebytes does: the leading zero bytes are counted and
+    /// written as "0" + alphabet[count], in groups of at most 61 ("0z" per full group).
+    /// </summary>
     public static string EncodeBase62(ReadOnlySpan<byte> bytes)
     {
         int leading = 0;
@@ -22,7 +25,8 @@ public static class Uids
             sb.Insert(0, Base62Alphabet[(int)rem]);
         }
         var prefix = new StringBuilder();
-        for (int i = 0; i < leading; i++) prefix.Append('0').Append(Base62Alphabet[0]);
+        for (int i = 0; i < leading / 61; i++) prefix.Append('0').Append(Base62Alphabet[61]);
+        if (leading % 61 != 0) prefix.Append('0').Append(Base62Alphabet[leading % 61]);
         return prefix.Append(sb).ToString();
     }
 
