@@ -44,3 +44,137 @@ function Get-S3Root {
 }
 
 Export-ModuleMember -Function Start-CloudServers, Stop-CloudServers, Get-S3Root
+
+# ---------------------------------------------------------------------------------------------------
+# More endpoints, and reading/writing objects behind Lamin's back (for Cloud tests that must check the
+# bytes the servers hold, or put "existing data" into a bucket).
+
+function Start-S3ExtraServers {
+    <#
+    .SYNOPSIS
+        Starts tests/servers/s3-extra.js against the main s3rver: returns @{ Second; Proxy; Process }.
+        Second is an independent s3rver (bucket lamin-test); Proxy forwards to $Servers.S3 and fails the
+        requests its rules name (Set-S3ProxyRule). Stop with Stop-CloudServers (closes standard input).
+    #>
+    param([Parameter(Mandatory)] $Servers)
+    $script_ = Join-Path $PSScriptRoot '../servers/s3-extra.js'
+    $psi = [System.Diagnostics.ProcessStartInfo]::new('node', "--openssl-legacy-provider `"$script_`" $($Servers.S3)")
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $line = $p.StandardOutput.ReadLine()
+    if (-not $line) { throw "The extra S3 servers did not start: $($p.StandardError.ReadToEnd())" }
+    $urls = $line | ConvertFrom-Json
+    [pscustomobject]@{ Second = $urls.second; Proxy = $urls.proxy; Process = $p }
+}
+
+$script:Http = [System.Net.Http.HttpClient]::new()
+
+function Set-S3ProxyRule {
+    <#
+    .SYNOPSIS
+        Replaces the proxy's failure rules and clears its log. Each rule: @{ Method; Match (regex on
+        path+query); Status; Code (S3 error code in the XML body); Headers (hashtable); Action ('reset'
+        drops the connection); Times (how often it fires; always when absent) }. No rules: pass through.
+    #>
+    param([Parameter(Mandatory)] $Extra, [object[]] $Rule = @())
+    $json = ConvertTo-Json -InputObject @($Rule | ForEach-Object {
+            $r = [ordered]@{ match = $_.Match }
+            if ($_.Method) { $r.method = $_.Method }
+            if ($_.Status) { $r.status = $_.Status }
+            if ($_.Code) { $r.code = $_.Code }
+            if ($_.Headers) { $r.headers = $_.Headers }
+            if ($_.Action) { $r.action = $_.Action }
+            if ($null -ne $_.Times) { $r.times = $_.Times }
+            $r
+        }) -Depth 4
+    $null = $script:Http.PostAsync("$($Extra.Proxy)/__lamin/reset", [System.Net.Http.StringContent]::new('')).Result.EnsureSuccessStatusCode()
+    $null = $script:Http.PostAsync("$($Extra.Proxy)/__lamin/rules", [System.Net.Http.StringContent]::new($json)).Result.EnsureSuccessStatusCode()
+}
+
+function Get-S3ProxyLog {
+    <# .SYNOPSIS Every request the proxy saw since the last Set-S3ProxyRule: Method, Url (path+query), Range (header), Status (-1 dropped). #>
+    param([Parameter(Mandatory)] $Extra)
+    @($script:Http.GetStringAsync("$($Extra.Proxy)/__lamin/log").Result | ConvertFrom-Json)
+}
+
+function ConvertTo-UrlPath([string] $Key) {
+    ($Key.Split('/') | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/'
+}
+
+function Get-S3Object {
+    <#
+    .SYNOPSIS
+        Reads an object with a plain, unsigned GET (s3rver serves unsigned requests): @{ Status; Bytes }
+        (Bytes $null unless 200).
+    #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key)
+    $r = $script:Http.GetAsync("$Endpoint/$Bucket/$(ConvertTo-UrlPath $Key)").Result
+    $bytes = $null   # assigned, not emitted: a byte[] sent down the pipeline would be unrolled byte by byte
+    if ($r.IsSuccessStatusCode) { $bytes = $r.Content.ReadAsByteArrayAsync().Result }
+    [pscustomobject]@{ Status = [int]$r.StatusCode; Bytes = $bytes }
+}
+
+function Send-S3Object {
+    <# .SYNOPSIS Writes an object with a plain, unsigned PUT (s3rver accepts it); returns the status code. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [byte[]] $Bytes)
+    $r = $script:Http.PutAsync("$Endpoint/$Bucket/$(ConvertTo-UrlPath $Key)", [System.Net.Http.ByteArrayContent]::new($Bytes)).Result
+    [int]$r.StatusCode
+}
+
+function Get-S3Keys {
+    <# .SYNOPSIS The keys under a prefix (ListObjectsV2, unsigned, every page), sorted. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [string] $Prefix = '')
+    $keys = [System.Collections.Generic.List[string]]::new()
+    $token = $null
+    do {
+        $url = "$Endpoint/$Bucket`?list-type=2&prefix=$([uri]::EscapeDataString($Prefix))"
+        if ($token) { $url += "&continuation-token=$([uri]::EscapeDataString($token))" }
+        $r = $script:Http.GetAsync($url).Result
+        if (-not $r.IsSuccessStatusCode) { throw "Listing $Bucket/$Prefix answered $([int]$r.StatusCode)" }
+        [xml] $xml = $r.Content.ReadAsStringAsync().Result
+        foreach ($c in @($xml.ListBucketResult.ChildNodes | Where-Object LocalName -EQ 'Contents')) { $keys.Add($c.Key) }
+        $token = if ($xml.ListBucketResult.IsTruncated -eq 'true') { $xml.ListBucketResult.NextContinuationToken } else { $null }
+    } while ($token)
+    @($keys | Sort-Object -CaseSensitive)
+}
+
+function Get-GcsObject {
+    <# .SYNOPSIS Reads an object from the GCS emulator (JSON API, alt=media): @{ Status; Bytes }. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key)
+    $r = $script:Http.GetAsync("$Endpoint/storage/v1/b/$Bucket/o/$([uri]::EscapeDataString($Key))?alt=media").Result
+    $bytes = $null
+    if ($r.IsSuccessStatusCode) { $bytes = $r.Content.ReadAsByteArrayAsync().Result }
+    [pscustomobject]@{ Status = [int]$r.StatusCode; Bytes = $bytes }
+}
+
+function Send-GcsObject {
+    <# .SYNOPSIS Uploads an object to the GCS emulator (simple media upload, one request); returns the status code. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key,
+        [Parameter(Mandatory)] [AllowEmptyCollection()] [byte[]] $Bytes)
+    $content = [System.Net.Http.ByteArrayContent]::new($Bytes)
+    $content.Headers.ContentType = 'application/octet-stream'
+    $r = $script:Http.PostAsync("$Endpoint/upload/storage/v1/b/$Bucket/o?uploadType=media&name=$([uri]::EscapeDataString($Key))", $content).Result
+    [int]$r.StatusCode
+}
+
+function Get-GcsKeys {
+    <# .SYNOPSIS The object names under a prefix in the GCS emulator (every page), sorted. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [string] $Prefix = '')
+    $keys = [System.Collections.Generic.List[string]]::new()
+    $token = $null
+    do {
+        $url = "$Endpoint/storage/v1/b/$Bucket/o?prefix=$([uri]::EscapeDataString($Prefix))"
+        if ($token) { $url += "&pageToken=$([uri]::EscapeDataString($token))" }
+        $page = $script:Http.GetStringAsync($url).Result | ConvertFrom-Json
+        foreach ($item in @($page.PSObject.Properties['items'] | ForEach-Object Value)) { if ($item) { $keys.Add($item.name) } }
+        $token = $page.PSObject.Properties['nextPageToken'] | ForEach-Object Value
+    } while ($token)
+    @($keys | Sort-Object -CaseSensitive)
+}
+
+Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Get-S3Object, Send-S3Object, Get-S3Keys,
+    Get-GcsObject, Send-GcsObject, Get-GcsKeys

@@ -721,19 +721,21 @@ public sealed class ArtifactService(LaminContext context)
         var key = a.StorageKey();
         bool folder = a.NFiles is not null;
         using var writer = StorageProviders.For(dstRoot).CreateWriter(dstRoot, folder, key, cancel);
-        var memberHashes = new List<string>();
+        var memberHashes = new List<HashResult>();
         long bytes = 0;
         foreach (var m in srcProvider.List(srcRoot, key))
         {
             using var src = srcProvider.OpenRead(srcRoot, m.Key);
             using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "", m.Size);
             progress?.FileStarted(m.Key, m.Size);
-            memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel).Hash);
+            memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel));
             progress?.FileDone();
             bytes += m.Size;
         }
-        var hash = folder ? LaminHash.HashFolder(memberHashes) : new HashResult(memberHashes.Single(), a.HashType ?? LaminHash.Md5);
-        if (bytes != a.Size || (a.Hash is not null && hash.Hash != a.Hash))
+        var hash = folder ? LaminHash.HashFolder(memberHashes.Select(h => h.Hash)) : memberHashes.Single();
+        // Sizes always; hashes where the algorithm is the recorded one (an ETag md5 or md5-<n> of a large
+        // in-place object is not what a copy computes).
+        if (bytes != a.Size || (a.Hash is not null && a.HashType == hash.HashType && hash.Hash != a.Hash))
             throw new LaminException(ErrorIds.HashMismatch,
                 $"The copy of {a.Uid} does not match its record (size {bytes} vs {a.Size}, hash {hash.Hash} vs {a.Hash}); the artifact stays in {source.Root}.", a.Uid);
         writer.Commit(key, replace: false);

@@ -277,7 +277,7 @@ public sealed class AuditService(LaminContext context)
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
             {
                 health.LatencyMs = Math.Round(watch.Elapsed.TotalMilliseconds, 1);
-                health.Reachable = e is UnauthorizedAccessException || e is LaminException { ErrorId: ErrorIds.MarkerInvalid };
+                health.Reachable = e is UnauthorizedAccessException || e is LaminException { ErrorId: ErrorIds.MarkerInvalid or ErrorIds.StorageAccessDenied };
                 problems.Add(e is LaminException { ErrorId: ErrorIds.MarkerInvalid } ? e.Message : $"not reachable: {e.Message}");
             }
             health.Problems = problems.ToArray();

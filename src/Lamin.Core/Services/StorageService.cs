@@ -291,7 +291,7 @@ public sealed class StorageService(LaminContext context)
         }
         MarkerInfo marker;
         try { marker = provider.ReadMarker(root); }
-        catch (UnauthorizedAccessException)
+        catch (Exception e) when (e is UnauthorizedAccessException || e is LaminException { ErrorId: ErrorIds.StorageAccessDenied })
         {
             warn($"due to lack of read access, Lamin won't manage this storage location: {root.Root}");
             return new Ownership(newUid, null);
@@ -305,7 +305,7 @@ public sealed class StorageService(LaminContext context)
                 marking.Written();
                 return new Ownership(newUid, instance.Uid);
             }
-            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException || e is LaminException { ErrorId: ErrorIds.StorageAccessDenied })
             {
                 marking.Undo();
                 warn($"due to lack of write access, Lamin won't manage this storage location: {root.Root}");

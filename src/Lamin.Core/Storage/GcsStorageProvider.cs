@@ -54,7 +54,7 @@ public sealed class GcsStorageProvider : IStorageProvider
             new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
         HttpStatusCode.Unauthorized => new LaminException(ErrorIds.StorageCredentialsInvalid,
             $"GCS refused the credentials for {root.Root}. Check your application default credentials (gcloud auth application-default login).", root.Root, e),
-        HttpStatusCode.Forbidden => new UnauthorizedAccessException($"Access denied to {root.Root} while trying to {what}.", e),
+        HttpStatusCode.Forbidden => S3StorageProvider.Denied(root, what, e),
         HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError =>
             new LaminException(ErrorIds.StorageUnavailable, $"GCS answered {(int)e.HttpStatusCode} for {root.Root} after retries; try again later.", root.Root, e),
         _ => new LaminException(ErrorIds.StorageIoError, $"GCS refused to {what} in {root.Root}: {e.Message}", root.Root, e),
@@ -100,6 +100,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         var objectKey = ObjectKey(root, key);
         var prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey;
         return Call(root, () => Client().ListObjects(root.Bucket, prefix).ToList(), "list objects")
+            .Where(o => !o.Name.EndsWith('/')) // "folder" placeholders are not files
             .Where(o => key.Length == 0 || o.Name == objectKey || o.Name.StartsWith(objectKey + "/", StringComparison.Ordinal))
             .Select(o => (Object: new StoredObject(RelativeKey(root, o.Name), (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime), Md5: (string?)o.Md5Hash))
             .OrderBy(o => o.Object.Key, StringComparer.Ordinal)

@@ -69,6 +69,7 @@ public sealed class S3StorageProvider : IStorageProvider
         catch (AmazonS3Exception e) { throw Map(root, e, what); }
         catch (AmazonServiceException e) { throw Map(root, e, what); }
         catch (HttpRequestException e) { throw Unreachable(root, e); }
+        catch (IOException e) { throw Unreachable(root, e); } // a dropped connection (HttpIOException): the data came from memory
         catch (AmazonClientException e) when (e.InnerException is HttpRequestException or IOException or System.Net.Sockets.SocketException)
         {
             throw Unreachable(root, e);
@@ -89,15 +90,18 @@ public sealed class S3StorageProvider : IStorageProvider
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" =>
                 new LaminException(ErrorIds.StorageCredentialsInvalid,
                     $"S3 refused the credentials for {root.Root} ({code}). Check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or your AWS profile.", root.Root, e),
-            "AccessDenied" or "AllAccessDisabled" => new UnauthorizedAccessException($"Access denied to {root.Root} while trying to {what}.", e),
+            "AccessDenied" or "AllAccessDisabled" => Denied(root, what, e),
             "SlowDown" or "ServiceUnavailable" or "InternalError" or "RequestTimeout" =>
                 new LaminException(ErrorIds.StorageUnavailable, $"S3 was unavailable for {root.Root} after retries ({code}); try again later.", root.Root, e),
-            _ when e.StatusCode == HttpStatusCode.Forbidden => new UnauthorizedAccessException($"Access denied to {root.Root} while trying to {what}.", e),
+            _ when e.StatusCode == HttpStatusCode.Forbidden => Denied(root, what, e),
             _ when (int)e.StatusCode >= 500 =>
                 new LaminException(ErrorIds.StorageUnavailable, $"S3 answered {(int)e.StatusCode} for {root.Root} after retries; try again later.", root.Root, e),
             _ => new LaminException(ErrorIds.StorageIoError, $"S3 refused to {what} in {root.Root}: {code} {e.Message}", root.Root, e),
         };
     }
+
+    internal static LaminException Denied(StorageRoot root, string what, Exception e) =>
+        new(ErrorIds.StorageAccessDenied, $"Access denied to {root.Root} while trying to {what}. Check the bucket policy or your credentials' permissions.", root.Root, e);
 
     private static bool IsNotFound(AmazonServiceException e) =>
         e.StatusCode == HttpStatusCode.NotFound && (e as AmazonS3Exception)?.ErrorCode != "NoSuchBucket";
@@ -124,7 +128,8 @@ public sealed class S3StorageProvider : IStorageProvider
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.Forbidden)
         {
-            return null; // exists, but not ours to ask; the header is not exposed on errors by this SDK
+            // Exists, but not ours to ask: S3 still names the region in the 403's x-amz-bucket-region header.
+            return (e.InnerException as Amazon.Runtime.Internal.HttpErrorResponseException)?.Response?.GetHeaderValue("x-amz-bucket-region") is { Length: > 0 } r ? r : null;
         }
         catch (Exception e) when (e is HttpRequestException || e is AmazonClientException { InnerException: HttpRequestException or IOException })
         {
@@ -174,7 +179,8 @@ public sealed class S3StorageProvider : IStorageProvider
         {
             var page = Call(root, () => Client(root).ListObjectsV2Async(request), "list objects");
             foreach (var o in page.S3Objects ?? [])
-                if (key.Length == 0 || o.Key == objectKey || o.Key.StartsWith(objectKey + "/", StringComparison.Ordinal))
+                if (!o.Key.EndsWith('/') && // "folder" placeholders that consoles create are not files
+                    (key.Length == 0 || o.Key == objectKey || o.Key.StartsWith(objectKey + "/", StringComparison.Ordinal)))
                     result.Add((new StoredObject(RelativeKey(root, o.Key), o.Size ?? 0, o.LastModified?.ToUniversalTime()), o.ETag ?? ""));
             if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken)) break;
             request.ContinuationToken = page.NextContinuationToken;
