@@ -228,6 +228,7 @@ public sealed class RegistrySession
         SpaceAccess.EnsureIndex("space_user", "$.SpaceId + '|' + LOWER($.User)", unique: true);
         Artifacts.EnsureIndex("uid", "$.Uid", unique: true);
         Artifacts.EnsureIndex("key", "$.Key");
+        Artifacts.EnsureIndex("real_key", "$.RealKey"); // ObjectUsage: who holds bytes at a path
         Artifacts.EnsureIndex("hash", "$.Hash");
         Artifacts.EnsureIndex("storage", "$.StorageId");
     }
