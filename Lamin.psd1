@@ -23,7 +23,14 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('lamindb', 'storage', 'data', 's3', 'gcs', 'registry')
+            Tags         = @('lamindb', 'storage', 'data', 's3', 'gcs', 'registry', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            # Placeholder addresses: the project has no public home yet; replace both before publishing to a gallery.
+            ProjectUri   = 'https://example.org/lamin-powershell'
+            LicenseUri   = 'https://example.org/lamin-powershell/LICENSE'
+            # A pointer; ./build.ps1 -Task Package puts this version's section of CHANGELOG.md here in the package.
+            ReleaseNotes = 'See CHANGELOG.md in the project repository.'
         }
+        # No HelpInfoUri: the help ships inside the module (en-US) and is not updatable (no Update-Help source).
+        # No RequiredModules: the dependencies are assemblies in lib/, loaded through the module's own load context.
     }
 }

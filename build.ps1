@@ -8,19 +8,23 @@
                       process; prints "N passed, N failed, N skipped" and exits non-zero on any failure.
     Demo            : builds, then runs demo/Demo.ps1 on a throw-away local instance.
     Bench           : builds, then runs the benchmarks in bench/ and prints their results.
+    Package         : builds, then writes out/Lamin.<version>.nupkg with PSResourceGet's Publish-PSResource
+                      (tools/New-LaminPackage.ps1); Install-PSResource installs it from a local file repository.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Pester files to run (default: all of tests/Pester); for a quick loop on one file.
     [string[]] $TestPath,
     # Pester tag filter, e.g. -Tag Cloud; tests tagged RealCloud run only when asked.
-    [string[]] $Tag
+    [string[]] $Tag,
+    # Package only: the package's version instead of Lamin.psd1's ModuleVersion (which is not changed).
+    [version] $Version
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -49,7 +53,7 @@ function Invoke-Build {
     }
     Copy-Item (Join-Path $out 'loader/Lamin.Loader.dll') $moduleDir
     Get-ChildItem (Join-Path $moduleDir 'lib') -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item
-    Copy-Item (Join-Path $root 'Lamin.psd1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.psm1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Format.ps1xml') $moduleDir
+    Copy-Item (Join-Path $root 'Lamin.psd1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.psm1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Format.ps1xml'), (Join-Path $root 'LICENSE') $moduleDir
     $helpDir = Join-Path $moduleDir 'en-US'
     $null = New-Item -ItemType Directory -Path $helpDir -Force
     Copy-Item (Join-Path $root 'docs/en-US/*') $helpDir -ErrorAction SilentlyContinue
@@ -127,6 +131,13 @@ switch ($Task) {
     'Demo' {
         Invoke-Build
         Invoke-Native 'demo' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'demo/Demo.ps1') -ModulePath (Join-Path $moduleDir 'Lamin.psd1') }
+    }
+    'Package' {
+        Invoke-Build
+        $packageArgs = @{ ModulePath = $moduleDir; OutputPath = $out }
+        if ($Version) { $packageArgs.Version = $Version }
+        $package = & (Join-Path $root 'tools/New-LaminPackage.ps1') @packageArgs
+        Write-Host "Packaged $($package.FullName) ($([math]::Round($package.Length / 1MB, 1)) MiB)."
     }
     'Bench' {
         Invoke-Build
