@@ -7,6 +7,9 @@ namespace Lamin.Core.Artifacts;
 public static class ArtifactKeys
 {
     public const int MaxLength = 1024;
+
+    /// <summary>The longest file or folder name most file systems take (ext4, APFS, NTFS: 255), in UTF-8 bytes.</summary>
+    public const int MaxSegmentBytes = 255;
     public const string AutoPrefix = Marker.ManagedFolder + "/";
 
     /// <summary>Refuses keys that could escape a root or collide with the managed folder (InvalidKey).</summary>
@@ -22,8 +25,11 @@ public static class ArtifactKeys
         else if (key.Split('/').Any(s => s is "." or ".."))
             why = "relative path segments '.' or '..' are not allowed";
         else if (key.Split('/').Any(s => s.Length == 0)) why = "it has an empty segment ('//' or a trailing '/')";
-        else if (key.StartsWith(AutoPrefix, StringComparison.Ordinal) || key == Marker.ManagedFolder || key.Contains("/" + AutoPrefix, StringComparison.Ordinal))
-            why = "it points into the managed folder .lamindb/";
+        else if (key.Split('/').FirstOrDefault(Marker.IsManagedFolderName) is { } managed)
+            why = $"it points into the managed folder {managed}/ (Lamin's own folder in every location, in any letter case)";
+        else if (key.Split('/').FirstOrDefault(s => System.Text.Encoding.UTF8.GetByteCount(s) > MaxSegmentBytes) is { } longSegment)
+            why = $"the name '{Shorten(longSegment)}' is {System.Text.Encoding.UTF8.GetByteCount(longSegment)} bytes long in UTF-8; " +
+                  $"a file or folder name can have at most {MaxSegmentBytes}";
         else if (key.Contains('%') && Uri.UnescapeDataString(key) is var decoded && decoded != key &&
                  (decoded.Contains('\\') || decoded.Split('/').Any(s => s is "." or "..")))
             why = "it hides separators or '..' behind URL encoding";

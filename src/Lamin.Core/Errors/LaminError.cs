@@ -86,6 +86,8 @@ public static class ErrorIds
     public const string DestinationRegistered = nameof(DestinationRegistered);
     public const string InvalidDestination = nameof(InvalidDestination);
     public const string StorageHoldsRegistry = nameof(StorageHoldsRegistry);
+    public const string ObjectInUse = nameof(ObjectInUse);
+    public const string StorageNotPresent = nameof(StorageNotPresent);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -148,6 +150,8 @@ public static class ErrorIds
         [DestinationRegistered] = LaminErrorCategory.ResourceExists,
         [InvalidDestination] = LaminErrorCategory.InvalidArgument,
         [StorageHoldsRegistry] = LaminErrorCategory.InvalidOperation,
+        [ObjectInUse] = LaminErrorCategory.InvalidOperation,
+        [StorageNotPresent] = LaminErrorCategory.ResourceUnavailable,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

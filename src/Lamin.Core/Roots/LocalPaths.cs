@@ -1,3 +1,5 @@
+using Lamin.Core.Errors;
+
 namespace Lamin.Core.Roots;
 
 /// <summary>The one place that turns a user's local path into an absolute, symlink-resolved path.</summary>
@@ -69,6 +71,34 @@ public static class LocalPaths
             current = next;
         }
         return current;
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 6, the one check before a write or delete under a local root: the full path of
+    /// <paramref name="key"/> under <paramref name="root"/> with every symlink of its existing parents
+    /// followed; refused (InvalidKey) when that lies outside the root. The last segment is not followed:
+    /// a rename onto it or a delete of it acts on the link itself, never on what it points to. Symlinks
+    /// that stay inside the root are fine. Returns the path to act on (the key's path as given).
+    /// </summary>
+    public static string ResolveUnder(string root, string key)
+    {
+        var path = key.Length == 0 ? root : Path.Combine(root, key.Replace('/', Path.DirectorySeparatorChar));
+        if (key.Length == 0) return path;
+        var parent = Path.GetDirectoryName(path)!;
+        string resolvedParent;
+        try { resolvedParent = ResolveLinks(parent); }
+        catch (IOException e)
+        {
+            throw new LaminException(ErrorIds.InvalidKey, $"The key '{key}' can't be resolved under {root}: {e.Message}", key, e);
+        }
+        if (IsUnder(resolvedParent, root)) return path;
+        // The root itself may have become a link since it was registered: inside its target is inside.
+        string realRoot;
+        try { realRoot = ResolveLinks(root); } catch (IOException) { realRoot = root; }
+        if (IsUnder(resolvedParent, realRoot)) return path;
+        throw new LaminException(ErrorIds.InvalidKey,
+            $"The key '{key}' leads outside the storage location {root} through a symbolic link (to '{resolvedParent}'); " +
+            "nothing was written or deleted there. Use a key whose folders are inside the location.", key);
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both already resolved).</summary>

@@ -221,7 +221,7 @@ public sealed class ArtifactService(LaminContext context)
         bool isFolder = Directory.Exists(path);
         if (!isFolder && !File.Exists(path))
             throw new LaminException(ErrorIds.PathNotFound, $"Path '{r.Path}' does not exist.", r.Path);
-        if (path.Split(['/', '\\']).Contains(Marker.ManagedFolder))
+        if (path.Split(['/', '\\']).Any(Marker.IsManagedFolderName))
             throw new LaminException(ErrorIds.InvalidPath,
                 $"Do not pass path inside the `.lamindb/` directory: '{path}' is managed by Lamin; use Get-LaminArtifact to find what it holds.", r.Path);
         var members = isFolder ? FolderMembers(path) : [];
@@ -273,6 +273,9 @@ public sealed class ArtifactService(LaminContext context)
         view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, $"add artifacts to {target.Root}");
         if (r.KeyIsVirtual == false && r.Key is null)
             throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
+        StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
+        if (r.KeyIsVirtual == false && target.Type == "local")
+            LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
         return new IngestPlan
         {
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
@@ -340,13 +343,35 @@ public sealed class ArtifactService(LaminContext context)
             ?? throw new LaminException(ErrorIds.RecordNotFound, "The instance's default storage is not registered; choose one with Set-LaminSetting -Storage <root>.");
     }
 
-    /// <summary>Regular files of a folder (symlinks are not followed), sorted by relative path.</summary>
-    public static List<FileInfo> FolderMembers(string folder) =>
-        new DirectoryInfo(folder)
-            .EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint })
-            .Where(f => !f.Attributes.HasFlag(FileAttributes.ReparsePoint))
-            .OrderBy(f => f.FullName, StringComparer.Ordinal)
-            .ToList();
+    /// <summary>
+    /// Regular files of a folder (symlinks are not followed), sorted by relative path. A folder with a
+    /// managed folder .lamindb/ anywhere below it (another location's marker and objects, or an instance's
+    /// registry) is refused with InvalidPath naming it (SPEC §10 rule 2): as an artifact it could be
+    /// moved or deleted as a whole.
+    /// </summary>
+    public static List<FileInfo> FolderMembers(string folder)
+    {
+        var files = new List<FileInfo>();
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(folder));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        while (pending.Count > 0)
+        {
+            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", options))
+            {
+                bool isFolder = entry.Attributes.HasFlag(FileAttributes.Directory);
+                if (isFolder && Marker.IsManagedFolderName(entry.Name))
+                    throw new LaminException(ErrorIds.InvalidPath,
+                        $"'{folder}' contains the managed folder '{entry.FullName}' (a storage location's or an instance's own data); " +
+                        "a folder that holds a .lamindb/ can't be an artifact. Add the files or folders beside it instead.", folder);
+                if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue; // symlinks and junctions: not followed
+                if (isFolder) pending.Push((DirectoryInfo)entry);
+                else if (entry is FileInfo f) files.Add(f);
+            }
+        }
+        files.Sort((a, b) => StringComparer.Ordinal.Compare(a.FullName, b.FullName));
+        return files;
+    }
 
     /// <summary>Reads the data once: hashes in place, or copies under a temporary name while hashing.</summary>
     public StagedArtifact Stage(IngestPlan plan, ITransferProgress? progress, CancellationToken cancel)
@@ -372,6 +397,7 @@ public sealed class ArtifactService(LaminContext context)
             return new StagedArtifact(plan, LaminHash.HashFolder(hashes), plan.Size, plan.Members.Count, null);
         }
 
+        StorageService.RequirePresentHere(plan.Storage); // rule 3, at the moment of writing
         var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
         try
         {
@@ -561,11 +587,31 @@ public sealed class ArtifactService(LaminContext context)
             if (deleteFile && !underManaged && !storage.IsManaged)
                 throw new LaminException(ErrorIds.StorageReadOnly,
                     $"Cannot delete the file of {a.Uid}: {storage.Root} is not managed by the current instance. Remove the record without -DeleteFile.", identity);
+            bool deleteObject = storage.IsManaged && (underManaged || deleteFile);
+            if (deleteObject)
+            {
+                // SPEC §10 rule 1: who else holds bytes at this key (any record with the same root).
+                var users = ObjectUsage.Users(s, storage, key, a.NFiles is not null, except: [a.Id]);
+                // Versions sharing the very same object (folder versions at .lamindb/<stem>, a real key
+                // reused by a new version): the object is theirs now and stays; only the record goes.
+                if (users.Any(u => u.Stem == a.Stem && u.StorageKey() == key)) deleteObject = false;
+                else if (users.Count > 0)
+                    throw new LaminException(ErrorIds.ObjectInUse,
+                        $"Cannot delete the {(a.NFiles is null ? "file" : "folder")} of {a.Uid} at {PathOf(view.RootOf(storage), key)}: " +
+                        $"it holds data of {(users.Count == 1 ? "another artifact" : $"{users.Count} other artifacts")}, {ObjectUsage.Describe(users)}. " +
+                        "Nothing was changed. Remove those first, or remove this record without -DeleteFile.", identity);
+            }
+            if (deleteObject && storage.Type == "local" && !StorageService.IsPresentHere(storage))
+            {
+                // Not on this machine (another host, or gone): whatever sits at this path here is not its data.
+                if (deleteFile) StorageService.RequirePresentHere(storage, identity);
+                deleteObject = false;
+            }
+            var root = deleteObject ? view.RootOf(storage) : null;
+            if (root is { IsLocal: true }) LocalPaths.ResolveUnder(root.Root, key); // rule 6: refused before the record goes
             s.Artifacts.Delete(a.Id);
             RecomputeLatest(s, a.Stem);
-            bool shared = s.Artifacts.Find(x => x.StorageId == a.StorageId).Any(x => x.StorageKey() == key);
-            bool deleteObject = storage.IsManaged && !shared && (underManaged || deleteFile);
-            return deleteObject ? (StorageRoot.Parse(storage.Root, "/"), key) : null;
+            return root is null ? ((StorageRoot, string)?)null : (root, key);
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
         if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2);

@@ -155,6 +155,7 @@ public sealed class StorageService(LaminContext context)
     public StoragePlan Plan(string? root, string? host, string? description, string? space)
     {
         var parsed = StorageRoot.Parse(root, context.CurrentDirectory);
+        if (parsed.IsLocal) RequireFolderRoot(parsed.Root, root);
         host = string.IsNullOrWhiteSpace(host) ? null : host.Trim();
         if (host is not null && !parsed.IsLocal)
             throw new LaminException(ErrorIds.HostRequiresLocalRoot,
@@ -171,6 +172,20 @@ public sealed class StorageService(LaminContext context)
         }) is var plan && plan.Existing is null && parsed.Type == "s3"
             ? plan with { Region = StorageProviders.For(parsed).DetectRegion(parsed) } // a HEAD request: no side effect (SPEC rule 4)
             : plan;
+    }
+
+    /// <summary>A local root is a folder, or will be one: a regular file at it or above it is InvalidRoot.</summary>
+    private static void RequireFolderRoot(string resolved, string? typed)
+    {
+        for (var p = resolved; p is not null; p = Path.GetDirectoryName(p))
+        {
+            if (Directory.Exists(p)) return;
+            if (File.Exists(p))
+                throw new LaminException(ErrorIds.InvalidRoot,
+                    p == resolved
+                        ? $"'{resolved}' is a file; a storage location is a folder. Pass the folder that holds it, or a new folder."
+                        : $"'{resolved}' can't be a folder: '{p}' is a file. Pass a folder path.", typed);
+        }
     }
 
     internal static LaminStorage? FindByRootHost(RegistrySession s, string root, string? host) =>
@@ -392,17 +407,35 @@ public sealed class StorageService(LaminContext context)
         : StorageProviders.For(root).ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, registryPath)).ToList();
 
     /// <summary>SPEC rule 6: a local location is present on this machine when its marker's line 1 is its uid.</summary>
-    public static bool IsPresentHere(LaminStorage s)
+    public static bool IsPresentHere(LaminStorage s) => s.Type == "local" && WhyNotPresent(s) is null;
+
+    /// <summary>Null when the local location <paramref name="s"/> is present here, else why not (for a message).</summary>
+    private static string? WhyNotPresent(LaminStorage s)
     {
-        if (s.Type != "local" || !Directory.Exists(s.Root)) return false;
+        if (!Directory.Exists(s.Root)) return $"the folder {s.Root} does not exist on this machine";
         try
         {
             var marker = LocalStorageProvider.Instance.ReadMarker(new StorageRoot(s.Root, "local", null, null, null));
-            return marker.StorageUid == s.Uid;
+            if (!marker.Exists) return $"{s.Root} has no marker {Marker.RelativeKey}";
+            return marker.StorageUid == s.Uid ? null
+                : $"the folder {s.Root} on this machine is marked for the location {marker.StorageUid}, not for {s.Uid}";
         }
         catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
         {
-            return false;
+            return $"its marker can't be read ({e.Message})";
         }
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 3, the one guard before writing into a location: a local location must be present
+    /// on this machine (its marker holds its uid), else StorageNotPresent and nothing is written. Cloud
+    /// locations pass. Every writer into a location (adding, moving, relocating) calls this first.
+    /// </summary>
+    public static void RequirePresentHere(LaminStorage s, object? target = null)
+    {
+        if (s.Type != "local" || WhyNotPresent(s) is not { } why) return;
+        throw new LaminException(ErrorIds.StorageNotPresent,
+            $"The storage location {s.Root} (uid {s.Uid}, host {s.Host ?? "none"}) is not present on this machine: {why}. " +
+            "Nothing was written. Write there from the machine where it is present, or choose another location with -Storage.", target ?? s.Root);
     }
 }

@@ -33,21 +33,49 @@ public sealed class LocalStorageProvider : IStorageProvider
 
     public void WriteMarker(StorageRoot root, string content)
     {
-        var path = MarkerPath(root);
+        var path = LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey);
+        var created = FirstMissing(Path.GetDirectoryName(path)!);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Create-new: two writers never overwrite each other's marker.
-        using var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-        using var w = new StreamWriter(fs);
-        w.Write(content);
+        using (var fs = Durable.Create(path, FileMode.CreateNew))
+        using (var w = new StreamWriter(fs))
+        {
+            w.Write(content);
+            w.Flush(); // through to disk: a location registered is a location marked
+        }
+        Durable.SyncParents(path, created);
     }
 
-    public void DeleteMarker(StorageRoot root) => File.Delete(MarkerPath(root));
+    public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
+
+    /// <summary>The topmost folder of <paramref name="dir"/> that does not exist yet (what CreateDirectory will create), or null.</summary>
+    internal static string? FirstMissing(string dir)
+    {
+        string? missing = null;
+        for (var d = dir; d is not null && !Directory.Exists(d); d = Path.GetDirectoryName(d)) missing = d;
+        return missing;
+    }
+
+    /// <summary>Removes <paramref name="dir"/> and its parents up to <paramref name="top"/> (included) while they are empty.</summary>
+    internal static void RemoveCreatedFolders(string? dir, string? top)
+    {
+        if (top is null) return;
+        try
+        {
+            while (dir is not null && dir.Length >= top.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
+            {
+                Directory.Delete(dir);
+                dir = Path.GetDirectoryName(dir);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 
     public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => List(root, Marker.ManagedFolder);
 
     public void RemoveEmptyFolders(StorageRoot root)
     {
-        foreach (var dir in new[] { Path.Combine(root.Root, Marker.ManagedFolder), root.Root })
+        foreach (var dir in new[] { LocalPaths.ResolveUnder(root.Root, Marker.ManagedFolder), root.Root })
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
                 Directory.Delete(dir);
     }
@@ -56,7 +84,7 @@ public sealed class LocalStorageProvider : IStorageProvider
     public static void PruneEmptyParents(StorageRoot root, string key)
     {
         var stop = new[] { Path.GetFullPath(root.Root), Path.GetFullPath(Path.Combine(root.Root, Marker.ManagedFolder)) };
-        var dir = Path.GetDirectoryName(Instance.PathOf(root, key));
+        var dir = Path.GetDirectoryName(LocalPaths.ResolveUnder(root.Root, key));
         while (dir is not null && !stop.Contains(Path.GetFullPath(dir)) && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
         {
             Directory.Delete(dir);
@@ -91,7 +119,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         new FileStream(PathOf(root, key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new LocalWriter(this, root, folder);
+        new LocalWriter(root, folder);
 
     public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) => false;
 
@@ -100,64 +128,109 @@ public sealed class LocalStorageProvider : IStorageProvider
     public IReadOnlyList<(StoredObject Object, Hashing.HashResult? Hash)> ListHashed(StorageRoot root, string key) =>
         List(root, key).Select(o => (o, (Hashing.HashResult?)null)).ToList();
 
+    /// <summary>
+    /// Deletes the file or folder at a key. Refused (InvalidKey) when a symlink among its folders leads
+    /// outside the root; a key that is itself a link loses the link, never what it points to.
+    /// </summary>
     public void Delete(StorageRoot root, string key)
     {
-        var path = PathOf(root, key);
-        if (File.Exists(path)) File.Delete(path);
+        if (key.Length == 0)
+            throw new LaminException(ErrorIds.InvalidKey, $"Refusing to delete the root of {root.Root}: an empty key names no object.", key);
+        var path = LocalPaths.ResolveUnder(root.Root, key);
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            if (info.Attributes.HasFlag(FileAttributes.Directory)) Directory.Delete(path); else File.Delete(path);
+        }
+        else if (File.Exists(path)) File.Delete(path);
         else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else return;
+        Durable.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>Writes under .lamindb/.lamin-tmp-&lt;pid&gt;-&lt;random&gt; and renames into place on commit.</summary>
     private sealed class LocalWriter : IObjectWriter
     {
-        private readonly LocalStorageProvider _provider;
         private readonly StorageRoot _root;
         private readonly bool _folder;
         private readonly string _temp;
         private bool _committed;
 
-        public LocalWriter(LocalStorageProvider provider, StorageRoot root, bool folder)
+        private readonly string? _createdManaged;
+        private readonly HashSet<string> _memberFolders = [];
+
+        public LocalWriter(StorageRoot root, bool folder)
         {
-            _provider = provider;
             _root = root;
             _folder = folder;
-            var dir = Path.Combine(root.Root, Marker.ManagedFolder);
+            // .lamindb/ itself must not lead out of the root (a symlink put there): rule 6 on the temporary too.
+            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+            var dir = Path.GetDirectoryName(_temp)!;
+            _createdManaged = FirstMissing(dir);
             if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
-            _temp = Path.Combine(dir, $"{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
-            if (folder) Directory.CreateDirectory(_temp);
+            if (folder) { Directory.CreateDirectory(_temp); _memberFolders.Add(_temp); }
         }
 
         public Stream OpenMember(string relativePath, long size)
         {
             var path = _folder ? Path.Combine(_temp, relativePath.Replace('/', Path.DirectorySeparatorChar)) : _temp;
-            if (_folder) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+            if (_folder)
+            {
+                var parent = Path.GetDirectoryName(path)!;
+                Directory.CreateDirectory(parent);
+                for (var d = parent; d.Length > _temp.Length; d = Path.GetDirectoryName(d)!) _memberFolders.Add(d);
+            }
+            // Flushed to disk when the copier flushes it (SPEC §10 rule 10): data before the registry commit.
+            return Durable.Create(path, FileMode.CreateNew);
         }
 
         public void Commit(string finalKey, bool replace)
         {
-            var final = _provider.PathOf(_root, finalKey);
-            Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            bool exists = File.Exists(final) || Directory.Exists(final);
-            if (exists && !replace)
-                throw new LaminException(ErrorIds.DestinationExists, $"'{final}' already exists; nothing was overwritten.", final);
-            if (!_folder)
+            // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise).
+            var final = LocalPaths.ResolveUnder(_root.Root, finalKey);
+            var parent = Path.GetDirectoryName(final)!;
+            var created = FirstMissing(parent);
+            bool done = false;
+            try
             {
-                File.Move(_temp, final, overwrite: replace); // one rename: atomic on POSIX and NTFS
+                Directory.CreateDirectory(parent);
+                bool exists = File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null;
+                if (exists && !replace)
+                    throw new LaminException(ErrorIds.DestinationExists, $"'{final}' already exists; nothing was overwritten.", final);
+                if (!_folder)
+                {
+                    File.Move(_temp, final, overwrite: replace); // one rename: atomic on POSIX and NTFS
+                    _committed = true;
+                    done = true;
+                    Durable.SyncParents(final, created);
+                    return;
+                }
+                // The entries of every member folder, before the folder is published.
+                foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
+                string? aside = null;
+                if (exists)
+                {
+                    aside = _temp + "-old";
+                    Directory.Move(final, aside);
+                }
+                try { Directory.Move(_temp, final); }
+                catch when (aside is not null)
+                {
+                    Directory.Move(aside, final); // the previous version back under its own name
+                    throw;
+                }
                 _committed = true;
-                return;
+                done = true;
+                Durable.SyncParents(final, created);
+                if (aside is not null)
+                {
+                    if (Directory.Exists(aside)) Directory.Delete(aside, true); else File.Delete(aside);
+                }
             }
-            string? aside = null;
-            if (exists)
+            finally
             {
-                aside = _temp + "-old";
-                Directory.Move(final, aside);
-            }
-            Directory.Move(_temp, final);
-            _committed = true;
-            if (aside is not null)
-            {
-                if (Directory.Exists(aside)) Directory.Delete(aside, true); else File.Delete(aside);
+                // Nothing left behind by a refused or failed publish: the folders this call created.
+                if (!done) RemoveCreatedFolders(parent, created);
             }
         }
 
@@ -168,6 +241,8 @@ public sealed class LocalStorageProvider : IStorageProvider
             {
                 if (_folder && Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
                 else if (File.Exists(_temp)) File.Delete(_temp);
+                // A .lamindb/ this writer created (a location's first write) goes again when it is left empty.
+                if (_createdManaged is not null) RemoveCreatedFolders(Path.GetDirectoryName(_temp), _createdManaged);
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }

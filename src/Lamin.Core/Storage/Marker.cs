@@ -11,6 +11,13 @@ public static class Marker
     public const string RelativeKey = ManagedFolder + "/" + FileName;
     public const int MaxBytes = 4096;
 
+    /// <summary>
+    /// True when a path segment names the managed folder. Case-insensitive everywhere: on Windows and
+    /// macOS ".LAMINDB" is the same folder, and a name that differs only in case must not slip past.
+    /// </summary>
+    public static bool IsManagedFolderName(string segment) =>
+        string.Equals(segment, ManagedFolder, StringComparison.OrdinalIgnoreCase);
+
     public static string Content(string storageUid, string instanceName, Guid instanceId, string instanceUid) =>
         $"{storageUid}\ncreation info:\ninstance_slug={instanceName}\ninstance_id={instanceId:N}\ninstance_uid={instanceUid}\n";
 
@@ -19,6 +26,8 @@ public static class Marker
     {
         if (bytes.Length == 0)
             throw Invalid(where, "it is empty");
+        // A UTF-8 byte-order mark (editors on Windows write one) is not part of the uid.
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
         if (bytes.Length > MaxBytes)
             throw Invalid(where, $"it is {bytes.Length} bytes long, far more than a marker holds");
         if (bytes.IndexOf((byte)0) >= 0)

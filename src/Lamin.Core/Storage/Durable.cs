@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+
+namespace Lamin.Core.Storage;
+
+/// <summary>
+/// SPEC §10 rule 10 for local storage: data is on stable storage before the registry transaction that
+/// registers it commits. Files are flushed to disk (fsync) when their writer flushes them; a folder
+/// whose entries changed (a file created in it, a rename into it) is fsynced too, so the entry that
+/// names the data survives a power cut as well as the data.
+/// </summary>
+public static class Durable
+{
+    /// <summary>A file stream whose Flush() and close reach the disk (fsync), not only the OS cache.</summary>
+    public static FileStream Create(string path, FileMode mode) =>
+        new SyncingFileStream(path, mode);
+
+    /// <summary>Flushes an open file to disk.</summary>
+    public static void Flush(FileStream fs) => fs.Flush(flushToDisk: true);
+
+    /// <summary>
+    /// Makes a folder's entries durable: fsync of the directory on Unix. A no-op where the OS can't do
+    /// it (Windows: NTFS journals its metadata, and directories can't be flushed through a handle) and
+    /// where the folder is gone.
+    /// </summary>
+    public static void SyncDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return;
+        try
+        {
+            int fd = open(directory, 0 /* O_RDONLY */);
+            if (fd < 0) return;
+            try { fsync(fd); } finally { close(fd); }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    /// <summary>
+    /// After a rename or a create at <paramref name="path"/>: fsync of its folder and of every folder
+    /// above it up to <paramref name="stopAt"/> (included) that this write created, so each new entry
+    /// is durable. <paramref name="createdFrom"/>: the topmost folder created for it, or null.
+    /// </summary>
+    public static void SyncParents(string path, string? createdFrom)
+    {
+        var dir = Path.GetDirectoryName(path);
+        SyncDirectory(dir!);
+        if (createdFrom is null) return;
+        // Each created folder is an entry of its parent: sync the parents up to the one above the topmost created.
+        var top = Path.GetDirectoryName(createdFrom);
+        while (dir is not null && dir.Length > (top?.Length ?? 0))
+        {
+            dir = Path.GetDirectoryName(dir);
+            if (dir is null) break;
+            SyncDirectory(dir);
+        }
+    }
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false)]
+    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fsync(int fd);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+
+    private sealed class SyncingFileStream(string path, FileMode mode)
+        : FileStream(path, mode, FileAccess.Write, FileShare.None, 1, FileOptions.None)
+    {
+        private bool _synced;
+
+        public override void Flush()
+        {
+            base.Flush(flushToDisk: true);
+            _synced = true;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            // A stream closed without Flush() (a writer that does not call it) is still synced once.
+            if (disposing && !_synced)
+            {
+                try { base.Flush(flushToDisk: true); } catch (IOException) { } catch (ObjectDisposedException) { }
+            }
+            base.Dispose(disposing);
+        }
+    }
+}
