@@ -199,25 +199,30 @@ public sealed class RelocationService(LaminContext context)
             return _storages.Decorate(record, new AccessPolicy(s, context.User));
         });
         // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
-        if (removeSource) RemoveSource(plan, src, keys, warn);
-        else FreeSourceMarker(plan, src, warn);
+        bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
+        lease.Dispose(); // the old root's lease goes before its marker and folders
+        if (complete) FreeSource(plan, src, removeSource, warn);
         return moved;
     }
 
-    /// <summary>Frees the old root for other instances: its marker goes (the objects stay).</summary>
-    private static void FreeSourceMarker(MovePlan plan, IStorageProvider src, Action<string> warn)
+    /// <summary>Frees the old root for other instances: its marker goes; after -RemoveSource also .lamindb/ and the root when empty.</summary>
+    private static void FreeSource(MovePlan plan, IStorageProvider src, bool removed, Action<string> warn)
     {
-        try { src.DeleteMarker(plan.Source); }
+        try
+        {
+            src.DeleteMarker(plan.Source);
+            if (removed) src.RemoveEmptyFolders(plan.Source);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the old marker at {plan.Source.Root}: {e.Message}"); }
     }
 
     /// <summary>
     /// Deletes the moved objects at the source (each verified at the destination by the caller), except
     /// those a live artifact of another record with the source root holds (rule 1, <see cref="ObjectUsage"/>):
-    /// they are kept with a warning. The marker goes last, only when nothing failed: until then a re-run
-    /// with the old root finds the job and finishes it.
+    /// they are kept with a warning. Returns false when a delete failed: the marker then stays, so that a
+    /// re-run with the old root finds the job and finishes it.
     /// </summary>
-    private void RemoveSource(MovePlan plan, IStorageProvider src, IReadOnlyCollection<string> verified, Action<string> warn)
+    private bool RemoveSource(MovePlan plan, IStorageProvider src, IReadOnlyCollection<string> verified, Action<string> warn)
     {
         // The old root as no record has it any more: what other records at that root hold.
         var oldRoot = new LaminStorage { Id = 0, Root = plan.Source.Root, Type = plan.Source.Type };
@@ -243,44 +248,39 @@ public sealed class RelocationService(LaminContext context)
         if (plan.Source.IsLocal)
             foreach (var key in verified) LocalStorageProvider.PruneEmptyParents(plan.Source, key);
         if (failed)
-        {
             warn($"the source {plan.Source.Root} was not fully removed; run Move-LaminStorage '{plan.Source.Root}' '{plan.Destination.Root}' -RemoveSource again to finish.");
-            return;
-        }
-        FreeSourceMarker(plan, src, warn);
-        src.RemoveEmptyFolders(plan.Source);
+        return !failed;
     }
 
     /// <summary>
     /// Finishes a -RemoveSource run that was killed after the switch: each object left at the old root is
-    /// deleted only when the destination holds the same bytes (md5 compared, never the size alone).
+    /// deleted only when the destination holds the same bytes (md5 compared, never the size alone); the
+    /// marker goes only when nothing is left unverified. The killed run's lease is taken over once its
+    /// holder is gone.
     /// </summary>
     private LaminStorage FinishRemoval(MovePlan plan, Action<string> warn, CancellationToken cancel)
     {
         var src = StorageProviders.For(plan.Source);
         var dst = StorageProviders.For(plan.Destination);
-        using var lease = Lease.Acquire(plan.Destination, context.User, "Move-LaminStorage");
-        var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
-        var verified = new List<string>();
-        bool unverified = false;
-        foreach (var item in plan.Items.DistinctBy(i => i.Key))
+        bool complete;
+        using (Lease.Acquire(plan.Destination, context.User, "Move-LaminStorage"))
+        using (Lease.Acquire(plan.Source, context.User, "Move-LaminStorage"))
         {
-            if (there.TryGetValue(item.Key, out var d) && SameContent(plan, src, dst, item, d, cancel) is not null) verified.Add(item.Key);
-            else
+            var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
+            var verified = new List<string>();
+            complete = true;
+            foreach (var item in plan.Items.DistinctBy(i => i.Key))
             {
-                unverified = true;
-                warn($"kept {src.PathOf(plan.Source, item.Key)}: the destination does not hold the same bytes at {dst.PathOf(plan.Destination, item.Key)}");
+                if (there.TryGetValue(item.Key, out var d) && SameContent(plan, src, dst, item, d, cancel) is not null) verified.Add(item.Key);
+                else
+                {
+                    complete = false;
+                    warn($"kept {src.PathOf(plan.Source, item.Key)}: the destination does not hold the same bytes at {dst.PathOf(plan.Destination, item.Key)}");
+                }
             }
+            complete = RemoveSource(plan, src, verified, warn) && complete;
         }
-        if (unverified)
-        {
-            // Keep the marker: the job is not done, and nothing unverified is deleted.
-            var oldRoot = new LaminStorage { Id = 0, Root = plan.Source.Root, Type = plan.Source.Type };
-            var inUse = context.Registry.Read(s => verified.Where(k => ObjectUsage.Users(s, oldRoot, k, isFolder: false).Count > 0).ToHashSet(StringComparer.Ordinal));
-            foreach (var key in verified.Where(k => !inUse.Contains(k))) src.Delete(plan.Source, key);
-            if (plan.Source.IsLocal) foreach (var key in verified) LocalStorageProvider.PruneEmptyParents(plan.Source, key);
-        }
-        else RemoveSource(plan, src, verified, warn);
+        if (complete) FreeSource(plan, src, removed: true, warn);
         return context.Registry.Read(s => _storages.Decorate(s.Storages.FindById(plan.Storage.Id), new AccessPolicy(s, context.User)));
     }
 
