@@ -9,6 +9,14 @@
 // POST /__lamin/reset  clears rules and log. A rule applies to requests whose method equals `method`
 // (or any when absent) and whose path+query matches the regular expression `match`; `action` 'reset'
 // destroys the connection instead of answering; `times` limits how often it fires (default: always).
+// Unfinished multipart uploads (s3rver implements none of ListMultipartUploads, ListParts and
+// AbortMultipartUpload): the proxy keeps track of every CreateMultipartUpload, UploadPart and
+// CompleteMultipartUpload that passes through it to s3rver, and answers those three calls itself from
+// that state (GET /<bucket>?uploads, GET /<bucket>/<key>?uploadId=, DELETE /<bucket>/<key>?uploadId=;
+// an aborted upload is forgotten, its part files stay in s3rver's folder where nothing lists them).
+// GET /__lamin/uploads  the tracked uploads; POST /__lamin/uploads/backdate {"seconds": n} moves every
+// tracked upload's start n seconds into the past (an upload left by a process killed long ago).
+// Injected rules apply before these answers, so they can fail too.
 // Prints one JSON line {"second": url, "proxy": url} once both listen; stops when stdin closes.
 'use strict';
 const path = require('path');
@@ -41,6 +49,82 @@ function s3ErrorXml(code) {
 
   let rules = [];
   let log = [];
+  // uploadId -> { bucket, key, initiated (Date), parts: Map(partNumber -> { size, etag, at }) }
+  const uploads = new Map();
+  const xmlEscape = t => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const sendXml = (res, status, body) => {
+    const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+    res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const ns = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"';
+  const owner = '<ID>lamin-test</ID><DisplayName>lamin-test</DisplayName>';
+
+  // The multipart calls s3rver lacks, answered from the tracked state; null when the request is another one.
+  function answerMultipart(req, res, parsed) {
+    const parts = parsed.pathname.split('/').filter((x, i) => i > 0);
+    const bucket = decodeURIComponent(parts[0] || '');
+    const key = parts.slice(1).map(decodeURIComponent).join('/');
+    const q = parsed.searchParams;
+    if (req.method === 'GET' && !key && q.has('uploads')) {
+      const prefix = q.get('prefix') || '';
+      const encode = q.get('encoding-type') === 'url';
+      const enc = k => encode ? encodeURIComponent(k).replace(/%2F/g, '/') : xmlEscape(k);
+      const found = [...uploads.entries()].filter(([, u]) => u.bucket === bucket && u.key.startsWith(prefix))
+        .sort((a, b) => a[1].key < b[1].key ? -1 : a[1].key > b[1].key ? 1 : a[1].initiated - b[1].initiated);
+      const items = found.map(([id, u]) => `<Upload><Key>${enc(u.key)}</Key><UploadId>${xmlEscape(id)}</UploadId><Initiator>${owner}</Initiator>` +
+        `<Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass><Initiated>${u.initiated.toISOString()}</Initiated></Upload>`).join('');
+      sendXml(res, 200, `<ListMultipartUploadsResult ${ns}><Bucket>${xmlEscape(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
+        `<NextKeyMarker></NextKeyMarker><NextUploadIdMarker></NextUploadIdMarker><Prefix>${enc(prefix)}</Prefix>` +
+        (encode ? '<EncodingType>url</EncodingType>' : '') + `<MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${items}</ListMultipartUploadsResult>`);
+      return true;
+    }
+    if (!key || !q.has('uploadId')) return false;
+    const id = q.get('uploadId');
+    const u = uploads.get(id);
+    if ((req.method === 'GET' || req.method === 'DELETE') && (!u || u.bucket !== bucket || u.key !== key)) {
+      sendXml(res, 404, `<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>${xmlEscape(id)}</UploadId></Error>`);
+      return true;
+    }
+    if (req.method === 'GET') {
+      const items = [...u.parts.entries()].sort((a, b) => a[0] - b[0]).map(([n, p]) =>
+        `<Part><PartNumber>${n}</PartNumber><LastModified>${p.at.toISOString()}</LastModified><ETag>${xmlEscape(p.etag)}</ETag><Size>${p.size}</Size></Part>`).join('');
+      const last = u.parts.size ? Math.max(...u.parts.keys()) : 0;
+      sendXml(res, 200, `<ListPartsResult ${ns}><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${xmlEscape(id)}</UploadId>` +
+        `<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>0</PartNumberMarker>` +
+        `<NextPartNumberMarker>${last}</NextPartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated>${items}</ListPartsResult>`);
+      return true;
+    }
+    if (req.method === 'DELETE') {
+      uploads.delete(id);
+      req.resume();
+      res.writeHead(204); res.end();
+      return true;
+    }
+    return false;
+  }
+
+  // Follows the multipart calls s3rver does answer: the start (its UploadId), each part, the completion.
+  function track(req, up, parsed, sent) {
+    const q = parsed.searchParams;
+    const parts = parsed.pathname.split('/').filter((x, i) => i > 0);
+    const bucket = decodeURIComponent(parts[0] || '');
+    const key = parts.slice(1).map(decodeURIComponent).join('/');
+    if (!key || up.statusCode !== 200) return;
+    if (req.method === 'POST' && q.has('uploads')) {
+      let body = '';
+      up.on('data', c => { body += c; });
+      up.on('end', () => {
+        const m = /<UploadId>([^<]+)<\/UploadId>/.exec(body);
+        if (m) uploads.set(m[1], { bucket, key, initiated: new Date(), parts: new Map() });
+      });
+    } else if (req.method === 'PUT' && q.has('uploadId') && q.has('partNumber')) {
+      const u = uploads.get(q.get('uploadId'));
+      if (u) u.parts.set(Number(q.get('partNumber')), { size: Number(req.headers['x-amz-decoded-content-length'] || sent()), etag: up.headers.etag || '""', at: new Date() });
+    } else if (req.method === 'POST' && q.has('uploadId')) {
+      up.on('end', () => uploads.delete(q.get('uploadId')));
+    }
+  }
   const proxy = http.createServer((req, res) => {
     const url = req.url;
     if (url.startsWith('/__lamin/')) {
@@ -50,6 +134,15 @@ function s3ErrorXml(code) {
         if (url === '/__lamin/rules' && req.method === 'POST') { rules = JSON.parse(body || '[]'); res.end('{}'); }
         else if (url === '/__lamin/log') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(log)); }
         else if (url === '/__lamin/reset' && req.method === 'POST') { rules = []; log = []; res.end('{}'); }
+        else if (url === '/__lamin/uploads') {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify([...uploads.entries()].map(([id, u]) => ({ uploadId: id, bucket: u.bucket, key: u.key, initiated: u.initiated, parts: u.parts.size }))));
+        }
+        else if (url === '/__lamin/uploads/backdate' && req.method === 'POST') {
+          const seconds = Number(JSON.parse(body || '{}').seconds || 0);
+          for (const u of uploads.values()) u.initiated = new Date(u.initiated.getTime() - seconds * 1000);
+          res.end('{}');
+        }
         else { res.statusCode = 404; res.end(); }
       });
       return;
@@ -70,9 +163,14 @@ function s3ErrorXml(code) {
       req.resume();
       return;
     }
+    const parsed = new URL(url, 'http://proxy');
+    if (answerMultipart(req, res, parsed)) { entry.status = res.statusCode; return; }
+    let bytes = 0;
+    req.on('data', c => { bytes += c.length; });
     const headers = Object.assign({}, req.headers, { host: target.host });
     const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: url, headers }, up => {
       entry.status = up.statusCode;
+      track(req, up, parsed, () => bytes);
       res.writeHead(up.statusCode, up.headers);
       up.pipe(res);
     });

@@ -34,6 +34,8 @@ public sealed class LaminStorageHealth
     public string? DetectedRegion { get; set; }
     public bool? RegionMatches { get; set; }
     public double LatencyMs { get; set; }
+    /// <summary>Unfinished multipart uploads under the root (S3); null where the store can't list them (GCS, local).</summary>
+    public int? UnfinishedUploads { get; set; }
     public string[] Problems { get; set; } = [];
     public bool Healthy => Problems.Length == 0;
 }
@@ -53,6 +55,9 @@ public sealed class LaminStorageUsage
     public long UnregisteredBytes { get; set; }
     public long Missing { get; set; }
     public long SizeMismatch { get; set; }
+    /// <summary>Unfinished multipart uploads under the root and the bytes their parts hold (S3); null where the store can't list them.</summary>
+    public long? UnfinishedUploads { get; set; }
+    public long? UnfinishedUploadBytes { get; set; }
 }
 
 /// <summary>An object under .lamindb/ that no artifact accounts for, and why it counts as an orphan.</summary>
@@ -64,4 +69,6 @@ public sealed class LaminOrphan
     public long Size { get; set; }
     public DateTime? LastModified { get; set; }
     public string Reason { get; set; } = "";
+    /// <summary>Set for an unfinished multipart upload (S3): clearing aborts it, no object is deleted.</summary>
+    public string? UploadId { get; set; }
 }

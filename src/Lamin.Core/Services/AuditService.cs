@@ -17,19 +17,26 @@ public sealed class AuditService(LaminContext context)
 {
     private readonly StorageService _storages = new(context);
 
-    /// <summary>The registry's view of some locations: the records and every artifact in them (trashed too).</summary>
-    private sealed record Scope(List<LaminStorage> Storages, ILookup<int, LaminArtifact> Artifacts, AccessPolicy Access, string RegistryPath);
+    /// <summary>
+    /// The registry's view of some locations: the records and every artifact in them (trashed too), and,
+    /// per root, every artifact of every record with that root, whoever may see it (SPEC §10 rule 4: one
+    /// root registered for two hosts is one place on disk).
+    /// </summary>
+    private sealed record Scope(List<LaminStorage> Storages, ILookup<int, LaminArtifact> Artifacts, AccessPolicy Access, string RegistryPath,
+        ILookup<string, LaminArtifact> ByRoot);
 
     private Scope Load(string? storageIdentity, string? artifactIdentity = null) => context.Registry.Read(s =>
     {
         var access = new AccessPolicy(s, context.User);
         var all = s.Storages.FindAll().Where(x => access.CanSee(x.SpaceId)).Select(x => _storages.Decorate(x, access)).ToList();
         List<LaminArtifact> artifacts;
+        ILookup<string, LaminArtifact> byRoot;
         if (artifactIdentity is not null)
         {
             var one = ArtifactService.Resolve(new ArtifactService.View(s, context, _storages), artifactIdentity);
             artifacts = [s.Artifacts.FindById(one.Id)];
             all = all.Where(x => x.Id == one.StorageId).ToList();
+            byRoot = Array.Empty<LaminArtifact>().ToLookup(a => "");
         }
         else
         {
@@ -39,9 +46,13 @@ public sealed class AuditService(LaminContext context)
                 all = [target];
             }
             var ids = all.Select(x => x.Id).ToHashSet();
-            artifacts = s.Artifacts.FindAll().Where(a => ids.Contains(a.StorageId)).ToList();
+            var roots = all.Select(x => x.Root).ToHashSet(StringComparer.Ordinal);
+            var rootOf = s.Storages.FindAll().Where(x => roots.Contains(x.Root)).ToDictionary(x => x.Id, x => x.Root);
+            var sameRoot = s.Artifacts.FindAll().Where(a => rootOf.ContainsKey(a.StorageId)).ToList();
+            artifacts = sameRoot.Where(a => ids.Contains(a.StorageId)).ToList();
+            byRoot = sameRoot.ToLookup(a => rootOf[a.StorageId], StringComparer.Ordinal);
         }
-        return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.Registry.Path);
+        return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.Registry.Path, byRoot);
     });
 
     // ================================================================ what belongs where
@@ -62,6 +73,13 @@ public sealed class AuditService(LaminContext context)
         return null;
     }
 
+    /// <summary>
+    /// How long a write in progress may take: a temporary of a live process younger than this, and an
+    /// unfinished multipart upload started less than this ago (S3 can't tell who runs it), count as
+    /// transfers still running and are never cleared, whatever -OlderThan says.
+    /// </summary>
+    public static readonly TimeSpan LiveTransferHorizon = TimeSpan.FromDays(1);
+
     /// <summary>Why an unregistered object under .lamindb/ is there, and whether a live transfer still owns it.</summary>
     internal static (string Reason, bool Live) Explain(StoredObject o)
     {
@@ -70,7 +88,7 @@ public sealed class AuditService(LaminContext context)
             return ("not registered: no artifact points to it", false);
         var rest = name[LocalStorageProvider.TempPrefix.Length..];
         var dash = rest.IndexOf('-');
-        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < TimeSpan.FromDays(1))
+        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < LiveTransferHorizon)
             return ($"temporary object of a transfer in progress (process {pid} on this machine)", true);
         return ("temporary object left by an interrupted transfer", false);
     }
@@ -102,7 +120,7 @@ public sealed class AuditService(LaminContext context)
             results.AddRange(checks);
             if (artifact is null)
             {
-                var keys = KeysOf(artifacts);
+                var keys = KeysOf(scope.ByRoot[st.Root]);
                 foreach (var (o, h) in managed)
                 {
                     if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
@@ -191,41 +209,71 @@ public sealed class AuditService(LaminContext context)
 
     // ================================================================ orphans
 
-    /// <summary>Objects under .lamindb/ that no artifact accounts for, excluding control files and live transfers.</summary>
+    /// <summary>
+    /// Objects under .lamindb/ that no artifact of any record with the same root accounts for (rule 4),
+    /// excluding control files of any instance (<see cref="ProtectedObjects"/>) and live transfers; on S3
+    /// also unfinished multipart uploads under .lamindb/ started longer ago than -OlderThan and
+    /// <see cref="LiveTransferHorizon"/>.
+    /// </summary>
     public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan)
     {
         var scope = Load(storage);
         var orphans = new List<LaminOrphan>();
-        foreach (var st in scope.Storages.Where(x => x.IsManaged))
+        foreach (var st in scope.Storages.Where(x => x.IsManaged).DistinctBy(x => x.Root))
         {
             var root = StorageRoot.Parse(st.Root, "/");
             if (root.IsLocal && !StorageService.IsPresentHere(st)) continue;
             var provider = StorageProviders.For(root);
-            var keys = KeysOf(scope.Artifacts[st.Id]);
+            var keys = KeysOf(scope.ByRoot[st.Root]);
             foreach (var o in provider.ListManagedObjects(root))
             {
-                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
+                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
                 var (reason, live) = Explain(o);
                 if (live) continue;
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
                 orphans.Add(new LaminOrphan { Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified, Reason = reason });
             }
+            var minimum = olderThan is { } asked && asked > LiveTransferHorizon ? asked : LiveTransferHorizon;
+            foreach (var u in provider.ListUnfinishedUploads(root, Marker.ManagedFolder) ?? [])
+            {
+                if (u.Initiated is not { } started || DateTime.UtcNow - started < minimum) continue; // may still be running
+                orphans.Add(new LaminOrphan
+                {
+                    Storage = st.Root, Key = u.Key, Path = provider.PathOf(root, u.Key), Size = u.Size, LastModified = u.Initiated, UploadId = u.UploadId,
+                    Reason = $"unfinished multipart upload started {started:u} ({u.Parts} part(s)): a transfer that was interrupted",
+                });
+            }
         }
         return orphans;
     }
 
-    /// <summary>Deletes orphans found by <see cref="FindOrphans"/>, re-checking each against the registry under the storage's lease.</summary>
+    /// <summary>
+    /// Deletes orphans found by <see cref="FindOrphans"/> under the storage's lease, re-checking each in the
+    /// registry first: an object any live artifact of a record with this root holds (rule 1, through
+    /// <see cref="ObjectUsage"/>) or a control file (rule 4) is kept. Unfinished uploads are aborted.
+    /// </summary>
     public void RemoveOrphans(IReadOnlyList<LaminOrphan> orphans)
     {
         foreach (var group in orphans.GroupBy(o => o.Storage))
         {
             var root = StorageRoot.Parse(group.Key, "/");
             using var lease = Lease.Acquire(root, context.User, "Clear-LaminStorage");
-            var scope = Load(group.Key);
-            var keys = KeysOf(scope.Artifacts[scope.Storages[0].Id]);
             var provider = StorageProviders.For(root);
-            foreach (var o in group)
-                if (Owner(keys, o.Key) is null) provider.Delete(root, o.Key); // registered meanwhile: kept
+            var deletable = context.Registry.Read(s =>
+            {
+                var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
+                if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
+                return group.Where(o => o.UploadId is not null
+                        || (!ProtectedObjects.Contains(o.Key, s.Registry.Path) && !ControlObjects.Contains(root, o.Key, s.Registry.Path)
+                            && ObjectUsage.Users(s, record, o.Key, isFolder: false).Count == 0)) // registered meanwhile: kept
+                    .ToList();
+            });
+            foreach (var o in deletable)
+            {
+                if (o.UploadId is not null)
+                    provider.AbortUnfinishedUpload(root, new UnfinishedUpload(o.Key, o.UploadId, o.LastModified, o.Size, 0));
+                else provider.Delete(root, o.Key);
+            }
         }
     }
 
@@ -273,6 +321,7 @@ public sealed class AuditService(LaminContext context)
                     health.RegionMatches = health.DetectedRegion == st.Region;
                     if (health.RegionMatches == false) problems.Add($"the bucket's region is {health.DetectedRegion}, the record says {st.Region ?? "none"}");
                 }
+                CheckUnfinishedUploads(provider, root, health, problems);
             }
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
             {
@@ -284,6 +333,30 @@ public sealed class AuditService(LaminContext context)
             results.Add(health);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Unfinished multipart uploads under the root: each one started longer ago than
+    /// <see cref="LiveTransferHorizon"/> is a transfer that was killed, holding billed parts nobody sees.
+    /// </summary>
+    private static void CheckUnfinishedUploads(IStorageProvider provider, StorageRoot root, LaminStorageHealth health, List<string> problems)
+    {
+        IReadOnlyList<UnfinishedUpload>? uploads;
+        try { uploads = provider.ListUnfinishedUploads(root, ""); }
+        catch (LaminException e)
+        {
+            problems.Add($"unfinished multipart uploads can't be listed: {e.Message}");
+            return;
+        }
+        if (uploads is null) return;
+        health.UnfinishedUploads = uploads.Count;
+        var stale = uploads.Where(u => u.Initiated is { } t && DateTime.UtcNow - t >= LiveTransferHorizon).ToList();
+        if (stale.Count == 0) return;
+        var managed = stale.Count(u => u.Key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal));
+        problems.Add($"{stale.Count} unfinished multipart upload(s) older than {LiveTransferHorizon.TotalHours:0} h hold {stale.Sum(u => u.Size)} bytes of parts " +
+                     $"(oldest: {provider.PathOf(root, stale[0].Key)}, started {stale[0].Initiated:u}); " +
+                     (managed > 0 ? $"Clear-LaminStorage -Orphaned aborts the {managed} under .lamindb/" : "") +
+                     (managed < stale.Count ? $"{(managed > 0 ? "; " : "")}{stale.Count - managed} outside .lamindb/ are not Lamin's to abort (abort them with the AWS CLI or a lifecycle rule)" : ""));
     }
 
     /// <summary>Re-writes the marker with exactly the bytes it has and checks they read back the same.</summary>
@@ -319,6 +392,15 @@ public sealed class AuditService(LaminContext context)
             if (root.IsLocal || root.IsCloud)
             {
                 var provider = StorageProviders.For(root);
+                try
+                {
+                    if (provider.ListUnfinishedUploads(root, "") is { } uploads)
+                    {
+                        usage.UnfinishedUploads = uploads.Count;
+                        usage.UnfinishedUploadBytes = uploads.Sum(u => u.Size);
+                    }
+                }
+                catch (LaminException) { } // not allowed to list them: unknown (Test-LaminStorage says why)
                 var keys = KeysOf(artifacts);
                 var objects = provider.ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, scope.RegistryPath)).ToList();
                 foreach (var a in artifacts.Where(a => !a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)))

@@ -19,25 +19,35 @@ public sealed class MovePlan
     public required string? Region { get; init; }
     public required IReadOnlyList<MoveItem> Items { get; init; }
     public required IReadOnlyList<LaminArtifact> Artifacts { get; init; }
+    /// <summary>
+    /// The record already points at <see cref="Destination"/>: a -RemoveSource run was interrupted after the
+    /// switch, and this plan only removes what is left at <see cref="Source"/> (verified at the destination first).
+    /// </summary>
+    public bool Finishing { get; init; }
     public int Objects => Items.Count;
     public long Bytes => Items.Sum(i => i.Size);
-    public override string ToString() =>
-        $"{Objects} object(s), {Bytes} bytes of {Artifacts.Count} artifact(s) from {Source.Root} to {Destination.Root}";
+    public override string ToString() => Finishing
+        ? $"finish an interrupted move: remove {Objects} object(s), {Bytes} bytes left at {Source.Root} (already moved to {Destination.Root})"
+        : $"{Objects} object(s), {Bytes} bytes of {Artifacts.Count} artifact(s) from {Source.Root} to {Destination.Root}";
 }
 
 /// <summary>
 /// Move-LaminStorage (beyond LaminDB): relocates a whole location: plan, copy every object (skipping
 /// what a previous run already copied and verified), verify sizes and hashes, write the marker at the
-/// destination, rewrite the record in one registry transaction, free the source marker, and optionally
-/// remove the source. The storage uid, artifact uids and keys do not change.
+/// destination, rewrite the record in one registry transaction, and free the source: with -RemoveSource
+/// its objects first and its marker last, so that a run killed after the switch is finished by running
+/// it again (the marker still names the location). The storage uid, artifact uids and keys do not change.
+/// SPEC §10 rule 5: nothing at the destination is overwritten; rule 1: no source object another live
+/// artifact holds is deleted.
 /// </summary>
 public sealed class RelocationService(LaminContext context)
 {
     private readonly StorageService _storages = new(context);
 
-    public MovePlan Plan(string identity, string destination) => context.Registry.Read(s =>
+    public MovePlan Plan(string identity, string destination, bool removeSource = false) => context.Registry.Read(s =>
     {
         var access = new AccessPolicy(s, context.User);
+        if (removeSource && UnfinishedRemoval(s, access, identity, destination) is { } finishing) return finishing;
         var st = _storages.ResolveForChange(s, access, identity);
         if (!st.IsManaged)
             throw new LaminException(ErrorIds.StorageReadOnly, $"{st.Root} is not managed by this instance; only its owner can move it.", identity);
@@ -46,7 +56,8 @@ public sealed class RelocationService(LaminContext context)
         if (!dest.IsLocal && !dest.IsCloud)
             throw new LaminException(ErrorIds.InvalidDestination, $"Lamin can't write to {dest.Type}:// roots; move to a local folder, s3:// or gs://.", destination);
         if (dest.Root == source.Root)
-            throw new LaminException(ErrorIds.InvalidDestination, $"{dest.Root} is the location itself.", destination);
+            throw new LaminException(ErrorIds.InvalidDestination,
+                $"{dest.Root} is the location itself. If a Move-LaminStorage -RemoveSource to it was interrupted, run it again with the old root as -Identity: it removes what is left there.", destination);
         if (Contains(source, dest))
             throw new LaminException(ErrorIds.InvalidDestination, $"{dest.Root} is inside {source.Root}; a location can't move into itself.", destination);
         if (s.Storages.FindAll().FirstOrDefault(x => x.Root == dest.Root) is { } taken)
@@ -68,6 +79,35 @@ public sealed class RelocationService(LaminContext context)
         return new MovePlan { Storage = st, Source = source, Destination = dest, Region = region, Items = items, Artifacts = artifacts };
     });
 
+    /// <summary>
+    /// A -RemoveSource run killed after the registry switch: <paramref name="identity"/> names a root no record
+    /// has any more, whose marker still names the location that now sits at <paramref name="destination"/>.
+    /// </summary>
+    private MovePlan? UnfinishedRemoval(Registry.RegistrySession s, AccessPolicy access, string identity, string destination)
+    {
+        if (!(identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('~') || identity.StartsWith('.'))) return null;
+        StorageRoot old, dest;
+        try { old = StorageRoot.Parse(identity, context.CurrentDirectory); dest = StorageRoot.Parse(destination, context.CurrentDirectory); }
+        catch (LaminException) { return null; }
+        if ((!old.IsLocal && !old.IsCloud) || old.Root == dest.Root) return null;
+        var all = s.Storages.FindAll().ToList();
+        if (all.Any(x => x.Root == old.Root) || all.FirstOrDefault(x => x.Root == dest.Root) is not { } current) return null;
+        var provider = StorageProviders.For(old);
+        MarkerInfo marker;
+        try { marker = provider.ReadMarker(old); }
+        catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException) { return null; }
+        if (!marker.Exists || marker.StorageUid != current.Uid) return null;
+        var st = _storages.ResolveForChange(s, access, current.Uid);
+        var artifacts = s.Artifacts.FindAll().Where(a => a.StorageId == st.Id).ToList();
+        var items = new List<MoveItem>();
+        foreach (var a in artifacts.DistinctBy(a => a.StorageKey()))
+        {
+            var key = a.StorageKey();
+            items.AddRange(provider.List(old, key).Where(o => a.NFiles is null ? o.Key == key : o.Key != key).Select(o => new MoveItem(o.Key, o.Size, a, a.NFiles is not null)));
+        }
+        return new MovePlan { Storage = st, Source = old, Destination = dest, Region = st.Region, Items = items, Artifacts = artifacts, Finishing = true };
+    }
+
     private static bool Contains(StorageRoot outer, StorageRoot inner) =>
         outer.Type == inner.Type && outer.EndpointUrl == inner.EndpointUrl && (outer.IsLocal
             ? LocalPaths.IsUnder(inner.Root, outer.Root)
@@ -75,24 +115,26 @@ public sealed class RelocationService(LaminContext context)
 
     public LaminStorage Execute(MovePlan plan, bool removeSource, Action<string> warn, ITransferProgress? progress, CancellationToken cancel)
     {
+        if (plan.Finishing) return FinishRemoval(plan, warn, cancel);
         var src = StorageProviders.For(plan.Source);
         var dst = StorageProviders.For(plan.Destination);
         using var lease = Lease.Acquire(plan.Source, context.User, "Move-LaminStorage");
-        CheckDestination(plan, dst);
+        // Every object already at the destination is checked before anything is copied (rule 5).
+        var keys = plan.Items.Select(i => i.Key).Distinct(StringComparer.Ordinal).ToList();
+        var reused = CheckDestination(plan, src, dst, cancel);
         var lastRenew = DateTime.UtcNow;
-        // One listing of the destination: what an interrupted run already copied.
-        var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
-        var hashes = new HashResult[plan.Items.Count];
-        long bytesDone = 0; int filesDone = 0;
+        var hashes = new Dictionary<string, HashResult>(reused, StringComparer.Ordinal);
+        var toCopy = plan.Items.Where(i => !reused.ContainsKey(i.Key)).DistinctBy(i => i.Key).ToList();
+        long bytesDone = plan.Items.DistinctBy(i => i.Key).Where(i => reused.ContainsKey(i.Key)).Sum(i => i.Size); int filesDone = 0;
+        var copied = new HashResult[toCopy.Count];
         // Transfers overlap (network latency, two cores); progress and the lease stay on this thread.
         int degree = plan.Source.IsLocal && plan.Destination.IsLocal ? 2 : 4;
-        var work = Parallel.ForEachAsync(Enumerable.Range(0, plan.Items.Count),
+        var work = Parallel.ForEachAsync(Enumerable.Range(0, toCopy.Count),
             new ParallelOptions { MaxDegreeOfParallelism = degree, CancellationToken = cancel },
             (i, ct) =>
             {
-                var item = plan.Items[i];
-                hashes[i] = AlreadyThere(plan, dst, item, there, ct) ?? Copy(plan, src, dst, item, ct);
-                Interlocked.Add(ref bytesDone, item.Size);
+                copied[i] = Copy(plan, src, dst, toCopy[i], ct);
+                Interlocked.Add(ref bytesDone, toCopy[i].Size);
                 Interlocked.Increment(ref filesDone);
                 return ValueTask.CompletedTask;
             });
@@ -112,14 +154,14 @@ public sealed class RelocationService(LaminContext context)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
         }
+        for (int i = 0; i < toCopy.Count; i++) hashes[toCopy[i].Key] = copied[i];
         progress?.Bytes(Interlocked.Read(ref bytesDone) - reported);
         progress?.FileDone();
 
         var memberHashes = new Dictionary<int, List<string>>();
-        for (int i = 0; i < plan.Items.Count; i++)
+        foreach (var item in plan.Items)
         {
-            var item = plan.Items[i];
-            var hash = hashes[i];
+            var hash = hashes[item.Key];
             if (item.IsMember)
             {
                 (memberHashes.TryGetValue(item.Artifact.Id, out var list) ? list : memberHashes[item.Artifact.Id] = []).Add(hash.Hash);
@@ -156,18 +198,90 @@ public sealed class RelocationService(LaminContext context)
             s.Storages.Update(record);
             return _storages.Decorate(record, new AccessPolicy(s, context.User));
         });
-        try { src.DeleteMarker(plan.Source); } // frees the old root for other instances
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the old marker at {plan.Source.Root}: {e.Message}"); }
-        if (removeSource)
-        {
-            foreach (var item in plan.Items)
-                try { src.Delete(plan.Source, item.Key); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"kept {src.PathOf(plan.Source, item.Key)}: {e.Message}"); }
-            if (plan.Source.IsLocal)
-                foreach (var item in plan.Items) LocalStorageProvider.PruneEmptyParents(plan.Source, item.Key);
-            src.RemoveEmptyFolders(plan.Source);
-        }
+        // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
+        bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
+        lease.Dispose(); // the old root's lease goes before its marker and folders
+        if (complete) FreeSource(plan, src, removeSource, warn);
         return moved;
+    }
+
+    /// <summary>Frees the old root for other instances: its marker goes; after -RemoveSource also .lamindb/ and the root when empty.</summary>
+    private static void FreeSource(MovePlan plan, IStorageProvider src, bool removed, Action<string> warn)
+    {
+        try
+        {
+            src.DeleteMarker(plan.Source);
+            if (removed) src.RemoveEmptyFolders(plan.Source);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the old marker at {plan.Source.Root}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Deletes the moved objects at the source (each verified at the destination by the caller), except
+    /// those a live artifact of another record with the source root holds (rule 1, <see cref="ObjectUsage"/>):
+    /// they are kept with a warning. Returns false when a delete failed: the marker then stays, so that a
+    /// re-run with the old root finds the job and finishes it.
+    /// </summary>
+    private bool RemoveSource(MovePlan plan, IStorageProvider src, IReadOnlyCollection<string> verified, Action<string> warn)
+    {
+        // The old root as no record has it any more: what other records at that root hold.
+        var oldRoot = new LaminStorage { Id = 0, Root = plan.Source.Root, Type = plan.Source.Type };
+        var inUse = context.Registry.Read(s => verified
+            .Select(k => (Key: k, Users: ObjectUsage.Users(s, oldRoot, k, isFolder: false)))
+            .Where(x => x.Users.Count > 0)
+            .ToDictionary(x => x.Key, x => ObjectUsage.Describe(x.Users), StringComparer.Ordinal));
+        bool failed = false;
+        foreach (var key in verified)
+        {
+            if (inUse.TryGetValue(key, out var users))
+            {
+                warn($"kept {src.PathOf(plan.Source, key)}: artifact {users} of another storage record with this root includes it");
+                continue;
+            }
+            try { src.Delete(plan.Source, key); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
+            {
+                failed = true;
+                warn($"kept {src.PathOf(plan.Source, key)}: {e.Message}");
+            }
+        }
+        if (plan.Source.IsLocal)
+            foreach (var key in verified) LocalStorageProvider.PruneEmptyParents(plan.Source, key);
+        if (failed)
+            warn($"the source {plan.Source.Root} was not fully removed; run Move-LaminStorage '{plan.Source.Root}' '{plan.Destination.Root}' -RemoveSource again to finish.");
+        return !failed;
+    }
+
+    /// <summary>
+    /// Finishes a -RemoveSource run that was killed after the switch: each object left at the old root is
+    /// deleted only when the destination holds the same bytes (md5 compared, never the size alone); the
+    /// marker goes only when nothing is left unverified. The killed run's lease is taken over once its
+    /// holder is gone.
+    /// </summary>
+    private LaminStorage FinishRemoval(MovePlan plan, Action<string> warn, CancellationToken cancel)
+    {
+        var src = StorageProviders.For(plan.Source);
+        var dst = StorageProviders.For(plan.Destination);
+        bool complete;
+        using (Lease.Acquire(plan.Destination, context.User, "Move-LaminStorage"))
+        using (Lease.Acquire(plan.Source, context.User, "Move-LaminStorage"))
+        {
+            var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
+            var verified = new List<string>();
+            complete = true;
+            foreach (var item in plan.Items.DistinctBy(i => i.Key))
+            {
+                if (there.TryGetValue(item.Key, out var d) && SameContent(plan, src, dst, item, d, cancel) is not null) verified.Add(item.Key);
+                else
+                {
+                    complete = false;
+                    warn($"kept {src.PathOf(plan.Source, item.Key)}: the destination does not hold the same bytes at {dst.PathOf(plan.Destination, item.Key)}");
+                }
+            }
+            complete = RemoveSource(plan, src, verified, warn) && complete;
+        }
+        if (complete) FreeSource(plan, src, removed: true, warn);
+        return context.Registry.Read(s => _storages.Decorate(s.Storages.FindById(plan.Storage.Id), new AccessPolicy(s, context.User)));
     }
 
     private static LaminException Changed(MovePlan plan, LaminArtifact a, string found) =>
@@ -175,54 +289,84 @@ public sealed class RelocationService(LaminContext context)
             $"{a.Uid} ({a.Key ?? a.StorageKey()}) changed under the move: its data hashes to {found}, its record says {a.Hash}. " +
             $"Nothing was switched; the location stays at {plan.Source.Root}. Check it with Test-LaminArtifact -Identity {a.Uid} -Hash.", a.Uid);
 
-    /// <summary>The destination may hold only our own marker and what an interrupted run of this move copied.</summary>
-    private static void CheckDestination(MovePlan plan, IStorageProvider dst)
+    /// <summary>
+    /// SPEC §10 rule 5, on every kind of destination: the destination may hold only our own marker, a
+    /// lease, temporaries of an interrupted transfer, and objects at this move's keys with the same
+    /// content as the source (what an interrupted run of the same move left: md5 compared, the source
+    /// hashed here, the destination by its S3 ETag / GCS md5Hash or its bytes). Anything else →
+    /// DestinationNotEmpty naming it, before anything is copied. Returns the reused objects with the
+    /// source's hash (md5 / sha1-fl, as a copy would have computed it).
+    /// </summary>
+    private static Dictionary<string, HashResult> CheckDestination(MovePlan plan, IStorageProvider src, IStorageProvider dst, CancellationToken cancel)
     {
         var marker = dst.ReadMarker(plan.Destination);
         if (marker.Exists && marker.StorageUid != plan.Storage.Uid)
             throw new LaminException(ErrorIds.StorageManagedElsewhere,
                 $"{plan.Destination.Root} is marked by storage {marker.StorageUid} (instance {marker.InstanceUid ?? "unknown"}); it belongs to another location.", plan.Destination.Root);
-        var expected = plan.Items.ToDictionary(i => i.Key, i => i.Size, StringComparer.Ordinal);
-        var unexpected = dst.ListManagedObjects(plan.Destination)
-            .Where(o => o.Key != Marker.RelativeKey && o.Key != Lease.RelativeKey && !expected.ContainsKey(o.Key)
-                        && !o.Key[(Marker.ManagedFolder.Length + 1)..].StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal))
-            .ToList();
-        if (unexpected.Count > 0 || (plan.Destination.IsLocal && !marker.Exists && NonEmptyOutsideManaged(plan, dst)))
+        var items = plan.Items.DistinctBy(i => i.Key).ToDictionary(i => i.Key, StringComparer.Ordinal);
+        var conflicts = new List<string>();
+        var reused = new Dictionary<string, HashResult>(StringComparer.Ordinal);
+        foreach (var there in dst.ListHashed(plan.Destination, ""))
+        {
+            var key = there.Object.Key;
+            if (key == Marker.RelativeKey || key == Lease.RelativeKey
+                || key.StartsWith(ArtifactKeys.AutoPrefix + LocalStorageProvider.TempPrefix, StringComparison.Ordinal)) continue;
+            if (!items.TryGetValue(key, out var item)) { conflicts.Add($"{dst.PathOf(plan.Destination, key)} (not part of this location)"); continue; }
+            if (SameContent(plan, src, dst, item, there, cancel) is { } hash) reused[key] = hash;
+            else conflicts.Add($"{dst.PathOf(plan.Destination, key)} (differs from {src.PathOf(plan.Source, key)})");
+            cancel.ThrowIfCancellationRequested();
+        }
+        if (conflicts.Count > 0)
             throw new LaminException(ErrorIds.DestinationNotEmpty,
-                $"{plan.Destination.Root} is not empty ({(unexpected.Count > 0 ? string.Join(", ", unexpected.Take(5).Select(o => o.Key)) : "files outside .lamindb/")}); move to an empty root.", plan.Destination.Root);
+                $"{plan.Destination.Root} is not empty: {string.Join(", ", conflicts.Take(5))}{(conflicts.Count > 5 ? $" and {conflicts.Count - 5} more" : "")}. " +
+                "Nothing was copied or overwritten; move to an empty root, or remove these objects first.", plan.Destination.Root);
+        return reused;
     }
 
-    private static bool NonEmptyOutsideManaged(MovePlan plan, IStorageProvider dst)
+    /// <summary>
+    /// The source's hash (md5 or sha1-fl, as copying computes it) when the destination object holds the
+    /// same bytes as the source object (full md5 on both sides; never the size alone), else null.
+    /// </summary>
+    private static HashResult? SameContent(MovePlan plan, IStorageProvider src, IStorageProvider dst, MoveItem item,
+        (StoredObject Object, HashResult? Hash) there, CancellationToken cancel)
     {
-        var root = plan.Destination.Root;
-        if (!Directory.Exists(root)) return false;
-        var expected = plan.Items.Select(i => i.Key.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
-        return Directory.EnumerateFileSystemEntries(root).Select(Path.GetFileName).Any(n => n != Marker.ManagedFolder && !expected.Contains(n!));
-    }
-
-    /// <summary>An object a previous run already copied: same size and, where it can be checked, the same hash. Returns its hash, or null to copy.</summary>
-    private static HashResult? AlreadyThere(MovePlan plan, IStorageProvider dst, MoveItem item,
-        Dictionary<string, (StoredObject Object, HashResult? Hash)> listing, CancellationToken cancel)
-    {
-        if (!listing.TryGetValue(item.Key, out var there) || there.Object.Size != item.Size) return null;
-        if (there.Hash is { } meta && !item.IsMember && meta.HashType == item.Artifact.HashType) return meta;
+        if (there.Object.Size != item.Size) return null;
         try
         {
-            using var s = dst.OpenRead(plan.Destination, item.Key);
-            var h = DataCopier.CopyAndHash(s, item.Size, null, item.Key, null, cancel);
-            return item.IsMember || item.Artifact.HashType != h.HashType || h.Hash == item.Artifact.Hash ? h : null;
+            var (lamin, md5) = HashTwice(src, plan.Source, item.Key, item.Size, cancel);
+            // S3 single-part ETag / GCS md5Hash first; else (multipart ETag, SSE, local files) the bytes.
+            if (there.Hash is { HashType: LaminHash.Md5 } meta && meta.Hash == md5) return lamin;
+            return HashTwice(dst, plan.Destination, item.Key, item.Size, cancel).Md5 == md5 ? lamin : null;
         }
-        catch (Exception e) when (e is IOException or LaminException) { return null; }
+        catch (Exception e) when (e is IOException or LaminException or InvalidDataException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>One read of an object: its LaminDB hash (md5 / sha1-fl by size) and the md5 of all its bytes.</summary>
+    private static (HashResult Lamin, string Md5) HashTwice(IStorageProvider provider, StorageRoot root, string key, long size, CancellationToken cancel)
+    {
+        using var lamin = new FileHasher(size);
+        using var full = new FileHasher(size, long.MaxValue);
+        using var s = root.IsLocal ? DataCopier.OpenSource(provider.PathOf(root, key)) : provider.OpenRead(root, key);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = s.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            lamin.Append(buffer.AsSpan(0, n));
+            full.Append(buffer.AsSpan(0, n));
+        }
+        return (lamin.Finish(), full.Finish().Hash);
     }
 
     private static HashResult Copy(MovePlan plan, IStorageProvider src, IStorageProvider dst, MoveItem item, CancellationToken cancel)
     {
-        using var writer = dst.CreateWriter(plan.Destination, folder: false, item.Key, cancel); // cloud: straight to the final key
+        // Nothing is at this key (CheckDestination): a local writer renames into place, a cloud one uploads to the key.
+        using var writer = dst.CreateWriter(plan.Destination, folder: false, item.Key, cancel);
         HashResult hash;
         using (var input = src.OpenRead(plan.Source, item.Key))
         using (var output = writer.OpenMember("", item.Size))
             hash = DataCopier.CopyAndHash(input, item.Size, output, src.PathOf(plan.Source, item.Key), null, cancel);
-        writer.Commit(item.Key, replace: true); // a partial copy from an interrupted run is replaced
+        writer.Commit(item.Key, replace: false);
         return hash;
     }
 }

@@ -17,3 +17,23 @@ public static class ControlObjects
                && LaminRegistry.IsRegistryCompanion(key[(Marker.ManagedFolder.Length + 1)..], Path.GetFileName(registryPath));
     }
 }
+
+/// <summary>SPEC §10 rule 4: what orphan clearing never deletes, by name, wherever it sits under a .lamindb/ folder.</summary>
+public static class ProtectedObjects
+{
+    /// <summary>
+    /// True for a marker, a lease, a lock, and any instance's registry file with LiteDB's companions
+    /// (lamin.db, or the name of the registry this session opened): a registry copied or connected
+    /// through another path is still somebody's registry, whichever instance is connected now.
+    /// </summary>
+    public static bool Contains(string key, string? registryPath = null)
+    {
+        var segments = key.Split('/');
+        if (Array.IndexOf(segments, Marker.ManagedFolder) < 0 || Array.IndexOf(segments, Marker.ManagedFolder) == segments.Length - 1) return false;
+        var name = segments[^1];
+        return name == Marker.FileName || key == Lease.RelativeKey || name == Path.GetFileName(Lease.RelativeKey)
+               || name.EndsWith(".lock", StringComparison.Ordinal)
+               || LaminRegistry.IsRegistryCompanion(name)
+               || (registryPath is not null && LaminRegistry.IsRegistryCompanion(name, Path.GetFileName(registryPath)));
+    }
+}

@@ -200,4 +200,11 @@ public sealed class GcsStorageProvider : IStorageProvider
             base.Dispose(disposing);
         }
     }
+
+    // ------------------------------------------------------------------ unfinished uploads
+
+    /// <summary>GCS has no call that lists resumable upload sessions: they are invisible until the server expires them (a week).</summary>
+    public IReadOnlyList<UnfinishedUpload>? ListUnfinishedUploads(StorageRoot root, string key) => null;
+
+    public void AbortUnfinishedUpload(StorageRoot root, UnfinishedUpload upload) { }
 }

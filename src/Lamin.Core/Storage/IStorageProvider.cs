@@ -84,4 +84,18 @@ public interface IStorageProvider
 
     /// <summary>Deletes the file or folder at a key; a missing one is not an error.</summary>
     void Delete(StorageRoot root, string key);
+
+    /// <summary>
+    /// Unfinished multipart uploads whose object key is at or under <paramref name="key"/> (S3): a writer
+    /// killed mid-upload leaves its parts on the server, invisible to listings. Empty where a write in
+    /// progress is a plain temporary object (local folders); null where the store cannot list them (GCS
+    /// resumable uploads, which the server expires after a week).
+    /// </summary>
+    IReadOnlyList<UnfinishedUpload>? ListUnfinishedUploads(StorageRoot root, string key);
+
+    /// <summary>Aborts one unfinished upload: its parts are freed; no object is touched. A gone upload is not an error.</summary>
+    void AbortUnfinishedUpload(StorageRoot root, UnfinishedUpload upload);
 }
+
+/// <summary>An unfinished multipart upload: the key it would create (relative to the root), its id, when it began, and its parts so far.</summary>
+public sealed record UnfinishedUpload(string Key, string UploadId, DateTime? Initiated, long Size, int Parts);

@@ -248,4 +248,11 @@ public sealed class LocalStorageProvider : IStorageProvider
             catch (UnauthorizedAccessException) { }
         }
     }
+
+    // ------------------------------------------------------------------ unfinished uploads
+
+    /// <summary>A local write in progress is a temporary file under .lamindb/ (listed as an object): none of these.</summary>
+    public IReadOnlyList<UnfinishedUpload>? ListUnfinishedUploads(StorageRoot root, string key) => [];
+
+    public void AbortUnfinishedUpload(StorageRoot root, UnfinishedUpload upload) { }
 }

@@ -449,4 +449,49 @@ public sealed class S3StorageProvider : IStorageProvider
             base.Dispose(disposing);
         }
     }
+
+    // ------------------------------------------------------------------ unfinished uploads
+
+    public IReadOnlyList<UnfinishedUpload>? ListUnfinishedUploads(StorageRoot root, string key)
+    {
+        var objectKey = ObjectKey(root, key);
+        var prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey;
+        var request = new ListMultipartUploadsRequest { BucketName = root.Bucket, Prefix = prefix };
+        var result = new List<UnfinishedUpload>();
+        while (true)
+        {
+            var page = Call(root, () => Client(root).ListMultipartUploadsAsync(request), "list unfinished multipart uploads");
+            foreach (var u in page.MultipartUploads ?? [])
+            {
+                if (key.Length != 0 && u.Key != objectKey && !u.Key.StartsWith(objectKey + "/", StringComparison.Ordinal)) continue;
+                var (size, parts) = PartsOf(root, u.Key, u.UploadId);
+                result.Add(new UnfinishedUpload(RelativeKey(root, u.Key), u.UploadId, u.Initiated?.ToUniversalTime(), size, parts));
+            }
+            if (page.IsTruncated != true) break;
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
+        return result.OrderBy(u => u.Initiated ?? DateTime.MinValue).ThenBy(u => u.Key, StringComparer.Ordinal).ToList();
+    }
+
+    private (long Size, int Parts) PartsOf(StorageRoot root, string objectKey, string uploadId)
+    {
+        var request = new ListPartsRequest { BucketName = root.Bucket, Key = objectKey, UploadId = uploadId };
+        long size = 0; int parts = 0;
+        while (true)
+        {
+            var page = Maybe(root, () => Client(root).ListPartsAsync(request), "list the parts of an unfinished upload");
+            if (page is null) break; // completed or aborted meanwhile
+            foreach (var p in page.Parts ?? []) { size += p.Size ?? 0; parts++; }
+            if (page.IsTruncated != true || page.NextPartNumberMarker is null) break;
+            request.PartNumberMarker = page.NextPartNumberMarker.ToString();
+        }
+        return (size, parts);
+    }
+
+    public void AbortUnfinishedUpload(StorageRoot root, UnfinishedUpload upload) =>
+        Maybe(root, () => Client(root).AbortMultipartUploadAsync(new AbortMultipartUploadRequest
+        {
+            BucketName = root.Bucket, Key = ObjectKey(root, upload.Key), UploadId = upload.UploadId,
+        }), "abort an unfinished multipart upload");
 }

@@ -25,9 +25,11 @@ public sealed class MoveLaminStorageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new RelocationService(Context);
-        var plan = service.Plan(Identity, Destination);
-        var action = $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
-                     + (RemoveSource ? " and remove the source" : "");
+        var plan = service.Plan(Identity, Destination, RemoveSource);
+        var action = plan.Finishing
+            ? $"Finish an interrupted move to {plan.Destination.Root}: remove {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} left at the old root once verified there"
+            : $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
+              + (RemoveSource ? " and remove the source" : "");
         if (!ShouldProcess($"{plan.Storage.Root} ({plan.Storage.Uid})", action)) return;
         var progress = new ProgressReporter(this, $"Moving {plan.Storage.Root}", plan.Bytes, Math.Max(1, plan.Objects));
         try { WriteObject(service.Execute(plan, RemoveSource, Warn, progress, Cancellation)); }
