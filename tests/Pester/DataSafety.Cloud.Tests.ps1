@@ -388,7 +388,8 @@ Describe 'Fault 18: ''?'' in keys, credentials in endpoint_url, missing objects 
             $e = Error-Of $call
             $e.FullyQualifiedErrorId | Should -BeLike 'InvalidRoot,*'
             $e.Exception.Message | Should -BeLike '*credentials*'
-            ($e | Out-String) + $e.Exception.ToString() + "$($e.TargetObject)" + $e.Exception.Message | Should -Not -BeLike "*$secret*"
+            # What Lamin says (the error's own text, target and category; not the command line PowerShell echoes back).
+            $e.Exception.ToString() + "$($e.TargetObject)" + ($e.CategoryInfo | Out-String) + "$($e.ErrorDetails)" | Should -Not -BeLike "*$secret*"
         }
         @(Get-LaminStorage | Where-Object Root -Like '*user*').Count | Should -Be 0
         [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($t.Registry)) | Should -Not -BeLike "*$secret*"
