@@ -112,9 +112,9 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
         return new StorageRoot(normal, type, bucket, prefix, endpoint);
     }
 
-    /// <summary>The text with any "user:password@" of a URL in it replaced by "***@" (for messages and error targets).</summary>
+    /// <summary>The text with any "user:password@" of a URL in it (plain or percent-encoded) replaced by "***@" (for messages and error targets).</summary>
     public static string Redact(string text) =>
-        System.Text.RegularExpressions.Regex.Replace(text, @"(?<=(://|%3A%2F%2F))[^/@?#]*@", "***@", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        System.Text.RegularExpressions.Regex.Replace(text, @"(?<=(://|%3A%2F%2F))([^/@?#%]|%(?!40)[0-9A-F]{2})*(@|%40)", "***@", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static bool IsValidBucketName(string b) =>
         b.Length is >= 3 and <= 222
