@@ -94,7 +94,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
                 old.Remove(target);
             }
             if (old.Count > 0) store.DeleteKeys(old.ToList());
-            foreach (var (key, token) in temps) store.DeleteOwn(key, token);
+            DeleteCreated(temps);
         }
         _committed = true;
     }
@@ -104,7 +104,19 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         if (_committed) return;
         List<KeyValuePair<string, string?>> mine;
         lock (_created) mine = _created.ToList();
-        foreach (var (key, token) in mine)
+        try { DeleteCreated(mine); }
+        catch (Exception e) when (e is LaminException or UnauthorizedAccessException or IOException) { }
+    }
+
+    /// <summary>
+    /// Removes objects this writer created: under its own temporary name (unique to this writer, nobody
+    /// else writes there) at once; anywhere else only while each is still the version it wrote.
+    /// </summary>
+    private void DeleteCreated(IReadOnlyList<KeyValuePair<string, string?>> created)
+    {
+        var temps = created.Where(c => !_direct && (c.Key == _base || c.Key.StartsWith(_base + "/", StringComparison.Ordinal))).Select(c => c.Key).ToList();
+        if (temps.Count > 0) store.DeleteKeys(temps);
+        foreach (var (key, token) in created.Where(c => !temps.Contains(c.Key)))
         {
             try { store.DeleteOwn(key, token); }
             catch (Exception e) when (e is LaminException or UnauthorizedAccessException or IOException) { }

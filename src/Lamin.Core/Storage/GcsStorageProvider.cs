@@ -177,6 +177,12 @@ public sealed class GcsStorageProvider : IStorageProvider
     /// </summary>
     public void Delete(StorageRoot root, string key) => DeleteKeys(root, ListWithMd5(root, key).Select(o => o.Object.Key).ToList());
 
+    public void Delete(StorageRoot root, string key, bool folder)
+    {
+        var (exact, members) = ListRaw(root, key);
+        DeleteKeys(root, folder ? members.Select(m => m.Object.Key) : exact is { } e ? [e.Object.Key] : []);
+    }
+
     /// <summary>Deletes exactly these objects (a missing one is not an error).</summary>
     private void DeleteKeys(StorageRoot root, IEnumerable<string> keys)
     {

@@ -84,4 +84,11 @@ public interface IStorageProvider
 
     /// <summary>Deletes the file or folder at a key; a missing one is not an error.</summary>
     void Delete(StorageRoot root, string key);
+
+    /// <summary>
+    /// Deletes what an artifact of that kind holds at a key: a file deletes the object at the key alone, a
+    /// folder (<paramref name="folder"/>) its members below "key/" alone, never an object that happens to
+    /// have the folder's own key (S3/GCS allow both). Stores with real folders need no distinction.
+    /// </summary>
+    void Delete(StorageRoot root, string key, bool folder) => Delete(root, key);
 }

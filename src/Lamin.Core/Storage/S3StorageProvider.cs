@@ -327,6 +327,13 @@ public sealed class S3StorageProvider : IStorageProvider
         if (keys.Count > 0) DeleteKeys(root, keys);
     }
 
+    public void Delete(StorageRoot root, string key, bool folder)
+    {
+        var (exact, members) = ListRaw(root, key);
+        var keys = folder ? members.Select(m => m.Object.Key).ToList() : exact is { } e ? [e.Object.Key] : [];
+        if (keys.Count > 0) DeleteKeys(root, keys);
+    }
+
     /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (If-None-Match: *). Returns the new ETag.</summary>
     internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false) =>
         Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
