@@ -287,11 +287,13 @@ public sealed class ArtifactService(LaminContext context)
     /// </summary>
     private IngestPlan PlanCloud(View view, AddRequest r)
     {
-        // Parsed first: a '?' in the key is a key character, only "?endpoint_url=" is the query (SPEC rule 20).
-        var target = StorageRoot.Parse(r.Path, context.CurrentDirectory);
-        if ((target.Prefix ?? "").Split('/').Any(IsManagedFolderName))
+        // A '?' in the key is a key character: only "?endpoint_url=" starts the query (SPEC rule 20).
+        int query = r.Path.IndexOf(StorageRoot.EndpointQuery, StringComparison.Ordinal);
+        var pathPart = query < 0 ? r.Path : r.Path[..query];
+        if (pathPart.Split('/').Any(IsManagedFolderName))
             throw new LaminException(ErrorIds.InvalidPath,
-                $"'{target.PathPart}' is inside a managed .lamindb/ folder; find its artifact with Get-LaminArtifact instead.", target.PathPart);
+                $"'{pathPart}' is inside a managed .lamindb/ folder; find its artifact with Get-LaminArtifact instead.", pathPart);
+        var target = StorageRoot.Parse(r.Path, context.CurrentDirectory);
         var container = view.Storages.Values
             .Where(x => x.Type == target.Type)
             .Select(x => (Storage: x, Root: view.RootOf(x)))
