@@ -121,6 +121,39 @@ public class StorageRootTests : IDisposable
     public void Other_query_parameters_and_bad_endpoints_are_InvalidRoot(string root) =>
         LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse(root, Cwd));
 
+    // SPEC rule 20: '?' is a key character; only "?endpoint_url=" starts the query of an S3 root.
+    [Theory]
+    [InlineData("s3://b3t/x?y.csv?endpoint_url=http://h:9", "s3://b3t/x?y.csv?endpoint_url=http://h:9", "x?y.csv", "s3://b3t/x?y.csv")]
+    [InlineData("s3://b3t/x?y.csv", "s3://b3t/x?y.csv", "x?y.csv", "s3://b3t/x?y.csv")]
+    [InlineData("gs://b3t/a?/b?c", "gs://b3t/a?/b?c", "a?/b?c", "gs://b3t/a?/b?c")]
+    [InlineData("s3://b3t/p?q/?endpoint_url=http://h:9/", "s3://b3t/p?q?endpoint_url=http://h:9", "p?q", "s3://b3t/p?q")]
+    public void A_question_mark_in_the_key_is_part_of_it(string input, string root, string prefix, string pathPart)
+    {
+        var r = StorageRoot.Parse(input, Cwd);
+        Assert.Equal(root, r.Root);
+        Assert.Equal(prefix, r.Prefix);
+        Assert.Equal(pathPart, r.PathPart);
+    }
+
+    // SPEC §10 rule 11: credentials in endpoint_url would be stored in the registry; the message never repeats them.
+    [Theory]
+    [InlineData("s3://b3t?endpoint_url=http://user:hunter2secret@h:9")]
+    [InlineData("s3://b3t/k?endpoint_url=http%3A%2F%2Fuser%3Ahunter2secret%40h%3A9")]
+    [InlineData("s3://b3t?endpoint_url=https://hunter2secret@h")]
+    public void An_endpoint_with_credentials_is_InvalidRoot_without_echoing_them(string root)
+    {
+        var e = LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse(root, Cwd));
+        Assert.Contains("credentials", e.Message);
+        Assert.DoesNotContain("hunter2secret", e.ToString());
+        Assert.DoesNotContain("hunter2secret", e.Target?.ToString() ?? "");
+    }
+
+    [Theory]
+    [InlineData("s3://b3t/x?endpointurl=http://h:9")]
+    [InlineData("s3://b3t/x?foo=https%3A%2F%2Fh")]
+    public void A_mistyped_query_is_still_InvalidRoot(string root) =>
+        LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse(root, Cwd));
+
     [Theory]
     [InlineData("s3://")]
     [InlineData("s3:///")]

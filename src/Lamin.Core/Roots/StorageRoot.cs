@@ -9,7 +9,11 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
     public bool IsCloud => Type is "s3" or "gs";
 
     /// <summary>The root without its query string (how an object path under it starts).</summary>
-    public string PathPart => EndpointUrl is null ? Root : Root[..Root.IndexOf('?')];
+    /// A '?' inside the bucket's key part is a key character: only "?endpoint_url=" starts the query.
+    public string PathPart => EndpointUrl is null ? Root : Root[..Root.IndexOf(EndpointQuery, StringComparison.Ordinal)];
+
+    /// <summary>What starts the query of an S3 root; any other '?' is part of the key (SPEC rule 20).</summary>
+    public const string EndpointQuery = "?endpoint_url=";
 
     public static readonly string[] SupportedTypes = ["local", "gs", "s3", "hf", "http", "https"];
 
@@ -64,7 +68,12 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
     {
         var rest = root[(type.Length + 3)..];
         string? endpoint = null;
-        int q = rest.IndexOf('?');
+        // Keys may hold '?' (SPEC rule 20): only "?endpoint_url=" starts the query, so s3://b/x?y.csv?endpoint_url=…
+        // is the key x?y.csv at that endpoint. A '?' followed by another name=http(s)://… is a mistyped query.
+        int q = rest.IndexOf(EndpointQuery, StringComparison.Ordinal);
+        if (q < 0 && System.Text.RegularExpressions.Regex.Match(rest, @"\?([A-Za-z_]+)=https?(://|%3A)", System.Text.RegularExpressions.RegexOptions.IgnoreCase) is { Success: true } m)
+            throw new LaminException(ErrorIds.InvalidRoot,
+                $"Unknown query parameter '{m.Groups[1].Value}' in root; only s3:// roots take one, '?endpoint_url=<url>'.", Redact(root));
         if (q >= 0)
         {
             var query = rest[(q + 1)..];
@@ -75,13 +84,18 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
                 var name = Uri.UnescapeDataString(kv[0]);
                 if (type != "s3" || name != "endpoint_url")
                     throw new LaminException(ErrorIds.InvalidRoot,
-                        $"Unknown query parameter '{name}' in root; only s3:// roots take one, '?endpoint_url=<url>'.", root);
+                        $"Unknown query parameter '{name}' in root; only s3:// roots take one, '?endpoint_url=<url>'.", Redact(root));
                 if (endpoint is not null)
-                    throw new LaminException(ErrorIds.InvalidRoot, "Multiple values for endpoint_url query parameter.", root);
+                    throw new LaminException(ErrorIds.InvalidRoot, "Multiple values for endpoint_url query parameter.", Redact(root));
                 endpoint = Uri.UnescapeDataString(kv.Length > 1 ? kv[1] : "").TrimEnd('/');
                 if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
                     throw new LaminException(ErrorIds.InvalidRoot,
-                        $"endpoint_url '{endpoint}' is not an http(s) URL, e.g. ?endpoint_url=http://127.0.0.1:9000.", root);
+                        $"endpoint_url '{Redact(endpoint)}' is not an http(s) URL, e.g. ?endpoint_url=http://127.0.0.1:9000.", Redact(root));
+                // SPEC §10 rule 11: the registry would keep a password verbatim; credentials come from the SDK chain.
+                if (u.UserInfo.Length > 0 || endpoint.Contains('@'))
+                    throw new LaminException(ErrorIds.InvalidRoot,
+                        $"endpoint_url '{Redact(endpoint)}' carries credentials, which would be stored in the registry. Pass the endpoint without them " +
+                        "and give the credentials through the AWS SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or an instance role).", Redact(root));
             }
         }
         var segments = rest.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -97,6 +111,10 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
         var normal = $"{type}://{bucket}" + (prefix is null ? "" : "/" + prefix) + (endpoint is null ? "" : "?endpoint_url=" + endpoint);
         return new StorageRoot(normal, type, bucket, prefix, endpoint);
     }
+
+    /// <summary>The text with any "user:password@" of a URL in it (plain or percent-encoded) replaced by "***@" (for messages and error targets).</summary>
+    public static string Redact(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, @"(?<=(://|%3A%2F%2F))([^/@?#%]|%(?!40)[0-9A-F]{2})*(@|%40)", "***@", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     private static bool IsValidBucketName(string b) =>
         b.Length is >= 3 and <= 222

@@ -290,10 +290,12 @@ public sealed class ArtifactService(LaminContext context)
     /// </summary>
     private IngestPlan PlanCloud(View view, AddRequest r)
     {
-        var pathPart = r.Path.Split('?')[0];
-        if (pathPart.Split('/').Contains(Marker.ManagedFolder))
+        // A '?' in the key is a key character: only "?endpoint_url=" starts the query (SPEC rule 20).
+        int query = r.Path.IndexOf(StorageRoot.EndpointQuery, StringComparison.Ordinal);
+        var pathPart = query < 0 ? r.Path : r.Path[..query];
+        if (pathPart.Split('/').Any(IsManagedFolderName))
             throw new LaminException(ErrorIds.InvalidPath,
-                $"'{pathPart}' is inside a managed .lamindb/ folder; find its artifact with Get-LaminArtifact instead.", r.Path);
+                $"'{pathPart}' is inside a managed .lamindb/ folder; find its artifact with Get-LaminArtifact instead.", pathPart);
         var target = StorageRoot.Parse(r.Path, context.CurrentDirectory);
         var container = view.Storages.Values
             .Where(x => x.Type == target.Type)
@@ -313,11 +315,30 @@ public sealed class ArtifactService(LaminContext context)
         if (rel.Length == 0)
             throw new LaminException(ErrorIds.InvalidPath, $"'{target.PathPart}' is the root of a storage location; add the objects or prefixes inside it.", r.Path);
         view.Access.Require(container.Storage.SpaceId, SpaceRole.Write, r.Path, $"register artifacts in {container.Storage.Root}");
+        ArtifactKeys.Validate(rel);
         if (r.Key is not null) { ArtifactKeys.Validate(r.Key); ArtifactKeys.CheckSuffix(r.Key, rel); }
+        // An object at exactly this key is a file; otherwise the objects below "rel/" are a folder's members.
         var objects = StorageProviders.For(root).ListHashed(root, rel);
         if (objects.Count == 0)
-            throw new LaminException(ErrorIds.PathNotFound, $"Path '{target.PathPart}' does not exist.", r.Path);
+            throw new LaminException(ErrorIds.PathNotFound, $"Path '{target.PathPart}' does not exist.", target.PathPart);
         bool isFolder = !(objects.Count == 1 && objects[0].Object.Key == rel);
+        if (isFolder)
+        {
+            // SPEC §10 rule 2: a folder holding another location's (or a registry's) .lamindb/ is not an artifact.
+            foreach (var (o, _) in objects)
+            {
+                var segments = o.Key[(rel.Length + 1)..].Split('/');
+                int i = Array.FindIndex(segments, IsManagedFolderName);
+                if (i >= 0)
+                {
+                    var managed = PathOf(root, rel + "/" + string.Join('/', segments[..(i + 1)])) + "/";
+                    throw new LaminException(ErrorIds.InvalidPath,
+                        $"'{target.PathPart}' contains '{managed}', the managed folder of a storage location or registry; add the objects beside it instead.", target.PathPart);
+                }
+            }
+            // Every member becomes a key a save or a move writes: the same rules as any key (rule 20).
+            foreach (var (o, _) in objects) ArtifactKeys.Validate(o.Key);
+        }
         string key = rel; bool virtualKey = false; string? realKey = null;
         if (r.Key is not null && r.Key != rel)
         {
@@ -332,6 +353,9 @@ public sealed class ArtifactService(LaminContext context)
             SkipHashLookup = r.SkipHashLookup, Size = objects.Sum(o => o.Object.Size), CloudObjects = objects,
         };
     }
+
+    /// <summary>".lamindb" in any letter case (SPEC rule 20, §11: case-insensitive stores and file systems).</summary>
+    private static bool IsManagedFolderName(string segment) => string.Equals(segment, Marker.ManagedFolder, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>SPEC rule 8: local storage when keep-artifacts-local is on and one is present here, else the default.</summary>
     private LaminStorage DefaultTarget(View view)

@@ -7,56 +7,119 @@ namespace Lamin.Core.Storage;
 /// The object writer of stores without rename (S3, GCS): members are uploaded to the proposed final key
 /// when there is one (no copy at commit), else under .lamindb/.lamin-tmp-&lt;pid&gt;-&lt;guid&gt;; commit
 /// copies server-side when the final key differs, and removes files a replaced folder no longer has.
-/// Whatever was uploaded and not committed is deleted on dispose.
+/// <para>
+/// It never touches an object it did not create (SPEC §10): an upload straight to the proposed key
+/// happens only when nothing is there (checked before the first byte → DestinationExists, and sent as a
+/// create-only write: If-None-Match: * on S3, ifGenerationMatch=0 on GCS, for servers that honour it);
+/// on dispose it deletes only the objects whose upload or copy it saw complete, and only while they are
+/// still the ones it wrote (ETag / generation). A member counts as written only after the store's
+/// completion answer, and <see cref="Commit"/> refuses while any member is incomplete, so a registry
+/// transaction that follows a commit registers bytes the store has confirmed (rule 10).
+/// </para>
 /// </summary>
-internal sealed class CopyOnCommitWriter(
-    IStorageProvider provider,
-    StorageRoot root,
-    bool folder,
-    string? proposedKey,
-    Func<string, long, Stream> openUpload,
-    Action<string, string> copy,
-    Action<IReadOnlyList<string>> deleteMany) : IObjectWriter
+internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool folder, string? proposedKey) : IObjectWriter
 {
+    /// <summary>What the writer needs from a store; keys are relative to the root.</summary>
+    internal interface IObjects
+    {
+        StorageRoot Root { get; }
+        IStorageProvider Provider { get; }
+
+        /// <summary>A create-only upload; <paramref name="created"/> gets the new object's version token (ETag, generation) once the store confirmed it.</summary>
+        Stream OpenUpload(string key, long size, Action<string?> created);
+
+        /// <summary>Server-side copy (create-only when asked); returns the new object's version token.</summary>
+        string? Copy(string from, string to, bool createOnly);
+
+        /// <summary>The keys below "key/" (a folder's members; an object at the key itself is not one).</summary>
+        IReadOnlyList<string> MemberKeys(string key);
+
+        /// <summary>Deletes exactly these objects.</summary>
+        void DeleteKeys(IReadOnlyList<string> keys);
+
+        /// <summary>Deletes an object this writer created, unless it is no longer the version it wrote (<paramref name="token"/>).</summary>
+        void DeleteOwn(string key, string? token);
+    }
+
+    private readonly bool _direct = proposedKey is not null;
     private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{LocalStorageProvider.TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}";
     private readonly List<string> _members = [];
-    private readonly List<string> _written = [];
+    private readonly List<string> _opened = [];
+    // Objects this writer created (key → version token), in the order they were confirmed.
+    private readonly Dictionary<string, string?> _created = new(StringComparer.Ordinal);
+    private bool _checked;
     private bool _committed;
 
+    private IStorageProvider Provider => store.Provider;
+    private StorageRoot Root => store.Root;
     private string KeyOf(string member) => folder ? _base + "/" + member : _base;
+
+    private LaminException Exists(string key) =>
+        new(ErrorIds.DestinationExists, $"'{Provider.PathOf(Root, key)}' already exists; nothing was overwritten. Move or remove what is there first.", Provider.PathOf(Root, key));
 
     public Stream OpenMember(string relativePath, long size)
     {
+        if (_direct && !_checked)
+        {
+            // Before the first byte: the proposed key must be free (an object there, or a folder's members).
+            if (Provider.Stat(Root, _base) is not null) throw Exists(_base);
+            _checked = true;
+        }
         var key = KeyOf(relativePath);
         _members.Add(relativePath);
-        // Recorded before the upload starts: a partial multipart object is removed on dispose too.
-        _written.Add(key);
-        return openUpload(key, size);
+        _opened.Add(key);
+        return store.OpenUpload(key, size, token => { lock (_created) _created[key] = token; });
     }
 
     public void Commit(string finalKey, bool replace)
     {
-        if (!replace && finalKey != _base && provider.Stat(root, finalKey) is not null)
-            throw new LaminException(ErrorIds.DestinationExists, $"'{provider.PathOf(root, finalKey)}' already exists; nothing was overwritten.", finalKey);
+        lock (_created)
+        {
+            var incomplete = _opened.Where(k => !_created.ContainsKey(k)).ToList();
+            if (incomplete.Count > 0)
+                throw new LaminException(ErrorIds.StorageIoError,
+                    $"The upload of '{Provider.PathOf(Root, incomplete[0])}' did not complete; nothing was registered. Try again.", Provider.PathOf(Root, incomplete[0]));
+        }
         if (finalKey != _base)
         {
-            var old = replace && folder ? provider.List(root, finalKey).Select(o => o.Key).ToHashSet() : [];
+            if (!replace && Provider.Stat(Root, finalKey) is not null) throw Exists(finalKey);
+            // Files a replaced folder version no longer has (its members only, never an object at the key itself).
+            var old = replace && folder ? store.MemberKeys(finalKey).ToHashSet(StringComparer.Ordinal) : [];
+            var temps = _created.ToList();
             foreach (var m in _members)
             {
                 var target = folder ? finalKey + "/" + m : finalKey;
-                copy(KeyOf(m), target);
+                var token = store.Copy(KeyOf(m), target, createOnly: !replace);
+                if (!replace) _created[target] = token; // ours until committed: removed if a later copy fails
                 old.Remove(target);
             }
-            if (old.Count > 0) deleteMany(old.ToList()); // files the new folder version no longer has
-            deleteMany(_written);
+            if (old.Count > 0) store.DeleteKeys(old.ToList());
+            DeleteCreated(temps);
         }
         _committed = true;
     }
 
     public void Dispose()
     {
-        if (_committed || _written.Count == 0) return;
-        try { deleteMany(_written); }
+        if (_committed) return;
+        List<KeyValuePair<string, string?>> mine;
+        lock (_created) mine = _created.ToList();
+        try { DeleteCreated(mine); }
         catch (Exception e) when (e is LaminException or UnauthorizedAccessException or IOException) { }
+    }
+
+    /// <summary>
+    /// Removes objects this writer created: under its own temporary name (unique to this writer, nobody
+    /// else writes there) at once; anywhere else only while each is still the version it wrote.
+    /// </summary>
+    private void DeleteCreated(IReadOnlyList<KeyValuePair<string, string?>> created)
+    {
+        var temps = created.Where(c => !_direct && (c.Key == _base || c.Key.StartsWith(_base + "/", StringComparison.Ordinal))).Select(c => c.Key).ToList();
+        if (temps.Count > 0) store.DeleteKeys(temps);
+        foreach (var (key, token) in created.Where(c => !temps.Contains(c.Key)))
+        {
+            try { store.DeleteOwn(key, token); }
+            catch (Exception e) when (e is LaminException or UnauthorizedAccessException or IOException) { }
+        }
     }
 }

@@ -36,22 +36,30 @@ public sealed class GcsStorageProvider : IStorageProvider
     private static string RelativeKey(StorageRoot root, string objectKey) =>
         root.Prefix is null ? objectKey : objectKey[(root.Prefix.Length + 1)..];
 
-    internal static T Call<T>(StorageRoot root, Func<T> call, string what)
+    /// <param name="key">The object the call is about (relative to the root), named in "missing" and "exists" errors.</param>
+    internal static T Call<T>(StorageRoot root, Func<T> call, string what, string? key = null)
     {
         try { return call(); }
-        catch (GoogleApiException e) { throw Map(root, e, what); }
+        catch (GoogleApiException e) { throw Map(root, e, what, key); }
         catch (HttpRequestException e) { throw Unreachable(root, e); }
-        catch (AggregateException e) when (e.InnerException is GoogleApiException g) { throw Map(root, g, what); }
+        catch (AggregateException e) when (e.InnerException is GoogleApiException g) { throw Map(root, g, what, key); }
         catch (AggregateException e) when (e.InnerException is HttpRequestException h) { throw Unreachable(root, h); }
     }
 
     private static LaminException Unreachable(StorageRoot root, Exception e) =>
         new(ErrorIds.StorageUnreachable, $"Cannot reach GCS for {root.Root} ({e.Message}). Check the network (and STORAGE_EMULATOR_HOST when using an emulator).", root.Root, e);
 
-    private static Exception Map(StorageRoot root, GoogleApiException e, string what) => e.HttpStatusCode switch
+    private static string UriOf(StorageRoot root, string? key) => key is null or "" ? root.PathPart : root.PathPart + "/" + key;
+
+    private static Exception Map(StorageRoot root, GoogleApiException e, string what, string? key = null) => e.HttpStatusCode switch
     {
         HttpStatusCode.NotFound when e.Message.Contains("bucket", StringComparison.OrdinalIgnoreCase) && !e.Message.Contains("object", StringComparison.OrdinalIgnoreCase) =>
             new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
+        HttpStatusCode.NotFound when key is not null => new LaminException(ErrorIds.PathNotFound,
+            $"{UriOf(root, key)}: the object is missing (while trying to {what}). Check it with Test-LaminArtifact.", UriOf(root, key), e),
+        // A create-only write (ifGenerationMatch=0) found an object at the key: nothing was overwritten.
+        HttpStatusCode.PreconditionFailed when key is not null => new LaminException(ErrorIds.DestinationExists,
+            $"'{UriOf(root, key)}' already exists; nothing was overwritten.", UriOf(root, key), e),
         HttpStatusCode.Unauthorized => new LaminException(ErrorIds.StorageCredentialsInvalid,
             $"GCS refused the credentials for {root.Root}. Check your application default credentials (gcloud auth application-default login).", root.Root, e),
         HttpStatusCode.Forbidden => S3StorageProvider.Denied(root, what, e),
@@ -60,9 +68,9 @@ public sealed class GcsStorageProvider : IStorageProvider
         _ => new LaminException(ErrorIds.StorageIoError, $"GCS refused to {what} in {root.Root}: {e.Message}", root.Root, e),
     };
 
-    private static T? Maybe<T>(StorageRoot root, Func<T> call, string what) where T : class
+    private static T? Maybe<T>(StorageRoot root, Func<T> call, string what, string? key = null) where T : class
     {
-        try { return Call(root, call, what); }
+        try { return Call(root, call, what, key); }
         catch (LaminException e) when (e.InnerException is GoogleApiException { HttpStatusCode: HttpStatusCode.NotFound }) { return null; }
     }
 
@@ -88,24 +96,44 @@ public sealed class GcsStorageProvider : IStorageProvider
         catch (LaminException e) when (e.InnerException is GoogleApiException { HttpStatusCode: HttpStatusCode.NotFound }) { }
     }
 
-    public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => List(root, Marker.ManagedFolder);
+    public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => ListRaw(root, Marker.ManagedFolder).Members.Select(m => m.Object).ToList();
 
     public void RemoveEmptyFolders(StorageRoot root) { }
 
     public string PathOf(StorageRoot root, string key) => key.Length == 0 ? root.PathPart : root.PathPart + "/" + key;
 
-    /// <summary>Every object at or under a key, with its md5Hash (for in-place hashes).</summary>
+    /// <summary>
+    /// The objects at a key, with their md5Hash (for in-place hashes). An object whose name is exactly the
+    /// key is a file and is all there is ("k/x" is not part of the file "k"); a prefix is a folder, its
+    /// members the objects below "key/", only when no object has that exact name (SPEC §10). The empty
+    /// key lists everything under the root.
+    /// </summary>
     public IReadOnlyList<(StoredObject Object, string? Md5)> ListWithMd5(StorageRoot root, string key)
+    {
+        var (exact, members) = ListRaw(root, key);
+        return exact is { } e ? [e] : members;
+    }
+
+    /// <summary>The object with exactly this name (if any) and the objects below "key/", sorted.</summary>
+    private ((StoredObject Object, string? Md5)? Exact, List<(StoredObject Object, string? Md5)> Members) ListRaw(StorageRoot root, string key)
     {
         var objectKey = ObjectKey(root, key);
         var prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey;
-        return Call(root, () => Client().ListObjects(root.Bucket, prefix).ToList(), "list objects")
+        var all = Call(root, () => Client().ListObjects(root.Bucket, prefix).ToList(), "list objects", key)
             .Where(o => !o.Name.EndsWith('/')) // "folder" placeholders are not files
-            .Where(o => key.Length == 0 || o.Name == objectKey || o.Name.StartsWith(objectKey + "/", StringComparison.Ordinal))
-            .Select(o => (Object: new StoredObject(RelativeKey(root, o.Name), (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime), Md5: (string?)o.Md5Hash))
+            .Select(o => (Name: o.Name, Item: (Object: new StoredObject(RelativeKey(root, o.Name), (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime), Md5: (string?)o.Md5Hash)))
+            .ToList();
+        var exact = key.Length > 0 && all.FirstOrDefault(o => o.Name == objectKey) is { Name: not null } x ? x.Item : ((StoredObject, string?)?)null;
+        var members = all
+            .Where(o => key.Length == 0 || o.Name.StartsWith(objectKey + "/", StringComparison.Ordinal))
+            .Select(o => o.Item)
             .OrderBy(o => o.Object.Key, StringComparer.Ordinal)
             .ToList();
+        return (exact, members);
     }
+
+    /// <summary>The names below "key/" (a folder's members), whether or not an object has the key itself.</summary>
+    internal IReadOnlyList<string> MemberKeys(StorageRoot root, string key) => ListRaw(root, key).Members.Select(m => m.Object.Key).ToList();
 
     public IReadOnlyList<StoredObject> List(StorageRoot root, string key) => ListWithMd5(root, key).Select(o => o.Object).ToList();
 
@@ -114,15 +142,15 @@ public sealed class GcsStorageProvider : IStorageProvider
 
     public (long Size, string? Md5)? Head(StorageRoot root, string key)
     {
-        var o = Maybe(root, () => Client().GetObject(root.Bucket, ObjectKey(root, key)), "read object metadata");
+        var o = Maybe(root, () => Client().GetObject(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
         return o is null ? null : ((long)(o.Size ?? 0), o.Md5Hash);
     }
 
     public ObjectStat? Stat(StorageRoot root, string key)
     {
         if (Head(root, key) is { } h) return new ObjectStat(key, false, h.Size, 1);
-        var members = List(root, key).Where(o => o.Key != key).ToList();
-        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Size), members.Count);
+        var members = ListRaw(root, key).Members;
+        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Object.Size), members.Count);
     }
 
     public Stream OpenRead(StorageRoot root, string key)
@@ -132,7 +160,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         try
         {
-            Call(root, () => Client().DownloadObject(root.Bucket, ObjectKey(root, key), fs), "read an object");
+            Call(root, () => Client().DownloadObject(root.Bucket, ObjectKey(root, key), fs), "read an object", key);
             fs.Position = 0;
             return fs;
         }
@@ -143,30 +171,72 @@ public sealed class GcsStorageProvider : IStorageProvider
         }
     }
 
-    public void Delete(StorageRoot root, string key)
+    /// <summary>
+    /// Deletes the file at a key (that object alone: objects below "key/" are not part of it), or, when no
+    /// object has the key, the folder's members below "key/".
+    /// </summary>
+    public void Delete(StorageRoot root, string key) => DeleteKeys(root, ListWithMd5(root, key).Select(o => o.Object.Key).ToList());
+
+    public void Delete(StorageRoot root, string key, bool folder)
     {
-        var names = ListWithMd5(root, key).Select(o => ObjectKey(root, o.Object.Key)).ToList();
-        foreach (var name in names)
-            Maybe<object>(root, () => { Client().DeleteObject(root.Bucket, name); return new object(); }, "delete an object");
+        var (exact, members) = ListRaw(root, key);
+        DeleteKeys(root, folder ? members.Select(m => m.Object.Key) : exact is { } e ? [e.Object.Key] : []);
     }
 
-    internal void Copy(StorageRoot root, string fromKey, string toKey) =>
-        Call(root, () => Client().CopyObject(root.Bucket, ObjectKey(root, fromKey), root.Bucket, ObjectKey(root, toKey)), "copy an object");
+    /// <summary>Deletes exactly these objects (a missing one is not an error).</summary>
+    private void DeleteKeys(StorageRoot root, IEnumerable<string> keys)
+    {
+        foreach (var k in keys)
+            Maybe<object>(root, () => { Client().DeleteObject(root.Bucket, ObjectKey(root, k)); return new object(); }, "delete an object", k);
+    }
 
-    internal void Upload(StorageRoot root, string key, Stream source, long size, CancellationToken cancel)
+    /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (ifGenerationMatch=0). Returns the new generation.</summary>
+    internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false) =>
+        Call(root, () => Client().CopyObject(root.Bucket, ObjectKey(root, fromKey), root.Bucket, ObjectKey(root, toKey),
+            createOnly ? new CopyObjectOptions { IfGenerationMatch = 0 } : null), "copy an object", toKey).Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A create-only upload (ifGenerationMatch=0); returns the new object's generation.</summary>
+    internal string? Upload(StorageRoot root, string key, Stream source, long size, CancellationToken cancel)
     {
         // One chunk for the whole object where the emulator is used (it truncates multi-chunk resumable uploads).
-        var options = new UploadObjectOptions();
+        var options = new UploadObjectOptions { IfGenerationMatch = 0 };
         if (EmulatorHost is not null) options.ChunkSize = (int)Math.Max(UploadObjectOptions.MinimumChunkSize, (size + UploadObjectOptions.MinimumChunkSize) / UploadObjectOptions.MinimumChunkSize * UploadObjectOptions.MinimumChunkSize);
-        Call(root, () => Client().UploadObjectAsync(root.Bucket, ObjectKey(root, key), null, source, options, cancel).GetAwaiter().GetResult(), "upload an object");
+        var o = Call(root, () => Client().UploadObjectAsync(root.Bucket, ObjectKey(root, key), null, source, options, cancel).GetAwaiter().GetResult(), "upload an object", key);
+        return o.Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Each member is spooled to a local temporary file and uploaded when complete (the library reads from a stream).</summary>
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new CopyOnCommitWriter(this, root, folder, proposedKey,
-            (key, size) => new SpoolStream(size, spool => Upload(root, key, spool, size, cancel)),
-            (from, to) => Copy(root, from, to),
-            keys => { foreach (var k in keys) Delete(root, k); });
+        new CopyOnCommitWriter(new Objects(this, root, cancel), folder, proposedKey);
+
+    /// <summary>What <see cref="CopyOnCommitWriter"/> needs from GCS.</summary>
+    private sealed class Objects(GcsStorageProvider provider, StorageRoot root, CancellationToken cancel) : CopyOnCommitWriter.IObjects
+    {
+        public StorageRoot Root => root;
+        public IStorageProvider Provider => provider;
+        public Stream OpenUpload(string key, long size, Action<string?> created) =>
+            new SpoolStream(size, spool => created(provider.Upload(root, key, spool, size, cancel)));
+        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly);
+        public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
+        public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
+
+        /// <summary>Deletes an object this writer created, only while it is that generation (ifGenerationMatch).</summary>
+        public void DeleteOwn(string key, string? token)
+        {
+            DeleteObjectOptions? options = null;
+            if (token is not null && long.TryParse(token, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var generation))
+            {
+                if (provider.Generation(root, key) != generation) return; // gone, or replaced since (for servers that ignore the condition)
+                options = new DeleteObjectOptions { IfGenerationMatch = generation };
+            }
+            try { Maybe<object>(root, () => { provider.Client().DeleteObject(root.Bucket, ObjectKey(root, key), options); return new object(); }, "delete an object", key); }
+            catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { } // the generation changed: not ours any more
+        }
+    }
+
+    /// <summary>The generation of the object at a key, or null.</summary>
+    private long? Generation(StorageRoot root, string key) =>
+        Maybe(root, () => Client().GetObject(root.Bucket, ObjectKey(root, key)), "read object metadata", key)?.Generation;
 
     /// <summary>Buffers writes in a local temporary file; on Flush with every byte written, hands the file to the upload.</summary>
     private sealed class SpoolStream(long size, Action<Stream> upload) : Stream

@@ -95,6 +95,13 @@ public interface IStorageProvider
 
     /// <summary>Aborts one unfinished upload: its parts are freed; no object is touched. A gone upload is not an error.</summary>
     void AbortUnfinishedUpload(StorageRoot root, UnfinishedUpload upload);
+
+    /// <summary>
+    /// Deletes what an artifact of that kind holds at a key: a file deletes the object at the key alone, a
+    /// folder (<paramref name="folder"/>) its members below "key/" alone, never an object that happens to
+    /// have the folder's own key (S3/GCS allow both). Stores with real folders need no distinction.
+    /// </summary>
+    void Delete(StorageRoot root, string key, bool folder) => Delete(root, key);
 }
 
 /// <summary>An unfinished multipart upload: the key it would create (relative to the root), its id, when it began, and its parts so far.</summary>

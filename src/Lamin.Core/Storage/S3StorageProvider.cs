@@ -63,11 +63,12 @@ public sealed class S3StorageProvider : IStorageProvider
     // ------------------------------------------------------------------ errors
 
     /// <summary>Runs an SDK call and maps its failures onto the error catalogue; the message never holds a secret.</summary>
-    internal static T Call<T>(StorageRoot root, Func<Task<T>> call, string what)
+    /// <param name="key">The object the call is about (relative to the root), named in "missing" and "exists" errors.</param>
+    internal static T Call<T>(StorageRoot root, Func<Task<T>> call, string what, string? key = null)
     {
         try { return call().GetAwaiter().GetResult(); }
-        catch (AmazonS3Exception e) { throw Map(root, e, what); }
-        catch (AmazonServiceException e) { throw Map(root, e, what); }
+        catch (AmazonS3Exception e) { throw Map(root, e, what, key); }
+        catch (AmazonServiceException e) { throw Map(root, e, what, key); }
         catch (HttpRequestException e) { throw Unreachable(root, e); }
         catch (IOException e) { throw Unreachable(root, e); } // a dropped connection (HttpIOException): the data came from memory
         catch (AmazonClientException e) when (e.InnerException is HttpRequestException or IOException or System.Net.Sockets.SocketException)
@@ -80,12 +81,18 @@ public sealed class S3StorageProvider : IStorageProvider
         new(ErrorIds.StorageUnreachable,
             $"Cannot reach the S3 endpoint of {root.Root} ({e.Message}). Check the endpoint_url, the network and that the server runs.", root.Root, e);
 
-    private static Exception Map(StorageRoot root, AmazonServiceException e, string what)
+    private static string UriOf(StorageRoot root, string? key) => key is null or "" ? root.PathPart : root.PathPart + "/" + key;
+
+    private static Exception Map(StorageRoot root, AmazonServiceException e, string what, string? key = null)
     {
         var code = (e as AmazonS3Exception)?.ErrorCode ?? e.ErrorCode;
         return code switch
         {
-            "NoSuchKey" => new LaminException(ErrorIds.PathNotFound, $"{root.PathPart}: the object is missing (while trying to {what}).", root.Root, e),
+            "NoSuchKey" => new LaminException(ErrorIds.PathNotFound,
+                $"{UriOf(root, key)}: the object is missing (while trying to {what}). Check it with Test-LaminArtifact.", UriOf(root, key), e),
+            // A conditional write (If-None-Match: *) found an object at the key: nothing was overwritten.
+            "PreconditionFailed" or "ConditionalRequestConflict" when key is not null => new LaminException(ErrorIds.DestinationExists,
+                $"'{UriOf(root, key)}' already exists; nothing was overwritten.", UriOf(root, key), e),
             "NoSuchBucket" => new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
             "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" =>
                 new LaminException(ErrorIds.StorageCredentialsInvalid,
@@ -93,6 +100,8 @@ public sealed class S3StorageProvider : IStorageProvider
             "AccessDenied" or "AllAccessDisabled" => Denied(root, what, e),
             "SlowDown" or "ServiceUnavailable" or "InternalError" or "RequestTimeout" =>
                 new LaminException(ErrorIds.StorageUnavailable, $"S3 was unavailable for {root.Root} after retries ({code}); try again later.", root.Root, e),
+            _ when e.StatusCode == HttpStatusCode.PreconditionFailed && key is not null => new LaminException(ErrorIds.DestinationExists,
+                $"'{UriOf(root, key)}' already exists; nothing was overwritten.", UriOf(root, key), e),
             _ when e.StatusCode == HttpStatusCode.Forbidden => Denied(root, what, e),
             _ when (int)e.StatusCode >= 500 =>
                 new LaminException(ErrorIds.StorageUnavailable, $"S3 answered {(int)e.StatusCode} for {root.Root} after retries; try again later.", root.Root, e),
@@ -106,10 +115,23 @@ public sealed class S3StorageProvider : IStorageProvider
     private static bool IsNotFound(AmazonServiceException e) =>
         e.StatusCode == HttpStatusCode.NotFound && (e as AmazonS3Exception)?.ErrorCode != "NoSuchBucket";
 
-    /// <summary>A GET or HEAD that may find nothing: null on 404 (but a missing bucket is StorageNotFound).</summary>
-    private static T? Maybe<T>(StorageRoot root, Func<Task<T>> call, string what) where T : class
+    /// <summary>
+    /// A conditional write (If-None-Match: *); a server that does not implement the condition (501) gets
+    /// the same request without it, after the caller's check that nothing is at the key.
+    /// </summary>
+    internal static T Conditional<T>(StorageRoot root, Func<bool, Task<T>> call, string what, string key)
     {
-        try { return Call(root, call, what); }
+        try { return Call(root, () => call(true), what, key); }
+        catch (LaminException e) when (e.InnerException is AmazonServiceException { StatusCode: HttpStatusCode.NotImplemented })
+        {
+            return Call(root, () => call(false), what, key);
+        }
+    }
+
+    /// <summary>A GET or HEAD that may find nothing: null on 404 (but a missing bucket is StorageNotFound).</summary>
+    private static T? Maybe<T>(StorageRoot root, Func<Task<T>> call, string what, string? key = null) where T : class
+    {
+        try { return Call(root, call, what, key); }
         catch (LaminException e) when (e.InnerException is AmazonServiceException s && IsNotFound(s)) { return null; }
     }
 
@@ -161,7 +183,7 @@ public sealed class S3StorageProvider : IStorageProvider
     public void DeleteMarker(StorageRoot root) =>
         Call(root, () => Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey)), "delete the marker");
 
-    public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => List(root, Marker.ManagedFolder);
+    public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => ListRaw(root, Marker.ManagedFolder).Members.Select(m => m.Object).ToList();
 
     public void RemoveEmptyFolders(StorageRoot root) { } // buckets have no folders
 
@@ -169,24 +191,43 @@ public sealed class S3StorageProvider : IStorageProvider
 
     // ------------------------------------------------------------------ objects
 
-    /// <summary>Every object at or under a key, with its ETag (for in-place hashes).</summary>
+    /// <summary>
+    /// The objects at a key, with their ETags (for in-place hashes). An object whose key is exactly
+    /// <paramref name="key"/> is a file and is all there is (S3 lets "k" and "k/x" both exist: "k/x" is
+    /// not part of the file "k"); a prefix is a folder, its members the objects below "key/", only when
+    /// no object has that exact key (SPEC §10). The empty key lists everything under the root.
+    /// </summary>
     public IReadOnlyList<(StoredObject Object, string ETag)> ListWithETags(StorageRoot root, string key)
     {
+        var (exact, members) = ListRaw(root, key);
+        return exact is { } e ? [e] : members;
+    }
+
+    /// <summary>The object with exactly this key (if any) and the objects below "key/", sorted.</summary>
+    private ((StoredObject Object, string ETag)? Exact, List<(StoredObject Object, string ETag)> Members) ListRaw(StorageRoot root, string key)
+    {
         var objectKey = ObjectKey(root, key);
+        (StoredObject, string)? exact = null;
         var result = new List<(StoredObject, string)>();
         var request = new ListObjectsV2Request { BucketName = root.Bucket, Prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey };
         while (true)
         {
-            var page = Call(root, () => Client(root).ListObjectsV2Async(request), "list objects");
+            var page = Call(root, () => Client(root).ListObjectsV2Async(request), "list objects", key);
             foreach (var o in page.S3Objects ?? [])
-                if (!o.Key.EndsWith('/') && // "folder" placeholders that consoles create are not files
-                    (key.Length == 0 || o.Key == objectKey || o.Key.StartsWith(objectKey + "/", StringComparison.Ordinal)))
-                    result.Add((new StoredObject(RelativeKey(root, o.Key), o.Size ?? 0, o.LastModified?.ToUniversalTime()), o.ETag ?? ""));
+            {
+                if (o.Key.EndsWith('/')) continue; // "folder" placeholders that consoles create are not files
+                var item = (new StoredObject(RelativeKey(root, o.Key), o.Size ?? 0, o.LastModified?.ToUniversalTime()), o.ETag ?? "");
+                if (key.Length > 0 && o.Key == objectKey) exact = item;
+                else if (key.Length == 0 || o.Key.StartsWith(objectKey + "/", StringComparison.Ordinal)) result.Add(item);
+            }
             if (page.IsTruncated != true || string.IsNullOrEmpty(page.NextContinuationToken)) break;
             request.ContinuationToken = page.NextContinuationToken;
         }
-        return result.OrderBy(r => r.Item1.Key, StringComparer.Ordinal).ToList();
+        return (exact, result.OrderBy(r => r.Item1.Key, StringComparer.Ordinal).ToList());
     }
+
+    /// <summary>The keys of the objects below "key/" (a folder's members), whether or not an object has the key itself.</summary>
+    internal IReadOnlyList<string> MemberKeys(StorageRoot root, string key) => ListRaw(root, key).Members.Select(m => m.Object.Key).ToList();
 
     public IReadOnlyList<StoredObject> List(StorageRoot root, string key) => ListWithETags(root, key).Select(x => x.Object).ToList();
 
@@ -195,22 +236,22 @@ public sealed class S3StorageProvider : IStorageProvider
 
     public ObjectStat? Stat(StorageRoot root, string key)
     {
-        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata");
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
         if (head is not null) return new ObjectStat(key, false, head.ContentLength, 1);
-        var members = List(root, key).Where(o => o.Key != key).ToList();
-        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Size), members.Count);
+        var members = ListRaw(root, key).Members;
+        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Object.Size), members.Count);
     }
 
     /// <summary>Metadata of one object: size and ETag, or null.</summary>
     public (long Size, string ETag)? Head(StorageRoot root, string key)
     {
-        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata");
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
         return head is null ? null : (head.ContentLength, head.ETag ?? "");
     }
 
     public Stream OpenRead(StorageRoot root, string key)
     {
-        var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key)), "read an object");
+        var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key)), "read an object", key);
         return new ResponseStream(response);
     }
 
@@ -265,7 +306,7 @@ public sealed class S3StorageProvider : IStorageProvider
         {
             throw e.InnerException switch
             {
-                AmazonServiceException s => Map(root, s, "download an object"),
+                AmazonServiceException s => Map(root, s, "download an object", key),
                 HttpRequestException h => Unreachable(root, h),
                 { } inner => inner,
                 null => e,
@@ -276,23 +317,52 @@ public sealed class S3StorageProvider : IStorageProvider
         return true;
     }
 
+    /// <summary>
+    /// Deletes the file at a key (that object alone: objects below "key/" are not part of it), or, when no
+    /// object has the key, the folder's members below "key/".
+    /// </summary>
     public void Delete(StorageRoot root, string key)
     {
         var keys = ListWithETags(root, key).Select(o => o.Object.Key).ToList();
-        DeleteKeys(root, keys.Count == 0 ? [key] : keys);
+        if (keys.Count > 0) DeleteKeys(root, keys);
     }
 
-    internal void Copy(StorageRoot root, string fromKey, string toKey) =>
-        Call(root, () => Client(root).CopyObjectAsync(new CopyObjectRequest
+    public void Delete(StorageRoot root, string key, bool folder)
+    {
+        var (exact, members) = ListRaw(root, key);
+        var keys = folder ? members.Select(m => m.Object.Key).ToList() : exact is { } e ? [e.Object.Key] : [];
+        if (keys.Count > 0) DeleteKeys(root, keys);
+    }
+
+    /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (If-None-Match: *). Returns the new ETag.</summary>
+    internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false) =>
+        Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
         {
             SourceBucket = root.Bucket, SourceKey = ObjectKey(root, fromKey), DestinationBucket = root.Bucket, DestinationKey = ObjectKey(root, toKey),
-        }), "copy an object");
+            IfNoneMatch = createOnly && condition ? "*" : null,
+        }), "copy an object", toKey).ETag;
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new CopyOnCommitWriter(this, root, folder, proposedKey,
-            (key, size) => new S3UploadStream(this, root, ObjectKey(root, key), size, cancel),
-            (from, to) => Copy(root, from, to),
-            keys => DeleteKeys(root, keys));
+        new CopyOnCommitWriter(new Objects(this, root, cancel), folder, proposedKey);
+
+    /// <summary>What <see cref="CopyOnCommitWriter"/> needs from S3.</summary>
+    private sealed class Objects(S3StorageProvider provider, StorageRoot root, CancellationToken cancel) : CopyOnCommitWriter.IObjects
+    {
+        public StorageRoot Root => root;
+        public IStorageProvider Provider => provider;
+        public Stream OpenUpload(string key, long size, Action<string?> created) => new S3UploadStream(provider, root, key, size, created, cancel);
+        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly);
+        public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
+        public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
+
+        /// <summary>Deletes an object this writer created, only while it still is that object (its ETag, read just before).</summary>
+        public void DeleteOwn(string key, string? token)
+        {
+            if (token is not null && (provider.Head(root, key) is not { } head || head.ETag.Trim('"') != token.Trim('"')))
+                return; // gone, or replaced since: not ours any more
+            Call(root, () => provider.Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, key)), "delete an object", key);
+        }
+    }
 
     private void DeleteKeys(StorageRoot root, IReadOnlyList<string> keys)
     {
@@ -327,13 +397,18 @@ public sealed class S3StorageProvider : IStorageProvider
     /// <summary>
     /// A write-only stream that uploads <c>size</c> bytes: one PutObject up to <see cref="PartSize"/>,
     /// else a multipart upload with up to <see cref="PartsInFlight"/> parts in parallel. It completes
-    /// on Flush once every byte was written; disposed earlier, it aborts the multipart upload.
+    /// on Flush once every byte was written; disposed earlier, it aborts the multipart upload. It only
+    /// creates: PutObject and CompleteMultipartUpload carry If-None-Match: * (an object already at the key
+    /// → DestinationExists, nothing overwritten, where the server honours the condition), and it reports
+    /// the new object's ETag once S3 answered the completion (SPEC §10 rule 10).
     /// </summary>
     private sealed class S3UploadStream : Stream
     {
         private readonly S3StorageProvider _provider;
         private readonly StorageRoot _root;
         private readonly string _key;
+        private readonly string _relativeKey;
+        private readonly Action<string?> _created;
         private readonly long _size;
         private readonly CancellationToken _cancel;
         private readonly bool _multipart;
@@ -345,11 +420,13 @@ public sealed class S3StorageProvider : IStorageProvider
         private string? _uploadId;
         private bool _completed;
 
-        public S3UploadStream(S3StorageProvider provider, StorageRoot root, string key, long size, CancellationToken cancel)
+        public S3UploadStream(S3StorageProvider provider, StorageRoot root, string key, long size, Action<string?> created, CancellationToken cancel)
         {
             _provider = provider;
             _root = root;
-            _key = key;
+            _relativeKey = key;
+            _key = ObjectKey(root, key);
+            _created = created;
             _size = size;
             _cancel = cancel;
             _multipart = size > PartSize;
@@ -410,23 +487,27 @@ public sealed class S3StorageProvider : IStorageProvider
         public override void Flush()
         {
             if (_completed || _written != _size) return;
+            string? etag;
             if (!_multipart)
             {
-                Call(_root, () => Client.PutObjectAsync(new PutObjectRequest
+                etag = Conditional(_root, condition => Client.PutObjectAsync(new PutObjectRequest
                 {
                     BucketName = _root.Bucket, Key = _key, InputStream = new MemoryStream(_buffer!, 0, _filled, writable: false), UseChunkEncoding = !Custom,
-                }, _cancel), "upload an object");
+                    IfNoneMatch = condition ? "*" : null,
+                }, _cancel), "upload an object", _relativeKey).ETag;
             }
             else
             {
                 SendPart();
-                var etags = Call(_root, () => Task.WhenAll(_parts), "upload parts");
-                Call(_root, () => Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+                var etags = Call(_root, () => Task.WhenAll(_parts), "upload parts", _relativeKey);
+                etag = Conditional(_root, condition => Client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
                 {
                     BucketName = _root.Bucket, Key = _key, UploadId = _uploadId, PartETags = etags.OrderBy(p => p.PartNumber).ToList(),
-                }, _cancel), "complete a multipart upload");
+                    IfNoneMatch = condition ? "*" : null,
+                }, _cancel), "complete a multipart upload", _relativeKey).ETag;
             }
             _completed = true;
+            _created(etag); // only now does an object of ours exist at the key
         }
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
