@@ -22,16 +22,17 @@ public static class Durable
     /// it (Windows: NTFS journals its metadata, and directories can't be flushed through a handle) and
     /// where the folder is gone.
     /// </summary>
-    public static void SyncDirectory(string directory)
+    /// <returns>True when the folder was fsynced (for tests: the code path really runs).</returns>
+    public static bool SyncDirectory(string directory)
     {
-        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return;
+        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return false;
         try
         {
             int fd = open(directory, 0 /* O_RDONLY */);
-            if (fd < 0) return;
-            try { fsync(fd); } finally { close(fd); }
+            if (fd < 0) return false;
+            try { return fsync(fd) == 0; } finally { close(fd); }
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
     }
 
     /// <summary>
