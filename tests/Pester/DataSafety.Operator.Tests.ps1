@@ -138,9 +138,10 @@ Describe 'Move-LaminStorage on a local destination (rules 1 and 5)' {
         Copy-Item $loc.Root $saved -Recurse
         $moved = Move-LaminStorage $loc.Uid $dest -RemoveSource -Confirm:$false
         Join-Path $loc.Root 'data/a.txt' | Should -Not -Exist
+        $loc.Root | Should -Not -Exist   # a finished run frees the whole root
         # What a kill between the switch and the end of the removal leaves: the record at the destination,
         # the source's objects (one already removed), its marker, and the dead process's lease.
-        Copy-Item (Join-Path $saved '*') $loc.Root -Recurse -Force
+        Copy-Item $saved $loc.Root -Recurse
         Remove-Item (Join-Path $loc.Root 'raw/m1.txt')
         [IO.File]::WriteAllText((Join-Path $loc.Root '.lamindb/_lease.json'),
             (@{ User = 'alice'; Host = [Environment]::MachineName; Pid = 999999; Since = (Get-Date).ToUniversalTime(); Until = (Get-Date).ToUniversalTime().AddMinutes(10); Operation = 'Move-LaminStorage'; Token = 'x' } | ConvertTo-Json))
