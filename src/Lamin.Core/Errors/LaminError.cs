@@ -86,6 +86,7 @@ public static class ErrorIds
     public const string DestinationRegistered = nameof(DestinationRegistered);
     public const string InvalidDestination = nameof(InvalidDestination);
     public const string StorageHoldsRegistry = nameof(StorageHoldsRegistry);
+    public const string StorageNotPresent = nameof(StorageNotPresent);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -148,6 +149,7 @@ public static class ErrorIds
         [DestinationRegistered] = LaminErrorCategory.ResourceExists,
         [InvalidDestination] = LaminErrorCategory.InvalidArgument,
         [StorageHoldsRegistry] = LaminErrorCategory.InvalidOperation,
+        [StorageNotPresent] = LaminErrorCategory.ResourceUnavailable,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>
