@@ -70,11 +70,11 @@ public sealed class CommitBatchTests : IDisposable
     [Fact]
     public void A_registry_failure_in_the_middle_removes_every_published_object_and_registers_nothing()
     {
+        var before = TempDir.Snapshot(_box.DefaultRoot);
         var a = StageFile("a.txt", "aaa");
         var b = StageFile("b.txt", "bbb");
         var (bad, _) = Failing("c.txt", "ccc", new IOException("disk gone"));
         var d = StageFile("d.txt", "ddd");
-        var before = TempDir.Snapshot(_box.DefaultRoot);
 
         Assert.Throws<IOException>(() => Svc.Commit([a, b, bad, d], _ => { }));
         foreach (var s in new[] { a, b, d }) s.Dispose(); // as the cmdlet does: temporaries of what was not committed

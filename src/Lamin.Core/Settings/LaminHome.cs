@@ -100,8 +100,9 @@ public sealed class LaminHome
 
     public void Save(InstanceEntry entry)
     {
+        var file = EntryFile(entry.Name); // validates the name before anything is created
         Directory.CreateDirectory(InstancesDir);
-        WriteAtomically(EntryFile(entry.Name), JsonSerializer.Serialize(entry, Json));
+        WriteAtomically(file, JsonSerializer.Serialize(entry, Json));
     }
 
     public void Delete(string name)
