@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Deletes an instance whose storage holds nothing but its marker and registry.'
     Description = @'
-Refuses (StorageNotEmpty) while the instance has artifacts or while any location it manages holds anything under .lamindb/ other than the marker and the instance's own registry files. Otherwise removes the markers of its managed locations (freeing them for other instances), deletes the registry, removes .lamindb/ and the root folder when they are left empty, and forgets the instance in the settings folder. Defaults to the current instance. High impact: asks for confirmation.
+Only the instance admin (the user who created it) may remove an instance (AccessDenied otherwise). Refuses (StorageNotEmpty) while the instance has artifacts or while any location it manages holds anything under .lamindb/ other than the marker and the instance's own registry files. Otherwise removes the markers of its managed locations (freeing them for other instances), deletes the registry, removes .lamindb/ and the root folder when they are left empty, and forgets the instance in the settings folder. Defaults to the current instance. High impact: asks for confirmation.
 '@
     Parameters  = @{
         Name = 'The instance to remove; defaults to the current one.'

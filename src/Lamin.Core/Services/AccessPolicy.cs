@@ -38,12 +38,24 @@ public sealed class AccessPolicy
 
     public string SpaceName(int spaceId) => _spaceNames.GetValueOrDefault(spaceId, $"#{spaceId}");
 
+    /// <summary>
+    /// AccessDenied unless the user has <paramref name="needed"/> on the space. <paramref name="action"/> must
+    /// name only what the user typed or may see: when the user can't see the space at all, the message
+    /// names neither the space nor anything in it (SPEC §10, issue 9 fault 11).
+    /// </summary>
     public void Require(int spaceId, SpaceRole needed, object? target, string action)
     {
         var role = RoleOn(spaceId);
-        if (role is null || role < needed)
-            throw new LaminException(ErrorIds.AccessDenied,
-                $"User '{User}' can't {action}: it needs {needed} access to space '{SpaceName(spaceId)}' and has {(role?.ToString() ?? "none")}. " +
-                $"Ask an admin of that space to run Grant-LaminSpaceAccess -Space '{SpaceName(spaceId)}' -User '{User}' -Role {needed}.", target);
+        if (role is not null && role >= needed) return;
+        string message =
+            role is null
+                ? $"User '{User}' can't {action}: it is in a space they have no access to. " +
+                  "Ask an admin of the instance or of that space to grant access with Grant-LaminSpaceAccess."
+            : spaceId == AllSpaceId
+                ? $"User '{User}' can't {action}: only the instance admin (the user who created the instance) may; " +
+                  $"every other user has {role} access to the space '{SpaceName(spaceId)}'."
+            : $"User '{User}' can't {action}: it needs {needed} access to space '{SpaceName(spaceId)}' and has {role}. " +
+              $"Ask an admin of that space to run Grant-LaminSpaceAccess -Space '{SpaceName(spaceId)}' -User '{User}' -Role {needed}.";
+        throw new LaminException(ErrorIds.AccessDenied, message, target);
     }
 }

@@ -58,6 +58,12 @@ public sealed class StagedArtifact(IngestPlan plan, HashResult hash, long size, 
     public void Dispose() => Writer?.Dispose();
 }
 
+/// <summary>
+/// What became of one staged item in <see cref="ArtifactService.Commit"/>: the artifact registered (or the
+/// existing one returned, <paramref name="Existed"/>), or the refusal that left it out of its batch.
+/// </summary>
+public sealed record CommitResult(StagedArtifact Item, LaminArtifact? Artifact, bool Existed, LaminException? Error);
+
 /// <summary>Get-LaminArtifact's filters.</summary>
 public sealed record ArtifactQuery(string? Identity = null, string? Key = null, string? Storage = null, string? Hash = null,
     IEnumerable<KeyValuePair<string, object?>>? Filter = null, bool Trash = false, bool AllVersions = false);
@@ -183,7 +189,7 @@ public sealed class ArtifactService(LaminContext context)
         if (found is null)
             throw new LaminException(ErrorIds.RecordNotFound,
                 $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminArtifact -Key '{identity}'?", identity);
-        view.Access.Require(found.SpaceId, SpaceRole.Read, identity, $"see artifact {found.Uid}");
+        view.Access.Require(found.SpaceId, SpaceRole.Read, identity, $"see artifact '{identity}'");
         return view.Decorate(found);
     }
 
@@ -193,7 +199,7 @@ public sealed class ArtifactService(LaminContext context)
     private LaminStorage ResolveStorage(View view, string storage)
     {
         var found = StorageService.ResolveRootOrIdentity(view.Storages.Values, storage, context.CurrentDirectory);
-        view.Access.Require(found.SpaceId, SpaceRole.Read, storage, $"see storage location {found.Root}");
+        view.Access.Require(found.SpaceId, SpaceRole.Read, storage, $"see storage location '{storage}'");
         return found;
     }
 
@@ -245,7 +251,7 @@ public sealed class ArtifactService(LaminContext context)
                 throw new LaminException(ErrorIds.InvalidPath, $"'{path}' is the root of a storage location; add the files or folders inside it.", r.Path);
             var rel = path[(container.Root.Length + 1)..].Replace('\\', '/');
             ArtifactKeys.Validate(rel);
-            view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register artifacts in {container.Root}");
+            view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
             string key = rel; bool virtualKey = false; string? realKey = null;
             if (r.Key is not null && r.Key != rel)
             {
@@ -270,7 +276,7 @@ public sealed class ArtifactService(LaminContext context)
             throw new LaminException(ErrorIds.StorageReadOnly,
                 $"Cannot create an artifact in a storage location that is not managed by the current instance: {target.Root}" +
                 (target.InstanceUid is null ? " is read-only." : $" is written by instance {target.InstanceUid}."), r.Storage ?? target.Root);
-        view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, $"add artifacts to {target.Root}");
+        view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, r.Storage is null ? "add artifacts to the default storage location" : $"add artifacts to '{r.Storage}'");
         if (r.KeyIsVirtual == false && r.Key is null)
             throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
         StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
@@ -314,7 +320,7 @@ public sealed class ArtifactService(LaminContext context)
         var rel = root.Prefix is null ? target.Prefix ?? "" : target.Prefix!.Length > root.Prefix.Length ? target.Prefix[(root.Prefix.Length + 1)..] : "";
         if (rel.Length == 0)
             throw new LaminException(ErrorIds.InvalidPath, $"'{target.PathPart}' is the root of a storage location; add the objects or prefixes inside it.", r.Path);
-        view.Access.Require(container.Storage.SpaceId, SpaceRole.Write, r.Path, $"register artifacts in {container.Storage.Root}");
+        view.Access.Require(container.Storage.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
         ArtifactKeys.Validate(rel);
         if (r.Key is not null) { ArtifactKeys.Validate(r.Key); ArtifactKeys.CheckSuffix(r.Key, rel); }
         // An object at exactly this key is a file; otherwise the objects below "rel/" are a folder's members.
@@ -477,8 +483,15 @@ public sealed class ArtifactService(LaminContext context)
     /// Registers staged artifacts in one registry transaction: deduplication by hash, (storage, key,
     /// hash) uniqueness, versioning by key; each copied object is renamed to its final key before the
     /// transaction commits, so a registered artifact always has its complete file.
+    /// <para>
+    /// SPEC §10 rule 8: an item refused on its own (a locked previous version, access revoked, its
+    /// location removed or no longer writable, its destination taken) is left out before anything of
+    /// it is written; its copy is removed and the others are registered as if it had not been there.
+    /// A failure of the transaction itself (a registry error) rolls back the whole batch, and every
+    /// object published for it is removed again (all or nothing).
+    /// </para>
     /// </summary>
-    public List<(LaminArtifact Artifact, bool Existed)> Commit(IReadOnlyList<StagedArtifact> staged, Action<string> warn)
+    public List<CommitResult> Commit(IReadOnlyList<StagedArtifact> staged, Action<string> warn)
     {
         var published = new List<(StorageRoot Root, string Key)>();
         try
@@ -486,25 +499,52 @@ public sealed class ArtifactService(LaminContext context)
             return context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);
-                var results = new List<(LaminArtifact, bool)>();
-                foreach (var item in staged) results.Add(CommitOne(view, item, warn, published));
+                var results = new List<CommitResult>(staged.Count);
+                foreach (var item in staged)
+                {
+                    try
+                    {
+                        var (artifact, existed) = CommitOne(view, item, warn, published);
+                        results.Add(new CommitResult(item, artifact, existed, null));
+                    }
+                    catch (ItemRefused refused)
+                    {
+                        item.Dispose(); // its temporary (or the object uploaded at its proposed key) goes now
+                        results.Add(new CommitResult(item, null, false, refused.Error));
+                    }
+                }
                 return results;
             });
         }
         catch
         {
+            // Only objects this batch created at keys that were free (never a replaced one): nothing else is touched.
             foreach (var (root, key) in published)
-                try { StorageProviders.For(root).Delete(root, key); } catch (IOException) { }
+                try { StorageProviders.For(root).Delete(root, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
         }
     }
+
+    /// <summary>A refusal of one item before anything of it was written: the batch goes on without it.</summary>
+    private sealed class ItemRefused(LaminException error) : Exception(error.Message, error)
+    {
+        public LaminException Error { get; } = error;
+    }
+
+    private static ItemRefused Refuse(string id, string message, object? target) => new(new LaminException(id, message, target));
 
     private (LaminArtifact, bool) CommitOne(View view, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
     {
         var s = view.RequireSession();
         var plan = item.Plan;
+        // ---- checks: a refusal here has written nothing (registry or storage)
         if (!view.Storages.TryGetValue(plan.Storage.Id, out var storage))
-            throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {plan.Storage.Root} was removed meanwhile; nothing was registered.", plan.Storage.Root);
+            throw Refuse(ErrorIds.RecordNotFound, $"The storage location of '{plan.SourcePath}' was removed meanwhile; it was not registered.", plan.SourcePath);
+        try { view.Access.Require(storage.SpaceId, SpaceRole.Write, plan.SourcePath, $"add '{plan.SourcePath}'"); }
+        catch (LaminException e) { throw new ItemRefused(e); }
+        if (!plan.InPlace && !storage.IsManaged)
+            throw Refuse(ErrorIds.StorageReadOnly,
+                $"{storage.Root} is no longer managed by the current instance; '{plan.SourcePath}' was not registered.", plan.SourcePath);
         var hash = item.Hash;
         var sameHash = hash.Hash is null ? [] : s.Artifacts.Find(a => a.Hash == hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
@@ -532,27 +572,32 @@ public sealed class ArtifactService(LaminContext context)
         LaminArtifact? previous = null;
         if (plan.Key is not null)
         {
+            // SPEC §10 rule 9: versions belong to (key, storage), as in LaminDB.
             var family = s.Artifacts.Find(a => a.Key == plan.Key).Where(a => a.StorageId == storage.Id).ToList();
             previous = family.Where(a => a.IsLatest && !a.IsTrashed).MaxBy(a => a.Version);
             if (previous is not null)
             {
                 if (previous.IsLocked)
-                    throw new LaminException(ErrorIds.RecordLocked,
-                        $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked.", plan.Key);
+                    throw Refuse(ErrorIds.RecordLocked,
+                        $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked " +
+                        $"(Set-LaminArtifact -Identity {previous.Uid} -Unlock). '{plan.SourcePath}' was not registered.", plan.SourcePath);
                 var stemFamily = Family(s, previous.Stem);
                 artifact.Uid = ArtifactVersions.Next(stemFamily.Select(a => a.Uid));
                 artifact.Version = stemFamily.Max(a => a.Version) + 1;
-                warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
             }
         }
+        // ---- publishing: the copy goes to its final key (DestinationExists is refused before a byte moves)
         if (item.Writer is not null)
         {
             var finalKey = artifact.StorageKey();
             // Folder versions share one path (overwrite_versions), and a real key reused by a new version replaces the old file.
             bool replace = previous is not null && previous.StorageKey() == finalKey;
-            item.Writer.Commit(finalKey, replace);
+            try { item.Writer.Commit(finalKey, replace); }
+            catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { throw new ItemRefused(e); }
             if (!replace) published.Add((plan.Root, finalKey));
         }
+        if (previous is not null) warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
+        // ---- registry writes: a failure from here on is the transaction's, not the item's
         s.Artifacts.Insert(artifact);
         if (previous is not null)
         {
@@ -762,19 +807,23 @@ public sealed class ArtifactService(LaminContext context)
     }
 
     /// <summary>
-    /// Moves an artifact to another managed location in its space: copy (verifying size and hash),
-    /// switch the record in one transaction, then remove the source. A failure at any step leaves the
-    /// artifact whole and readable where it was.
+    /// Moves an artifact, with its whole version family in the source location (trashed versions too,
+    /// SPEC §10 rule 9), to another managed location in its space: copy every object (verifying size
+    /// and hash), switch every record in one transaction, then remove each source object that no other
+    /// live artifact includes (rule 1: otherwise it is kept, with a warning naming who holds it).
+    /// A failure at any step leaves the family whole and readable where it was, and removes only what
+    /// this move wrote at the target.
     /// </summary>
     public LaminArtifact Move(string identity, string targetStorage, Action<string> warn, ITransferProgress? progress, CancellationToken cancel)
     {
-        var (a, source, target) = context.Registry.Read(s =>
+        var (a, source, target, family) = context.Registry.Read(s =>
         {
             var view = new View(s, context, _storages);
             var art = ResolveForChange(view, identity);
             var src = view.Storages[art.StorageId];
             var dst = ResolveStorage(view, targetStorage);
-            if (dst.Id == src.Id) throw new LaminException(ErrorIds.InvalidArgument, $"{art.Uid} is already in {dst.Root}. Cannot move to the same path.", targetStorage);
+            if (dst.Id == src.Id || dst.Root == src.Root)
+                throw new LaminException(ErrorIds.InvalidArgument, $"{art.Uid} is already in {dst.Root}. Cannot move to the same path.", targetStorage);
             if (!src.IsManaged)
                 throw new LaminException(ErrorIds.StorageReadOnly, $"Cannot move an artifact in a storage location that is not managed by the current instance ({src.Root}).", identity);
             if (!dst.IsManaged)
@@ -783,17 +832,145 @@ public sealed class ArtifactService(LaminContext context)
                 throw new LaminException(ErrorIds.NotInSpace,
                     $"Cannot change the storage of an artifact to a storage location that is not in the same space ('{dst.Space}' vs '{art.Space}').", targetStorage);
             view.Access.Require(dst.SpaceId, SpaceRole.Write, targetStorage, $"add artifacts to {dst.Root}");
-            return (art, src, dst);
+            // SPEC §10 rule 3: a local root registered here but not present on this machine is another machine's folder.
+            if (src.Type == "local" && !StorageService.IsPresentHere(src))
+                throw new LaminException(ErrorIds.StorageNotPresent,
+                    $"The storage location {src.Root} is not present on this machine (its marker is missing or holds another uid); run the move where it is present.", identity);
+            if (dst.Type == "local" && !StorageService.IsPresentHere(dst))
+                throw new LaminException(ErrorIds.StorageNotPresent,
+                    $"The storage location {dst.Root} is not present on this machine (its marker is missing or holds another uid); nothing was moved.", targetStorage);
+            var fam = Family(s, art.Stem).Where(v => v.StorageId == src.Id).OrderBy(v => v.Version).ToList();
+            foreach (var v in fam)
+            {
+                view.Access.Require(v.SpaceId, SpaceRole.Write, identity, $"change artifact {v.Uid}");
+                if (v.IsLocked)
+                    throw new LaminException(ErrorIds.RecordLocked,
+                        $"Version {v.Uid} of {art.Uid} is locked, and all versions of a key move together; unlock it first with Set-LaminArtifact -Identity {v.Uid} -Unlock. Nothing was moved.", identity);
+            }
+            CheckMoveTarget(view, fam, dst, targetStorage);
+            return (view.Decorate(art), src, dst, fam);
         });
         var srcRoot = StorageRoot.Parse(source.Root, "/");
         var dstRoot = StorageRoot.Parse(target.Root, "/");
         var srcProvider = StorageProviders.For(srcRoot);
-        var key = a.StorageKey();
-        bool folder = a.NFiles is not null;
-        using var writer = StorageProviders.For(dstRoot).CreateWriter(dstRoot, folder, key, cancel);
+        var dstProvider = StorageProviders.For(dstRoot);
+        var ids = family.Select(v => v.Id).ToHashSet();
+        // One object per storage key: folder versions share .lamindb/<stem> and a real key reused by a new
+        // version holds the newest bytes, so each object is checked against the newest version that uses it.
+        var objects = family.GroupBy(v => v.StorageKey()).Select(g => g.MaxBy(v => v.Version)!).ToList();
+        if (family.Count > 1)
+            warn($"moving all {family.Count} versions of {a.Stem} (key '{a.Key}') together: versions of a key belong to one location");
+        foreach (var o in objects)
+        {
+            var key = o.StorageKey();
+            if (dstProvider.Stat(dstRoot, key) is not null)
+                throw new LaminException(ErrorIds.DestinationExists,
+                    $"'{PathOf(dstRoot, key)}' already exists in {target.Root}; nothing was moved or overwritten.", targetStorage);
+        }
+
+        var written = new List<string>(); // keys this move created at the target: the only ones it may remove there
+        LaminArtifact moved;
+        try
+        {
+            foreach (var o in objects) { CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel); written.Add(o.StorageKey()); }
+            moved = context.Registry.Write(s =>
+            {
+                var view = new View(s, context, _storages);
+                var current = Family(s, a.Stem).Where(v => v.StorageId == source.Id).ToList();
+                foreach (var v in family)
+                {
+                    var now = current.FirstOrDefault(c => c.Id == v.Id)
+                        ?? throw new LaminException(ErrorIds.FileChanged, $"Version {v.Uid} was removed or moved meanwhile; the copies were discarded and nothing moved.", a.Uid);
+                    if (now.Hash != v.Hash || now.IsLocked)
+                        throw new LaminException(ErrorIds.FileChanged, $"Version {v.Uid} changed meanwhile; the copies were discarded and nothing moved.", a.Uid);
+                }
+                if (current.Count != family.Count)
+                    throw new LaminException(ErrorIds.FileChanged, $"A version of {a.Stem} was added meanwhile; the copies were discarded and nothing moved. Run the move again.", a.Uid);
+                if (!view.Storages.TryGetValue(target.Id, out var dst))
+                    throw new LaminException(ErrorIds.RecordNotFound, $"The target location was removed meanwhile; the copies were discarded and nothing moved.", targetStorage);
+                CheckMoveTarget(view, current, dst, targetStorage);
+                var stamp = Util.Clock.UtcNow;
+                foreach (var v in current)
+                {
+                    v.StorageId = target.Id;
+                    v.StorageUid = target.Uid;
+                    v.UpdatedAt = stamp;
+                    s.Artifacts.Update(v);
+                }
+                RecomputeLatest(s, a.Stem); // exactly one latest version of the family
+                return view.Decorate(s.Artifacts.FindById(a.Id));
+            });
+        }
+        catch
+        {
+            foreach (var key in written)
+                try { dstProvider.Delete(dstRoot, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+            throw;
+        }
+
+        // SPEC §10 rule 1: a source object another live artifact includes (a folder around it, files registered inside it) stays.
+        var keep = context.Registry.Read(s =>
+        {
+            var access = new AccessPolicy(s, context.User);
+            return objects.ToDictionary(o => o.StorageKey(), o => Describe(access, ObjectUsage.Users(s, source, o.StorageKey(), o.NFiles is not null, ids)));
+        });
+        foreach (var o in objects)
+        {
+            var key = o.StorageKey();
+            if (keep[key] is { } users) warn($"the source {PathOf(srcRoot, key)} is kept: {users} include(s) those bytes");
+            else srcProvider.Delete(srcRoot, key);
+        }
+        return moved;
+    }
+
+    /// <summary>
+    /// The target must not hold the family's key in another family (versions belong to (key, storage):
+    /// two families would compete for "latest"), nor bytes of a live artifact where the objects would land.
+    /// </summary>
+    private static void CheckMoveTarget(View view, IReadOnlyCollection<LaminArtifact> family, LaminStorage dst, string targetStorage)
+    {
+        var s = view.RequireSession();
+        var ids = family.Select(v => v.Id).ToHashSet();
+        foreach (var key in family.Select(v => v.Key).OfType<string>().Distinct())
+        {
+            var other = s.Artifacts.Find(x => x.Key == key).Where(x => x.StorageId == dst.Id && !ids.Contains(x.Id)).ToList();
+            if (other.Count > 0)
+                throw new LaminException(ErrorIds.DestinationExists,
+                    $"{dst.Root} already holds the key '{key}' ({Describe(view.Access, other)}), another version family; versions of a key belong to one location. " +
+                    "Remove or move that family first, or choose another location. Nothing was moved.", targetStorage);
+        }
+        foreach (var o in family.GroupBy(v => v.StorageKey()).Select(g => g.MaxBy(v => v.Version)!))
+        {
+            var users = ObjectUsage.Users(s, dst, o.StorageKey(), o.NFiles is not null, ids);
+            if (users.Count > 0)
+                throw new LaminException(ErrorIds.DestinationExists,
+                    $"'{o.StorageKey()}' in {dst.Root} would overlap the data of {Describe(view.Access, users)}; nothing was moved.", targetStorage);
+        }
+    }
+
+    /// <summary>Artifacts for a message: the ones the user may see by uid and key, the others only counted.</summary>
+    private static string? Describe(AccessPolicy access, IReadOnlyCollection<LaminArtifact> users)
+    {
+        if (users.Count == 0) return null;
+        var visible = users.Where(u => access.CanSee(u.SpaceId)).ToList();
+        int hidden = users.Count - visible.Count;
+        var text = visible.Count > 0 ? ObjectUsage.Describe(visible) : "";
+        if (hidden > 0) text += (text.Length > 0 ? " and " : "") + $"{hidden} artifact(s) in a space you can't see";
+        return text;
+    }
+
+    /// <summary>Copies one object (file or folder) of a moving family to the same key at the target and verifies it.</summary>
+    private static void CopyForMove(LaminArtifact o, IStorageProvider srcProvider, StorageRoot srcRoot, IStorageProvider dstProvider, StorageRoot dstRoot,
+        LaminStorage source, ITransferProgress? progress, CancellationToken cancel)
+    {
+        var key = o.StorageKey();
+        bool folder = o.NFiles is not null;
+        using var writer = dstProvider.CreateWriter(dstRoot, folder, key, cancel);
         var memberHashes = new List<HashResult>();
         long bytes = 0;
-        foreach (var m in srcProvider.List(srcRoot, key))
+        // A file key is that object alone (S3 may also hold objects below it); a folder is what lies below it.
+        var members = srcProvider.List(srcRoot, key).Where(m => folder ? m.Key.StartsWith(key + "/", StringComparison.Ordinal) : m.Key == key);
+        foreach (var m in members)
         {
             using var src = srcProvider.OpenRead(srcRoot, m.Key);
             using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "", m.Size);
@@ -802,38 +979,12 @@ public sealed class ArtifactService(LaminContext context)
             progress?.FileDone();
             bytes += m.Size;
         }
-        var hash = folder ? LaminHash.HashFolder(memberHashes.Select(h => h.Hash)) : memberHashes.Single();
+        HashResult? hash = folder ? LaminHash.HashFolder(memberHashes.Select(h => h.Hash)) : memberHashes.Count == 1 ? memberHashes[0] : null;
         // Sizes always; hashes where the algorithm is the recorded one (an ETag md5 or md5-<n> of a large
         // in-place object is not what a copy computes).
-        if (bytes != a.Size || (a.Hash is not null && a.HashType == hash.HashType && hash.Hash != a.Hash))
+        if (hash is null || bytes != o.Size || (o.Hash is not null && o.HashType == hash.Value.HashType && hash.Value.Hash != o.Hash))
             throw new LaminException(ErrorIds.HashMismatch,
-                $"The copy of {a.Uid} does not match its record (size {bytes} vs {a.Size}, hash {hash.Hash} vs {a.Hash}); the artifact stays in {source.Root}.", a.Uid);
+                $"The copy of {o.Uid} does not match its record (size {bytes} vs {o.Size}, hash {hash?.Hash} vs {o.Hash}); nothing moved, the artifact stays in {source.Root}.", o.Uid);
         writer.Commit(key, replace: false);
-        LaminArtifact moved;
-        try
-        {
-            moved = context.Registry.Write(s =>
-            {
-                var view = new View(s, context, _storages);
-                var current = s.Artifacts.FindById(a.Id)
-                    ?? throw new LaminException(ErrorIds.RecordNotFound, $"{a.Uid} was removed meanwhile; the copy was discarded.", a.Uid);
-                if (current.StorageId != source.Id || current.Hash != a.Hash)
-                    throw new LaminException(ErrorIds.FileChanged, $"{a.Uid} changed meanwhile; the copy was discarded and nothing moved.", a.Uid);
-                current.StorageId = target.Id;
-                current.StorageUid = target.Uid;
-                current.UpdatedAt = Util.Clock.UtcNow;
-                s.Artifacts.Update(current);
-                return view.Decorate(current);
-            });
-        }
-        catch
-        {
-            StorageProviders.For(dstRoot).Delete(dstRoot, key);
-            throw;
-        }
-        bool shared = context.Registry.Read(s => s.Artifacts.Find(x => x.StorageId == source.Id).Any(x => x.StorageKey() == key));
-        if (!shared) srcProvider.Delete(srcRoot, key);
-        else warn($"the source {a.Path} is kept: other versions of {a.Stem} still use it");
-        return moved;
     }
 }

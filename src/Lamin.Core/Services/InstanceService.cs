@@ -15,16 +15,8 @@ public sealed class InstanceService(LaminContext context)
 {
     private LaminHome Home => context.Home;
 
-    public static void ValidateName(string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name))
-            throw new LaminException(ErrorIds.InvalidInstanceName, "The instance name can't be empty; pass -Name.", name);
-        if (name.Contains('/'))
-            throw new LaminException(ErrorIds.InvalidInstanceName, "Invalid instance name: '/' delimiter not allowed.", name);
-        if (name.Length > 100 || name.StartsWith('.') || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-            throw new LaminException(ErrorIds.InvalidInstanceName,
-                $"Invalid instance name '{name}': use up to 100 letters, digits, '-', '_' or '.', not starting with '.'.", name);
-    }
+    /// <summary>The one rule for instance names (they become file names under LAMIN_HOME): see <see cref="LaminHome.ValidateName"/>.</summary>
+    public static void ValidateName(string? name) => LaminHome.ValidateName(name);
 
     public InstancePlan Plan(string? name, string? storage, string? host)
     {
@@ -161,6 +153,11 @@ public sealed class InstanceService(LaminContext context)
         var registryPath = Directory.Exists(resolved) ? Path.Combine(resolved, Marker.ManagedFolder, LaminRegistry.FileName) : resolved;
         var registry = new LaminRegistry(registryPath);
         var doc = registry.Read(s => s.InstanceDocument);
+        // SPEC §10 rule 6: the name comes from a file anyone may have crafted; it becomes instances/<name>.json.
+        if (!LaminHome.IsValidName(doc.Name))
+            throw new LaminException(ErrorIds.InvalidInstanceName,
+                $"The registry at '{registryPath}' names its instance '{Shorten(doc.Name)}', which is not a valid instance name " +
+                "(up to 100 letters, digits, '-', '_' or '.', not starting with '.'); nothing was connected. Is this registry genuine?", path);
         var known = Home.Find(doc.Name);
         if (known is not null && known.Id != doc.InstanceId)
             throw new LaminException(ErrorIds.InstanceExists,
@@ -171,6 +168,8 @@ public sealed class InstanceService(LaminContext context)
         Home.CurrentName = entry.Name;
         return Describe(entry, isCurrent: true);
     }
+
+    private static string Shorten(string? s) => s is null ? "" : s.Length > 60 ? s[..57] + "..." : s;
 
     public void Disconnect() => Home.CurrentName = null;
 
@@ -184,6 +183,8 @@ public sealed class InstanceService(LaminContext context)
         var registry = new LaminRegistry(entry.RegistryPath);
         var managed = registry.Read(s =>
         {
+            // SPEC §10 rule 7: removing an instance is the instance admin's (its creator's) decision.
+            new AccessPolicy(s, context.User).Require(AccessPolicy.AllSpaceId, SpaceRole.Admin, name, $"remove the instance '{entry.Name}'");
             if (s.Artifacts.Count() > 0)
                 throw new LaminException(ErrorIds.StorageNotEmpty,
                     $"The instance '{entry.Name}' still holds {s.Artifacts.Count()} artifact(s); remove them with Remove-LaminArtifact -Permanent first.", name);

@@ -44,7 +44,7 @@ public sealed class SpaceService(LaminContext context)
     private LaminSpace Visible(RegistrySession s, string name)
     {
         var space = FindByName(s, name);
-        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Read, name, $"see space '{space.Name}'");
+        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Read, name, $"see space '{name}'");
         return space;
     }
 

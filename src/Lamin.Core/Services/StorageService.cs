@@ -99,7 +99,7 @@ public sealed class StorageService(LaminContext context)
         if (found is null)
             throw new LaminException(ErrorIds.RecordNotFound,
                 $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminStorage -Root '{identity}'?", identity);
-        access.Require(found.SpaceId, SpaceRole.Read, identity, $"see storage location {found.Root}");
+        access.Require(found.SpaceId, SpaceRole.Read, identity, $"see storage location '{identity}'");
         return Decorate(found, access);
     }
 

@@ -42,12 +42,41 @@ public sealed class LaminHome
     public static string CurrentUser =>
         Environment.GetEnvironmentVariable("LAMIN_USER") is { Length: > 0 } u ? u.Trim() : Environment.UserName;
 
+    /// <summary>
+    /// The one rule for instance names: they become file and folder names here (instances/&lt;name&gt;.json,
+    /// instances/&lt;name&gt;/lamin.db), so every name, typed or read from a registry, a marker or current.txt,
+    /// passes it before it touches a path (SPEC §10 rule 6: nothing is written outside LAMIN_HOME).
+    /// </summary>
+    public static bool IsValidName(string? name) =>
+        !string.IsNullOrWhiteSpace(name) && name.Length <= 100 && !name.StartsWith('.')
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    public static void ValidateName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new LaminException(ErrorIds.InvalidInstanceName, "The instance name can't be empty; pass -Name.", name);
+        if (name.Contains('/'))
+            throw new LaminException(ErrorIds.InvalidInstanceName, "Invalid instance name: '/' delimiter not allowed.", name);
+        if (!IsValidName(name))
+            throw new LaminException(ErrorIds.InvalidInstanceName,
+                $"Invalid instance name '{(name.Length > 60 ? name[..57] + "..." : name)}': use up to 100 letters, digits, '-', '_' or '.', not starting with '.'.", name);
+    }
+
     private string InstancesDir => System.IO.Path.Combine(Path, "instances");
     private string CurrentFile => System.IO.Path.Combine(Path, "current.txt");
-    private string EntryFile(string name) => System.IO.Path.Combine(InstancesDir, name + ".json");
+
+    private string EntryFile(string name)
+    {
+        ValidateName(name);
+        return System.IO.Path.Combine(InstancesDir, name + ".json");
+    }
 
     /// <summary>Where the registry of an instance whose default storage is in the cloud lives.</summary>
-    public string CloudRegistryPath(string name) => System.IO.Path.Combine(InstancesDir, name, LaminRegistry.FileName);
+    public string CloudRegistryPath(string name)
+    {
+        ValidateName(name);
+        return System.IO.Path.Combine(InstancesDir, name, LaminRegistry.FileName);
+    }
 
     public IEnumerable<InstanceEntry> List()
     {
@@ -59,18 +88,21 @@ public sealed class LaminHome
         }
     }
 
-    public InstanceEntry? Find(string name) => File.Exists(EntryFile(name)) ? TryRead(EntryFile(name)) : null;
+    /// <summary>The entry of a known instance; null for a name that is not valid (it can't have an entry).</summary>
+    public InstanceEntry? Find(string name) => IsValidName(name) && File.Exists(EntryFile(name)) ? TryRead(EntryFile(name)) : null;
 
     private static InstanceEntry? TryRead(string file)
     {
-        try { return JsonSerializer.Deserialize<InstanceEntry>(File.ReadAllText(file)); }
+        // An entry whose name is not valid (edited by hand) is ignored: its name would become a path.
+        try { return JsonSerializer.Deserialize<InstanceEntry>(File.ReadAllText(file)) is { } e && IsValidName(e.Name) ? e : null; }
         catch (JsonException) { return null; }
     }
 
     public void Save(InstanceEntry entry)
     {
+        var file = EntryFile(entry.Name); // validates the name before anything is created
         Directory.CreateDirectory(InstancesDir);
-        WriteAtomically(EntryFile(entry.Name), JsonSerializer.Serialize(entry, Json));
+        WriteAtomically(file, JsonSerializer.Serialize(entry, Json));
     }
 
     public void Delete(string name)

@@ -51,9 +51,11 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     private readonly List<StagedArtifact> _batch = [];
     private readonly Stopwatch _batchClock = new();
     // The registry transaction of one batch runs while the next batch is read and copied (two cores, two kinds of work).
-    private Task<List<(LaminArtifact Artifact, bool Existed)>>? _pending;
+    private Task<List<CommitResult>>? _pending;
     private List<StagedArtifact>? _pendingItems;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
+    // Refusals of single items when the command was called on its own: reported at the end, after the others were registered.
+    private readonly List<LaminException> _refused = [];
 
     protected override void Process()
     {
@@ -81,7 +83,13 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         }
     }
 
-    protected override void End() => Flush(wait: true);
+    protected override void End()
+    {
+        Flush(wait: true);
+        if (_refused.Count == 0) return;
+        foreach (var e in _refused.SkipLast(1)) WriteError(ToErrorRecord(e));
+        throw _refused[^1];
+    }
 
     /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
     private void Flush(bool wait)
@@ -110,7 +118,14 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         {
             var results = task.GetAwaiter().GetResult();
             while (_warnings.TryDequeue(out var w)) WriteWarning(w);
-            foreach (var (artifact, _) in results) WriteObject(artifact);
+            // A record only for what its transaction committed; a refused item is reported with its own error id (SPEC §10 rule 8).
+            foreach (var r in results)
+            {
+                if (r.Error is null) { WriteObject(r.Artifact); continue; }
+                var e = new LaminException(r.Error.ErrorId, r.Error.Message, r.Item.Plan.SourcePath, r.Error);
+                if (MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey("ErrorAction")) WriteError(ToErrorRecord(e));
+                else _refused.Add(e);
+            }
         }
         finally
         {
