@@ -32,6 +32,11 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
+    /// <summary>SPEC §4 "Destination keys": without -Key, the key is this prefix + the file name (as Write-S3Object -KeyPrefix).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPrefix { get; set; }
+
     [Parameter]
     public string? Description { get; set; }
 
@@ -65,6 +70,14 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
                 MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
                 MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null);
             var plan = _service.Plan(_view, request);
+            // SPEC §4 "Destination keys": -Key wins; else -KeyPrefix + the file name; else no key, and the
+            // file name becomes the description when none is given, so every copy stays findable by name.
+            if (Key is null && !plan.InPlace)
+            {
+                var name = FileNameOf(path);
+                if (KeyPrefix is not null) plan = _service.Plan(_view, request with { Key = KeyPrefix + name });
+                else if (Description is null && name.Length > 0) plan = _service.Plan(_view, request with { Description = name });
+            }
             var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
             if (!ShouldProcess(plan.SourcePath, action)) continue;
             var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count));
@@ -123,12 +136,12 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         if (ParameterSetName == "LiteralPath")
         {
             foreach (var p in LiteralPath)
-                yield return p.Contains("://", StringComparison.Ordinal) ? p : GetUnresolvedProviderPathFromPSPath(p);
+                yield return IsUrl(p) ? p : ResolveLocalPath(p)!;
             yield break;
         }
         foreach (var p in Path)
         {
-            if (p.Contains("://", StringComparison.Ordinal)) { yield return p; continue; } // s3://, gs://: resolved by the core
+            if (IsUrl(p)) { yield return p; continue; } // s3://, gs://: resolved by the core
             List<string> resolved;
             try
             {
@@ -142,6 +155,17 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             }
             foreach (var r in resolved) yield return r;
         }
+    }
+
+    /// <summary>The last segment of a local path or object URI (a trailing separator ignored; no query string).</summary>
+    private static string FileNameOf(string path)
+    {
+        var p = path;
+        var q = p.IndexOf('?');
+        if (IsUrl(p) && q >= 0) p = p[..q];
+        p = p.TrimEnd('/', '\\');
+        var i = p.LastIndexOfAny(['/', '\\']);
+        return i >= 0 ? p[(i + 1)..] : p;
     }
 
     /// <summary>Stopped (Ctrl+C) or failed before the end: drop the temporaries of staged, uncommitted data.</summary>
