@@ -7,7 +7,7 @@ Resumable: run it again after an interruption and objects already copied and ver
 '@
     Parameters  = @{
         InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
-        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine's record. Values with wildcards are matched against the roots.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Destination  = 'The new root: a local folder, s3://bucket[/prefix][?endpoint_url=...] or gs://bucket[/prefix].'
         RemoveSource = 'Delete the source objects once the record points to the destination.'
     }

@@ -6,7 +6,7 @@ Checks, in this order: -Permanent $false fails with SoftDeleteNotSupported (stor
     Parameters  = @{
         Force = 'Skips the confirmation (as in Az and AWS.Tools); never skips a refusal. -WhatIf and an explicit -Confirm still apply.'
         InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
-        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine's record. Values with wildcards are matched against the roots.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Permanent = 'For LaminDB compatibility: $false is refused (storage has no trash); $true or omitted removes permanently.'
     }
     Examples    = @(

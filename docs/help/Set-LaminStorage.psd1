@@ -5,7 +5,7 @@
 '@
     Parameters  = @{
         InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
-        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine's record. Values with wildcards are matched against the roots.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Space       = 'The space to move the location into.'
         Description = 'A new description; an empty string clears it.'
         Lock        = 'Lock the record against changes.'

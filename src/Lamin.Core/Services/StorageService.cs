@@ -23,6 +23,14 @@ public sealed record StorageQuery(string? Identity = null, string? Root = null, 
 public sealed class StorageService(LaminContext context)
 {
     public const string UnknownInstance = "__unknown__";
+
+    /// <summary>An owner as words for messages: LaminDB's "__unknown__" placeholder is never shown as a name.</summary>
+    public static string OwnerText(string? instanceUid) => instanceUid switch
+    {
+        null => "no instance",
+        UnknownInstance => "an instance not known here",
+        _ => instanceUid,
+    };
     public static readonly RecordFields<LaminStorage> Fields = new(nameof(LaminStorage.ArtifactCount), nameof(LaminStorage.Size));
 
     // ---------------------------------------------------------------- reading
@@ -298,10 +306,10 @@ public sealed class StorageService(LaminContext context)
         if (requireManaged && record.InstanceUid != instance.Uid)
             throw record.InstanceUid is null
                 ? new LaminException(ErrorIds.StorageNotManaged, $"Storage '{record.Root}' is not managed by any instance, cannot write to it from here.", record.Root)
-                : new LaminException(ErrorIds.StorageManagedElsewhere, $"Storage '{record.Root}' exists in another instance ({record.InstanceUid}), cannot write to it from here.", record.Root);
+                : new LaminException(ErrorIds.StorageManagedElsewhere, $"Storage '{record.Root}' exists in another instance ({OwnerText(record.InstanceUid)}), cannot write to it from here.", record.Root);
         s.Storages.Insert(record);
         if (record.InstanceUid != instance.Uid)
-            warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : $", is managed by instance with uid {record.InstanceUid}"));
+            warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : record.InstanceUid == UnknownInstance ? ", is managed by another instance" : $", is managed by instance with uid {record.InstanceUid}"));
         return (Decorate(record, access), false);
     }
 

@@ -63,7 +63,13 @@ public sealed class GetLaminStorageCommand : LaminCmdlet
             MyInvocation.BoundParameters.ContainsKey(nameof(Managed)) ? Managed.IsPresent : null,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Statistics);
-        WriteObject(new StorageService(Context).Get(query), enumerateCollection: true);
+        foreach (var s in new StorageService(Context).Get(query))
+        {
+            if (!Statistics) { WriteObject(s); continue; }
+            var o = new PSObject(s);
+            o.TypeNames.Insert(0, typeof(LaminStorage).FullName + "#Statistics"); // its own view: counts and sizes
+            WriteObject(o);
+        }
     }
 }
 
