@@ -60,11 +60,19 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     private List<StagedArtifact>? _pendingItems;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
 
+    private OuterProgress? _outer;
+
     protected override void Process()
     {
         _service ??= new ArtifactService(Context);
         _view ??= _service.OpenPlanningView();
-        foreach (var path in ResolvePaths())
+        // One refused path is reported (non-terminating, SPEC §4) and the others go on.
+        var paths = new List<string>();
+        ForEachValue(ParameterSetName == "LiteralPath" ? LiteralPath : Path, p => paths.AddRange(ResolvePaths(p)));
+        // The outer bar: files and bytes over the whole pipeline; a total (and time left) only for one call's own paths.
+        _outer ??= new OuterProgress(this, "Adding artifacts", "path(s)", null);
+        if (!MyInvocation.ExpectingInput) _outer.Total = paths.Count;
+        ForEachValue(paths, path =>
         {
             var request = new AddRequest(path, Key, Description, Storage,
                 MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
@@ -79,8 +87,8 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
                 else if (Description is null && name.Length > 0) plan = _service.Plan(_view, request with { Description = name });
             }
             var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
-            if (!ShouldProcess(plan.SourcePath, action)) continue;
-            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count));
+            if (!ShouldProcess(plan.SourcePath, action)) return;
+            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count), _outer);
             try
             {
                 _batch.Add(_service.Stage(plan, progress, Cancellation));
@@ -89,12 +97,17 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             {
                 progress.Complete();
             }
+            _outer.ItemDone(plan.Size, plan.SourcePath);
             if (!_batchClock.IsRunning) _batchClock.Start();
             if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush(wait: false);
-        }
+        });
     }
 
-    protected override void End() => Flush(wait: true);
+    protected override void End()
+    {
+        Flush(wait: true);
+        _outer?.Complete();
+    }
 
     /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
     private void Flush(bool wait)
@@ -131,29 +144,26 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         }
     }
 
-    private IEnumerable<string> ResolvePaths()
+    /// <summary>One -Path (wildcards expanded) or -LiteralPath value as file-system paths; URLs as they are (SPEC §4).</summary>
+    private List<string> ResolvePaths(string p)
     {
-        if (ParameterSetName == "LiteralPath")
+        if (IsUrl(p)) return [p]; // s3://, gs://: resolved by the core
+        if (ParameterSetName == "LiteralPath") return [ResolveLocalPath(p)!];
+        try
         {
-            foreach (var p in LiteralPath)
-                yield return IsUrl(p) ? p : ResolveLocalPath(p)!;
-            yield break;
+            var resolved = GetResolvedProviderPathFromPSPath(p, out var provider).ToList();
+            if (provider.Name != "FileSystem")
+                throw new LaminException(ErrorIds.InvalidPath,
+                    $"'{p}' is a path on PowerShell's {provider.Name} provider, not a file-system path; add files or folders from a FileSystem drive, or s3:// and gs:// objects.", p);
+            return resolved;
         }
-        foreach (var p in Path)
+        catch (ItemNotFoundException)
         {
-            if (IsUrl(p)) { yield return p; continue; } // s3://, gs://: resolved by the core
-            List<string> resolved;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(p, out var provider).ToList();
-                if (provider.Name != "FileSystem")
-                    throw new LaminException(ErrorIds.InvalidPath, $"'{p}' is not a file-system path.", p);
-            }
-            catch (ItemNotFoundException)
-            {
-                throw new LaminException(ErrorIds.PathNotFound, $"Path '{p}' does not exist.", p);
-            }
-            foreach (var r in resolved) yield return r;
+            throw new LaminException(ErrorIds.PathNotFound, $"Path '{p}' does not exist.", p);
+        }
+        catch (System.Management.Automation.DriveNotFoundException e)
+        {
+            throw new LaminException(ErrorIds.InvalidPath, $"'{p}' names the drive '{e.ItemName}', which does not exist; pass a file-system path.", p, e);
         }
     }
 
