@@ -20,7 +20,23 @@ public sealed class GetLaminStorageUsageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new AuditService(Context);
-        if (InputObject is null && Identity is null) { WriteObject(service.Usage(null), enumerateCollection: true); return; }
+        if (InputObject is null && Identity is null)
+        {
+            // Every location, one at a time, with an outer bar (listing a large bucket takes a while).
+            var all = new StorageService(Context).Get(new StorageQuery());
+            var outer = new OuterProgress(this, "Measuring storage locations", "location(s)", all.Count);
+            try
+            {
+                foreach (var st in all)
+                {
+                    outer.Working(st.Root);
+                    WriteObject(service.Usage(st.Uid), enumerateCollection: true);
+                    outer.ItemDone(0, st.Root);
+                }
+            }
+            finally { outer.Complete(); }
+            return;
+        }
         Dispatch(InputObject, Identity, (_, value) => WriteObject(service.Usage(ResolveStorageIdentity(value)), enumerateCollection: true), RecordKind.Storage);
     }
 }

@@ -30,6 +30,23 @@ public sealed class TestLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
+        if (ParameterSetName == "Storage" && Storage is null && Hash)
+        {
+            // Re-hashing every location is the longest check: one location at a time, with an outer bar.
+            var all = new StorageService(Context).Get(new StorageQuery());
+            var outer = new OuterProgress(this, "Re-hashing artifacts", "location(s)", all.Count);
+            try
+            {
+                foreach (var st in all)
+                {
+                    outer.Working(st.Root);
+                    Test(st.Uid, null);
+                    outer.ItemDone(0, st.Root);
+                }
+            }
+            finally { outer.Complete(); }
+            return;
+        }
         if (ParameterSetName == "Storage") { Test(Storage is null ? null : ResolveStorageIdentity(Storage), null); return; }
         Dispatch(InputObject, Identity, (kind, value) =>
         {
