@@ -14,7 +14,7 @@
         'New-LaminInstance', 'Connect-LaminInstance', 'Disconnect-LaminInstance', 'Get-LaminInstance', 'Remove-LaminInstance',
         'Get-LaminSetting', 'Set-LaminSetting',
         'New-LaminStorage', 'Get-LaminStorage', 'Search-LaminStorage', 'Set-LaminStorage', 'Remove-LaminStorage', 'Get-LaminLookup',
-        'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess',
+        'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess', 'Get-LaminSpaceAccess',
         'Add-LaminArtifact', 'Get-LaminArtifact', 'Search-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact',
         'Restore-LaminArtifact', 'Move-LaminArtifact', 'Set-LaminArtifact',
         'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage', 'Move-LaminStorage'

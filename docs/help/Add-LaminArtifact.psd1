@@ -6,6 +6,7 @@ A path under a registered storage root (the deepest root wins) is registered in 
 Each file is read once: it is hashed while it is copied (md5 up to 50 MiB, sha1-fl above, md5-d for folders), under a temporary name inside .lamindb/ that is renamed into place only when complete. A file that changes size while it is read is refused (FileChanged). Content whose hash is already registered returns the existing artifact with a warning (not for empty files, and not for in-place registrations unless -SkipHashLookup:$false). A known key with new content becomes a new version. Artifacts are registered in batches, one registry transaction per batch; long copies show progress. An item refused on its own (for example a new version of a locked key: RecordLocked) is reported as an error naming its path, its copy is removed, and the other items of the batch are registered as if it had not been there; a record is written to the pipeline only after its transaction committed. Called on its own with several paths, the command registers the others and then stops with the refusal.
 '@
     Parameters  = @{
+        KeyPrefix = 'Without -Key, the key is this prefix followed by the file name (as Write-S3Object -KeyPrefix), e.g. -KeyPrefix raw/ gives raw/<file name>. Ignored for paths registered in place (their key is their relative path). Without -Key and -KeyPrefix a copied file has no key, and its file name becomes its description unless -Description is given, so Search-LaminArtifact finds it by name.'
         Path           = 'Files or folders to add; wildcards are supported. Takes strings from the pipeline.'
         LiteralPath    = 'Files or folders to add, taken literally. Get-ChildItem output binds here through its PSPath.'
         Key            = 'The key (a relative path such as "project/raw/sample1.fastq.gz"); its suffix must equal the file''s suffix. No "\", no "." or ".." segments, nothing under .lamindb/, at most 1024 characters.'
@@ -15,6 +16,7 @@ Each file is read once: it is hashed while it is copied (md5 up to 50 MiB, sha1-
         SkipHashLookup = 'Do not return an existing artifact with the same hash. -SkipHashLookup:$false makes in-place registrations look up their hash too.'
     }
     Examples    = @(
+        @{ Title = 'Keep the file names as keys'; Code = 'Get-ChildItem ./raw -File | Add-LaminArtifact -KeyPrefix raw/'; Remarks = 'Each file gets the key raw/<file name>. Without -Key and -KeyPrefix the file name becomes the description, so Search-LaminArtifact <file name> finds it.' }
         @{ Title = 'Add a file with a key'; Code = 'Add-LaminArtifact ./results.csv -Key project/results.csv -Description ''run 42'''; Remarks = 'Copies the file into the default storage and registers it.' }
         @{ Title = 'Register everything already in a storage location'; Code = 'Get-ChildItem /mnt/archive/raw -File -Recurse | Add-LaminArtifact'; Remarks = 'Files under a registered root are registered in place by their relative path, never copied.' }
         @{ Title = 'Add a folder'; Code = 'Add-LaminArtifact ./images.zarr -Key datasets/images.zarr'; Remarks = 'One artifact with NFiles members and an md5-d hash.' }

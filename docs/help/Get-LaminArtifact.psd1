@@ -2,7 +2,8 @@
     Synopsis    = 'Lists artifacts, or gets one by id, uid or uid prefix.'
     Description = 'By default returns the latest version of every artifact that is not in the trash. -Identity takes an integer id, a full uid or a uid prefix (a prefix of up to 16 characters prefers the latest version). -Key accepts wildcards and uses the key index for a literal prefix. -Trash lists trashed artifacts, -AllVersions every version. -Filter takes Django-style lookups as in Get-LaminStorage.'
     Parameters  = @{
-        Identity    = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'Records from the pipeline, bound by their type: a LaminArtifact (or its uid) gets that artifact, a LaminStorage lists the artifacts in that location. Any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Key         = 'Only artifacts whose key matches; wildcards are supported.'
         Storage     = 'Only artifacts in this storage location (root, id, uid or uid prefix).'
         Hash        = 'Only artifacts with this hash.'
@@ -11,6 +12,7 @@
         AllVersions = 'Include earlier versions, not only the latest.'
     }
     Examples    = @(
+        @{ Title = 'Artifacts of piped locations'; Code = 'Get-LaminStorage -Type s3 | Get-LaminArtifact'; Remarks = 'A piped LaminStorage lists the artifacts in that location.' }
         @{ Title = 'Artifacts under a key prefix'; Code = 'Get-LaminArtifact -Key ''project/raw/*'''; Remarks = 'Latest versions only.' }
         @{ Title = 'Every version of one artifact'; Code = 'Get-LaminArtifact -Key project/results.csv -AllVersions | Sort-Object Version'; Remarks = 'Version and IsLatest tell them apart.' }
     )

@@ -2,7 +2,7 @@
     Synopsis    = 'Lists the instances known in this settings folder.'
     Description = 'Returns one LaminInstance per instance known in LAMIN_HOME, with its default storage root read from its registry and IsCurrent set for the connected one. An instance whose registry cannot be read is still listed, with a warning.'
     Parameters  = @{
-        Name = 'Only instances whose name matches; wildcards are supported.'
+        Name = 'Instance names (wildcards allowed). A name without wildcards that matches none is a non-terminating InstanceNotFound error, as Get-LaminSpace reports SpaceNotFound.'
     }
     Examples    = @(
         @{ Title = 'List instances'; Code = 'Get-LaminInstance'; Remarks = 'Shows Name, Uid, Storage, KeepArtifactsLocal and IsCurrent.' }

@@ -2,7 +2,8 @@
     Synopsis    = 'Moves an artifact''s data to another storage location.'
     Description = 'Both locations must be managed by this instance (StorageReadOnly otherwise), present on this machine when local (StorageNotPresent), and the target must be in the artifact''s space (NotInSpace). Versions of a key belong to one location, as in LaminDB: the whole version family in the source location (trashed versions too) moves together, so the next version added in the new location continues the stem and exactly one version is latest. The move is refused when any version is locked (RecordLocked), when the target already holds the same key in another family or holds data where the objects would land (DestinationExists). The data is copied, its size and hash checked, every record switched in one registry transaction, and only then is each source object removed, unless another live artifact includes those bytes (a registered folder around a file, files registered inside a folder): then it is kept, with a warning naming that artifact. A failure at any step leaves the artifacts whole and readable where they were. Uids and keys do not change.'
     Parameters  = @{
-        Identity = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Storage  = 'The target storage location: a root, id, uid or uid prefix.'
         PassThru = 'Returns the moved artifact.'
     }

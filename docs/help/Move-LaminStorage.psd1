@@ -6,11 +6,13 @@ The bulk migration LaminDB leaves manual. It plans (objects, bytes, the new root
 Resumable: run it again after an interruption and objects already copied and verified are not copied again. The destination must be empty (or hold only what an interrupted run of this move copied), not registered, not marked by another location, and not inside the source. The location is leased for the duration; a second move or clear gets StorageLeased naming the holder. -WhatIf prints the plan. High impact: asks for confirmation.
 '@
     Parameters  = @{
-        Identity     = 'An integer id, a full uid or a unique uid prefix of the location to move.'
+        InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Destination  = 'The new root: a local folder, s3://bucket[/prefix][?endpoint_url=...] or gs://bucket[/prefix].'
         RemoveSource = 'Delete the source objects once the record points to the destination.'
     }
     Examples    = @(
+        @{ Title = 'Name the location by its root'; Code = 'Move-LaminStorage /mnt/old -Destination /mnt/new -WhatIf'; Remarks = '-Identity takes a root as well as an id or uid; -WhatIf says how much would be copied.' }
         @{ Title = 'See the plan'; Code = 'Move-LaminStorage /mnt/old-archive -Destination /mnt/new-archive -WhatIf'; Remarks = 'Counts, bytes and the new root; nothing changes.' }
         @{ Title = 'Move to S3 and clean up'; Code = 'Move-LaminStorage 3fT2 -Destination s3://lab-archive/imaging -RemoveSource -Confirm:$false'; Remarks = 'Returns the record with its new Root.' }
     )

@@ -2,11 +2,14 @@
     Synopsis    = 'Moves an artifact to the trash, or deletes it permanently.'
     Description = 'Without -Permanent the artifact goes to the trash (IsTrashed; its data stays; Restore-LaminArtifact brings it back). With -Permanent the record is deleted and, for data under .lamindb/, the object too; a file registered in place is kept unless -DeleteFile. In a location not managed by this instance only the record is removed. When the latest version goes, the previous one becomes the latest. High impact: asks for confirmation.'
     Parameters  = @{
-        Identity   = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        Force = 'Skips the confirmation (as in Az and AWS.Tools); never skips a refusal. -WhatIf and an explicit -Confirm still apply.'
+        InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Permanent  = 'Delete the record (and the managed object) instead of trashing it.'
         DeleteFile = 'With -Permanent, also delete a file registered in place.'
     }
     Examples    = @(
+        @{ Title = 'Several at once, without confirmation'; Code = 'Remove-LaminArtifact 3fKq9,8Hd2x -Force'; Remarks = 'Each value is handled on its own: one that is not found is reported and the others are removed.' }
         @{ Title = 'Trash an artifact'; Code = 'Remove-LaminArtifact 3fT2aB9x -Confirm:$false'; Remarks = 'Get-LaminArtifact -Trash lists it.' }
         @{ Title = 'Empty the trash'; Code = 'Get-LaminArtifact -Trash | Remove-LaminArtifact -Permanent -Confirm:$false'; Remarks = 'Deletes the records and their managed objects.' }
     )

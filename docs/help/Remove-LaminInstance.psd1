@@ -4,6 +4,7 @@
 Only the instance admin (the user who created it) may remove an instance (AccessDenied otherwise). Refuses (StorageNotEmpty) while the instance has artifacts or while any location it manages holds anything under .lamindb/ other than the marker and the instance's own registry files. Otherwise removes the markers of its managed locations (freeing them for other instances), deletes the registry, removes .lamindb/ and the root folder when they are left empty, and forgets the instance in the settings folder. Defaults to the current instance. High impact: asks for confirmation.
 '@
     Parameters  = @{
+        Force = 'Skips the confirmation (as in Az and AWS.Tools); never skips a refusal. -WhatIf and an explicit -Confirm still apply.'
         Name = 'The instance to remove; defaults to the current one.'
     }
     Examples    = @(

@@ -2,7 +2,8 @@
     Synopsis    = 'Takes an artifact out of the trash.'
     Description = 'Clears IsTrashed; the newest non-trashed version of the artifact becomes the latest again.'
     Parameters  = @{
-        Identity = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         PassThru = 'Returns the restored artifact.'
     }
     Examples    = @(

@@ -2,7 +2,8 @@
     Synopsis    = 'Copies an artifact''s file or folder to a local destination.'
     Description = 'Copies the data to -Destination (default: the current location, named after the key''s last segment or the uid), checking the recorded hash on the way; the file appears under its final name only when complete and verified (HashMismatch otherwise). An existing destination is refused (DestinationExists) unless -Force. Returns the FileInfo or DirectoryInfo written.'
     Parameters  = @{
-        Identity    = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'LaminArtifact records (or uids) from the pipeline, saved together at the end; any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Destination = 'A file path, or an existing folder to save into.'
         Force       = 'Overwrite an existing destination.'
     }

@@ -2,7 +2,8 @@
     Synopsis    = 'Changes an artifact''s description, or locks or unlocks it.'
     Description = 'A locked artifact refuses every change (a new version of its key, trash, permanent removal, a move, another description) with RecordLocked until -Unlock. Beyond SPEC §4, which names no Set- cmdlet for artifacts: locking needs one.'
     Parameters  = @{
-        Identity    = 'An integer id, a full uid or a uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Description = 'A new description; an empty string clears it.'
         Lock        = 'Lock the artifact against changes.'
         Unlock      = 'Unlock a locked artifact.'

@@ -4,7 +4,8 @@
 -Space moves the location into a space, which restricts who sees and changes it (Write access is needed on both spaces). -Lock makes the record refuse every change and removal with RecordLocked until -Unlock. The target is resolved before confirmation is asked.
 '@
     Parameters  = @{
-        Identity    = 'An integer id, a full uid or a unique uid prefix. Takes a record or uid from the pipeline.'
+        InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Space       = 'The space to move the location into.'
         Description = 'A new description; an empty string clears it.'
         Lock        = 'Lock the record against changes.'

@@ -2,7 +2,8 @@
     Synopsis    = 'Checks the health of storage locations without changing them.'
     Description = 'Returns one health object per location (all, or -Identity): whether it is Reachable, Writable (the marker is written back with its own bytes and read again; no other object is created), the MarkerUid and whether it matches the record, the owning instance, the S3 Region and whether it still matches the bucket, the latency of a marker read, and a list of Problems in plain words. A marker that was deleted or replaced by hand is reported, never silently re-created. With -Quiet it returns only $true when every location is healthy, else $false, like Test-Path.'
     Parameters  = @{
-        Identity = 'An integer id, a full uid or a unique uid prefix; all locations when omitted.'
+        InputObject = 'LaminStorage records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Quiet    = 'Return $true or $false instead of the health objects.'
     }
     Examples    = @(

@@ -53,3 +53,10 @@ public sealed class InstanceCompleter : RegistryCompleter
     protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
         context.Home.List().Select(e => (e.Name, e.RegistryPath));
 }
+
+/// <summary>Completes storage roots only (for -Root, which filters by root and takes no uid).</summary>
+public sealed class StorageRootCompleter : RegistryCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
+        new StorageService(context).Get(new StorageQuery()).Select(s => (s.Root, s.Uid)).DistinctBy(c => c.Root);
+}

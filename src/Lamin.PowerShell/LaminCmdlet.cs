@@ -7,9 +7,10 @@ namespace Lamin.PowerShell;
 /// <summary>
 /// The small base every Lamin cmdlet derives from: it builds the context (PowerShell's $PWD, LAMIN_HOME,
 /// LAMIN_USER) and turns core refusals into ErrorRecords with the catalogue's id and category.
-/// A refusal is terminating when the command was called on its own (so `try/catch` and Pester's
-/// `Should -Throw` see it), and non-terminating when the target came from the pipeline (the pipeline
-/// goes on with the next record) or when the caller chose an -ErrorAction (which then applies).
+/// SPEC §4: a refusal about one input is non-terminating (WriteError: -ErrorAction, 2>$null,
+/// -ErrorVariable and $ErrorActionPreference apply, a pipeline goes on with the next input); only the
+/// errors that stop the whole command (<see cref="TerminatingIds"/>, and invalid parameter combinations
+/// raised through <see cref="Terminate"/>) are terminating.
 /// </summary>
 public abstract class LaminCmdlet : PSCmdlet
 {
@@ -67,11 +68,137 @@ public abstract class LaminCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>SPEC §4: the errors after which nothing can proceed; every other refusal is about one input.</summary>
+    public static readonly IReadOnlySet<string> TerminatingIds = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ErrorIds.NoCurrentInstance, ErrorIds.RegistryNotFound, ErrorIds.RegistryCorrupt, ErrorIds.RegistryBusy,
+        "RegistryUnavailable", "RegistryAuthenticationFailed", "RegistrySchemaTooNew", "InstanceMoved",
+    };
+
     private void Report(LaminException e)
     {
         var record = ToErrorRecord(e);
-        if (MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey("ErrorAction")) WriteError(record);
-        else ThrowTerminatingError(record);
+        if (TerminatingIds.Contains(e.ErrorId)) ThrowTerminatingError(record);
+        else WriteError(record);
+    }
+
+    /// <summary>An invalid parameter combination: nothing can proceed, so the error is terminating (SPEC §4).</summary>
+    protected void Terminate(LaminException e) => ThrowTerminatingError(ToErrorRecord(e));
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for each value and reports a refusal of one value as a non-terminating
+    /// error, so the other values go on (`Remove-LaminArtifact a,b`); terminating ids still stop the command.
+    /// </summary>
+    protected void ForEachValue<T>(IEnumerable<T> values, Action<T> work)
+    {
+        foreach (var v in values)
+        {
+            try { work(v); }
+            catch (LaminException e) when (!TerminatingIds.Contains(e.ErrorId)) { WriteError(ToErrorRecord(e)); }
+        }
+    }
+
+    /// <summary>
+    /// ShouldProcess, except that -Force skips the confirmation (as in Az and AWS.Tools, SPEC §4) unless
+    /// -WhatIf or -Confirm was asked for; it never skips a refusal (those run before this call).
+    /// </summary>
+    protected bool ShouldProcessUnlessForced(bool force, string target, string action)
+    {
+        var whatIf = MyInvocation.BoundParameters.ContainsKey("WhatIf")
+                     || (SessionState.PSVariable.GetValue("WhatIfPreference") is { } w && LanguagePrimitives.IsTrue(w));
+        if (force && !whatIf && !MyInvocation.BoundParameters.ContainsKey("Confirm"))
+        {
+            WriteVerbose($"Performing the operation \"{action}\" on target \"{target}\" (-Force: not confirmed).");
+            return true;
+        }
+        return ShouldProcess(target, action);
+    }
+
+    // ------------------------------------------------------------ pipeline input by record type (SPEC §4)
+
+    /// <summary>Binds one piped object by its record type, never through another record's Uid.</summary>
+    protected static PipedRecord Classify(object? input) => PipedRecord.Of(input);
+
+    /// <summary>
+    /// The values of one call: the piped objects (-InputObject), classified by record type, or the
+    /// -Identity strings. Each goes to <paramref name="work"/> with its kind when the cmdlet takes that
+    /// kind (<paramref name="accepted"/>; a plain identity always); any other record is refused with
+    /// InvalidArgument. A refusal of one value is non-terminating and the next value goes on.
+    /// </summary>
+    protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work, params RecordKind[] accepted)
+    {
+        var items = input is not null
+            ? input.Select(Classify)
+            : (identities ?? []).Select(i => new PipedRecord(RecordKind.Identity, i, "string"));
+        ForEachValue(items, r =>
+        {
+            if (r.Value is not null && (r.Kind == RecordKind.Identity || accepted.Contains(r.Kind))) work(r.Kind, r.Value);
+            else throw NotAccepted(r, accepted);
+        });
+    }
+
+    /// <summary>The refusal for a piped object this cmdlet does not take (never bound through a property it happens to have).</summary>
+    protected LaminException NotAccepted(PipedRecord r, IReadOnlyCollection<RecordKind> accepted) =>
+        new(ErrorIds.InvalidArgument,
+            $"{MyInvocation.MyCommand.Name} does not take a {r.TypeName} from the pipeline; pipe " +
+            string.Join(", ", accepted.Select(k => "a Lamin" + k)) + (accepted.Count > 0 ? " or " : "") + "an identity string, or pass -Identity.",
+            r.Value);
+
+    // ------------------------------------------------------------ paths through PowerShell's providers (SPEC §4)
+
+    /// <summary>
+    /// A local path or root as the user typed it, resolved through PowerShell's provider paths: URL roots
+    /// (s3://, gs://, http(s)://, hf://, any scheme://) and lamin: paths are kept as they are (the core
+    /// recognises them), `~` is expanded by the core; a path on a FileSystem drive becomes its file-system
+    /// path; a path on another provider → InvalidPath. Values with wildcards are kept (they are matched).
+    /// </summary>
+    protected string? ResolveLocalPath(string? value, bool keepWildcards = false)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return value;
+        var v = value.Trim();
+        if (IsUrl(v) || v.StartsWith('~') || v.StartsWith("lamin:", StringComparison.OrdinalIgnoreCase)) return value;
+        if (keepWildcards && WildcardPattern.ContainsWildcardCharacters(v)) return value;
+        string resolved;
+        ProviderInfo provider;
+        try
+        {
+            resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(v, out provider, out _);
+        }
+        catch (System.Management.Automation.DriveNotFoundException e)
+        {
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"'{value}' names the drive '{e.ItemName}', which does not exist; pass a file-system path, or an s3://, gs://, http(s):// or hf:// root.", value, e);
+        }
+        catch (ProviderNotFoundException e)
+        {
+            throw new LaminException(ErrorIds.InvalidPath, $"'{value}' names a provider that does not exist; pass a file-system path.", value, e);
+        }
+        catch (NotSupportedException e)
+        {
+            throw new LaminException(ErrorIds.InvalidPath, $"'{value}' can't be read as a path: {e.Message}", value, e);
+        }
+        if (provider.Name != "FileSystem")
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"'{value}' is a path on PowerShell's {provider.Name} provider, not a file-system path; pass a folder on a FileSystem drive, or an s3://, gs://, http(s):// or hf:// root.", value);
+        return resolved;
+    }
+
+    /// <summary>
+    /// A storage identity (-Identity, -Storage): ids, uids and stubs are letters and digits only and go to
+    /// the core unchanged (it reads them first, SPEC §4); anything else is a root, resolved as a path.
+    /// </summary>
+    protected string ResolveStorageIdentity(string value)
+    {
+        var v = value.Trim();
+        if (v.Length > 0 && v.All(char.IsAsciiLetterOrDigit)) return value;
+        if (WildcardPattern.ContainsWildcardCharacters(v)) return value;
+        return ResolveLocalPath(value)!;
+    }
+
+    internal static bool IsUrl(string v)
+    {
+        var i = v.IndexOf("://", StringComparison.Ordinal);
+        return i > 0 && char.IsAsciiLetter(v[0]) && v[..i].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
     }
 
     public static ErrorRecord ToErrorRecord(LaminException e) =>

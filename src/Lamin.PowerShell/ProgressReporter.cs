@@ -26,8 +26,11 @@ internal sealed class ProgressReporter : ITransferProgress
     private int _filesDone;
     private string _file = "";
 
-    public ProgressReporter(Cmdlet cmdlet, string activity, long totalBytes, int totalFiles)
+    private readonly OuterProgress? _outer;
+
+    public ProgressReporter(Cmdlet cmdlet, string activity, long totalBytes, int totalFiles, OuterProgress? outer = null)
     {
+        _outer = outer;
         _cmdlet = cmdlet;
         _activity = activity;
         TotalBytes = totalBytes;
@@ -67,6 +70,7 @@ internal sealed class ProgressReporter : ITransferProgress
         var parent = new ProgressRecord(ParentId, _activity,
             $"{Size(_bytesDone)} of {Size(TotalBytes)}, {_filesDone} of {TotalFiles} file(s)")
         { PercentComplete = TotalBytes > 0 ? (int)Math.Min(100, _bytesDone * 100 / TotalBytes) : -1 };
+        if (_outer is { Shown: true }) parent.ParentActivityId = OuterProgress.Id;
         _cmdlet.WriteProgress(parent);
         if (TotalFiles > 1)
             _cmdlet.WriteProgress(new ProgressRecord(ChildId, _file, $"{Size(_fileDone)} of {Size(_fileSize)}")
@@ -87,5 +91,72 @@ internal sealed class ProgressReporter : ITransferProgress
         int u = 0;
         while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
         return u == 0 ? $"{bytes} B" : $"{v:0.#} {units[u]}";
+    }
+}
+
+/// <summary>
+/// The outer bar of a command that handles many items (a pipeline of files, every location): items and
+/// bytes done; a percentage and time remaining only when the total is known (never by buffering the
+/// pipeline). Silent for the first second like <see cref="ProgressReporter"/>; its id is the parent
+/// of the per-item bars.
+/// </summary>
+internal sealed class OuterProgress
+{
+    public const int Id = 0;
+    private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
+    private readonly TimeSpan _quiet = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    private readonly Cmdlet _cmdlet;
+    private readonly string _activity;
+    private readonly string _unit;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private TimeSpan _last = TimeSpan.Zero;
+    private bool _shown;
+    private int _done;
+    private long _bytes;
+
+    public OuterProgress(Cmdlet cmdlet, string activity, string unit, int? total)
+    {
+        _cmdlet = cmdlet;
+        _activity = activity;
+        _unit = unit;
+        Total = total;
+    }
+
+    /// <summary>Known only when the command was given all its items at once; null for pipeline input.</summary>
+    public int? Total { get; set; }
+
+    /// <summary>Whether the bar is on screen (per-item bars then name it as their parent).</summary>
+    public bool Shown => _shown;
+
+    /// <summary>Shows the bar now (before a long item), naming what is in progress.</summary>
+    public void Working(string current) => Write(current, force: false);
+
+    public void ItemDone(long bytes, string current = "")
+    {
+        _done++;
+        _bytes += bytes;
+        Write(current, force: false);
+    }
+
+    private void Write(string current, bool force)
+    {
+        var now = _clock.Elapsed;
+        if (!force && (now < _quiet || (_shown && now - _last < Every))) return;
+        _last = now;
+        _shown = true;
+        var status = Total is { } t ? $"{_done} of {t} {_unit}, {ProgressReporter.Size(_bytes)}" : $"{_done} {_unit}, {ProgressReporter.Size(_bytes)}";
+        var record = new ProgressRecord(Id, _activity, status) { CurrentOperation = current };
+        if (Total is { } total && total > 0)
+        {
+            record.PercentComplete = (int)Math.Min(100, _done * 100L / total);
+            if (_done > 0) record.SecondsRemaining = (int)(now.TotalSeconds / _done * (total - _done));
+        }
+        _cmdlet.WriteProgress(record);
+    }
+
+    public void Complete()
+    {
+        if (_shown) _cmdlet.WriteProgress(new ProgressRecord(Id, _activity, "done") { RecordType = ProgressRecordType.Completed });
     }
 }

@@ -22,10 +22,10 @@ public abstract class SetCommandBase : LaminCmdlet
     /// <summary>Whether -Description was given at all.</summary>
     protected bool DescriptionSet { get; private set; }
 
-    [Parameter(ParameterSetName = "Lock")]
+    [Parameter]
     public SwitchParameter Lock { get; set; }
 
-    [Parameter(ParameterSetName = "Unlock")]
+    [Parameter]
     public SwitchParameter Unlock { get; set; }
 
     [Parameter]
@@ -33,4 +33,12 @@ public abstract class SetCommandBase : LaminCmdlet
 
     /// <summary>true for -Lock, false for -Unlock, null when neither was given.</summary>
     protected bool? LockChange => Lock ? true : Unlock ? false : null;
+
+    /// <summary>-Lock with -Unlock is an invalid combination: terminating (SPEC §4).</summary>
+    protected override void Begin()
+    {
+        if (Lock && Unlock)
+            Terminate(new Lamin.Core.Errors.LaminException(Lamin.Core.Errors.ErrorIds.InvalidArgument,
+                "-Lock and -Unlock can't be used together; pass one of them.", null));
+    }
 }

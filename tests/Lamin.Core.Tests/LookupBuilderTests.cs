@@ -39,19 +39,29 @@ public class LookupBuilderTests
     }
 
     [Fact]
-    public void The_first_record_wins_a_name_and_keeps_its_original_value()
+    public void Colliding_names_are_suffixed_in_order_and_keep_their_original_values()
     {
         var built = LookupBuilder.Build<int>([("Raw Data", 1), ("raw-data", 2), ("raw data", 3), ("other", 4)]);
-        Assert.Equal(2, built.Count);
+        Assert.Equal(4, built.Count);
         Assert.Equal(("raw_data", "Raw Data", 1), built[0]);
-        Assert.Equal(("other", "other", 4), built[1]);
+        Assert.Equal(("raw_data_2", "raw-data", 2), built[1]);
+        Assert.Equal(("raw_data_3", "raw data", 3), built[2]);
+        Assert.Equal(("other", "other", 4), built[3]);
     }
 
     [Fact]
-    public void Null_values_are_skipped()
+    public void Null_and_empty_values_are_named_underscore()
     {
-        var built = LookupBuilder.Build<string>([(null, "a"), ("x", "b")]);
-        Assert.Equal("b", Assert.Single(built).Item);
+        var built = LookupBuilder.Build<string>([(null, "a"), ("x", "b"), ("", "c")]);
+        Assert.Equal(["_", "x", "__2"], built.Select(b => b.Name));
+        Assert.Null(built[0].Original);
+    }
+
+    [Fact]
+    public void Names_of_members_are_suffixed_case_insensitively()
+    {
+        var built = LookupBuilder.Build<int>([("Registry", 1), ("tohashtable", 2)], ["Registry", "ToHashtable"]);
+        Assert.Equal(["registry_2", "tohashtable_2"], built.Select(b => b.Name));
     }
 
     [Fact]
@@ -60,6 +70,6 @@ public class LookupBuilderTests
         var values = new[] { "/a/b", "/a_b", "_a-b", "A/B", "/a/c" };
         var built = LookupBuilder.Build(values.Select((v, i) => ((string?)v, i)));
         Assert.Equal(built.Count, built.Select(b => b.Name).Distinct().Count());
-        Assert.Equal(["_a_b", "a_b", "_a_c"], built.Select(b => b.Name));
+        Assert.Equal(["_a_b", "_a_b_2", "_a_b_3", "a_b", "_a_c"], built.Select(b => b.Name));
     }
 }

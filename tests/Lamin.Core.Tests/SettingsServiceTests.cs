@@ -140,7 +140,7 @@ public class SettingsServiceTests : IDisposable
     public void Reading_the_local_storage_while_the_mode_is_off_is_KeepArtifactsLocalOff()
     {
         var e = LaminAssert.Throws(ErrorIds.KeepArtifactsLocalOff, () => Settings.GetLocalStorage());
-        Assert.Contains("keep_artifacts_local", e.Message);
+        Assert.Contains("Keep-artifacts-local mode is off", e.Message);
         Assert.Contains("-KeepArtifactsLocal $true", e.Message);
     }
 

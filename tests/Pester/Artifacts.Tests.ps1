@@ -165,8 +165,8 @@ Describe 'Add-LaminArtifact: in place' {
 
     It 'refuses the incompatible key combinations with LaminDB''s messages' {
         $f = New-File (Join-Path $reg.Root 'c.txt') 'c'
-        { Add-LaminArtifact $f.FullName -Key 'other.txt' -KeyIsVirtual $false } | Should -Throw -ErrorId "InvalidArgument$E" -ExpectedMessage '*virtual key and key_is_virtual=False is incompatible*'
-        { Add-LaminArtifact $f.FullName -KeyIsVirtual $true } | Should -Throw -ErrorId "InvalidArgument$E" -ExpectedMessage '*without a virtual key and key_is_virtual=True is incompatible*'
+        { Add-LaminArtifact $f.FullName -Key 'other.txt' -KeyIsVirtual $false -ErrorAction Stop } | Should -Throw -ErrorId "InvalidArgument$E" -ExpectedMessage '*virtual key and key_is_virtual=False is incompatible*'
+        { Add-LaminArtifact $f.FullName -KeyIsVirtual $true -ErrorAction Stop } | Should -Throw -ErrorId "InvalidArgument$E" -ExpectedMessage '*without a virtual key and key_is_virtual=True is incompatible*'
     }
 
     It 'does not look up the hash in place unless -SkipHashLookup:$false' {
@@ -220,7 +220,7 @@ Describe 'Artifact lifecycle' {
         $out | Should -BeOfType [System.IO.FileInfo]
         [IO.File]::ReadAllText($out.FullName) | Should -BeExactly 'saved bytes'
         [IO.File]::WriteAllText($out.FullName, 'mine')
-        { Save-LaminArtifact $a.Uid -Destination $out.FullName } | Should -Throw -ErrorId "DestinationExists$E"
+        { Save-LaminArtifact $a.Uid -Destination $out.FullName -ErrorAction Stop } | Should -Throw -ErrorId "DestinationExists$E"
         [IO.File]::ReadAllText($out.FullName) | Should -BeExactly 'mine'
         (Save-LaminArtifact $a.Uid -Destination $out.FullName -Force) | Out-Null
         [IO.File]::ReadAllText($out.FullName) | Should -BeExactly 'saved bytes'
@@ -235,7 +235,7 @@ Describe 'Artifact lifecycle' {
         $a = Add-LaminArtifact (New-File (Join-Path $t.Work 'h.txt') 'hhhh').FullName
         [IO.File]::WriteAllText($a.Path, 'HHHH')
         $dest = Join-Path $t.Work 'h-copy.txt'
-        { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -ErrorId "HashMismatch$E"
+        { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -ErrorId "HashMismatch$E"
         $dest | Should -Not -Exist
     }
 
@@ -248,14 +248,14 @@ Describe 'Artifact lifecycle' {
         $m.Storage | Should -Be $other.Root
         [IO.File]::ReadAllText($m.Path) | Should -BeExactly 'moving'
         $a.Path | Should -Not -Exist
-        { Move-LaminArtifact $a.Uid -Storage $other.Uid -Confirm:$false } | Should -Throw -ErrorId "InvalidArgument$E"
+        { Move-LaminArtifact $a.Uid -Storage $other.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "InvalidArgument$E"
     }
 
     It 'Remove-LaminStorage refuses while any artifact, trashed too, is in the location (StorageHasArtifacts)' {
         $loc = New-LaminStorage (Join-Path $t.Work 'busy')
         $a = Add-LaminArtifact (New-File (Join-Path $t.Work 'b.txt') 'busy').FullName -Storage $loc.Uid
         Remove-LaminArtifact $a.Uid -Confirm:$false
-        { Remove-LaminStorage $loc.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageHasArtifacts$E"
+        { Remove-LaminStorage $loc.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E"
         (Get-LaminStorage -Identity $loc.Uid -Statistics).ArtifactCount | Should -Be 1
     }
 }
@@ -288,7 +288,7 @@ Describe 'Add-LaminArtifact: bad input changes nothing' {
         @{ Case = 'a move into a read-only location'; Id = 'StorageReadOnly'; Run = { Move-LaminArtifact $moveMe.Uid -Storage $ro.Uid -Confirm:$false } }
     ) {
         $state = Get-State $t.Root
-        $Run | Should -Throw -ErrorId "$Id$E"
+        { $ErrorActionPreference = 'Stop'; & $Run } | Should -Throw -ErrorId "$Id$E"   # refusals are non-terminating (SPEC §4)
         Get-State $t.Root | Should -BeExactly $state
     }
 
@@ -299,11 +299,11 @@ Describe 'Add-LaminArtifact: bad input changes nothing' {
         Set-LaminArtifact $locked.Uid -Lock
         [IO.File]::WriteAllText($f, 'v2')
         $state = Get-State $t.Root
-        { Remove-LaminArtifact $locked.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
-        { Remove-LaminArtifact $locked.Uid -Permanent -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
-        { Move-LaminArtifact $locked.Uid -Storage $other.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
-        { Set-LaminArtifact $locked.Uid -Description 'changed' } | Should -Throw -ErrorId "RecordLocked$E"
-        { Add-LaminArtifact $f -Key 'locked.csv' } | Should -Throw -ErrorId "RecordLocked$E"
+        { Remove-LaminArtifact $locked.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Remove-LaminArtifact $locked.Uid -Permanent -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Move-LaminArtifact $locked.Uid -Storage $other.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Set-LaminArtifact $locked.Uid -Description 'changed' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Add-LaminArtifact $f -Key 'locked.csv' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
         Get-State $t.Root | Should -BeExactly $state
         Set-LaminArtifact $locked.Uid -Unlock
         Remove-LaminArtifact $locked.Uid -Confirm:$false
@@ -317,7 +317,7 @@ Describe 'Add-LaminArtifact: bad input changes nothing' {
         $writer = Start-ThreadJob { param($p) [IO.File]::WriteAllBytes($p, [byte[]]::new(4096)) } -ArgumentList $fifo
         try {
             $state = Get-ArtifactSnapshot
-            { Add-LaminArtifact $fifo } | Should -Throw -ErrorId "FileChanged$E"
+            { Add-LaminArtifact $fifo -ErrorAction Stop } | Should -Throw -ErrorId "FileChanged$E"
             Get-ArtifactSnapshot | Should -BeExactly $state
             @(Get-ChildItem (Join-Path $t.Storage '.lamindb') -Filter '.lamin-tmp-*' -Force).Count | Should -Be 0
         }

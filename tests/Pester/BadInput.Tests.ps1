@@ -42,26 +42,26 @@ Describe 'Bad input gets a clear error and changes nothing' {
         @{ Case = 'tab'; Root = "`t" }
     ) {
         $state = Get-State
-        $err = { New-LaminStorage -Root $Root } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
+        $err = { New-LaminStorage -Root $Root -ErrorAction Stop } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.Exception.Message | Should -Match 'empty'
-        { Set-LaminSetting -Storage ' ' } | Should -Throw -ErrorId "InvalidRoot$E"
+        { Set-LaminSetting -Storage ' ' -ErrorAction Stop } | Should -Throw -ErrorId "InvalidRoot$E"
         Assert-Unchanged $state
     }
 
     It 'an unsupported protocol is UnsupportedProtocol, naming it and the valid ones' {
         $state = Get-State
-        $err = { New-LaminStorage -Root 'ftp://files.example.org/data' } | Should -Throw -ErrorId "UnsupportedProtocol$E" -PassThru
+        $err = { New-LaminStorage -Root 'ftp://files.example.org/data' -ErrorAction Stop } | Should -Throw -ErrorId "UnsupportedProtocol$E" -PassThru
         $err.Exception.Message | Should -Match '\bftp\b'
         foreach ($p in 'local', 'gs', 's3', 'hf', 'http', 'https') { $err.Exception.Message | Should -Match "\b$p\b" }
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        { Set-LaminSetting -Storage 'azure://container/x' } | Should -Throw -ErrorId "UnsupportedProtocol$E"
+        { Set-LaminSetting -Storage 'azure://container/x' -ErrorAction Stop } | Should -Throw -ErrorId "UnsupportedProtocol$E"
         Assert-Unchanged $state
     }
 
     It 's3:// with no bucket is InvalidRoot (<Root>)' -ForEach @(@{ Root = 's3://' }, @{ Root = 's3:///' }, @{ Root = 's3://?endpoint_url=http://127.0.0.1:9000' }) {
         $state = Get-State
-        $err = { New-LaminStorage -Root $Root } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
+        $err = { New-LaminStorage -Root $Root -ErrorAction Stop } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
         $err.Exception.Message | Should -Match 'bucket'
         Assert-Unchanged $state
     }
@@ -73,15 +73,15 @@ Describe 'Bad input gets a clear error and changes nothing' {
     ) {
         $root = if ($Rel -like 's3://*') { $Rel } elseif ($Rel -like '<default>*') { $Rel.Replace('<default>', $t.Storage) } else { Join-Path $t.Work $Rel }
         $state = Get-State
-        $err = { New-LaminStorage -Root $root } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
+        $err = { New-LaminStorage -Root $root -ErrorAction Stop } | Should -Throw -ErrorId "InvalidRoot$E" -PassThru
         $err.Exception.Message | Should -Match '\.lamindb'
         Assert-Unchanged $state
     }
 
     It '-Host with a cloud root is HostRequiresLocalRoot' {
         $state = Get-State
-        { New-LaminStorage -Root 's3://bucket-x/p' -Host 'node-1' } | Should -Throw -ErrorId "HostRequiresLocalRoot$E"
-        { New-LaminStorage -Root 'gs://bucket-x' -Host 'node-1' } | Should -Throw -ErrorId "HostRequiresLocalRoot$E"
+        { New-LaminStorage -Root 's3://bucket-x/p' -Host 'node-1' -ErrorAction Stop } | Should -Throw -ErrorId "HostRequiresLocalRoot$E"
+        { New-LaminStorage -Root 'gs://bucket-x' -Host 'node-1' -ErrorAction Stop } | Should -Throw -ErrorId "HostRequiresLocalRoot$E"
         Assert-Unchanged $state
     }
 
@@ -95,51 +95,51 @@ Describe 'Bad input gets a clear error and changes nothing' {
         $pair | Should -Not -BeNullOrEmpty
         $stub = [string]$pair.Name
         $state = Get-State
-        { Get-LaminStorage -Identity $stub } | Should -Throw -ErrorId "MultipleRecordsFound$E"
-        { Set-LaminStorage -Identity $stub -Description 'changed' } | Should -Throw -ErrorId "MultipleRecordsFound$E"
-        { Remove-LaminStorage -Identity $stub -Confirm:$false } | Should -Throw -ErrorId "MultipleRecordsFound$E"
+        { Get-LaminStorage -Identity $stub -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E"
+        { Set-LaminStorage -Identity $stub -Description 'changed' -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E"
+        { Remove-LaminStorage -Identity $stub -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E"
         Assert-Unchanged $state
     }
 
     It 'an unknown filter field is UnknownField, an unknown lookup UnknownFieldLookup' {
         $state = Get-State
-        $err = { Get-LaminStorage -Filter @{ colour = 'red' } } | Should -Throw -ErrorId "UnknownField$E" -PassThru
+        $err = { Get-LaminStorage -Filter @{ colour = 'red' } -ErrorAction Stop } | Should -Throw -ErrorId "UnknownField$E" -PassThru
         $err.Exception.Message | Should -Match 'root'
-        { Get-LaminStorage -Filter @{ root__like = '%x%' } } | Should -Throw -ErrorId "UnknownFieldLookup$E"
-        { Get-LaminStorage -Filter @{ root__startswith__exact = 'x' } } | Should -Throw -ErrorId "UnknownFieldLookup$E"
-        { Search-LaminStorage -Query 'x' -Field 'colour' } | Should -Throw -ErrorId "UnknownField$E"
+        { Get-LaminStorage -Filter @{ root__like = '%x%' } -ErrorAction Stop } | Should -Throw -ErrorId "UnknownFieldLookup$E"
+        { Get-LaminStorage -Filter @{ root__startswith__exact = 'x' } -ErrorAction Stop } | Should -Throw -ErrorId "UnknownFieldLookup$E"
+        { Search-LaminStorage -Query 'x' -Field 'colour' -ErrorAction Stop } | Should -Throw -ErrorId "UnknownField$E"
         Assert-Unchanged $state
     }
 
     It 'a non-numeric id in a filter is InvalidFilterValue' {
         $state = Get-State
-        $err = { Get-LaminStorage -Filter @{ id = 'abc' } } | Should -Throw -ErrorId "InvalidFilterValue$E" -PassThru
+        $err = { Get-LaminStorage -Filter @{ id = 'abc' } -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilterValue$E" -PassThru
         $err.Exception.Message | Should -Match 'number'
-        { Get-LaminStorage -Filter @{ id__gt = 'x1' } } | Should -Throw -ErrorId "InvalidFilterValue$E"
-        { Get-LaminStorage -Filter @{ id__in = @(1, 'two') } } | Should -Throw -ErrorId "InvalidFilterValue$E"
-        { Get-LaminStorage -Filter @{ id__in = 'not-a-list' } } | Should -Throw -ErrorId "InvalidFilterValue$E"
-        { Get-LaminStorage -Filter @{ is_locked__isnull = 'maybe' } } | Should -Throw -ErrorId "InvalidFilterValue$E"
+        { Get-LaminStorage -Filter @{ id__gt = 'x1' } -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilterValue$E"
+        { Get-LaminStorage -Filter @{ id__in = @(1, 'two') } -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilterValue$E"
+        { Get-LaminStorage -Filter @{ id__in = 'not-a-list' } -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilterValue$E"
+        { Get-LaminStorage -Filter @{ is_locked__isnull = 'maybe' } -ErrorAction Stop } | Should -Throw -ErrorId "InvalidFilterValue$E"
         Assert-Unchanged $state
     }
 
     It 'a locked record is RecordLocked' {
         $state = Get-State
-        $err = { Set-LaminStorage -Identity $locked.Uid -Description 'changed' } | Should -Throw -ErrorId "RecordLocked$E" -PassThru
+        $err = { Set-LaminStorage -Identity $locked.Uid -Description 'changed' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
-        { Set-LaminStorage -Identity $locked.Uid -Space 'secret' } | Should -Throw -ErrorId "RecordLocked$E"
-        { Set-LaminStorage -Identity $locked.Uid -Lock } | Should -Throw -ErrorId "RecordLocked$E"
-        { Remove-LaminStorage -Identity $locked.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
+        { Set-LaminStorage -Identity $locked.Uid -Space 'secret' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Set-LaminStorage -Identity $locked.Uid -Lock -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Remove-LaminStorage -Identity $locked.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
         Assert-Unchanged $state
     }
 
     It 'a space that does not exist is SpaceNotFound' {
         $state = Get-State
-        $err = { New-LaminStorage -Root $newRoot -Space 'ghost' } | Should -Throw -ErrorId "SpaceNotFound$E" -PassThru
+        $err = { New-LaminStorage -Root $newRoot -Space 'ghost' -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err.Exception.Message | Should -Match 'ghost'
-        { Set-LaminStorage -Identity $plain.Uid -Space 'ghost' } | Should -Throw -ErrorId "SpaceNotFound$E"
-        { Grant-LaminSpaceAccess -Space 'ghost' -User 'bob' -Role Read } | Should -Throw -ErrorId "SpaceNotFound$E"
-        { Remove-LaminSpace -Name 'ghost' -Confirm:$false } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Set-LaminStorage -Identity $plain.Uid -Space 'ghost' -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Grant-LaminSpaceAccess -Space 'ghost' -User 'bob' -Role Read -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Remove-LaminSpace -Name 'ghost' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
         $newRoot | Should -Not -Exist
         Assert-Unchanged $state
     }
@@ -147,14 +147,14 @@ Describe 'Bad input gets a clear error and changes nothing' {
     It 'a user without access is AccessDenied' {
         $state = Get-State
         $env:LAMIN_USER = 'bob'
-        $err = { Set-LaminStorage -Identity $hidden.Uid -Description 'by bob' } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err = { Set-LaminStorage -Identity $hidden.Uid -Description 'by bob' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
         $err.Exception.Message | Should -Match 'bob'
-        { Get-LaminStorage -Identity $hidden.Uid } | Should -Throw -ErrorId "AccessDenied$E"
-        { Remove-LaminStorage -Identity $hidden.Uid -Confirm:$false } | Should -Throw -ErrorId "AccessDenied$E"
-        { New-LaminStorage -Root $newRoot -Space 'secret' } | Should -Throw -ErrorId "AccessDenied$E"
-        { Set-LaminStorage -Identity $plain.Uid -Space 'secret' } | Should -Throw -ErrorId "AccessDenied$E"
-        { Set-LaminSetting -KeepArtifactsLocal $true } | Should -Throw -ErrorId "AccessDenied$E"
+        { Get-LaminStorage -Identity $hidden.Uid -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Remove-LaminStorage -Identity $hidden.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { New-LaminStorage -Root $newRoot -Space 'secret' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminStorage -Identity $plain.Uid -Space 'secret' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminSetting -KeepArtifactsLocal $true -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
         $newRoot | Should -Not -Exist
         Assert-Unchanged $state
     }
@@ -168,11 +168,11 @@ Describe 'Bad input gets a clear error and changes nothing' {
         $root = Join-Path $t.Work 'bad-marker'
         $marker = Set-TestMarker -Root $root -Bytes $Bytes
         $state = Get-State
-        $err = { New-LaminStorage -Root $root } | Should -Throw -ErrorId "MarkerInvalid$E" -PassThru
+        $err = { New-LaminStorage -Root $root -ErrorAction Stop } | Should -Throw -ErrorId "MarkerInvalid$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidData'
         $err.Exception.Message | Should -Match ([regex]::Escape($marker))
-        { Set-LaminSetting -Storage $root } | Should -Throw -ErrorId "MarkerInvalid$E"
-        { New-LaminInstance -Name 'onbad' -Storage $root -Confirm:$false } | Should -Throw -ErrorId "MarkerInvalid$E"
+        { Set-LaminSetting -Storage $root -ErrorAction Stop } | Should -Throw -ErrorId "MarkerInvalid$E"
+        { New-LaminInstance -Name 'onbad' -Storage $root -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "MarkerInvalid$E"
         Assert-Unchanged $state
         (Get-LaminInstance).Name | Should -Be @($t.Instance.Name)
     }
@@ -210,7 +210,7 @@ Describe 'A corrupt, truncated or missing lamin.db: RegistryCorrupt naming the f
         $disk = Get-TreeSnapshot $t.Root
 
         foreach ($name in $names) {
-            $err = $all[$name] | Should -Throw -ErrorId "RegistryCorrupt$E" -PassThru -Because "$($all[$name]) on a damaged registry"
+            $err = $all[$name] | Should -Throw -ErrorId "RegistryCorrupt$E" -PassThru -Because "$($all[$name]) on a damaged registry"   # terminating: nothing can proceed (SPEC §4)
             $err.Exception.Message | Should -Match ([regex]::Escape($t.Registry))
             $err.CategoryInfo.Category | Should -Be 'InvalidData'
         }
@@ -224,10 +224,10 @@ Describe 'A corrupt, truncated or missing lamin.db: RegistryCorrupt naming the f
     It 'a missing lamin.db is RegistryNotFound and is never re-created' {
         Remove-Item -LiteralPath $t.Registry
         $disk = Get-TreeSnapshot $t.Root
-        $err = { Get-LaminStorage } | Should -Throw -ErrorId "RegistryNotFound$E" -PassThru
+        $err = { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "RegistryNotFound$E" -PassThru
         $err.Exception.Message | Should -Match ([regex]::Escape($t.Registry))
-        { New-LaminStorage -Root $newRoot } | Should -Throw -ErrorId "RegistryNotFound$E"
-        { Connect-LaminInstance -Name $t.Instance.Name } | Should -Throw -ErrorId "RegistryNotFound$E"
+        { New-LaminStorage -Root $newRoot -ErrorAction Stop } | Should -Throw -ErrorId "RegistryNotFound$E"
+        { Connect-LaminInstance -Name $t.Instance.Name -ErrorAction Stop } | Should -Throw -ErrorId "RegistryNotFound$E"
         $t.Registry | Should -Not -Exist
         $newRoot | Should -Not -Exist
         Get-TreeSnapshot $t.Root | Should -BeExactly $disk
@@ -265,11 +265,11 @@ Describe 'A registry held open by another process' {
         Read-LineOrFail -Process $holder | Should -BeExactly 'LOCKED'   # the holder has the lock now
 
         $env:LAMIN_REGISTRY_TIMEOUT = '1'
-        $err = { Get-LaminStorage } | Should -Throw -ErrorId "RegistryBusy$E" -PassThru
+        $err = { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "RegistryBusy$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
         $err.Exception.Message | Should -Match ([regex]::Escape($t.Registry))
-        { New-LaminStorage -Root $newRoot } | Should -Throw -ErrorId "RegistryBusy$E"
-        { Set-LaminStorage -Identity $s.Uid -Description 'x' } | Should -Throw -ErrorId "RegistryBusy$E"
+        { New-LaminStorage -Root $newRoot -ErrorAction Stop } | Should -Throw -ErrorId "RegistryBusy$E"
+        { Set-LaminStorage -Identity $s.Uid -Description 'x' -ErrorAction Stop } | Should -Throw -ErrorId "RegistryBusy$E"
         $newRoot | Should -Not -Exist
 
         $holder.StandardInput.WriteLine('release')

@@ -39,8 +39,8 @@ Describe 'S3 locations' {
     }
 
     It 'refuses a missing bucket (StorageNotFound) and an unreachable endpoint (StorageUnreachable), registering nothing' {
-        { New-LaminStorage ("s3://no-such-bucket?endpoint_url=" + $servers.S3) } | Should -Throw -ErrorId "StorageNotFound$E"
-        { New-LaminStorage "s3://lamin-test?endpoint_url=http://127.0.0.1:9" } | Should -Throw -ErrorId "StorageUnreachable$E"
+        { New-LaminStorage ("s3://no-such-bucket?endpoint_url=" + $servers.S3) -ErrorAction Stop } | Should -Throw -ErrorId "StorageNotFound$E"
+        { New-LaminStorage "s3://lamin-test?endpoint_url=http://127.0.0.1:9" -ErrorAction Stop } | Should -Throw -ErrorId "StorageUnreachable$E"
         @(Get-LaminStorage -Type s3).Count | Should -Be 0
     }
 
@@ -48,7 +48,7 @@ Describe 'S3 locations' {
         $saved = $env:AWS_ACCESS_KEY_ID
         try {
             $env:AWS_ACCESS_KEY_ID = 'NOT-A-KEY'
-            { New-LaminStorage (S3 $p) } | Should -Throw -ErrorId "StorageCredentialsInvalid$E"
+            { New-LaminStorage (S3 $p) -ErrorAction Stop } | Should -Throw -ErrorId "StorageCredentialsInvalid$E"
         }
         finally { $env:AWS_ACCESS_KEY_ID = $saved }
         @(Get-LaminStorage -Type s3).Count | Should -Be 0
@@ -97,7 +97,7 @@ Describe 'S3 locations' {
     }
 
     It 'refuses a path no location contains, naming the New-LaminStorage to run (UnknownStorageLocation)' {
-        $err = { Add-LaminArtifact "s3://lamin-other/somewhere/f.csv?endpoint_url=$($servers.S3)" } | Should -Throw -ErrorId "UnknownStorageLocation$E" -PassThru
+        $err = { Add-LaminArtifact "s3://lamin-other/somewhere/f.csv?endpoint_url=$($servers.S3)" -ErrorAction Stop } | Should -Throw -ErrorId "UnknownStorageLocation$E" -PassThru
         $err.Exception.Message | Should -Match 'New-LaminStorage -Root ''s3://lamin-other'
     }
 
@@ -110,7 +110,7 @@ Describe 'S3 locations' {
             $theirs.InstanceUid | Should -BeExactly '__unknown__'
             $theirs.IsManaged | Should -BeFalse
             "$w" | Should -Match 'already marked'
-            { Add-LaminArtifact (New-RandomFile (Join-Path $other.Work 'y.bin') 10).FullName -Storage $theirs.Uid } | Should -Throw -ErrorId "StorageReadOnly$E"
+            { Add-LaminArtifact (New-RandomFile (Join-Path $other.Work 'y.bin') 10).FullName -Storage $theirs.Uid -ErrorAction Stop } | Should -Throw -ErrorId "StorageReadOnly$E"
         }
         finally { $other | Remove-TestInstance }
     }
@@ -119,7 +119,7 @@ Describe 'S3 locations' {
         $s = New-LaminStorage (S3 $p)
         $f = New-RandomFile (Join-Path $t.Work 'stray.bin') 10
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid
-        { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageHasArtifacts$E"
+        { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E"
         # Drop the record only: the object under .lamindb/ stays and blocks removal, listed by name.
         $null = Remove-LaminArtifact $a.Uid -Confirm:$false
         (Test-LaminArtifact -Storage $s.Uid | Where-Object Status -EQ 'Match').Count | Should -Be 1

@@ -91,13 +91,16 @@ Describe 'Pipelines and completion' {
     }
     AfterAll { $t | Remove-TestInstance }
 
-    It '-Identity of Get/Set/Remove-LaminStorage takes pipeline input by value and by property name (alias Uid)' {
+    It '-Identity of Get/Set/Remove-LaminStorage takes string[]; records come by value through -InputObject, bound by type (SPEC §4)' {
         foreach ($name in 'Get-LaminStorage', 'Set-LaminStorage', 'Remove-LaminStorage') {
             $p = (Get-Command $name).Parameters['Identity']
-            $p.Aliases | Should -Contain 'Uid'
-            ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipeline | Should -Contain $true
-            ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipelineByPropertyName | Should -Contain $true
+            $p.ParameterType | Should -Be ([string[]])
+            ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipelineByPropertyName | Should -Not -Contain $true
+            $i = (Get-Command $name).Parameters['InputObject']
+            ($i.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }).ValueFromPipeline | Should -Contain $true
         }
+        ($s1, $s2 | Get-LaminStorage).Uid | Should -Be @($s1.Uid, $s2.Uid)
+        ($s1.Uid, $s2.Uid | Get-LaminStorage).Uid | Should -Be @($s1.Uid, $s2.Uid)
     }
 
     It 'Get | Set -PassThru returns what a fresh Get returns' {

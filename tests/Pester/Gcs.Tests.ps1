@@ -105,7 +105,7 @@ Describe 'GCS roots, markers and ownership' {
     }
 
     It 'refuses ?endpoint_url= on a gs:// root (InvalidRoot): only s3:// roots take one' {
-        { New-LaminStorage "gs://$Bucket/$p`?endpoint_url=$G" } | Should -Throw -ErrorId 'InvalidRoot,*'
+        { New-LaminStorage "gs://$Bucket/$p`?endpoint_url=$G" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRoot,*'
         @(Get-LaminStorage -Type gs).Count | Should -Be 0
         Get-GcsKeys $G $Bucket "$p/" | Should -BeNullOrEmpty
     }
@@ -127,7 +127,7 @@ Describe 'GCS roots, markers and ownership' {
             $theirs.IsManaged | Should -BeFalse
             "$w" | Should -Match 'managed by another'
             $f = New-RandomFile (Join-Path $o.Work 'y.bin') 10
-            { Add-LaminArtifact $f.FullName -Storage $theirs.Uid } | Should -Throw -ErrorId 'StorageReadOnly,*'
+            { Add-LaminArtifact $f.FullName -Storage $theirs.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'StorageReadOnly,*'
             Remove-LaminStorage $theirs.Uid -Confirm:$false
             @(Get-LaminStorage -Type gs).Count | Should -Be 0
         }
@@ -155,7 +155,7 @@ Describe 'GCS roots, markers and ownership' {
         $saved = $env:STORAGE_EMULATOR_HOST
         try {
             $env:STORAGE_EMULATOR_HOST = "127.0.0.1:$port"
-            $err = { New-LaminStorage (GsRoot $p) } | Should -Throw -ErrorId 'StorageUnreachable,*' -PassThru
+            $err = { New-LaminStorage (GsRoot $p) -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnreachable,*' -PassThru
         }
         finally { $env:STORAGE_EMULATOR_HOST = $saved }
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
@@ -237,7 +237,7 @@ Describe 'GCS artifacts' {
         $existing = Utf8 "existing`n"
         Send-GcsObject $G $Bucket "$p/raw/y.csv" $existing | Should -Be 200
         $f = New-TextFile (Join-Path $t.Work 'y.csv') "new`n"
-        { Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'raw/y.csv' -KeyIsVirtual $false } | Should -Throw -ErrorId 'DestinationExists,*'
+        { Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'raw/y.csv' -KeyIsVirtual $false -ErrorAction Stop } | Should -Throw -ErrorId 'DestinationExists,*'
         ShaBytes (Get-GcsObject $G $Bucket "$p/raw/y.csv").Bytes | Should -BeExactly (ShaBytes $existing)
         @(Get-LaminArtifact -Storage $s.Uid).Count | Should -Be 0
         Get-GcsKeys $G $Bucket "$p/.lamindb/" | Should -Be @("$p/.lamindb/storage_uid.txt")
@@ -267,7 +267,7 @@ Describe 'GCS artifacts' {
         $other = [byte[]]::new(4096); [Random]::new(99).NextBytes($other)
         Send-GcsObject $G $Bucket (ObjectKeyOf $a) $other | Should -Be 200
         $dest = Join-Path $t.Work 'saved/t.bin'
-        { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -ErrorId 'HashMismatch,*'
+        { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -ErrorId 'HashMismatch,*'
         $dest | Should -Not -Exist
         (Test-LaminArtifact -Identity $a.Uid -Hash).Status | Should -Be 'Differ'
     }
@@ -358,7 +358,7 @@ Describe 'GCS objects registered in place' {
             'missing' { "gs://$Bucket/$p/nothing/here.csv" }
         }
         if ($Kind -in 'bucket', 'sibling') { Send-GcsObject $G ($path.Split('/')[2]) ($path.Split('/', 4)[3]) (Utf8 'f') | Should -Be 200 }
-        $err = { Add-LaminArtifact $path } | Should -Throw -ErrorId "$Id,*" -PassThru
+        $err = { Add-LaminArtifact $path -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*" -PassThru
         if ($Id -eq 'UnknownStorageLocation') {
             $bucketOf = $path.Split('/')[2]
             $err.Exception.Message.Contains("New-LaminStorage -Root 'gs://$bucketOf'") | Should -BeTrue -Because $err.Exception.Message
@@ -386,7 +386,7 @@ Describe 'GCS emptiness and removal' {
     It 'refuses to remove a location whose .lamindb/ holds a stray object (StorageNotEmpty, listing it)' {
         $s = New-LaminStorage (GsRoot $p)
         Send-GcsObject $G $Bucket "$p/.lamindb/stray.txt" (Utf8 'stray') | Should -Be 200
-        $err = { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId 'StorageNotEmpty,*' -PassThru
+        $err = { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotEmpty,*' -PassThru
         $err.Exception.Message | Should -Match '\.lamindb/stray\.txt'
         (Get-Marker $p).Lines[0] | Should -BeExactly $s.Uid
     }
@@ -396,7 +396,7 @@ Describe 'GCS emptiness and removal' {
         $f = New-RandomFile (Join-Path $t.Work 'h.bin') 300 3
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid
         Remove-LaminArtifact $a.Uid -Confirm:$false
-        { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId 'StorageHasArtifacts,*'
+        { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageHasArtifacts,*'
         (Get-Marker $p).Lines[0] | Should -BeExactly $s.Uid
         ShaBytes (Get-GcsObject $G $Bucket (ObjectKeyOf $a)).Bytes | Should -BeExactly (Sha $f.FullName)
     }
@@ -406,7 +406,7 @@ Describe 'GCS emptiness and removal' {
         Send-GcsObject $G $Bucket "$p/outside/keep.txt" (Utf8 'keep') | Should -Be 200
         Remove-LaminStorage $s.Uid -Confirm:$false
         Get-GcsKeys $G $Bucket "$p/" | Should -Be @("$p/outside/keep.txt")
-        { Get-LaminStorage -Identity $s.Uid } | Should -Throw -ErrorId 'RecordNotFound,*'
+        { Get-LaminStorage -Identity $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'RecordNotFound,*'
     }
 }
 
@@ -422,7 +422,7 @@ Describe 'Real GCS' -Tag RealCloud {
         if (-not $env:LAMIN_TEST_REAL_GCS_ROOT) { Set-ItResult -Skipped -Because 'LAMIN_TEST_REAL_GCS_ROOT is not set'; return }
         $t = Enter-Instance
         try {
-            { New-LaminStorage "gs://lamin-no-such-bucket-$([guid]::NewGuid().ToString('N'))/p" } | Should -Throw -ErrorId 'StorageNotFound,*'
+            { New-LaminStorage "gs://lamin-no-such-bucket-$([guid]::NewGuid().ToString('N'))/p" -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotFound,*'
             @(Get-LaminStorage -Type gs).Count | Should -Be 0
         }
         finally { Exit-Instance $t }

@@ -31,7 +31,7 @@ Describe 'New-LaminInstance' {
 
     It "refuses a name with '/' (InvalidInstanceName) and creates nothing" {
         $root = Join-Path $t.Root 'x'
-        $err = { New-LaminInstance -Name 'team/x' -Storage $root -Confirm:$false } |
+        $err = { New-LaminInstance -Name 'team/x' -Storage $root -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'InvalidInstanceName,Lamin.PowerShell.Commands.*' -PassThru
         $err.Exception.Message | Should -BeExactly "Invalid instance name: '/' delimiter not allowed."
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -54,7 +54,7 @@ Describe 'New-LaminInstance' {
         $taken_record = New-LaminStorage -Root $taken     # marked by 'first', no registry there
         $before = Get-TreeSnapshot $t.Root
 
-        $err = { New-LaminInstance -Name 'second' -Storage $taken -Confirm:$false } |
+        $err = { New-LaminInstance -Name 'second' -Storage $taken -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'StorageAlreadyManaged,Lamin.PowerShell.Commands.*' -PassThru
         $err.Exception.Message | Should -Match ([regex]::Escape($taken_record.Uid))
 
@@ -65,7 +65,7 @@ Describe 'New-LaminInstance' {
 
     It 'refuses a name that is already known (InstanceExists)' {
         $null = New-LaminInstance -Name 'dup' -Storage (Join-Path $t.Root 'a') -Confirm:$false
-        { New-LaminInstance -Name 'dup' -Storage (Join-Path $t.Root 'b') -Confirm:$false } | Should -Throw -ErrorId 'InstanceExists,Lamin.PowerShell.Commands.*'
+        { New-LaminInstance -Name 'dup' -Storage (Join-Path $t.Root 'b') -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'InstanceExists,Lamin.PowerShell.Commands.*'
         Join-Path $t.Root 'b' | Should -Not -Exist
     }
 
@@ -111,17 +111,17 @@ Describe 'Connect-, Disconnect-, Get-LaminInstance' {
     }
 
     It 'refuses an unknown name (InstanceNotFound) and keeps the current instance' {
-        { Connect-LaminInstance 'nope' } | Should -Throw -ErrorId 'InstanceNotFound,Lamin.PowerShell.Commands.*'
+        { Connect-LaminInstance 'nope' -ErrorAction Stop } | Should -Throw -ErrorId 'InstanceNotFound,Lamin.PowerShell.Commands.*'
         (Get-LaminInstance beta).IsCurrent | Should -BeTrue
     }
 
     It 'after Disconnect-LaminInstance, registry cmdlets say NoCurrentInstance' {
         Disconnect-LaminInstance
         @(Get-LaminInstance | Where-Object IsCurrent) | Should -HaveCount 0
-        $err = { Get-LaminStorage } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*' -PassThru
+        $err = { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
-        { Get-LaminSetting } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
-        { New-LaminStorage (Join-Path $t.Work 'x') } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
+        { Get-LaminSetting -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
+        { New-LaminStorage (Join-Path $t.Work 'x') -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
         Join-Path $t.Work 'x' | Should -Not -Exist
         # The instances themselves are untouched.
         (Get-LaminInstance).Name | Should -Be @('alpha', 'beta')
@@ -151,7 +151,7 @@ Describe 'Remove-LaminInstance' {
         Set-Content -LiteralPath $stray -Value 'x'
         $before = Get-TreeSnapshot $t.Root
 
-        $err = { Remove-LaminInstance -Name gone -Confirm:$false } | Should -Throw -ErrorId 'StorageNotEmpty,Lamin.PowerShell.Commands.*' -PassThru
+        $err = { Remove-LaminInstance -Name gone -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotEmpty,Lamin.PowerShell.Commands.*' -PassThru
         $err.Exception.Message | Should -Match 'stray\.bin'
 
         Get-TreeSnapshot $t.Root | Should -BeExactly $before
@@ -167,7 +167,7 @@ Describe 'Remove-LaminInstance' {
         Get-MarkerPath $extra.Root | Should -Not -Exist
         Join-Path $t.Storage 'outside.txt' | Should -Exist
         Get-LaminInstance | Should -BeNullOrEmpty
-        { Get-LaminStorage } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
+        { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
     }
 
     It 'does nothing under -WhatIf' {
@@ -224,7 +224,7 @@ Describe 'Get-LaminSetting and Set-LaminSetting' {
         $ro.InstanceUid | Should -BeNullOrEmpty
         $before = Get-RegistrySnapshot
 
-        $err = { Set-LaminSetting -Storage 'https://example.org/data' } | Should -Throw -ErrorId 'StorageNotManaged,Lamin.PowerShell.Commands.*' -PassThru
+        $err = { Set-LaminSetting -Storage 'https://example.org/data' -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotManaged,Lamin.PowerShell.Commands.*' -PassThru
         $err.Exception.Message | Should -Match 'not managed by any instance, cannot write to it from here'
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
         Get-RegistrySnapshot | Should -BeExactly $before
@@ -236,14 +236,14 @@ Describe 'Get-LaminSetting and Set-LaminSetting' {
         $rec = New-LaminStorage -Root $foreign -WarningAction SilentlyContinue
         $rec.InstanceUid | Should -BeExactly '__unknown__'
 
-        $err = { Set-LaminSetting -Storage $foreign } | Should -Throw -ErrorId 'StorageManagedElsewhere,Lamin.PowerShell.Commands.*' -PassThru
-        $err.Exception.Message | Should -Match ([regex]::Escape('exists in another instance (__unknown__), cannot write to it from here'))
+        $err = { Set-LaminSetting -Storage $foreign -ErrorAction Stop } | Should -Throw -ErrorId 'StorageManagedElsewhere,Lamin.PowerShell.Commands.*' -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape('exists in another instance (an instance not known here), cannot write to it from here'))
         (Get-LaminSetting).Storage.Root | Should -Be $t.Storage
     }
 
     It '-Storage with an unregistered read-only root refuses (StorageNotManaged) and registers nothing' {
         $before = Get-RegistrySnapshot
-        { Set-LaminSetting -Storage 'https://example.org/never-registered' -WarningAction SilentlyContinue } |
+        { Set-LaminSetting -Storage 'https://example.org/never-registered' -WarningAction SilentlyContinue -ErrorAction Stop } |
             Should -Throw -ErrorId 'StorageNotManaged,Lamin.PowerShell.Commands.*'
         (Get-LaminStorage).Root | Should -Not -Contain 'https://example.org/never-registered'
         Get-RegistrySnapshot | Should -BeExactly $before
@@ -254,7 +254,7 @@ Describe 'Get-LaminSetting and Set-LaminSetting' {
         $null = Set-TestMarker -Root $foreign -Text (New-ForeignMarkerText -StorageUid 'Fore1gnStor2')
         $before = Get-RegistrySnapshot
         $disk = Get-TreeSnapshot $foreign
-        { Set-LaminSetting -Storage $foreign -WarningAction SilentlyContinue } |
+        { Set-LaminSetting -Storage $foreign -WarningAction SilentlyContinue -ErrorAction Stop } |
             Should -Throw -ErrorId 'StorageManagedElsewhere,Lamin.PowerShell.Commands.*'
         (Get-LaminStorage).Root | Should -Not -Contain $foreign
         Get-RegistrySnapshot | Should -BeExactly $before
@@ -270,10 +270,10 @@ Describe 'Get-LaminSetting and Set-LaminSetting' {
     }
 
     It 'reading or setting the local storage while keep-artifacts-local is off is KeepArtifactsLocalOff' {
-        $err = { Get-LaminSetting -LocalStorage } | Should -Throw -ErrorId 'KeepArtifactsLocalOff,Lamin.PowerShell.Commands.*' -PassThru
+        $err = { Get-LaminSetting -LocalStorage -ErrorAction Stop } | Should -Throw -ErrorId 'KeepArtifactsLocalOff,Lamin.PowerShell.Commands.*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'NotEnabled'
         $local = Join-Path $t.Work 'local'
-        { Set-LaminSetting -LocalStorage $local } | Should -Throw -ErrorId 'KeepArtifactsLocalOff,Lamin.PowerShell.Commands.*'
+        { Set-LaminSetting -LocalStorage $local -ErrorAction Stop } | Should -Throw -ErrorId 'KeepArtifactsLocalOff,Lamin.PowerShell.Commands.*'
         $local | Should -Not -Exist
     }
 
@@ -291,7 +291,7 @@ Describe 'Get-LaminSetting and Set-LaminSetting' {
         Set-LaminSetting -KeepArtifactsLocal $true
         # The only local location is the default; with its marker gone it is not present here (rule 6).
         Remove-Item -LiteralPath (Get-MarkerPath $t.Storage)
-        $err = { Get-LaminSetting -LocalStorage } | Should -Throw -ErrorId 'NoLocalStorage,Lamin.PowerShell.Commands.*' -PassThru
+        $err = { Get-LaminSetting -LocalStorage -ErrorAction Stop } | Should -Throw -ErrorId 'NoLocalStorage,Lamin.PowerShell.Commands.*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 }

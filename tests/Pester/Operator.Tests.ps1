@@ -142,7 +142,7 @@ Describe 'Clear-LaminStorage -Orphaned' {
     It 'refuses while another live holder leases the location (StorageLeased naming the holder), and takes over a stale lease' {
         New-File (Join-Path $p.Storage.Root '.lamindb/orphan.bin') 'o' | Out-Null
         Set-Lease $p.Storage.Root -ProcessId $PID -User 'carol'
-        $err = { Clear-LaminStorage $p.Storage.Uid -Orphaned -Confirm:$false } | Should -Throw -ErrorId "StorageLeased$E" -PassThru
+        $err = { Clear-LaminStorage $p.Storage.Uid -Orphaned -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageLeased$E" -PassThru
         $err.Exception.Message | Should -Match 'carol'
         Join-Path $p.Storage.Root '.lamindb/orphan.bin' | Should -Exist
         Set-Lease $p.Storage.Root -ProcessId 999999 -User 'gone'   # a holder that no longer runs
@@ -189,7 +189,7 @@ Describe 'Move-LaminStorage' {
     ) {
         $dest = & $Prepare
         $reg = Get-RegistrySnapshot; $arts = Get-ArtifactSnapshot; $src = Get-TreeSnapshot $p.Storage.Root
-        { Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false } | Should -Throw -ErrorId "$Id$E"
+        { Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "$Id$E"
         Get-RegistrySnapshot | Should -BeExactly $reg
         Get-ArtifactSnapshot | Should -BeExactly $arts
         Get-TreeSnapshot $p.Storage.Root | Should -BeExactly $src
@@ -199,7 +199,7 @@ Describe 'Move-LaminStorage' {
         $a = $p.Artifacts[2]
         $text = [IO.File]::ReadAllText($a.Path); [IO.File]::WriteAllText($a.Path, $text.Substring(0, $text.Length - 1) + 'Z')
         $reg = Get-RegistrySnapshot
-        $err = { Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -Confirm:$false } | Should -Throw -ErrorId "HashMismatch$E" -PassThru
+        $err = { Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "HashMismatch$E" -PassThru
         $err.Exception.Message | Should -Match $a.Uid
         Get-RegistrySnapshot | Should -BeExactly $reg
         Get-MarkerPath $p.Storage.Root | Should -Exist
@@ -211,7 +211,7 @@ Describe 'Move-LaminStorage' {
         $victim = $p.Artifacts | Sort-Object { $_.Path } | Select-Object -Last 1
         $null = New-Item -ItemType Directory (Join-Path $dest ".lamindb/$(Split-Path $victim.Path -Leaf)/blocker") -Force
         $reg = Get-RegistrySnapshot
-        { Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false } | Should -Throw
+        { Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw
         Get-RegistrySnapshot | Should -BeExactly $reg          # the source stays the truth
         Get-MarkerPath $p.Storage.Root | Should -Exist
         $copied = Get-ChildItem (Join-Path $dest '.lamindb') -File | Where-Object Name -NotLike '.lamin-tmp-*'
@@ -231,7 +231,7 @@ Describe 'Move-LaminStorage' {
 
     It 'refuses while the location is leased by a live holder (StorageLeased)' {
         Set-Lease $p.Storage.Root -ProcessId $PID -User 'dave'
-        { Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -Confirm:$false } | Should -Throw -ErrorId "StorageLeased$E"
+        { Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageLeased$E"
         Join-Path $t.Work 'dest' | Should -Not -Exist
     }
 }

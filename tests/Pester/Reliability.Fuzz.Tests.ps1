@@ -137,7 +137,7 @@ Describe 'Nothing escapes a root' {
         @{ Key = '\\server\share\escape.txt' }, @{ Key = '/etc/escape.txt' }, @{ Key = 'a/%2e%2e/%2e%2e/escape.txt' }, @{ Key = "a/`0/escape.txt" }
     ) {
         $f = Join-Path $t.Work 'k.txt'; [IO.File]::WriteAllText($f, 'k')
-        { Add-LaminArtifact $f -Key $Key -KeyIsVirtual $false } | Should -Throw -ErrorId "InvalidKey$E"
+        { Add-LaminArtifact $f -Key $Key -KeyIsVirtual $false -ErrorAction Stop } | Should -Throw -ErrorId "InvalidKey$E"
         Join-Path $t.Work 'escape.txt' | Should -Not -Exist
     }
 }
@@ -162,7 +162,7 @@ Describe 'Private files and odd markers' {
         $null = New-Item -ItemType Directory (Split-Path $marker) -Force
         & $Make $marker
         $before = Get-TreeSnapshot $root
-        { New-LaminStorage -Root $root } | Should -Throw -ErrorId "MarkerInvalid$E"
+        { New-LaminStorage -Root $root -ErrorAction Stop } | Should -Throw -ErrorId "MarkerInvalid$E"
         Get-TreeSnapshot $root | Should -BeExactly $before
         Get-LaminStorage -Root $root | Should -BeNullOrEmpty
     }

@@ -213,7 +213,7 @@ Describe 'S3 roots and regions' {
     }
 
     It 'refuses a missing bucket with StorageNotFound: nothing registered, no bucket created' {
-        $err = { New-LaminStorage (S3Root $p -Bucket 'no-such-bucket') } | Should -Throw -ErrorId 'StorageNotFound,*' -PassThru | Save-Message
+        $err = { New-LaminStorage (S3Root $p -Bucket 'no-such-bucket') -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotFound,*' -PassThru | Save-Message
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err.Exception.Message | Should -Match 'no-such-bucket'
         @(Get-LaminStorage -Type s3).Count | Should -Be 0
@@ -222,7 +222,7 @@ Describe 'S3 roots and regions' {
 
     It 'refuses an unreachable endpoint (a closed port) with StorageUnreachable, registering nothing' {
         $root = S3Root $p "http://127.0.0.1:$(Get-ClosedPort)"
-        $err = { New-LaminStorage $root } | Should -Throw -ErrorId 'StorageUnreachable,*' -PassThru | Save-Message
+        $err = { New-LaminStorage $root -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnreachable,*' -PassThru | Save-Message
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.Exception.Message | Should -Match '127\.0\.0\.1'
         @(Get-LaminStorage).Root | Should -Not -Contain $root
@@ -233,7 +233,7 @@ Describe 'S3 roots and regions' {
         $saved = $env:AWS_ACCESS_KEY_ID
         try {
             $env:AWS_ACCESS_KEY_ID = 'NOT-A-KNOWN-KEY'
-            $err = { New-LaminStorage (S3Root $p) } | Should -Throw -ErrorId 'StorageCredentialsInvalid,*' -PassThru | Save-Message
+            $err = { New-LaminStorage (S3Root $p) -ErrorAction Stop } | Should -Throw -ErrorId 'StorageCredentialsInvalid,*' -PassThru | Save-Message
         }
         finally { $env:AWS_ACCESS_KEY_ID = $saved }
         $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
@@ -252,7 +252,7 @@ Describe 'S3 roots and regions' {
     It 'refuses a marker that is not one (MarkerInvalid) and leaves it as it was' {
         $junk = [byte[]](0, 1, 2, 255, 254)
         Send-S3Object $servers.S3 lamin-test "$p/.lamindb/storage_uid.txt" $junk | Should -Be 200
-        { New-LaminStorage (S3Root $p) } | Should -Throw -ErrorId 'MarkerInvalid,*' -PassThru | Save-Message
+        { New-LaminStorage (S3Root $p) -ErrorAction Stop } | Should -Throw -ErrorId 'MarkerInvalid,*' -PassThru | Save-Message
         @(Get-LaminStorage -Type s3).Count | Should -Be 0
         ShaBytes (Get-Marker $servers.S3 lamin-test $p).Bytes | Should -BeExactly (ShaBytes $junk)
     }
@@ -283,7 +283,7 @@ Describe 'S3 markers and ownership' {
             $theirs.IsManaged | Should -BeFalse
             "$w" | Should -Match 'managed by another'
             $f = New-RandomFile (Join-Path $o.Work 'y.bin') 10
-            { Add-LaminArtifact $f.FullName -Storage $theirs.Uid } | Should -Throw -ErrorId 'StorageReadOnly,*' -PassThru | Save-Message
+            { Add-LaminArtifact $f.FullName -Storage $theirs.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'StorageReadOnly,*' -PassThru | Save-Message
             Remove-LaminStorage $theirs.Uid -Confirm:$false
             @(Get-LaminStorage -Type s3).Count | Should -Be 0
         }
@@ -329,7 +329,7 @@ Describe 'S3 markers and ownership' {
         "$w" | Should -Match 'write access'
         Get-S3Keys $servers.S3 lamin-test "$p/" | Should -BeNullOrEmpty
         $f = New-RandomFile (Join-Path $t.Work 'ro.bin') 10
-        { Add-LaminArtifact $f.FullName -Storage $s.Uid } | Should -Throw -ErrorId 'StorageReadOnly,*' -PassThru | Save-Message
+        { Add-LaminArtifact $f.FullName -Storage $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'StorageReadOnly,*' -PassThru | Save-Message
         Set-S3ProxyRule $extra
         Remove-LaminStorage $s.Uid -Confirm:$false
         @(Get-LaminStorage -Type s3).Count | Should -Be 0
@@ -489,7 +489,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $existing = Utf8 "existing data`n"
         Send-S3Object $servers.S3 lamin-test "$p/raw/y.csv" $existing | Should -Be 200
         $f = New-TextFile (Join-Path $t.Work 'y.csv') "new data`n"
-        { Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'raw/y.csv' -KeyIsVirtual $false } | Should -Throw -ErrorId 'DestinationExists,*' -PassThru | Save-Message
+        { Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'raw/y.csv' -KeyIsVirtual $false -ErrorAction Stop } | Should -Throw -ErrorId 'DestinationExists,*' -PassThru | Save-Message
         ShaBytes (Get-S3Object $servers.S3 lamin-test "$p/raw/y.csv").Bytes | Should -BeExactly (ShaBytes $existing)
         @(Get-LaminArtifact -Storage $s.Uid).Count | Should -Be 0
         Get-S3Keys $servers.S3 lamin-test "$p/.lamindb/" | Should -Be @("$p/.lamindb/storage_uid.txt")
@@ -542,7 +542,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false
         Remove-LaminArtifact $folder.Uid -Permanent -Confirm:$false
         Get-S3Keys $servers.S3 lamin-test "$p/" | Should -Be @("$p/.lamindb/storage_uid.txt")
-        { Get-LaminArtifact -Identity $a.Uid } | Should -Throw -ErrorId 'RecordNotFound,*'
+        { Get-LaminArtifact -Identity $a.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'RecordNotFound,*'
     }
 
     It 'refuses to save an object whose bytes changed on the server (HashMismatch), writing nothing' {
@@ -553,7 +553,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $other = [byte[]]::new(4096); [Random]::new(99).NextBytes($other)
         Send-S3Object $servers.S3 lamin-test (ObjectKeyOf $a) $other | Should -Be 200
         $dest = Join-Path $t.Work 'saved/t.bin'
-        { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -ErrorId 'HashMismatch,*' -PassThru | Save-Message
+        { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -ErrorId 'HashMismatch,*' -PassThru | Save-Message
         $dest | Should -Not -Exist
         @(Get-ChildItem (Split-Path $dest) -Force -ErrorAction SilentlyContinue).Count | Should -Be 0
         (Test-LaminArtifact -Identity $a.Uid -Hash).Status | Should -Be 'Differ'
@@ -568,7 +568,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $a.StorageUid | Should -BeExactly $s.Uid
         ShaBytes (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $a)).Bytes | Should -BeExactly (Sha $f.FullName)
         Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false
-        { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId 'StorageIsDefault,*' -PassThru | Save-Message
+        { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageIsDefault,*' -PassThru | Save-Message
         (Get-Marker $servers.S3 lamin-test $p).Lines[0] | Should -BeExactly $s.Uid
     }
 
@@ -720,7 +720,7 @@ Describe 'S3 objects registered in place' {
             'sibling' { $endpoint = $servers.S3; $bucket = 'lamin-test'; $key = "${p}2/f.csv"; $suggest = "s3://lamin-test?endpoint_url=$($servers.S3)" }
         }
         Send-S3Object $endpoint $bucket $key (Utf8 "f`n") | Should -Be 200   # it exists: not a PathNotFound
-        $err = { Add-LaminArtifact "s3://$bucket/$key`?endpoint_url=$endpoint" } | Should -Throw -ErrorId 'UnknownStorageLocation,*' -PassThru | Save-Message
+        $err = { Add-LaminArtifact "s3://$bucket/$key`?endpoint_url=$endpoint" -ErrorAction Stop } | Should -Throw -ErrorId 'UnknownStorageLocation,*' -PassThru | Save-Message
         $err.Exception.Message.Contains("New-LaminStorage -Root '$suggest'") | Should -BeTrue -Because $err.Exception.Message
         @(Get-LaminArtifact).Count | Should -Be 0
     }
@@ -739,7 +739,7 @@ Describe 'S3 objects registered in place' {
             'root' { S3Root $p }
             'missing' { "s3://lamin-test/$p/nothing/here.csv?endpoint_url=$($servers.S3)" }
         }
-        { Add-LaminArtifact $path } | Should -Throw -ErrorId "$Id,*" -PassThru | Save-Message
+        { Add-LaminArtifact $path -ErrorAction Stop } | Should -Throw -ErrorId "$Id,*" -PassThru | Save-Message
         @(Get-LaminArtifact).Uid | Should -Be @($existing.Uid)
     }
 
@@ -764,7 +764,7 @@ Describe 'S3 emptiness and removal' {
     It 'refuses to remove a location whose .lamindb/ holds a stray object (StorageNotEmpty, listing it)' {
         $s = New-LaminStorage (S3Root $p)
         Send-S3Object $servers.S3 lamin-test "$p/.lamindb/stray.txt" (Utf8 'stray') | Should -Be 200
-        $err = { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId 'StorageNotEmpty,*' -PassThru | Save-Message
+        $err = { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageNotEmpty,*' -PassThru | Save-Message
         $err.Exception.Message | Should -Match '\.lamindb/stray\.txt'
         $err.Exception.Message | Should -Not -Match 'storage_uid'
         (Get-Marker $servers.S3 lamin-test $p).Lines[0] | Should -BeExactly $s.Uid
@@ -776,7 +776,7 @@ Describe 'S3 emptiness and removal' {
         $f = New-RandomFile (Join-Path $t.Work 'h.bin') 300 3
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid
         Remove-LaminArtifact $a.Uid -Confirm:$false
-        { Remove-LaminStorage $s.Uid -Confirm:$false } | Should -Throw -ErrorId 'StorageHasArtifacts,*' -PassThru | Save-Message
+        { Remove-LaminStorage $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'StorageHasArtifacts,*' -PassThru | Save-Message
         (Get-Marker $servers.S3 lamin-test $p).Lines[0] | Should -BeExactly $s.Uid
         ShaBytes (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $a)).Bytes | Should -BeExactly (Sha $f.FullName)
     }
@@ -787,7 +787,7 @@ Describe 'S3 emptiness and removal' {
         Set-S3ProxyRule $extra
         Remove-LaminStorage $s.Uid -Confirm:$false
         Get-S3Keys $servers.S3 lamin-test "$p/" | Should -Be @("$p/outside/keep.txt")
-        { Get-LaminStorage -Identity $s.Uid } | Should -Throw -ErrorId 'RecordNotFound,*'
+        { Get-LaminStorage -Identity $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'RecordNotFound,*'
         $log = @(Get-S3ProxyLog $extra)
         $log[-1].Method | Should -BeExactly 'DELETE'
         $log[-1].Url | Should -BeLike "/lamin-test/$p/.lamindb/storage_uid.txt*"
@@ -810,7 +810,7 @@ Describe 'S3 failures from the server' {
 
     It 'maps AccessDenied on a read to StorageAccessDenied (PermissionDenied) and writes nothing' {
         Set-S3ProxyRule $extra @(@{ Method = 'GET'; Match = $objectUrl; Status = 403; Code = 'AccessDenied' })
-        $err = { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -PassThru | Save-Message
+        $err = { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -PassThru | Save-Message
         $dest | Should -Not -Exist
         $err.FullyQualifiedErrorId | Should -BeLike 'StorageAccessDenied,*'
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
@@ -819,7 +819,7 @@ Describe 'S3 failures from the server' {
     It 'maps AccessDenied on an upload to StorageAccessDenied, registering nothing and leaving no object' {
         $g = New-RandomFile (Join-Path $t.Work 'g.bin') 1800 18
         Set-S3ProxyRule $extra @(@{ Method = 'PUT'; Match = "^/lamin-test/$p/\.lamindb/(?!storage_uid\.txt)"; Status = 403; Code = 'AccessDenied' })
-        $err = { Add-LaminArtifact $g.FullName -Storage $s.Uid } | Should -Throw -PassThru | Save-Message
+        $err = { Add-LaminArtifact $g.FullName -Storage $s.Uid -ErrorAction Stop } | Should -Throw -PassThru | Save-Message
         @(Get-LaminArtifact -Storage $s.Uid).Uid | Should -Be @($a.Uid)
         Get-S3Keys $servers.S3 lamin-test "$p/.lamindb/" | Should -Be (Sorted "$p/.lamindb/$($a.Uid).bin", "$p/.lamindb/storage_uid.txt")
         $err.FullyQualifiedErrorId | Should -BeLike 'StorageAccessDenied,*'
@@ -835,7 +835,7 @@ Describe 'S3 failures from the server' {
 
     It 'gives up on persistent throttling after bounded retries: StorageUnavailable (ResourceUnavailable), nothing written' {
         Set-S3ProxyRule $extra @(@{ Method = 'GET'; Match = $objectUrl; Status = 503; Code = 'SlowDown' })
-        $err = { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -ErrorId 'StorageUnavailable,*' -PassThru | Save-Message
+        $err = { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnavailable,*' -PassThru | Save-Message
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         $tries = @(Get-S3ProxyLog $extra | Where-Object { $_.Method -eq 'GET' -and $_.Url -match $objectUrl }).Count
         $tries | Should -BeGreaterThan 1
@@ -846,7 +846,7 @@ Describe 'S3 failures from the server' {
     It 'aborts a multipart upload whose part fails: AbortMultipartUpload sent, no object, no record' {
         $big = New-RandomFile (Join-Path $t.Work 'big.bin') (20MB) 20
         Set-S3ProxyRule $extra @(@{ Method = 'PUT'; Match = 'partNumber=2&'; Status = 404; Code = 'NoSuchUpload' })
-        { Add-LaminArtifact $big.FullName -Storage $s.Uid } | Should -Throw -ErrorId 'StorageIoError,*' -PassThru | Save-Message
+        { Add-LaminArtifact $big.FullName -Storage $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId 'StorageIoError,*' -PassThru | Save-Message
         $log = Get-S3ProxyLog $extra
         $part1 = @($log | Where-Object Url -Match 'partNumber=1&uploadId=')[0]
         $uploadId = [regex]::Match($part1.Url, 'uploadId=([^&]+)').Groups[1].Value
@@ -859,7 +859,7 @@ Describe 'S3 failures from the server' {
 
     It 'maps connections the server drops to StorageUnreachable, writing nothing' {
         Set-S3ProxyRule $extra @(@{ Method = 'GET'; Match = $objectUrl; Action = 'reset' })
-        $err = { Save-LaminArtifact $a.Uid -Destination $dest } | Should -Throw -PassThru | Save-Message
+        $err = { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -PassThru | Save-Message
         $dest | Should -Not -Exist
         $err.FullyQualifiedErrorId | Should -BeLike 'StorageUnreachable,*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'

@@ -26,14 +26,14 @@ Describe 'New-, Get-, Remove-LaminSpace' {
 
     It 'refuses a duplicate name (SpaceExists)' {
         $null = New-LaminSpace -Name 'team'
-        { New-LaminSpace -Name 'Team' } | Should -Throw -ErrorId "SpaceExists$E"
+        { New-LaminSpace -Name 'Team' -ErrorAction Stop } | Should -Throw -ErrorId "SpaceExists$E"
         @(Get-LaminSpace) | Should -HaveCount 2
     }
 
     It 'a name that does not exist is SpaceNotFound' {
-        $err = { Get-LaminSpace -Name 'ghost' } | Should -Throw -ErrorId "SpaceNotFound$E" -PassThru
+        $err = { Get-LaminSpace -Name 'ghost' -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        { Remove-LaminSpace -Name 'ghost' -Confirm:$false } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Remove-LaminSpace -Name 'ghost' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
     }
 
     It 'removes an empty space' {
@@ -43,7 +43,7 @@ Describe 'New-, Get-, Remove-LaminSpace' {
     }
 
     It "can't remove 'all' (SpaceIsBuiltIn)" {
-        $err = { Remove-LaminSpace -Name 'all' -Confirm:$false } | Should -Throw -ErrorId "SpaceIsBuiltIn$E" -PassThru
+        $err = { Remove-LaminSpace -Name 'all' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "SpaceIsBuiltIn$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
         (Get-LaminSpace).Name | Should -Be @('all')
     }
@@ -52,7 +52,7 @@ Describe 'New-, Get-, Remove-LaminSpace' {
         $null = New-LaminSpace -Name 'full'
         $s = New-LaminStorage -Root (Join-Path $t.Work 'in-full') -Space 'full'
         $s.Space | Should -BeExactly 'full'
-        { Remove-LaminSpace -Name 'full' -Confirm:$false } | Should -Throw -ErrorId "SpaceNotEmpty$E"
+        { Remove-LaminSpace -Name 'full' -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotEmpty$E"
         (Get-LaminSpace).Name | Should -Contain 'full'
         Set-LaminStorage -Identity $s.Uid -Space 'all'
         Remove-LaminSpace -Name 'full' -Confirm:$false
@@ -61,7 +61,7 @@ Describe 'New-, Get-, Remove-LaminSpace' {
 
     It 'Set-LaminStorage -Space with a space that does not exist is SpaceNotFound' {
         $s = New-LaminStorage -Root (Join-Path $t.Work 'x')
-        { Set-LaminStorage -Identity $s.Uid -Space 'ghost' } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Set-LaminStorage -Identity $s.Uid -Space 'ghost' -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
         (Get-LaminStorage -Identity $s.Uid).Space | Should -BeExactly 'all'
     }
 }
@@ -88,11 +88,11 @@ Describe 'Rule 18: visibility and change by grant' {
         (Get-LaminStorage).Uid | Should -Contain $open.Uid          # 'all' stays open to everyone
         (Get-LaminSpace).Name | Should -Not -Contain 'secret'
         (Search-LaminStorage 'hidden').Uid | Should -Not -Contain $s.Uid
-        $err = { Get-LaminStorage -Identity $s.Uid } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err = { Get-LaminStorage -Identity $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
-        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' } | Should -Throw -ErrorId "AccessDenied$E"
-        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false } | Should -Throw -ErrorId "AccessDenied$E"
-        { Grant-LaminSpaceAccess -Space 'secret' -User 'bob' -Role Admin } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Grant-LaminSpaceAccess -Space 'secret' -User 'bob' -Role Admin -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
         $env:LAMIN_USER = 'alice'
         (Get-LaminStorage -Identity $s.Uid).Description | Should -BeNullOrEmpty
         Get-MarkerPath $s.Root | Should -Exist
@@ -106,8 +106,8 @@ Describe 'Rule 18: visibility and change by grant' {
         (Get-LaminStorage).Uid | Should -Contain $s.Uid
         (Get-LaminStorage -Identity $s.Uid).Root | Should -Be $s.Root
         (Get-LaminSpace).Name | Should -Contain 'secret'
-        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' } | Should -Throw -ErrorId "AccessDenied$E"
-        { Set-LaminStorage -Identity $open.Uid -Space 'secret' } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminStorage -Identity $open.Uid -Space 'secret' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
         $env:LAMIN_USER = 'alice'
         (Get-LaminStorage -Identity $s.Uid).Description | Should -BeNullOrEmpty
         (Get-LaminStorage -Identity $open.Uid).Space | Should -BeExactly 'all'
@@ -118,7 +118,7 @@ Describe 'Rule 18: visibility and change by grant' {
         $env:LAMIN_USER = 'bob'
         Set-LaminStorage -Identity $s.Uid -Description 'by bob'
         (Get-LaminStorage -Identity $s.Uid).Description | Should -BeExactly 'by bob'
-        { Grant-LaminSpaceAccess -Space 'secret' -User 'carol' -Role Read } | Should -Throw -ErrorId "AccessDenied$E"
+        { Grant-LaminSpaceAccess -Space 'secret' -User 'carol' -Role Read -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
     }
 
     It 'bob with Admin can grant others' {
@@ -134,8 +134,8 @@ Describe 'Rule 18: visibility and change by grant' {
         Revoke-LaminSpaceAccess -Space 'secret' -User 'bob'
         $env:LAMIN_USER = 'bob'
         (Get-LaminStorage).Uid | Should -Not -Contain $s.Uid
-        { Get-LaminStorage -Identity $s.Uid } | Should -Throw -ErrorId "AccessDenied$E"
-        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' } | Should -Throw -ErrorId "AccessDenied$E"
+        { Get-LaminStorage -Identity $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { Set-LaminStorage -Identity $s.Uid -Description 'by bob' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
     }
 
     It 'revoking a grant that does not exist warns' {
@@ -144,10 +144,10 @@ Describe 'Rule 18: visibility and change by grant' {
     }
 
     It 'a grant on a space that does not exist is SpaceNotFound' {
-        { Grant-LaminSpaceAccess -Space 'ghost' -User 'bob' -Role Read } | Should -Throw -ErrorId "SpaceNotFound$E"
+        { Grant-LaminSpaceAccess -Space 'ghost' -User 'bob' -Role Read -ErrorAction Stop } | Should -Throw -ErrorId "SpaceNotFound$E"
     }
 
     It "a grant on 'all' is refused (SpaceIsBuiltIn)" {
-        { Grant-LaminSpaceAccess -Space 'all' -User 'bob' -Role Read } | Should -Throw -ErrorId "SpaceIsBuiltIn$E"
+        { Grant-LaminSpaceAccess -Space 'all' -User 'bob' -Role Read -ErrorAction Stop } | Should -Throw -ErrorId "SpaceIsBuiltIn$E"
     }
 }

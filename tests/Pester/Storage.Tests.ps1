@@ -118,7 +118,7 @@ Describe 'New-LaminStorage' {
     }
 
     It 'refuses -Host with a cloud root (HostRequiresLocalRoot)' {
-        $err = { New-LaminStorage -Root 's3://some-bucket' -Host 'node-1' } | Should -Throw -ErrorId "HostRequiresLocalRoot$E" -PassThru
+        $err = { New-LaminStorage -Root 's3://some-bucket' -Host 'node-1' -ErrorAction Stop } | Should -Throw -ErrorId "HostRequiresLocalRoot$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         (Get-LaminStorage -Type s3) | Should -BeNullOrEmpty
     }
@@ -247,16 +247,16 @@ Describe 'Get-LaminStorage' {
     }
 
     It '-Identity with no match is RecordNotFound, suggesting -Root' {
-        $err = { Get-LaminStorage -Identity 'zzzzzzzzzzzz' } | Should -Throw -ErrorId "RecordNotFound$E" -PassThru
+        $err = { Get-LaminStorage -Identity 'zzzzzzzzzzzz' -ErrorAction Stop } | Should -Throw -ErrorId "RecordNotFound$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $err.Exception.Message | Should -Match '-Root'
-        { Get-LaminStorage -Identity 999 } | Should -Throw -ErrorId "RecordNotFound$E"
+        { Get-LaminStorage -Identity 999 -ErrorAction Stop } | Should -Throw -ErrorId "RecordNotFound$E"
     }
 
     It '-Identity compares uids case-sensitively (base62)' {
         $swapped = Switch-Case $s1.Uid
         (Get-LaminStorage | Where-Object Uid -CEQ $swapped) | Should -BeNullOrEmpty   # no such record
-        { Get-LaminStorage -Identity $swapped } | Should -Throw -ErrorId "RecordNotFound$E"
+        { Get-LaminStorage -Identity $swapped -ErrorAction Stop } | Should -Throw -ErrorId "RecordNotFound$E"
     }
 
     It '-Root, -Type, -Host and -Space take wildcards' {
@@ -301,7 +301,7 @@ Describe 'Get-LaminStorage' {
     }
 
     It '-Filter with an unknown field is UnknownField naming the valid ones' {
-        $err = { Get-LaminStorage -Filter @{ colour = 'red' } } | Should -Throw -ErrorId "UnknownField$E" -PassThru
+        $err = { Get-LaminStorage -Filter @{ colour = 'red' } -ErrorAction Stop } | Should -Throw -ErrorId "UnknownField$E" -PassThru
         $err.Exception.Message | Should -Match 'colour'
         $err.Exception.Message | Should -Match 'root'
         $err.Exception.Message | Should -Match 'description'
@@ -309,7 +309,7 @@ Describe 'Get-LaminStorage' {
     }
 
     It '-Filter with an unknown lookup is UnknownFieldLookup' {
-        { Get-LaminStorage -Filter @{ root__regex = '.*' } } | Should -Throw -ErrorId "UnknownFieldLookup$E"
+        { Get-LaminStorage -Filter @{ root__regex = '.*' } -ErrorAction Stop } | Should -Throw -ErrorId "UnknownFieldLookup$E"
     }
 
     It '-Statistics gives ArtifactCount 0 and Size 0 (and nothing without it)' {
@@ -355,7 +355,7 @@ Describe 'Get-LaminStorage -Identity with an ambiguous stub' {
     It 'is MultipleRecordsFound, listing the candidates' {
         $pair | Should -Not -BeNullOrEmpty
         $stub = [string]$pair.Name
-        $err = { Get-LaminStorage -Identity $stub } | Should -Throw -ErrorId "MultipleRecordsFound$E" -PassThru
+        $err = { Get-LaminStorage -Identity $stub -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         foreach ($uid in $pair.Group.Uid) { $err.Exception.Message | Should -Match $uid }
     }
@@ -413,7 +413,7 @@ Describe 'Search-LaminStorage' {
     }
 
     It 'refuses an empty query (InvalidSearchQuery)' -ForEach @(@{ Q = '' }, @{ Q = '   ' }, @{ Q = $null }) {
-        $err = { Search-LaminStorage -Query $Q } | Should -Throw -ErrorId "InvalidSearchQuery$E" -PassThru
+        $err = { Search-LaminStorage -Query $Q -ErrorAction Stop } | Should -Throw -ErrorId "InvalidSearchQuery$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
     }
 }
@@ -451,12 +451,12 @@ Describe 'Set-LaminStorage' {
         $locked.IsLocked | Should -BeTrue
         $before = Get-RegistrySnapshot
 
-        $err = { Set-LaminStorage -Identity $s.Uid -Description 'no' } | Should -Throw -ErrorId "RecordLocked$E" -PassThru
+        $err = { Set-LaminStorage -Identity $s.Uid -Description 'no' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
         $null = New-LaminSpace -Name 'team'
         $before = Get-RegistrySnapshot
-        { Set-LaminStorage -Identity $s.Uid -Space 'team' } | Should -Throw -ErrorId "RecordLocked$E"
-        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false } | Should -Throw -ErrorId "RecordLocked$E"
+        { Set-LaminStorage -Identity $s.Uid -Space 'team' -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
+        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "RecordLocked$E"
         Get-RegistrySnapshot | Should -BeExactly $before
         Get-MarkerPath $s.Root | Should -Exist
 
@@ -499,10 +499,10 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
     It '-Permanent $false is SoftDeleteNotSupported, before anything else' {
         Set-LaminStorage -Identity $s.Uid -Lock
         $before = Get-RegistrySnapshot
-        $err = { Remove-LaminStorage -Identity $s.Uid -Permanent $false -Confirm:$false } |
+        $err = { Remove-LaminStorage -Identity $s.Uid -Permanent $false -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId "SoftDeleteNotSupported$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
-        { Remove-LaminStorage -Identity 1 -Permanent $false -Confirm:$false } | Should -Throw -ErrorId "SoftDeleteNotSupported$E"
+        { Remove-LaminStorage -Identity 1 -Permanent $false -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "SoftDeleteNotSupported$E"
         Get-RegistrySnapshot | Should -BeExactly $before
     }
 
@@ -514,10 +514,10 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
         $stats.ArtifactCount | Should -Be 1
         $stats.Size | Should -Be 5
 
-        $err = { Remove-LaminStorage -Identity $s.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageHasArtifacts$E" -PassThru
+        $err = { Remove-LaminStorage -Identity $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E" -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
         Remove-LaminArtifact -Identity $a.Uid -Confirm:$false          # to the trash: still counts
-        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageHasArtifacts$E"
+        { Remove-LaminStorage -Identity $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E"
         Get-MarkerPath $s.Root | Should -Exist
 
         Remove-LaminArtifact -Identity $a.Uid -Permanent -Confirm:$false
@@ -535,7 +535,7 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
 
         Remove-LaminStorage -Identity $ro.Uid -Confirm:$false
 
-        { Get-LaminStorage -Identity $ro.Uid } | Should -Throw -ErrorId "RecordNotFound$E"
+        { Get-LaminStorage -Identity $ro.Uid -ErrorAction Stop } | Should -Throw -ErrorId "RecordNotFound$E"
         Get-TreeSnapshot $t.Work | Should -BeExactly $disk   # marker and object untouched
     }
 
@@ -546,7 +546,7 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
         $disk = Get-TreeSnapshot $t.Root
         $before = Get-RegistrySnapshot
 
-        $err = { Remove-LaminStorage -Identity $s.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageNotEmpty$E" -PassThru
+        $err = { Remove-LaminStorage -Identity $s.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageNotEmpty$E" -PassThru
         $err.Exception.Message | Should -Match ([regex]::Escape('.lamindb/stray-one.txt'))
         $err.Exception.Message | Should -Match ([regex]::Escape('.lamindb/sub/stray-two.txt'))
         $err.Exception.Message | Should -Not -Match 'storage_uid'
@@ -564,7 +564,7 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
 
     It 'the default storage is StorageIsDefault ("switch to another first")' {
         $before = Get-RegistrySnapshot
-        $err = { Remove-LaminStorage -Identity 1 -Confirm:$false } | Should -Throw -ErrorId "StorageIsDefault$E" -PassThru
+        $err = { Remove-LaminStorage -Identity 1 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageIsDefault$E" -PassThru
         $err.Exception.Message | Should -Match 'switch to another first'
         Get-RegistrySnapshot | Should -BeExactly $before
         Get-MarkerPath $t.Storage | Should -Exist
@@ -572,13 +572,13 @@ Describe 'Remove-LaminStorage (rules 9-14, in order)' {
 
     It 'checks .lamindb/ (rule 12) before the default (rule 13)' {
         Set-Content -LiteralPath (Join-Path $t.Storage '.lamindb/stray.txt') -Value 'x'
-        { Remove-LaminStorage -Identity 1 -Confirm:$false } | Should -Throw -ErrorId "StorageNotEmpty$E"
+        { Remove-LaminStorage -Identity 1 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageNotEmpty$E"
     }
 
     It 'otherwise removes the marker, then the record' {
         Remove-LaminStorage -Identity $s.Uid -Confirm:$false
         Get-MarkerPath $s.Root | Should -Not -Exist
-        { Get-LaminStorage -Identity $s.Uid } | Should -Throw -ErrorId "RecordNotFound$E"
+        { Get-LaminStorage -Identity $s.Uid -ErrorAction Stop } | Should -Throw -ErrorId "RecordNotFound$E"
         # The location is free again: registering it again writes a new marker with a new uid.
         $again = New-LaminStorage -Root $s.Root
         $again.Uid | Should -Not -BeExactly $s.Uid
@@ -646,7 +646,7 @@ Describe 'Get-LaminLookup' {
     }
 
     It 'an unknown -Field is UnknownField' {
-        { Get-LaminLookup -Registry Storage -Field colour } | Should -Throw -ErrorId "UnknownField$E"
-        { Get-LaminLookup -Registry Space -ReturnField colour } | Should -Throw -ErrorId "UnknownField$E"
+        { Get-LaminLookup -Registry Storage -Field colour -ErrorAction Stop } | Should -Throw -ErrorId "UnknownField$E"
+        { Get-LaminLookup -Registry Space -ReturnField colour -ErrorAction Stop } | Should -Throw -ErrorId "UnknownField$E"
     }
 }

@@ -21,16 +21,23 @@ public static class LookupBuilder
         return sb.Length == 0 ? "_" : sb.ToString();
     }
 
-    /// <summary>Pairs of (identifier, original value, item), first occurrence of each identifier only.</summary>
-    public static List<(string Name, string Original, TItem Item)> Build<TItem>(IEnumerable<(string? Value, TItem Item)> entries)
+    /// <summary>
+    /// Pairs of (identifier, original value, item) for every entry, in the order given (the caller passes
+    /// id order): an empty or null value is named "_"; a name already taken — by an earlier value that
+    /// differs only in case or punctuation, or by one of <paramref name="reserved"/> (the lookup object's
+    /// own members), compared case-insensitively as PowerShell does — is suffixed "_2", "_3", …
+    /// No record is dropped (SPEC §3).
+    /// </summary>
+    public static List<(string Name, string? Original, TItem Item)> Build<TItem>(IEnumerable<(string? Value, TItem Item)> entries, IEnumerable<string>? reserved = null)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        var result = new List<(string, string, TItem)>();
+        var taken = new HashSet<string>(reserved ?? [], StringComparer.OrdinalIgnoreCase);
+        var result = new List<(string, string?, TItem)>();
         foreach (var (value, item) in entries)
         {
-            if (value is null) continue;
-            var name = ToIdentifier(value);
-            if (seen.Add(name)) result.Add((name, value, item));
+            var name = string.IsNullOrEmpty(value) ? "_" : ToIdentifier(value);
+            var unique = name;
+            for (int k = 2; !taken.Add(unique); k++) unique = $"{name}_{k}";
+            result.Add((unique, value, item));
         }
         return result;
     }

@@ -17,7 +17,7 @@ public static class SearchRanker
         IReadOnlyCollection<string>? onlyFields = null, int? limit = 20, bool caseSensitive = false)
     {
         if (string.IsNullOrWhiteSpace(query))
-            throw new LaminException(ErrorIds.InvalidSearchQuery, "Cannot search for an empty value! Please pass a valid string.", query);
+            throw new LaminException(ErrorIds.InvalidSearchQuery, "There is nothing to search for: pass a non-empty text as -Query.", query);
         var names = onlyFields is { Count: > 0 } ? onlyFields.ToList() : fields.TextFieldNames.ToList();
         foreach (var n in names)
             if (fields.Find(n) is null)

@@ -52,7 +52,7 @@ public sealed class SettingsService(LaminContext context)
     {
         if (!doc.KeepArtifactsLocal)
             throw new LaminException(ErrorIds.KeepArtifactsLocalOff,
-                "`keep_artifacts_local` is False, switch via: Set-LaminSetting -KeepArtifactsLocal $true");
+                "Keep-artifacts-local mode is off for this instance, so it has no local storage; turn the mode on with Set-LaminSetting -KeepArtifactsLocal $true.");
     }
 
     public void SetKeepArtifactsLocal(bool value) => context.Registry.Write(s =>
@@ -87,7 +87,7 @@ public sealed class SettingsService(LaminContext context)
                 $"Storage '{record.Root}' is not managed by any instance, cannot write to it from here.", rootOrUid);
         if (record.InstanceUid != context.InstanceUid)
             throw new LaminException(ErrorIds.StorageManagedElsewhere,
-                $"Storage '{record.Root}' exists in another instance ({record.InstanceUid}), cannot write to it from here.", rootOrUid);
+                $"Storage '{record.Root}' exists in another instance ({StorageService.OwnerText(record.InstanceUid)}), cannot write to it from here.", rootOrUid);
         return record;
     }
 

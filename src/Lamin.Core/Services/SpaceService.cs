@@ -83,6 +83,21 @@ public sealed class SpaceService(LaminContext context)
         s.Spaces.Delete(space.Id);
     });
 
+    /// <summary>The grants on the spaces the user can see (SPEC §3 Get-LaminSpaceAccess), filtered by wildcard patterns.</summary>
+    public List<LaminSpaceAccess> GetAccess(string? space, string? user) => context.Registry.Read(s =>
+    {
+        var access = new AccessPolicy(s, context.User);
+        if (space is not null && !Wildcard.HasWildcard(space)) Visible(s, space); // a named space that is not there: SpaceNotFound
+        var spaceMatch = space is null ? (_ => true) : Wildcard.Compile(space);
+        var userMatch = user is null ? (_ => true) : Wildcard.Compile(user);
+        return s.SpaceAccess.FindAll()
+            .Where(g => access.CanSee(g.SpaceId))
+            .Select(g => { g.Space = access.SpaceName(g.SpaceId); return g; })
+            .Where(g => spaceMatch(g.Space) && userMatch(g.User))
+            .OrderBy(g => g.Space, StringComparer.OrdinalIgnoreCase).ThenBy(g => g.User, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    });
+
     public LaminSpaceAccess Grant(string spaceName, string user, SpaceRole role) => context.Registry.Write(s =>
     {
         var space = Visible(s, spaceName);

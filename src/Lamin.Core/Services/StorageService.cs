@@ -23,6 +23,14 @@ public sealed record StorageQuery(string? Identity = null, string? Root = null, 
 public sealed class StorageService(LaminContext context)
 {
     public const string UnknownInstance = "__unknown__";
+
+    /// <summary>An owner as words for messages: LaminDB's "__unknown__" placeholder is never shown as a name.</summary>
+    public static string OwnerText(string? instanceUid) => instanceUid switch
+    {
+        null => "no instance",
+        UnknownInstance => "an instance not known here",
+        _ => instanceUid,
+    };
     public static readonly RecordFields<LaminStorage> Fields = new(nameof(LaminStorage.ArtifactCount), nameof(LaminStorage.Size));
 
     // ---------------------------------------------------------------- reading
@@ -47,7 +55,7 @@ public sealed class StorageService(LaminContext context)
             rows = session.Storages.FindAll().Where(r => access.CanSee(r.SpaceId));
         var filter = q.Filter is null ? null : new RecordFilter<LaminStorage>(Fields, q.Filter);
         var conditions = new List<Func<LaminStorage, bool>>();
-        if (q.Root is not null) { var m = Wildcard.Compile(q.Root); conditions.Add(r => m(r.Root)); }
+        if (q.Root is not null) conditions.Add(RootFilter(q.Root));
         if (q.Type is not null) { var m = Wildcard.Compile(q.Type); conditions.Add(r => m(r.Type)); }
         if (q.Host is not null) { var m = Wildcard.Compile(q.Host); conditions.Add(r => m(r.Host)); }
         if (q.Space is not null) { var m = Wildcard.Compile(q.Space); conditions.Add(r => m(r.Space)); }
@@ -63,6 +71,17 @@ public sealed class StorageService(LaminContext context)
         return result;
     }
 
+    /// <summary>-Root: a pattern is matched as typed; a plain root is normalised first (SPEC rule 2), then compared.</summary>
+    private Func<LaminStorage, bool> RootFilter(string root)
+    {
+        var v = root.Trim();
+        if (v.Length == 0 || IsRootPattern(v)) { var m = Wildcard.Compile(v); return r => m(r.Root); }
+        string normalised;
+        try { normalised = StorageRoot.Parse(v, context.CurrentDirectory).Root; }
+        catch (LaminException) { return r => string.Equals(r.Root, v, StringComparison.OrdinalIgnoreCase); } // not a root: matches as typed
+        return r => r.Root == normalised || r.Root == v;
+    }
+
     private static void AddStatistics(RegistrySession session, List<LaminStorage> rows)
     {
         var stats = session.Artifacts.FindAll()
@@ -76,67 +95,85 @@ public sealed class StorageService(LaminContext context)
         }
     }
 
-    /// <summary>-Identity: an integer id, a full uid or a unique uid prefix (SPEC rule 15).</summary>
+    /// <summary>-Identity (SPEC §4, rule 15): an id, a full uid, a unique uid stub, else a root (normalised).</summary>
     internal LaminStorage Resolve(RegistrySession session, AccessPolicy access, string identity)
     {
-        identity = identity.Trim();
-        LaminStorage? found = null;
-        if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
-            found = session.Storages.FindById(id);
-        if (found is null && identity.Length > 0)
-        {
-            found = session.Storages.FindOne(x => x.Uid == identity);
-            if (found is null && Uids.IsBase62(identity))
-            {
-                var matches = session.Storages.Find(x => x.Uid.StartsWith(identity))
-                    .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(11).ToList(); // LiteDB's LIKE ignores case
-                if (matches.Count > 1)
-                    throw new LaminException(ErrorIds.MultipleRecordsFound,
-                        $"The uid stub '{identity}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
-                found = matches.SingleOrDefault();
-            }
-        }
-        if (found is null)
-            throw new LaminException(ErrorIds.RecordNotFound,
-                $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminStorage -Root '{identity}'?", identity);
+        var found = ResolveRootOrIdentity(session.Storages.FindAll().ToList(), identity, context.CurrentDirectory);
         access.Require(found.SpaceId, SpaceRole.Read, identity, $"see storage location '{identity}'");
         return Decorate(found, access);
     }
 
-    /// <summary>A location given as its root (as typed, or normalised against the current directory), id, uid or stub.</summary>
+    /// <summary>A root pattern: `*` or `[`, or a `?` that is not an S3 endpoint's query string.</summary>
+    public static bool IsRootPattern(string value) =>
+        value.Contains('*') || value.Contains('[') || (value.Contains('?') && !value.Contains("?endpoint_url=", StringComparison.Ordinal));
+
+    /// <summary>
+    /// A location named the way SPEC §4 reads -Identity, in this order: all digits → an id; a full uid; a
+    /// unique uid stub; a root — as typed, else normalised against the current directory (SPEC rule 2). A
+    /// value with wildcards is matched against the roots, never normalised. A local root registered for
+    /// several hosts resolves to the record present on this machine (rule 6), else MultipleRecordsFound.
+    /// </summary>
     public static LaminStorage ResolveRootOrIdentity(IReadOnlyCollection<LaminStorage> all, string storage, string currentDirectory)
     {
-        var byRoot = all.FirstOrDefault(x => x.Root == storage);
-        if (byRoot is null && (storage.Contains('/') || storage.Contains('\\') || storage.StartsWith('~') || storage.StartsWith('.')))
+        var v = storage.Trim();
+        if (v.Length == 0)
+            throw new LaminException(ErrorIds.RecordNotFound, "No storage location was named; pass an id, a uid or a root.", storage);
+        bool identityLike = v.All(char.IsAsciiLetterOrDigit);
+        if (identityLike)
         {
-            var parsed = StorageRoot.Parse(storage, currentDirectory);
-            byRoot = all.FirstOrDefault(x => x.Root == parsed.Root)
-                ?? throw new LaminException(ErrorIds.RecordNotFound,
-                    $"No storage location with root '{parsed.Root}' is registered; register it with New-LaminStorage -Root '{parsed.Root}'.", storage);
+            LaminStorage? found = null;
+            if (v.Length < 12 && v.All(char.IsAsciiDigit) && int.TryParse(v, out var id))
+                found = all.FirstOrDefault(x => x.Id == id);
+            found ??= all.FirstOrDefault(x => x.Uid == v);
+            if (found is null)
+            {
+                var matches = all.Where(x => x.Uid.StartsWith(v, StringComparison.Ordinal)).Take(11).ToList();
+                if (matches.Count > 1)
+                    throw new LaminException(ErrorIds.MultipleRecordsFound,
+                        $"The uid stub '{v}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", storage);
+                found = matches.SingleOrDefault();
+            }
+            if (found is not null) return found;
         }
-        return byRoot ?? ResolveIn(all, storage);
+        List<LaminStorage> candidates;
+        if (IsRootPattern(v))
+        {
+            var match = Wildcard.Compile(v);
+            candidates = all.Where(x => match(x.Root)).ToList();
+            if (candidates.Count > 1 && candidates.Select(x => x.Root).Distinct().Count() > 1)
+                throw new LaminException(ErrorIds.MultipleRecordsFound,
+                    $"'{v}' matches several storage locations ({string.Join(", ", candidates.Take(10).Select(m => m.Root))}); name one.", storage);
+        }
+        else
+        {
+            candidates = all.Where(x => x.Root == v).ToList();
+            if (candidates.Count == 0)
+            {
+                string? normalised = null;
+                try { normalised = StorageRoot.Parse(v, currentDirectory).Root; }
+                catch (LaminException) when (identityLike) { /* a mistyped uid, not a root: the uid message below */ }
+                if (normalised is not null) candidates = all.Where(x => x.Root == normalised).ToList();
+                if (candidates.Count == 0 && !identityLike)
+                    throw new LaminException(ErrorIds.RecordNotFound,
+                        $"No storage location with root '{normalised ?? v}' is registered; list them with Get-LaminStorage, or register it with New-LaminStorage -Root '{normalised ?? v}'.", storage);
+            }
+        }
+        if (candidates.Count == 0)
+            throw new LaminException(ErrorIds.RecordNotFound,
+                identityLike
+                    ? $"No storage location with id, uid or root '{v}'. List them with Get-LaminStorage, or filter with Get-LaminStorage -Root '{v}*'."
+                    : $"No storage location matches '{v}'; list them with Get-LaminStorage.", storage);
+        if (candidates.Count == 1) return candidates[0];
+        var here = candidates.Where(IsPresentHere).ToList();
+        if (here.Count == 1) return here[0];
+        throw new LaminException(ErrorIds.MultipleRecordsFound,
+            $"The root {candidates[0].Root} is registered for several hosts ({string.Join(", ", candidates.Select(c => $"{c.Host ?? "no host"}: {c.Uid}"))}) " +
+            "and none is present on this machine alone; pass the uid.", storage);
     }
 
-    /// <summary>-Identity resolution over records already read (id, uid or unique stub), without access checks.</summary>
-    public static LaminStorage ResolveIn(IEnumerable<LaminStorage> all, string identity)
-    {
-        identity = identity.Trim();
-        var list = all as ICollection<LaminStorage> ?? all.ToList();
-        LaminStorage? found = null;
-        if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
-            found = list.FirstOrDefault(x => x.Id == id);
-        found ??= list.FirstOrDefault(x => x.Uid == identity);
-        if (found is null && identity.Length > 0)
-        {
-            var matches = list.Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(11).ToList();
-            if (matches.Count > 1)
-                throw new LaminException(ErrorIds.MultipleRecordsFound,
-                    $"The uid stub '{identity}' matches several storage locations ({string.Join(", ", matches.Take(10).Select(m => m.Uid))}); pass more characters.", identity);
-            found = matches.SingleOrDefault();
-        }
-        return found ?? throw new LaminException(ErrorIds.RecordNotFound,
-            $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminStorage -Root '{identity}'?", identity);
-    }
+    /// <summary>-Identity resolution over records already read (SPEC §4 order), without access checks.</summary>
+    public static LaminStorage ResolveIn(IEnumerable<LaminStorage> all, string identity) =>
+        ResolveRootOrIdentity(all as IReadOnlyCollection<LaminStorage> ?? all.ToList(), identity, Environment.CurrentDirectory);
 
     public LaminStorage Resolve(string identity) =>
         context.Registry.Read(s => Resolve(s, new AccessPolicy(s, context.User), identity));
@@ -284,10 +321,10 @@ public sealed class StorageService(LaminContext context)
         if (requireManaged && record.InstanceUid != instance.Uid)
             throw record.InstanceUid is null
                 ? new LaminException(ErrorIds.StorageNotManaged, $"Storage '{record.Root}' is not managed by any instance, cannot write to it from here.", record.Root)
-                : new LaminException(ErrorIds.StorageManagedElsewhere, $"Storage '{record.Root}' exists in another instance ({record.InstanceUid}), cannot write to it from here.", record.Root);
+                : new LaminException(ErrorIds.StorageManagedElsewhere, $"Storage '{record.Root}' exists in another instance ({OwnerText(record.InstanceUid)}), cannot write to it from here.", record.Root);
         s.Storages.Insert(record);
         if (record.InstanceUid != instance.Uid)
-            warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : $", is managed by instance with uid {record.InstanceUid}"));
+            warn($"referenced read-only storage location at {record.Root}" + (record.InstanceUid is null ? "" : record.InstanceUid == UnknownInstance ? ", is managed by another instance" : $", is managed by instance with uid {record.InstanceUid}"));
         return (Decorate(record, access), false);
     }
 
@@ -371,6 +408,26 @@ public sealed class StorageService(LaminContext context)
     /// <summary>SPEC rules 9–14, in that order.</summary>
     public void Remove(string identity, bool? permanent) => context.Registry.Write(s =>
     {
+        var (r, root, here) = CheckRemoval(s, identity, permanent);
+        if (root is null)
+        {
+            s.Storages.Delete(r.Id); // read-only: drop the record, touch nothing in storage
+            return;
+        }
+        if (here) StorageProviders.For(root).DeleteMarker(root);
+        s.Storages.Delete(r.Id);
+    });
+
+    /// <summary>
+    /// Every refusal of SPEC rules 9–13 without changing anything, so -WhatIf reports what removing
+    /// would really do (the refusal, or whether the marker is freed). Returns the record.
+    /// </summary>
+    public LaminStorage CheckRemove(string identity, bool? permanent) =>
+        context.Registry.Read(s => CheckRemoval(s, identity, permanent).Record);
+
+    /// <summary>Rules 9–13; Root is null for a read-only location (only the record goes).</summary>
+    private (LaminStorage Record, StorageRoot? Root, bool Here) CheckRemoval(RegistrySession s, string identity, bool? permanent)
+    {
         if (permanent == false)
             throw new LaminException(ErrorIds.SoftDeleteNotSupported,
                 "Soft delete is not possible for Storage (it has no trash); use -Permanent $true or leave -Permanent out.", identity);
@@ -381,11 +438,7 @@ public sealed class StorageService(LaminContext context)
             throw new LaminException(ErrorIds.StorageHasArtifacts,
                 $"Cannot delete storage with artifacts in current instance: {r.Root} holds {artifacts} artifact(s), trashed ones included. " +
                 "Remove them with Remove-LaminArtifact -Permanent, or move them with Move-LaminArtifact, first.", r);
-        if (!r.IsManaged)
-        {
-            s.Storages.Delete(r.Id); // read-only: drop the record, touch nothing in storage
-            return;
-        }
+        if (!r.IsManaged) return (r, null, false);
         var root = StorageRoot.Parse(r.Root, context.CurrentDirectory);
         // A local folder that is not on this machine (another host, or moved away) has nothing here to check or free.
         bool here = !root.IsLocal || IsPresentHere(r);
@@ -393,13 +446,13 @@ public sealed class StorageService(LaminContext context)
         if (leftovers.Count > 0)
             throw new LaminException(ErrorIds.StorageNotEmpty,
                 $"'{root.PathPart}/.lamindb' contains {leftovers.Count} objects:\n{string.Join("\n", leftovers.Select(o => "  " + o.Key))}\n" +
-                "delete them prior to deleting the storage location", r);
+                "delete them prior to deleting the storage location. Objects that no artifact accounts for can be listed and removed with " +
+                $"Clear-LaminStorage -Identity {r.Uid} -Orphaned -WhatIf.", r);
         if (s.InstanceDocument.DefaultStorageUid == r.Uid)
             throw new LaminException(ErrorIds.StorageIsDefault,
                 $"Cannot delete the current storage location {r.Root}, switch to another first: Set-LaminSetting -Storage <root>.", r);
-        if (here) StorageProviders.For(root).DeleteMarker(root);
-        s.Storages.Delete(r.Id);
-    });
+        return (r, root, here);
+    }
 
     /// <summary>What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12).</summary>
     internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string registryPath) =>

@@ -32,6 +32,11 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
+    /// <summary>SPEC §4 "Destination keys": without -Key, the key is this prefix + the file name (as Write-S3Object -KeyPrefix).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPrefix { get; set; }
+
     [Parameter]
     public string? Description { get; set; }
 
@@ -54,22 +59,36 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     private Task<List<CommitResult>>? _pending;
     private List<StagedArtifact>? _pendingItems;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
-    // Refusals of single items when the command was called on its own: reported at the end, after the others were registered.
-    private readonly List<LaminException> _refused = [];
+
+    private OuterProgress? _outer;
 
     protected override void Process()
     {
         _service ??= new ArtifactService(Context);
         _view ??= _service.OpenPlanningView();
-        foreach (var path in ResolvePaths())
+        // One refused path is reported (non-terminating, SPEC §4) and the others go on.
+        var paths = new List<string>();
+        ForEachValue(ParameterSetName == "LiteralPath" ? LiteralPath : Path, p => paths.AddRange(ResolvePaths(p)));
+        // The outer bar: files and bytes over the whole pipeline; a total (and time left) only for one call's own paths.
+        _outer ??= new OuterProgress(this, "Adding artifacts", "path(s)", null);
+        if (!MyInvocation.ExpectingInput) _outer.Total = paths.Count;
+        ForEachValue(paths, path =>
         {
             var request = new AddRequest(path, Key, Description, Storage,
                 MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
                 MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null);
             var plan = _service.Plan(_view, request);
+            // SPEC §4 "Destination keys": -Key wins; else -KeyPrefix + the file name; else no key, and the
+            // file name becomes the description when none is given, so every copy stays findable by name.
+            if (Key is null && !plan.InPlace)
+            {
+                var name = FileNameOf(path);
+                if (KeyPrefix is not null) plan = _service.Plan(_view, request with { Key = KeyPrefix + name });
+                else if (Description is null && name.Length > 0) plan = _service.Plan(_view, request with { Description = name });
+            }
             var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
-            if (!ShouldProcess(plan.SourcePath, action)) continue;
-            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count));
+            if (!ShouldProcess(plan.SourcePath, action)) return;
+            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count), _outer);
             try
             {
                 _batch.Add(_service.Stage(plan, progress, Cancellation));
@@ -78,17 +97,16 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             {
                 progress.Complete();
             }
+            _outer.ItemDone(plan.Size, plan.SourcePath);
             if (!_batchClock.IsRunning) _batchClock.Start();
             if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush(wait: false);
-        }
+        });
     }
 
     protected override void End()
     {
         Flush(wait: true);
-        if (_refused.Count == 0) return;
-        foreach (var e in _refused.SkipLast(1)) WriteError(ToErrorRecord(e));
-        throw _refused[^1];
+        _outer?.Complete();
     }
 
     /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
@@ -123,8 +141,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             {
                 if (r.Error is null) { WriteObject(r.Artifact); continue; }
                 var e = new LaminException(r.Error.ErrorId, r.Error.Message, r.Item.Plan.SourcePath, r.Error);
-                if (MyInvocation.ExpectingInput || MyInvocation.BoundParameters.ContainsKey("ErrorAction")) WriteError(ToErrorRecord(e));
-                else _refused.Add(e);
+                WriteError(ToErrorRecord(e)); // non-terminating (SPEC §4): the others are registered
             }
         }
         finally
@@ -133,30 +150,38 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         }
     }
 
-    private IEnumerable<string> ResolvePaths()
+    /// <summary>One -Path (wildcards expanded) or -LiteralPath value as file-system paths; URLs as they are (SPEC §4).</summary>
+    private List<string> ResolvePaths(string p)
     {
-        if (ParameterSetName == "LiteralPath")
+        if (IsUrl(p)) return [p]; // s3://, gs://: resolved by the core
+        if (ParameterSetName == "LiteralPath") return [ResolveLocalPath(p)!];
+        try
         {
-            foreach (var p in LiteralPath)
-                yield return p.Contains("://", StringComparison.Ordinal) ? p : GetUnresolvedProviderPathFromPSPath(p);
-            yield break;
+            var resolved = GetResolvedProviderPathFromPSPath(p, out var provider).ToList();
+            if (provider.Name != "FileSystem")
+                throw new LaminException(ErrorIds.InvalidPath,
+                    $"'{p}' is a path on PowerShell's {provider.Name} provider, not a file-system path; add files or folders from a FileSystem drive, or s3:// and gs:// objects.", p);
+            return resolved;
         }
-        foreach (var p in Path)
+        catch (ItemNotFoundException)
         {
-            if (p.Contains("://", StringComparison.Ordinal)) { yield return p; continue; } // s3://, gs://: resolved by the core
-            List<string> resolved;
-            try
-            {
-                resolved = GetResolvedProviderPathFromPSPath(p, out var provider).ToList();
-                if (provider.Name != "FileSystem")
-                    throw new LaminException(ErrorIds.InvalidPath, $"'{p}' is not a file-system path.", p);
-            }
-            catch (ItemNotFoundException)
-            {
-                throw new LaminException(ErrorIds.PathNotFound, $"Path '{p}' does not exist.", p);
-            }
-            foreach (var r in resolved) yield return r;
+            throw new LaminException(ErrorIds.PathNotFound, $"Path '{p}' does not exist.", p);
         }
+        catch (System.Management.Automation.DriveNotFoundException e)
+        {
+            throw new LaminException(ErrorIds.InvalidPath, $"'{p}' names the drive '{e.ItemName}', which does not exist; pass a file-system path.", p, e);
+        }
+    }
+
+    /// <summary>The last segment of a local path or object URI (a trailing separator ignored; no query string).</summary>
+    private static string FileNameOf(string path)
+    {
+        var p = path;
+        var q = p.IndexOf('?');
+        if (IsUrl(p) && q >= 0) p = p[..q];
+        p = p.TrimEnd('/', '\\');
+        var i = p.LastIndexOfAny(['/', '\\']);
+        return i >= 0 ? p[(i + 1)..] : p;
     }
 
     /// <summary>Stopped (Ctrl+C) or failed before the end: drop the temporaries of staged, uncommitted data.</summary>

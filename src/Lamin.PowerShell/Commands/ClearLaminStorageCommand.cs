@@ -6,17 +6,20 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes orphans: objects under .lamindb/ that no artifact accounts for, each named with its reason.</summary>
-[Cmdlet(VerbsCommon.Clear, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Clear, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminOrphan))]
 public sealed class ClearLaminStorageCommand : LaminCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string? Identity { get; set; }
+    public string[]? Identity { get; set; }
 
-    [Parameter(Mandatory = true)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
+
+    /// <summary>Not mandatory, so a call without it is refused with a hint instead of prompting for a switch.</summary>
+    [Parameter]
     public SwitchParameter Orphaned { get; set; }
 
     [Parameter]
@@ -25,14 +28,25 @@ public sealed class ClearLaminStorageCommand : LaminCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void Process()
+    protected override void Begin()
     {
         if (!Orphaned)
-            throw new LaminException(ErrorIds.InvalidArgument, "Clear-LaminStorage only removes orphans: pass -Orphaned.", null);
+            Terminate(new LaminException(ErrorIds.InvalidArgument,
+                "Clear-LaminStorage only removes orphans (objects under .lamindb/ that no artifact accounts for): pass -Orphaned, and -WhatIf first to see them.", null));
+    }
+
+    protected override void Process()
+    {
+        if (InputObject is null && Identity is null) { Clear(null); return; }
+        Dispatch(InputObject, Identity, (_, value) => Clear(ResolveStorageIdentity(value)), RecordKind.Storage);
+    }
+
+    private void Clear(string? identity)
+    {
         var service = new AuditService(Context);
         var chosen = new List<LaminOrphan>();
-        foreach (var o in service.FindOrphans(Identity, OlderThan))
-            if (ShouldProcess($"{o.Path} ({o.Size} bytes): {o.Reason}", "Delete orphaned object"))
+        foreach (var o in service.FindOrphans(identity, OlderThan))
+            if (ShouldProcess($"{o.Path} ({ProgressReporter.Size(o.Size)}): {o.Reason}", "Delete orphaned object"))
                 chosen.Add(o);
         if (chosen.Count == 0) return;
         service.RemoveOrphans(chosen);

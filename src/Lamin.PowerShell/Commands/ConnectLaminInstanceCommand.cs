@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Makes an instance current, by name or by the location of its registry.</summary>
-[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name")]
+[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(LaminInstance))]
 public sealed class ConnectLaminInstanceCommand : LaminCmdlet
 {
@@ -24,7 +24,9 @@ public sealed class ConnectLaminInstanceCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new InstanceService(Context);
-        var instance = ParameterSetName == "Path" ? service.ConnectPath(Path) : service.Connect(Name);
+        var target = ParameterSetName == "Path" ? ResolveLocalPath(Path)! : service.Find(Name).Name; // a typo is refused before asking
+        if (!ShouldProcess(target, "Make the current Lamin instance")) return;
+        var instance = ParameterSetName == "Path" ? service.ConnectPath(target) : service.Connect(Name);
         if (PassThru) WriteObject(instance);
     }
 }

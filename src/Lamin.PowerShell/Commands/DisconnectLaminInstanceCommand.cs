@@ -4,9 +4,15 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Leaves the current instance (nothing is deleted).</summary>
-[Cmdlet(VerbsCommunications.Disconnect, "LaminInstance")]
+[Cmdlet(VerbsCommunications.Disconnect, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(void))]
 public sealed class DisconnectLaminInstanceCommand : LaminCmdlet
 {
-    protected override void Process() => new InstanceService(Context).Disconnect();
+    protected override void Process()
+    {
+        var service = new InstanceService(Context);
+        var current = Context.Home.CurrentName ?? "(no current instance)";
+        if (!ShouldProcess(current, "Leave the current Lamin instance (nothing is deleted)")) return;
+        service.Disconnect();
+    }
 }

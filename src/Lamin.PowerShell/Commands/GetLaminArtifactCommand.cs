@@ -5,15 +5,20 @@ using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 
-/// <summary>Lists artifacts (latest versions, not trashed, by default), or gets one by id, uid or uid prefix.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminArtifact")]
+/// <summary>
+/// Lists artifacts (latest versions, not trashed, by default), or gets them by id, uid or uid prefix;
+/// a piped storage location lists its artifacts.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "LaminArtifact", DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class GetLaminArtifactCommand : LaminCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string? Identity { get; set; }
+    public string[]? Identity { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     [SupportsWildcards]
@@ -39,7 +44,18 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        var query = new ArtifactQuery(Identity, Key, Storage, Hash,
+        var storage = Storage is null ? null : ResolveStorageIdentity(Storage);
+        if (InputObject is null && Identity is null) { List(null, storage); return; }
+        Dispatch(InputObject, Identity, (kind, value) =>
+        {
+            if (kind == RecordKind.Storage) List(null, value);
+            else List(value, storage);
+        }, RecordKind.Artifact, RecordKind.Storage);
+    }
+
+    private void List(string? identity, string? storage)
+    {
+        var query = new ArtifactQuery(identity, Key, storage, Hash,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Trash, AllVersions);
         WriteObject(new ArtifactService(Context).Get(query), enumerateCollection: true);

@@ -12,7 +12,18 @@ public sealed class GetLaminInstanceCommand : LaminCmdlet
     [Parameter(Position = 0)]
     [ArgumentCompleter(typeof(InstanceCompleter))]
     [SupportsWildcards]
-    public string? Name { get; set; }
+    public string[]? Name { get; set; }
 
-    protected override void Process() => WriteObject(new InstanceService(Context).List(Name, Warn), enumerateCollection: true);
+    protected override void Process()
+    {
+        var service = new InstanceService(Context);
+        if (Name is null) { WriteObject(service.List(null, Warn), enumerateCollection: true); return; }
+        ForEachValue(Name, name =>
+        {
+            var found = service.List(name, Warn).ToList();
+            // As Get-Process: a name without wildcards that matches nothing is a (non-terminating) not-found error.
+            if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(name)) service.Find(name);
+            WriteObject(found, enumerateCollection: true);
+        });
+    }
 }

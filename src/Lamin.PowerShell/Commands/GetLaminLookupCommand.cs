@@ -21,18 +21,25 @@ public sealed class LaminLookup
     public string Registry { get; }
     public string Field { get; }
 
-    internal void Add(string original, object? value)
+    internal void Add(string? original, object? value)
     {
-        if (!_values.Contains(original)) _values.Add(original, value);
+        var key = original ?? ""; // a hashtable key can't be $null: a $null value is kept under ''
+        if (!_values.Contains(key)) _values.Add(key, value);
     }
 
-    /// <summary>The original values as keys.</summary>
+    /// <summary>The original values as keys, case-sensitively (values differing only in case are separate keys).</summary>
     public Hashtable ToHashtable()
     {
         var h = new Hashtable(StringComparer.Ordinal);
         foreach (DictionaryEntry e in _values) h[e.Key] = e.Value;
         return h;
     }
+
+    /// <summary>Names a value can't take as a property (compared case-insensitively, as PowerShell does).</summary>
+    internal static readonly string[] MemberNames =
+        typeof(LaminLookup).GetMembers().Select(m => m.Name)
+            .Concat(["psobject", "pstypenames", "psbase", "psextended", "psadapted", "get_Registry", "get_Field"])
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
 
     public override string ToString() => $"Lookup of {Registry}.{Field} ({_values.Count} values)";
 }
@@ -73,8 +80,11 @@ public sealed class GetLaminLookupCommand : LaminCmdlet
                     $"Unknown field '{f}'. Available fields: {string.Join(", ", fields.Names)}.", f);
         var lookup = new LaminLookup(Registry, field);
         var result = PSObject.AsPSObject(lookup);
-        var entries = records.Select(r => (Value: Convert.ToString(fields.Get(r, field), System.Globalization.CultureInfo.InvariantCulture), Item: r));
-        foreach (var (name, original, item) in LookupBuilder.Build(entries))
+        // Id order, so the suffixes _2, _3 of colliding names are stable (SPEC §3); no record is dropped.
+        var entries = records
+            .OrderBy(r => Convert.ToInt64(fields.Get(r, "id") ?? 0L, System.Globalization.CultureInfo.InvariantCulture))
+            .Select(r => (Value: Convert.ToString(fields.Get(r, field), System.Globalization.CultureInfo.InvariantCulture), Item: r));
+        foreach (var (name, original, item) in LookupBuilder.Build(entries, LaminLookup.MemberNames))
         {
             object? value = ReturnField is null ? item : fields.Get(item, ReturnField);
             lookup.Add(original, value);

@@ -5,15 +5,38 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>What the registry says a location holds against what is actually stored there, with the drift.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminStorageUsage")]
+[Cmdlet(VerbsCommon.Get, "LaminStorageUsage", DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminStorageUsage))]
 public sealed class GetLaminStorageUsageCommand : LaminCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string? Identity { get; set; }
+    public string[]? Identity { get; set; }
 
-    protected override void Process() => WriteObject(new AuditService(Context).Usage(Identity), enumerateCollection: true);
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
+
+    protected override void Process()
+    {
+        var service = new AuditService(Context);
+        if (InputObject is null && Identity is null)
+        {
+            // Every location, one at a time, with an outer bar (listing a large bucket takes a while).
+            var all = new StorageService(Context).Get(new StorageQuery());
+            var outer = new OuterProgress(this, "Measuring storage locations", "location(s)", all.Count);
+            try
+            {
+                foreach (var st in all)
+                {
+                    outer.Working(st.Root);
+                    WriteObject(service.Usage(st.Uid), enumerateCollection: true);
+                    outer.ItemDone(0, st.Root);
+                }
+            }
+            finally { outer.Complete(); }
+            return;
+        }
+        Dispatch(InputObject, Identity, (_, value) => WriteObject(service.Usage(ResolveStorageIdentity(value)), enumerateCollection: true), RecordKind.Storage);
+    }
 }

@@ -4,15 +4,17 @@ using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 
-/// <summary>Moves an artifact's data to another managed storage location in its space.</summary>
-[Cmdlet(VerbsCommon.Move, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+/// <summary>Moves artifacts' data to another managed storage location in their space.</summary>
+[Cmdlet(VerbsCommon.Move, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class MoveLaminArtifactCommand : LaminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter(Mandatory = true, Position = 1)]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -25,12 +27,16 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new ArtifactService(Context);
-        var a = service.Resolve(Identity);
-        if (!ShouldProcess($"{a.Uid} ({a.Path})", $"Move to {Storage}")) return;
-        var progress = new ProgressReporter(this, $"Moving {a.Uid}", a.Size, a.NFiles ?? 1);
-        LaminArtifact moved;
-        try { moved = service.Move(a.Uid, Storage, Warn, progress, Cancellation); }
-        finally { progress.Complete(); }
-        if (PassThru) WriteObject(moved);
+        var storage = ResolveStorageIdentity(Storage);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var a = service.Resolve(value);
+            if (!ShouldProcess($"{a.Uid} ({a.Path})", $"Move to {storage}")) return;
+            var progress = new ProgressReporter(this, $"Moving {a.Uid}", a.Size, a.NFiles ?? 1);
+            LaminArtifact moved;
+            try { moved = service.Move(a.Uid, storage, Warn, progress, Cancellation); }
+            finally { progress.Complete(); }
+            if (PassThru) WriteObject(moved);
+        }, RecordKind.Artifact);
     }
 }

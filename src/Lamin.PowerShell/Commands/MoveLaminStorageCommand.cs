@@ -5,15 +5,17 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Relocates a whole storage location to a new root; resumable, verified, one registry transaction.</summary>
-[Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminStorage))]
 public sealed class MoveLaminStorageCommand : LaminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -25,14 +27,18 @@ public sealed class MoveLaminStorageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new RelocationService(Context);
-        var plan = service.Plan(Identity, Destination, RemoveSource);
-        var action = plan.Finishing
-            ? $"Finish an interrupted move to {plan.Destination.Root}: remove {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} left at the old root once verified there"
-            : $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
-              + (RemoveSource ? " and remove the source" : "");
-        if (!ShouldProcess($"{plan.Storage.Root} ({plan.Storage.Uid})", action)) return;
-        var progress = new ProgressReporter(this, $"Moving {plan.Storage.Root}", plan.Bytes, Math.Max(1, plan.Objects));
-        try { WriteObject(service.Execute(plan, RemoveSource, Warn, progress, Cancellation)); }
-        finally { progress.Complete(); }
+        var destination = ResolveLocalPath(Destination)!;
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var plan = service.Plan(ResolveStorageIdentity(value), destination, RemoveSource);
+            var action = plan.Finishing
+                ? $"Finish an interrupted move to {plan.Destination.Root}: remove {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} left at the old root once verified there"
+                : $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
+                  + (RemoveSource ? " and remove the source" : "");
+            if (!ShouldProcess($"{plan.Storage.Root} ({plan.Storage.Uid})", action)) return;
+            var progress = new ProgressReporter(this, $"Moving {plan.Storage.Root}", plan.Bytes, Math.Max(1, plan.Objects));
+            try { WriteObject(service.Execute(plan, RemoveSource, Warn, progress, Cancellation)); }
+            finally { progress.Complete(); }
+        }, RecordKind.Storage);
     }
 }

@@ -24,7 +24,7 @@ public sealed class NewLaminInstanceCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new InstanceService(Context);
-        var plan = service.Plan(Name, Storage, Host);
+        var plan = service.Plan(Name, ResolveLocalPath(Storage), Host);
         if (!ShouldProcess($"{plan.Name} (registry {plan.RegistryPath})", "Create Lamin instance")) return;
         WriteObject(service.Create(plan, Warn));
     }

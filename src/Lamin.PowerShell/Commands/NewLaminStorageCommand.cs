@@ -29,7 +29,7 @@ public sealed class NewLaminStorageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new StorageService(Context);
-        var plan = service.Plan(Root, Host, Description, Space);
+        var plan = service.Plan(ResolveLocalPath(Root), Host, Description, Space);
         if (plan.Existing is not null)
         {
             Warn($"returning the existing storage location with the same root and host: {plan.Existing.Root} (uid {plan.Existing.Uid})");

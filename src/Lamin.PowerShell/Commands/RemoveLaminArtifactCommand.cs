@@ -3,15 +3,17 @@ using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 
-/// <summary>Moves an artifact to the trash, or deletes it permanently.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+/// <summary>Moves artifacts to the trash, or deletes them permanently.</summary>
+[Cmdlet(VerbsCommon.Remove, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminArtifactCommand : LaminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     public SwitchParameter Permanent { get; set; }
@@ -19,13 +21,19 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
     [Parameter]
     public SwitchParameter DeleteFile { get; set; }
 
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void Process()
     {
         var service = new ArtifactService(Context);
-        var a = service.Resolve(Identity);
-        var what = !Permanent ? "Move to trash"
-            : DeleteFile || a.KeyIsVirtual ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
-        if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", what)) return;
-        service.Remove(a.Uid, Permanent, DeleteFile);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var a = service.Resolve(value);
+            var what = !Permanent ? "Move to trash"
+                : DeleteFile || a.KeyIsVirtual ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
+            if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.Path})", what)) return;
+            service.Remove(a.Uid, Permanent, DeleteFile);
+        }, RecordKind.Artifact);
     }
 }

@@ -13,11 +13,14 @@ public sealed class RemoveLaminInstanceCommand : LaminCmdlet
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void Process()
     {
         var service = new InstanceService(Context);
         var entry = service.Find(Name ?? Context.Instance.Name);
-        if (!ShouldProcess($"{entry.Name} (registry {entry.RegistryPath})", "Remove Lamin instance")) return;
+        if (!ShouldProcessUnlessForced(Force, $"{entry.Name} (registry {entry.RegistryPath})", "Remove Lamin instance")) return;
         service.Remove(entry.Name);
     }
 }

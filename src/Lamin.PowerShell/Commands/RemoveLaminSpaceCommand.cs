@@ -13,11 +13,14 @@ public sealed class RemoveLaminSpaceCommand : LaminCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void Process()
     {
         var service = new SpaceService(Context);
         var space = service.Resolve(Name);
-        if (!ShouldProcess(space.Name, "Remove space")) return;
+        if (!ShouldProcessUnlessForced(Force, space.Name, "Remove space")) return;
         service.Remove(space.Name);
     }
 }

@@ -4,30 +4,34 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes a storage location that holds no artifacts, freeing its marker.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminStorageCommand : LaminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     public bool? Permanent { get; set; }
 
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void Process()
     {
         var service = new StorageService(Context);
-        if (Permanent == false)
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
         {
-            service.Remove(Identity, Permanent); // refuses (SoftDeleteNotSupported) before anything else
-            return;
-        }
-        var target = service.Resolve(Identity);
-        var what = target.IsManaged ? "Remove storage location and its marker" : "Remove read-only storage record (no file is touched)";
-        if (!ShouldProcess($"{target.Root} ({target.Uid})", what)) return;
-        service.Remove(target.Uid, Permanent);
+            // Every refusal (rules 9–13) is checked before asking, so -WhatIf reports it (SPEC §4, issue item 7).
+            var target = service.CheckRemove(ResolveStorageIdentity(value), Permanent);
+            var what = target.IsManaged ? "Remove storage location and free its marker" : "Remove read-only storage record (no file is touched)";
+            if (!ShouldProcessUnlessForced(Force, $"{target.Root} ({target.Uid})", what)) return;
+            service.Remove(target.Uid, Permanent);
+        }, RecordKind.Storage);
     }
 }

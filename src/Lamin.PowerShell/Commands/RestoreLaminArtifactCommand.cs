@@ -4,15 +4,17 @@ using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 
-/// <summary>Takes an artifact out of the trash.</summary>
-[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+/// <summary>Takes artifacts out of the trash.</summary>
+[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class RestoreLaminArtifactCommand : LaminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -20,9 +22,12 @@ public sealed class RestoreLaminArtifactCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new ArtifactService(Context);
-        var a = service.Resolve(Identity);
-        if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Restore from trash")) return;
-        var restored = service.Restore(a.Uid);
-        if (PassThru) WriteObject(restored);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var a = service.Resolve(value);
+            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Restore from trash")) return;
+            var restored = service.Restore(a.Uid);
+            if (PassThru) WriteObject(restored);
+        }, RecordKind.Artifact);
     }
 }

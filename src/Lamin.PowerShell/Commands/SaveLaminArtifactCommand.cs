@@ -9,16 +9,18 @@ namespace Lamin.PowerShell.Commands;
 /// Copies artifacts' files or folders to a local destination, verifying their hashes. Artifacts from
 /// the pipeline are resolved in one registry read and downloaded up to four at a time.
 /// </summary>
-[Cmdlet(VerbsData.Save, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsData.Save, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(FileInfo), typeof(DirectoryInfo))]
 public sealed class SaveLaminArtifactCommand : LaminCmdlet
 {
     private const int Parallel = 4;
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter(Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -31,8 +33,8 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        if (!MyInvocation.ExpectingInput) { Save([Identity]); return; }
-        _identities.Add(Identity);
+        // Piped artifacts are collected and saved together at the end (one registry read, parallel downloads).
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) => _identities.Add(value), RecordKind.Artifact);
     }
 
     protected override void End()
@@ -43,8 +45,16 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
     private void Save(IReadOnlyList<string> identities)
     {
         var service = new ArtifactService(Context);
-        var dest = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
-        var artifacts = service.ResolveMany(identities)
+        var dest = ResolveLocalPath(Destination);
+        List<LaminArtifact> resolved;
+        try { resolved = service.ResolveMany(identities); }
+        catch (LaminException e) when (!TerminatingIds.Contains(e.ErrorId))
+        {
+            // One value is refused: report it (and any other) on its own, save the rest (SPEC §4).
+            resolved = [];
+            ForEachValue(identities, i => resolved.Add(service.Resolve(i)));
+        }
+        var artifacts = resolved
             .Where(a => ShouldProcess($"{a.Uid} ({a.Path})", $"Save to {service.SaveTarget(a, dest)}"))
             .ToList();
         if (artifacts.Count == 1)

@@ -5,21 +5,34 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes an artifact's description, or locks it against every change (beyond SPEC §4: locking needs a cmdlet).</summary>
-[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
+[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class SetLaminArtifactCommand : SetCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     protected override void Process()
     {
         var service = new ArtifactService(Context);
-        var a = service.Resolve(Identity);
-        if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Set artifact")) return;
-        var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
-        if (PassThru) WriteObject(updated);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var a = service.Resolve(value);
+            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Set " + Changes(a))) return;
+            var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
+            if (PassThru) WriteObject(updated);
+        }, RecordKind.Artifact);
+    }
+
+    private string Changes(LaminArtifact a)
+    {
+        var parts = new List<string>();
+        if (DescriptionSet) parts.Add($"Description from '{a.Description}' to '{Description}'");
+        if (LockChange is { } l) parts.Add($"IsLocked from {a.IsLocked} to {l}");
+        return parts.Count == 0 ? "nothing (no property given)" : string.Join(", ", parts);
     }
 }

@@ -32,10 +32,29 @@ public sealed class SetLaminSettingCommand : LaminCmdlet
         // Keep-artifacts-local first, so "-KeepArtifactsLocal $true -LocalStorage x" works in one call.
         if (KeepArtifactsLocal is { } keep && ShouldProcess(instance, $"Set KeepArtifactsLocal to {keep}"))
             service.SetKeepArtifactsLocal(keep);
-        if (Storage is not null && ShouldProcess(instance, $"Set default storage to {Storage}"))
-            service.SetStorage(Storage, Warn);
-        if (LocalStorage is not null && ShouldProcess(instance, $"Set local storage to {LocalStorage}"))
-            service.SetLocalStorage(LocalStorage, Warn);
+        if (Storage is not null)
+        {
+            var storage = ResolveLocalPath(Storage)!;
+            if (ShouldProcess(instance, $"Set default storage to {Describe(storage)}")) service.SetStorage(storage, Warn);
+        }
+        if (LocalStorage is not null)
+        {
+            var local = ResolveLocalPath(LocalStorage)!;
+            if (ShouldProcess(instance, $"Set local storage to {Describe(local)}")) service.SetLocalStorage(local, Warn);
+        }
         if (PassThru) WriteObject(service.Get());
+    }
+
+    /// <summary>What -WhatIf names: the resolved root, and whether the location would be registered and created first.</summary>
+    private string Describe(string rootOrUid)
+    {
+        var storages = new StorageService(Context);
+        if (rootOrUid.Length == 12 && Lamin.Core.Util.Uids.IsBase62(rootOrUid)
+            && storages.Get(new StorageQuery()).FirstOrDefault(x => x.Uid == rootOrUid) is { } byUid)
+            return $"{byUid.Root} ({byUid.Uid})";
+        var plan = storages.Plan(rootOrUid, null, null, null);
+        return plan.Existing is { } e
+            ? $"{e.Root} ({e.Uid})"
+            : $"{plan.Root.Root}, a location that is not registered yet: it would be registered and its folder and marker created";
     }
 }

@@ -5,15 +5,17 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes a storage location's space, description or lock.</summary>
-[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Default")]
+[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminStorage))]
 public sealed class SetLaminStorageCommand : SetCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Identity { get; set; } = "";
+    public string[] Identity { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     [ArgumentCompleter(typeof(SpaceCompleter))]
@@ -23,10 +25,22 @@ public sealed class SetLaminStorageCommand : SetCommandBase
     protected override void Process()
     {
         var service = new StorageService(Context);
-        var target = service.Resolve(Identity);
-        var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
-        if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set storage location")) return;
-        var updated = service.Update(target.Uid, change);
-        if (PassThru) WriteObject(updated);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        {
+            var target = service.Resolve(ResolveStorageIdentity(value));
+            var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
+            if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set " + Changes(target))) return;
+            var updated = service.Update(target.Uid, change);
+            if (PassThru) WriteObject(updated);
+        }, RecordKind.Storage);
+    }
+
+    private string Changes(LaminStorage t)
+    {
+        var parts = new List<string>();
+        if (DescriptionSet) parts.Add($"Description from '{t.Description}' to '{Description}'");
+        if (Space is not null) parts.Add($"Space from '{t.Space}' to '{Space}'");
+        if (LockChange is { } l) parts.Add($"IsLocked from {t.IsLocked} to {l}");
+        return parts.Count == 0 ? "nothing (no property given)" : string.Join(", ", parts);
     }
 }

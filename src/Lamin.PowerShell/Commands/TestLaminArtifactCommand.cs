@@ -7,26 +7,56 @@ namespace Lamin.PowerShell.Commands;
 /// <summary>
 /// Checks artifacts against what is stored, rclone-check style: one object per artifact and per stray
 /// object under .lamindb/, with Status Match, Differ, Missing, Unregistered or Error and the reason.
+/// A piped artifact tests that artifact; a piped storage location tests that location.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "LaminArtifact", DefaultParameterSetName = "Storage")]
 [OutputType(typeof(LaminArtifactCheck))]
 public sealed class TestLaminArtifactCommand : LaminCmdlet
 {
-    [Parameter(Position = 0, ParameterSetName = "Storage", ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ParameterSetName = "Storage")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Storage { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = "Identity", ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
-    public string? Identity { get; set; }
+    public string[]? Identity { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     public SwitchParameter Hash { get; set; }
 
     protected override void Process()
     {
-        var checks = new AuditService(Context).TestArtifacts(Storage, Identity, Hash, null, Cancellation);
-        WriteObject(checks, enumerateCollection: true);
+        if (ParameterSetName == "Storage" && Storage is null && Hash)
+        {
+            // Re-hashing every location is the longest check: one location at a time, with an outer bar.
+            var all = new StorageService(Context).Get(new StorageQuery());
+            var outer = new OuterProgress(this, "Re-hashing artifacts", "location(s)", all.Count);
+            try
+            {
+                foreach (var st in all)
+                {
+                    outer.Working(st.Root);
+                    Test(st.Uid, null);
+                    outer.ItemDone(0, st.Root);
+                }
+            }
+            finally { outer.Complete(); }
+            return;
+        }
+        if (ParameterSetName == "Storage") { Test(Storage is null ? null : ResolveStorageIdentity(Storage), null); return; }
+        Dispatch(InputObject, Identity, (kind, value) =>
+        {
+            if (kind == RecordKind.Storage) Test(value, null);
+            else Test(null, value);
+        }, RecordKind.Artifact, RecordKind.Storage);
+    }
+
+    private void Test(string? storage, string? artifact)
+    {
+        WriteObject(new AuditService(Context).TestArtifacts(storage, artifact, Hash, null, Cancellation), enumerateCollection: true);
     }
 }

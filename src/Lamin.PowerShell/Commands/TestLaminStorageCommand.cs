@@ -5,15 +5,17 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Checks storage locations without changing them: reachable, writable, marker, region, latency.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "LaminStorage")]
+[Cmdlet(VerbsDiagnostic.Test, "LaminStorage", DefaultParameterSetName = "Identity")]
 [OutputType(typeof(LaminStorageHealth), typeof(bool))]
 public sealed class TestLaminStorageCommand : LaminCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("Uid")]
+    [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
-    public string? Identity { get; set; }
+    public string[]? Identity { get; set; }
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public PSObject[]? InputObject { get; set; }
 
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -22,7 +24,13 @@ public sealed class TestLaminStorageCommand : LaminCmdlet
 
     protected override void Process()
     {
-        foreach (var h in new AuditService(Context).TestStorage(Identity))
+        if (InputObject is null && Identity is null) { Test(null); return; }
+        Dispatch(InputObject, Identity, (_, value) => Test(ResolveStorageIdentity(value)), RecordKind.Storage);
+    }
+
+    private void Test(string? identity)
+    {
+        foreach (var h in new AuditService(Context).TestStorage(identity))
         {
             _allHealthy &= h.Healthy;
             if (!Quiet) WriteObject(h);
