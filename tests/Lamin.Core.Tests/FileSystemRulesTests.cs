@@ -234,6 +234,17 @@ public class FileSystemRulesWindowsTests
         Assert.False(FileSystemRules.IsSkippedReparsePoint(FileAttributes.Archive, null));
     }
 
+    [Theory]
+    [InlineData("aux")]
+    [InlineData("NUL")]
+    [InlineData("com1")]
+    public void Instance_names_that_are_devices_cannot_be_settings_files_on_Windows(string name)
+    {
+        // Settings keep one <name>.json per instance: "aux.json" opens the AUX device on Windows.
+        Assert.Contains("device name", Win.CheckPortableSegment(name + ".json"));
+        Assert.Null(Posix.CheckPortableSegment(name + ".json"));
+    }
+
     [Fact]
     public void The_rules_are_picked_by_name_and_for_a_Windows_probe()
     {
