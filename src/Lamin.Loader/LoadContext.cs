@@ -25,8 +25,47 @@ public sealed class LoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        var path = Path.Combine(_libDir, assemblyName.Name + ".dll");
-        return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+        if (assemblyName.Name is not { Length: > 0 } name) return null;
+        var path = ResolvePath(_libDir, name, OperatingSystem.IsWindows(), Environment.Version.Major);
+        return path is null ? null : LoadFromAssemblyPath(path);
+    }
+
+    /// <summary>
+    /// Where an assembly of lib/ is. A package with an OS-specific build (System.Management: the one in
+    /// lib/ only throws PlatformNotSupportedException, the working one is in lib/runtimes/win/lib/&lt;tfm&gt;/)
+    /// is published framework-dependent with both, and the host's deps.json that would pick one is not
+    /// used by this context, so the choice is made here: on Windows the runtimes/win build for the newest
+    /// target framework this runtime can load, else lib/&lt;name&gt;.dll. Null when lib/ does not have it.
+    /// </summary>
+    public static string? ResolvePath(string libDir, string assemblyName, bool isWindows, int runtimeMajorVersion)
+    {
+        if (isWindows)
+        {
+            var ridLib = Path.Combine(libDir, "runtimes", "win", "lib");
+            if (Directory.Exists(ridLib))
+            {
+                var best = Directory.EnumerateDirectories(ridLib)
+                    .Select(d => (Dir: d, Version: FrameworkVersion(Path.GetFileName(d))))
+                    .Where(x => x.Version is { } v && v.Major <= runtimeMajorVersion && File.Exists(Path.Combine(x.Dir, assemblyName + ".dll")))
+                    .OrderByDescending(x => x.Version)
+                    .FirstOrDefault();
+                if (best.Dir is not null) return Path.Combine(best.Dir, assemblyName + ".dll");
+            }
+        }
+        var path = Path.Combine(libDir, assemblyName + ".dll");
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>"net8.0" → 8.0, "netcoreapp3.1" → 3.1, "netstandard2.0" → 0.20 (below every netX), else null.</summary>
+    private static Version? FrameworkVersion(string tfm)
+    {
+        static Version? Parse(string s) => Version.TryParse(s.Contains('.') ? s : s + ".0", out var v) ? v : null;
+        if (tfm.StartsWith("netstandard", StringComparison.OrdinalIgnoreCase))
+            return Parse(tfm["netstandard".Length..]) is { } ns ? new Version(0, ns.Major * 10 + Math.Max(ns.Minor, 0)) : null;
+        if (tfm.StartsWith("netcoreapp", StringComparison.OrdinalIgnoreCase)) return Parse(tfm["netcoreapp".Length..]);
+        if (tfm.StartsWith("net", StringComparison.OrdinalIgnoreCase) && tfm.Length > 3 && char.IsAsciiDigit(tfm[3]) && tfm.Contains('.'))
+            return Parse(tfm[3..].Split('-')[0]);
+        return null;
     }
 
     /// <summary>Loads (once per process) and returns the cmdlet assembly from &lt;module&gt;/lib/.</summary>

@@ -92,10 +92,9 @@ public class LaminRegistryTests : IDisposable
         Assert.Single(ReadAll(new LaminRegistry(path)));
     }
 
-    [Fact]
+    [UnixFact, System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void The_registry_file_is_private_to_its_owner()
     {
-        if (OperatingSystem.IsWindows()) return;
         var path = NewPath();
         NewRegistry(path);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));

@@ -214,10 +214,9 @@ public class StorageRootTests : IDisposable
         LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse("sub", inside));
     }
 
-    [Fact]
+    [UnixFact]
     public void A_symlink_into_dot_lamindb_is_refused_after_resolution()
     {
-        if (OperatingSystem.IsWindows()) return;
         var target = _temp.Sub(Path.Combine("store", ".lamindb"), create: true);
         var link = Path.Combine(_temp.Path, "innocent");
         Directory.CreateSymbolicLink(link, target);
@@ -286,10 +285,9 @@ public class StorageRootTests : IDisposable
         Assert.Equal(Path.Combine(Cwd, "~other"), StorageRoot.Parse("~other", Cwd).Root);
     }
 
-    [Fact]
+    [UnixFact]
     public void Symlinks_are_resolved()
     {
-        if (OperatingSystem.IsWindows()) return;
         var real = _temp.Sub("real", create: true);
         var link = Path.Combine(_temp.Path, "link");
         Directory.CreateSymbolicLink(link, real);
@@ -298,10 +296,9 @@ public class StorageRootTests : IDisposable
         Assert.Equal(real, StorageRoot.Parse("link", _temp.Path).Root);
     }
 
-    [Fact]
+    [UnixFact]
     public void A_symlinked_parent_of_a_folder_that_does_not_exist_yet_is_resolved()
     {
-        if (OperatingSystem.IsWindows()) return;
         var real = _temp.Sub("real", create: true);
         var link = Path.Combine(_temp.Path, "link");
         Directory.CreateSymbolicLink(link, real);
@@ -310,10 +307,9 @@ public class StorageRootTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(real, "new")), "parsing must not create the folder");
     }
 
-    [Fact]
+    [UnixFact]
     public void Relative_and_chained_symlinks_are_resolved()
     {
-        if (OperatingSystem.IsWindows()) return;
         var real = _temp.Sub(Path.Combine("x", "real"), create: true);
         var hop1 = Path.Combine(_temp.Path, "hop1");
         var hop2 = Path.Combine(_temp.Path, "hop2");
@@ -323,23 +319,21 @@ public class StorageRootTests : IDisposable
         Assert.Equal(Path.Combine(real, "sub"), StorageRoot.Parse("hop2/sub", _temp.Path).Root);
     }
 
-    [Fact]
+    [UnixFact]
     public void A_dangling_symlink_resolves_to_its_target()
     {
-        if (OperatingSystem.IsWindows()) return;
         var target = Path.Combine(_temp.Path, "not-yet");
         var link = Path.Combine(_temp.Path, "dangling");
         File.CreateSymbolicLink(link, target);
         Assert.Equal(target, StorageRoot.Parse(link, Cwd).Root);
     }
 
-    [Fact]
+    [UnixFact]
     public void Dot_dot_after_a_symlink_is_taken_physically_as_the_OS_and_LaminDB_take_it()
     {
         // LaminDB resolves with Path.resolve() (realpath): "link/.." is the parent of the link's target,
         // which is also the folder the OS opens for "link/../x". Collapsing ".." before resolving links
         // registers another folder than the one the user named.
-        if (OperatingSystem.IsWindows()) return;
         var real = _temp.Sub(Path.Combine("a", "b", "real"), create: true);
         var link = Path.Combine(_temp.Path, "link");
         Directory.CreateSymbolicLink(link, real);

@@ -33,7 +33,24 @@ internal sealed class RegistryLock : IDisposable
         }
     }
 
-    public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default)
+    public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default) =>
+        Acquire(registryPath, timeout, cancel, Open, accessDeniedIsTransient: OperatingSystem.IsWindows());
+
+    private static FileStream Open(string lockPath)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return new FileStream(lockPath, options);
+    }
+
+    /// <summary>
+    /// The loop behind <see cref="Acquire(string, TimeSpan, CancellationToken)"/>, with the open and the
+    /// OS's meaning of "access denied" as inputs. On Windows a lock file that another process is closing,
+    /// deleting or scanning (antivirus, indexer) answers access denied for a moment, so it is retried
+    /// within the timeout like a busy lock, and only then reported as AccessDenied. On Unix access
+    /// denied is a permission and never passes: it is reported at once.
+    /// </summary>
+    internal static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel, Func<string, FileStream> open, bool accessDeniedIsTransient)
     {
         var lockPath = registryPath + ".lock";
         _held ??= new HashSet<string>(StringComparer.Ordinal);
@@ -45,9 +62,7 @@ internal sealed class RegistryLock : IDisposable
         {
             try
             {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                var fs = new FileStream(lockPath, options);
+                var fs = open(lockPath);
                 _held.Add(lockPath);
                 return new RegistryLock(fs, lockPath);
             }
@@ -60,7 +75,11 @@ internal sealed class RegistryLock : IDisposable
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new LaminException(ErrorIds.AccessDenied, $"Cannot open the registry lock '{lockPath}': {e.Message}", registryPath, e);
+                if (!accessDeniedIsTransient || watch.Elapsed >= timeout)
+                    throw new LaminException(ErrorIds.AccessDenied,
+                        $"Cannot open the registry lock '{lockPath}': {e.Message}" +
+                        (accessDeniedIsTransient ? $" (still refused after {timeout.TotalSeconds:0.#} s; check the folder's permissions)." : ""),
+                        registryPath, e);
             }
             // Back off between tries of a non-blocking lock; this is the wait for another process, not test synchronisation.
             if (cancel.WaitHandle.WaitOne(delay)) throw new OperationCanceledException(cancel);

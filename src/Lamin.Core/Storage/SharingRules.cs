@@ -1,0 +1,96 @@
+using Lamin.Core.Roots;
+
+namespace Lamin.Core.Storage;
+
+/// <summary>
+/// Windows sharing rules (SPEC §11, issue 10 items 2 and 5): files are read so that others may rename or
+/// delete them, and a rename or delete that another process (antivirus, indexer, backup) refuses for a
+/// moment is retried briefly. The waits are waits for another process, not test synchronisation.
+/// </summary>
+public static class SharingRules
+{
+    /// <summary>The share mode for reading: others may read, rename and delete the file meanwhile (FileShare.Delete is a no-op on Unix).</summary>
+    public const FileShare ReadShare = FileShare.Read | FileShare.Delete;
+
+    /// <summary>Opens a file to read with <see cref="ReadShare"/> (for DataCopier.OpenSource and LocalStorageProvider.OpenRead).</summary>
+    public static FileStream OpenRead(string path, FileOptions options = FileOptions.SequentialScan) =>
+        new(path, FileMode.Open, FileAccess.Read, ReadShare, 1, options);
+
+    /// <summary>How often and how long a refused rename or delete is retried (about 2 s in all).</summary>
+    public static readonly IReadOnlyList<TimeSpan> RetryDelays =
+        [TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1)];
+
+    /// <summary>
+    /// True for what another process causes for a moment: a sharing or lock violation, and on Windows an
+    /// access denied (a file pending delete or held by a scanner). Unix access denied is a permission: false.
+    /// </summary>
+    public static bool IsTransient(Exception e, bool isWindows) =>
+        e is IOException io && (io.HResult & 0xFFFF) is 32 or 33
+        || isWindows && e is UnauthorizedAccessException;
+
+    /// <summary>Runs <paramref name="operation"/>, retrying it after each of <see cref="RetryDelays"/> while it fails transiently; the last failure is thrown.</summary>
+    public static void Retry(Action operation, Func<Exception, bool>? isTransient = null, Action<TimeSpan>? wait = null)
+    {
+        isTransient ??= e => IsTransient(e, OperatingSystem.IsWindows());
+        wait ??= Thread.Sleep;
+        for (int attempt = 0; ; attempt++)
+        {
+            try { operation(); return; }
+            catch (Exception e) when (attempt < RetryDelays.Count && isTransient(e)) { wait(RetryDelays[attempt]); }
+        }
+    }
+}
+
+/// <summary>The file operations a folder replace needs (a seam: tests refuse one of them as Windows would).</summary>
+public interface IFolderOperations
+{
+    void Move(string from, string to);
+    void Delete(string path);
+    bool Exists(string path);
+}
+
+/// <summary>The real folder operations.</summary>
+public sealed class FolderOperations : IFolderOperations
+{
+    public static FolderOperations Instance { get; } = new();
+    public void Move(string from, string to) => Directory.Move(from, to);
+    public void Delete(string path) { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); else File.Delete(path); }
+    public bool Exists(string path) => Directory.Exists(path) || File.Exists(path);
+}
+
+/// <summary>
+/// Replaces a folder by a staged one without ever stranding the previous version (issue 10 item 2):
+/// the old folder is moved aside, the staged one moved in, and when that move fails (a file held by an
+/// indexer or antivirus), the old folder is moved back before the error is reported, so nothing is left
+/// under a temporary name for orphan clearing to delete. Each move is retried while it fails transiently.
+/// </summary>
+public static class FolderReplace
+{
+    /// <summary>The outcome: whether the previous version could be deleted after the replace (false: it is still at <paramref name="aside"/>, reported, not lost).</summary>
+    public static bool Replace(string staged, string final, string aside, IFolderOperations? ops = null, Func<Exception, bool>? isTransient = null, Action<TimeSpan>? wait = null)
+    {
+        ops ??= FolderOperations.Instance;
+        bool hadOld = ops.Exists(final);
+        if (hadOld) SharingRules.Retry(() => ops.Move(final, aside), isTransient, wait);
+        try
+        {
+            SharingRules.Retry(() => ops.Move(staged, final), isTransient, wait);
+        }
+        catch (Exception) when (hadOld)
+        {
+            // Put the previous version back where the registry expects it; the staged copy stays a temporary.
+            SharingRules.Retry(() => ops.Move(aside, final), isTransient, wait);
+            throw;
+        }
+        if (!hadOld) return true;
+        try
+        {
+            SharingRules.Retry(() => ops.Delete(aside), isTransient, wait);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
