@@ -232,3 +232,167 @@ function Read-LineOrFail {
 Export-ModuleMember -Function Resolve-RealPath, New-TestFolder, Remove-TestFolder, New-TestInstance, Remove-TestInstance,
     Get-TreeSnapshot, Get-RegistrySnapshot, Get-MarkerPath, Set-TestMarker, New-ForeignMarkerText,
     ConvertTo-Base62, Get-ExpectedInstanceUid, Get-PwshStartInfo, Read-LineOrFail
+
+# ------------------------------------------------------------------------------------------------
+# Artifact helpers (Add-LaminArtifact.Tests.ps1, ArtifactBadInput.Tests.ps1, ArtifactLifecycle.Tests.ps1)
+# ------------------------------------------------------------------------------------------------
+
+function New-TestFile {
+    <#
+    Writes a file, creating its folder: -Text (UTF-8, no BOM), -Bytes, or -Size bytes of seeded
+    pseudo-random data (different for every -Seed); returns its FileInfo (the name may hold wildcards).
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $Text = '',
+        [byte[]] $Bytes,
+        [long] $Size = -1,
+        [int] $Seed = 1
+    )
+    $dir = [System.IO.Path]::GetDirectoryName($Path)
+    if ($dir) { $null = [System.IO.Directory]::CreateDirectory($dir) }
+    if ($PSBoundParameters.ContainsKey('Bytes')) { [System.IO.File]::WriteAllBytes($Path, $Bytes) }
+    elseif ($Size -ge 0) {
+        $random = [System.Random]::new($Seed)
+        $buffer = [byte[]]::new([Math]::Min([long]1MB, [Math]::Max([long]1, $Size)))
+        $fs = [System.IO.File]::Create($Path)
+        try {
+            $left = $Size
+            while ($left -gt 0) {
+                $random.NextBytes($buffer)
+                $n = [int][Math]::Min([long]$buffer.Length, $left)
+                $fs.Write($buffer, 0, $n)
+                $left -= $n
+            }
+        }
+        finally { $fs.Dispose() }
+    }
+    else { [System.IO.File]::WriteAllText($Path, $Text) }
+    Get-Item -LiteralPath $Path -Force
+}
+
+function ConvertTo-LaminB64 {
+    <# base64url without padding, first 22 characters (LaminDB's hash encoding). #>
+    param([Parameter(Mandatory)] [byte[]] $Digest)
+    $s = [Convert]::ToBase64String($Digest).TrimEnd('=').Replace('+', '-').Replace('/', '_')
+    $s.Substring(0, [Math]::Min(22, $s.Length))
+}
+
+function Get-ExpectedLaminHash {
+    <#
+    SPEC rule 21 computed here, independently of the module: a file up to 50 MiB → md5 of the content;
+    larger → sha1-fl = sha1(sha1(first 50 MiB) ‖ sha1(last 50 MiB)); a folder → md5-d over the md5
+    digests of its members' hash strings sorted ordinally. Returns Hash, HashType, Size (and NFiles).
+    #>
+    param([Parameter(Mandatory)] [string] $Path)
+    $chunk = 50MB
+    if (Test-Path -LiteralPath $Path -PathType Container) {
+        $files = @(Get-ChildItem -LiteralPath $Path -Recurse -File -Force)
+        [string[]] $hashes = @($files | ForEach-Object { (Get-ExpectedLaminHash -Path $_.FullName).Hash })
+        [Array]::Sort($hashes, [System.StringComparer]::Ordinal)
+        $concat = [System.IO.MemoryStream]::new()
+        foreach ($h in $hashes) {
+            $d = [System.Security.Cryptography.MD5]::HashData([System.Text.Encoding]::UTF8.GetBytes($h))
+            $concat.Write($d, 0, $d.Length)
+        }
+        $sum = 0L; foreach ($f in $files) { $sum += $f.Length }
+        return [pscustomobject]@{
+            Hash     = ConvertTo-LaminB64 ([System.Security.Cryptography.MD5]::HashData($concat.ToArray()))
+            HashType = 'md5-d'
+            Size     = $sum
+            NFiles   = $files.Count
+        }
+    }
+    $fs = [System.IO.File]::OpenRead($Path)
+    try {
+        $size = $fs.Length
+        if ($size -le $chunk) {
+            return [pscustomobject]@{ Hash = ConvertTo-LaminB64 ([System.Security.Cryptography.MD5]::HashData($fs)); HashType = 'md5'; Size = $size; NFiles = $null }
+        }
+        $buffer = [byte[]]::new($chunk)
+        $fs.ReadExactly($buffer, 0, $chunk)
+        $first = [System.Security.Cryptography.SHA1]::HashData($buffer)
+        $fs.Position = $size - $chunk
+        $fs.ReadExactly($buffer, 0, $chunk)
+        $last = [System.Security.Cryptography.SHA1]::HashData($buffer)
+        [pscustomobject]@{
+            Hash     = ConvertTo-LaminB64 ([System.Security.Cryptography.SHA1]::HashData([byte[]]($first + $last)))
+            HashType = 'sha1-fl'
+            Size     = $size
+            NFiles   = $null
+        }
+    }
+    finally { $fs.Dispose() }
+}
+
+function Get-ArtifactSnapshot {
+    <# Every artifact record the current user sees (all versions and the trash), sorted by Id, as JSON. #>
+    $all = @(@(Get-LaminArtifact -AllVersions -ErrorAction Stop) + @(Get-LaminArtifact -Trash -ErrorAction Stop) | Sort-Object Id)
+    ConvertTo-Json -InputObject $all -Depth 3
+}
+
+function Get-StorageTreeSnapshot {
+    <#
+    Get-TreeSnapshot of every registered local storage root (plus any -Path), each under a "== <root>"
+    line: one string, so `Should -Be` shows the difference. -ExcludeRegistry leaves out the instance's
+    own registry files (lamin.db, lamin-log.db, lamin.db.lock) when the registry is compared by other means.
+    #>
+    param([string[]] $Path, [switch] $ExcludeRegistry)
+    $roots = @(@(Get-LaminStorage -ErrorAction Stop | Where-Object Type -EQ 'local' | ForEach-Object Root) + @($Path) |
+        Where-Object { $_ } | Sort-Object -Unique -CaseSensitive)
+    $parts = foreach ($root in $roots) {
+        $tree = Get-TreeSnapshot -Path $root
+        if ($ExcludeRegistry) {
+            $tree = (@($tree -split "`n") | Where-Object { $_ -notmatch '^\.lamindb/lamin(\.db|-log\.db|\.db\.lock)( |$)' }) -join "`n"
+        }
+        "== $root`n$tree"
+    }
+    $parts -join "`n"
+}
+
+function Get-LaminTempLeftover {
+    <#
+    Temporaries of unfinished writes (.lamin-tmp-*, .lamin-save-*) anywhere under the given folders
+    (default: every registered local storage root); their full paths, none when clean.
+    #>
+    param([string[]] $Path)
+    if (-not $Path) { $Path = @(Get-LaminStorage -ErrorAction Stop | Where-Object Type -EQ 'local' | ForEach-Object Root) }
+    foreach ($p in $Path) {
+        if (Test-Path -LiteralPath $p) {
+            Get-ChildItem -LiteralPath $p -Recurse -Force -ErrorAction SilentlyContinue |
+                Where-Object { $_.Name -like '.lamin-tmp-*' -or $_.Name -like '.lamin-save-*' } |
+                ForEach-Object FullName
+        }
+    }
+}
+
+function Get-ProgressRecord {
+    <#
+    Runs a script block in a fresh runspace (the module imported, LAMIN_* environment shared) with the
+    given $ProgressPreference and returns what it wrote: Output, Progress (ProgressRecords), Errors,
+    Warnings. The progress stream can't be redirected with *>&1, so this is how tests read it.
+    #>
+    param(
+        [Parameter(Mandatory)] [scriptblock] $ScriptBlock,
+        [object[]] $ArgumentList = @(),
+        [string] $ProgressPreference = 'Continue'
+    )
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddScript('param($m, $pref) Import-Module -Name $m -ErrorAction Stop; $ProgressPreference = $pref').
+            AddArgument($env:LAMIN_TEST_MODULE).AddArgument($ProgressPreference)
+        $null = $ps.AddStatement().AddScript($ScriptBlock.ToString())
+        foreach ($a in $ArgumentList) { $null = $ps.AddArgument($a) }
+        $output = $ps.Invoke()
+        [pscustomobject]@{
+            Output   = @($output)
+            Progress = @($ps.Streams.Progress)
+            Errors   = @($ps.Streams.Error)
+            Warnings = @($ps.Streams.Warning)
+        }
+    }
+    finally { $ps.Dispose() }
+}
+
+Export-ModuleMember -Function New-TestFile, ConvertTo-LaminB64, Get-ExpectedLaminHash, Get-ArtifactSnapshot,
+    Get-StorageTreeSnapshot, Get-LaminTempLeftover, Get-ProgressRecord
