@@ -6,7 +6,7 @@ Normalises the root (expands "~", resolves relative paths against the current lo
 - a marker of this instance: managed here, with the marker's uid;
 - a marker of another instance: the location is registered read-only with InstanceUid "__unknown__" and a warning;
 - no write access: registered read-only with InstanceUid $null and a warning.
-Registering the same (root, host) again returns the existing record with a warning, also when several processes race. Local roots are unique per (root, host); cloud roots per root. A root containing ".lamindb" is refused (InvalidRoot), an unknown protocol too (UnsupportedProtocol). Nothing is written under -WhatIf.
+Registering the same (root, host) again returns the existing record with a warning, also when several processes race. Local roots are unique per (root, host); cloud roots per root. A root containing ".lamindb" is refused (InvalidRoot), and so is a local root that is a regular file or lies below one; an unknown protocol too (UnsupportedProtocol). A marker that starts with a UTF-8 byte-order mark is read as any other. Nothing is written under -WhatIf.
 '@
     Parameters  = @{
         Root        = 'A local folder, s3://bucket[/prefix][?endpoint_url=<url>], gs://bucket[/prefix], or an http(s):// or hf:// root (read-only). Takes pipeline input, also from the FullName of Get-ChildItem output.'

@@ -190,8 +190,11 @@ public class SuffixAndKeyTests
     [Fact]
     public void Keys_over_1024_characters_are_refused_and_1024_is_fine()
     {
-        ArtifactKeys.Validate(new string('k', 1020) + ".csv");
-        Assert.Throws<LaminException>(() => ArtifactKeys.Validate(new string('k', 1021) + ".csv"));
+        // Segments of at most 255 bytes (a file name's limit, checked on its own): 4 × 251 + 20 = 1024.
+        var folders = string.Concat(Enumerable.Repeat(new string('k', 250) + "/", 4));
+        ArtifactKeys.Validate(folders + new string('k', 16) + ".csv");
+        var e = Assert.Throws<LaminException>(() => ArtifactKeys.Validate(folders + new string('k', 17) + ".csv"));
+        Assert.Contains("1025 characters", e.Message);
     }
 
     [Fact]

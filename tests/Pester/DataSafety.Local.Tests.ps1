@@ -45,6 +45,19 @@ Describe 'Rule 2: a folder with a .lamindb/ below it is not an artifact (fault 1
         { Add-LaminArtifact $f.FullName } | Should -Throw -ErrorId "InvalidPath$E"
     }
 
+    It 'never deletes a folder artifact that a location registered inside it later (InvalidPath); the record stays' {
+        $data = Join-Path $t.Root 'data'
+        $null = New-LaminStorage $data -WarningAction SilentlyContinue
+        New-File (Join-Path $data 'runs/r1.txt') 'r1' | Out-Null
+        $folder = Add-LaminArtifact (Join-Path $data 'runs')
+        $inner = New-LaminStorage (Join-Path $data 'runs/inner')
+        $state = Get-State $t.Root
+        $err = { Remove-LaminArtifact $folder.Uid -Permanent -DeleteFile -Confirm:$false } | Should -Throw -ErrorId "InvalidPath$E" -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape((Join-Path $inner.Root '.lamindb')))
+        Get-State $t.Root | Should -BeExactly $state
+        Test-Path -LiteralPath (Get-MarkerPath $inner.Root) | Should -BeTrue
+    }
+
     It 'still adds a folder beside a .lamindb/ (its siblings) and a folder holding a file named .lamindb-notes' {
         $data = Join-Path $t.Root 'data'
         $null = New-LaminStorage $data -WarningAction SilentlyContinue

@@ -51,7 +51,7 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
             "s3" or "gs" => ParseBucket(root, type),
             _ => new StorageRoot(root.TrimEnd('/'), type, null, null, null),
         };
-        if (parsed.Root.Contains(".lamindb", StringComparison.Ordinal))
+        if (parsed.Root.Contains(".lamindb", StringComparison.OrdinalIgnoreCase)) // any case: one folder on Windows and macOS
             throw new LaminException(ErrorIds.InvalidRoot,
                 "Please pass a folder name that does not end or contain \".lamindb\": it is the folder Lamin manages inside every storage location.", root);
         return parsed;

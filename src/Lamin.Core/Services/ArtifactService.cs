@@ -379,29 +379,7 @@ public sealed class ArtifactService(LaminContext context)
     /// registry) is refused with InvalidPath naming it (SPEC §10 rule 2): as an artifact it could be
     /// moved or deleted as a whole.
     /// </summary>
-    public static List<FileInfo> FolderMembers(string folder)
-    {
-        var files = new List<FileInfo>();
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(folder));
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
-        while (pending.Count > 0)
-        {
-            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", options))
-            {
-                bool isFolder = entry.Attributes.HasFlag(FileAttributes.Directory);
-                if (isFolder && Marker.IsManagedFolderName(entry.Name))
-                    throw new LaminException(ErrorIds.InvalidPath,
-                        $"'{folder}' contains the managed folder '{entry.FullName}' (a storage location's or an instance's own data); " +
-                        "a folder that holds a .lamindb/ can't be an artifact. Add the files or folders beside it instead.", folder);
-                if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue; // symlinks and junctions: not followed
-                if (isFolder) pending.Push((DirectoryInfo)entry);
-                else if (entry is FileInfo f) files.Add(f);
-            }
-        }
-        files.Sort((a, b) => StringComparer.Ordinal.Compare(a.FullName, b.FullName));
-        return files;
-    }
+    public static List<FileInfo> FolderMembers(string folder) => LocalStorageProvider.FilesBelow(folder);
 
     /// <summary>Reads the data once: hashes in place, or copies under a temporary name while hashing.</summary>
     public StagedArtifact Stage(IngestPlan plan, ITransferProgress? progress, CancellationToken cancel)
@@ -677,7 +655,13 @@ public sealed class ArtifactService(LaminContext context)
                 deleteObject = false;
             }
             var root = deleteObject ? view.RootOf(storage) : null;
-            if (root is { IsLocal: true }) LocalPaths.ResolveUnder(root.Root, key); // rule 6: refused before the record goes
+            if (root is { IsLocal: true })
+            {
+                var path = LocalPaths.ResolveUnder(root.Root, key); // rule 6: refused before the record goes
+                // Rule 2 at delete time too: a .lamindb/ that appeared inside a folder artifact (a location
+                // registered there later, or a registry from before the rule) is never deleted with it.
+                if (a.NFiles is not null && Directory.Exists(path) && new FileInfo(path).LinkTarget is null) LocalStorageProvider.FilesBelow(path);
+            }
             s.Artifacts.Delete(a.Id);
             RecomputeLatest(s, a.Stem);
             return root is null ? ((StorageRoot, string)?)null : (root, key);

@@ -92,6 +92,36 @@ public sealed class LocalStorageProvider : IStorageProvider
         }
     }
 
+    /// <summary>
+    /// Regular files below a folder (symlinks and junctions are not followed), sorted by full path. A
+    /// managed folder .lamindb/ anywhere below it (another location's marker and objects, or an
+    /// instance's registry; any letter case) is refused with InvalidPath naming it (SPEC §10 rule 2):
+    /// such a folder is never added, moved or deleted as one artifact.
+    /// </summary>
+    public static List<FileInfo> FilesBelow(string folder)
+    {
+        var files = new List<FileInfo>();
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(folder));
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        while (pending.Count > 0)
+        {
+            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", options))
+            {
+                bool isFolder = entry.Attributes.HasFlag(FileAttributes.Directory);
+                if (isFolder && Marker.IsManagedFolderName(entry.Name))
+                    throw new LaminException(ErrorIds.InvalidPath,
+                        $"'{folder}' contains the managed folder '{entry.FullName}' (a storage location's or an instance's own data); " +
+                        "a folder that holds a .lamindb/ can't be an artifact, nor be moved or deleted as one. Work with the files or folders beside it instead.", folder);
+                if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue; // symlinks and junctions: not followed
+                if (isFolder) pending.Push((DirectoryInfo)entry);
+                else if (entry is FileInfo f) files.Add(f);
+            }
+        }
+        files.Sort((a, b) => StringComparer.Ordinal.Compare(a.FullName, b.FullName));
+        return files;
+    }
+
     public string PathOf(StorageRoot root, string key) =>
         key.Length == 0 ? root.Root : Path.Combine(root.Root, key.Replace('/', Path.DirectorySeparatorChar));
 
@@ -143,7 +173,11 @@ public sealed class LocalStorageProvider : IStorageProvider
             if (info.Attributes.HasFlag(FileAttributes.Directory)) Directory.Delete(path); else File.Delete(path);
         }
         else if (File.Exists(path)) File.Delete(path);
-        else if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else if (Directory.Exists(path))
+        {
+            FilesBelow(path); // rule 2: never a folder with a .lamindb/ below it (InvalidPath)
+            Directory.Delete(path, recursive: true);
+        }
         else return;
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
     }
