@@ -47,10 +47,11 @@ public sealed class RegistryNamesTests : IDisposable
     public void Remove_needs_the_instance_admin()
     {
         var name = _box.Instance!.Name;
+        var registry = _box.RegistryPath;
         var e = LaminAssert.Throws(ErrorIds.AccessDenied, () => new InstanceService(_box.As(Sandbox.Bob)).Remove(name));
         Assert.Contains("bob", e.Message);
-        Assert.True(File.Exists(_box.RegistryPath));
+        Assert.True(File.Exists(registry));
         new InstanceService(_box.As(Sandbox.Alice)).Remove(name);
-        Assert.False(File.Exists(_box.RegistryPath));
+        Assert.False(File.Exists(registry));
     }
 }

@@ -119,7 +119,10 @@ public class SpaceServiceTests : IDisposable
         var svc = _sb.Storages(Bob);
         var e = LaminAssert.Throws(ErrorIds.AccessDenied, () => svc.Update(rec.Uid, new StorageChange(Description: "bob was here", DescriptionSet: true)));
         Assert.Contains("bob", e.Message);
-        Assert.Contains("team", e.Message);
+        // Bob may not see the space: the message names neither it nor the root (issue 9, fault 11), only what he typed.
+        Assert.DoesNotContain("team", e.Message);
+        Assert.DoesNotContain(rec.Root, e.Message);
+        Assert.Contains(rec.Uid, e.Message);
         LaminAssert.Throws(ErrorIds.AccessDenied, () => svc.Update(rec.Uid, new StorageChange(Lock: true)));
         LaminAssert.Throws(ErrorIds.AccessDenied, () => svc.Remove(rec.Uid, null));
         LaminAssert.Throws(ErrorIds.AccessDenied, () => _sb.Spaces(Bob).Grant("team", Bob, SpaceRole.Admin));
