@@ -17,6 +17,11 @@ function Start-CloudServers {
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
     $psi.UseShellExecute = $false
+    # A temporary folder of their own: the GCS emulator keeps its blobs in <tmpdir>/firebase/storage and
+    # deletes that folder when it stops, which broke the emulator of every other test run on the machine.
+    $tmp = Join-Path ([IO.Path]::GetTempPath()) ('lamin-cloud-' + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $tmp
+    $psi.Environment['TMPDIR'] = $tmp
     $p = [System.Diagnostics.Process]::Start($psi)
     $line = $p.StandardOutput.ReadLine()   # the servers print one line once both listen
     if (-not $line) { throw "The local cloud servers did not start: $($p.StandardError.ReadToEnd())" }
@@ -25,7 +30,7 @@ function Start-CloudServers {
     $env:AWS_SECRET_ACCESS_KEY = 'S3RVER'
     $env:AWS_REGION = 'us-east-1'
     $env:STORAGE_EMULATOR_HOST = ([uri]$urls.gcs).Authority
-    [pscustomobject]@{ S3 = $urls.s3; Gcs = $urls.gcs; Process = $p }
+    [pscustomobject]@{ S3 = $urls.s3; Gcs = $urls.gcs; Process = $p; Temp = $tmp }
 }
 
 function Stop-CloudServers {
@@ -33,6 +38,7 @@ function Stop-CloudServers {
     if (-not $Servers -or -not $Servers.Process) { return }
     try { $Servers.Process.StandardInput.Close() } catch { }
     if (-not $Servers.Process.WaitForExit(10000)) { $Servers.Process.Kill($true) }
+    if ($Servers.PSObject.Properties['Temp'] -and $Servers.Temp) { Remove-Item -LiteralPath $Servers.Temp -Recurse -Force -ErrorAction SilentlyContinue }
     Remove-Item Env:STORAGE_EMULATOR_HOST -ErrorAction SilentlyContinue
 }
 

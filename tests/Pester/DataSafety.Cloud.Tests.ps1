@@ -52,6 +52,10 @@ BeforeAll {
 }
 
 AfterAll {
+    if ($script:servers.Process.HasExited) {
+        # The servers died under the tests: say why (their standard error), or every later failure is a mystery.
+        Write-Host "The local cloud servers exited ($($script:servers.Process.ExitCode)): $($script:servers.Process.StandardError.ReadToEnd())"
+    }
     if ($script:extra) { Stop-CloudServers $script:extra }
     Stop-CloudServers $script:servers
     foreach ($k in $script:savedAws.Keys) { [Environment]::SetEnvironmentVariable($k, $script:savedAws[$k]) }
