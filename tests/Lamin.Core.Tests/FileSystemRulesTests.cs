@@ -348,3 +348,25 @@ public class FileSystemRulesPosixTests
         Assert.False(Directory.Exists(missing));
     }
 }
+
+[Trait("Platform", "Posix")]
+public class LocationRulesTests
+{
+    [Fact]
+    public void Cloud_locations_keep_case_and_store_any_character()
+    {
+        var rules = LocationRules.For(StorageRoot.Parse("s3://bucket/prefix", "/"));
+        Assert.Same(FileSystemRules.Posix, rules);
+        Assert.Null(rules.CheckPortableKey("run:01.csv"));
+    }
+
+    [LinuxFact]
+    public void A_local_Linux_location_probes_in_its_managed_folder_and_leaves_nothing()
+    {
+        using var temp = new TempDir("lamin-rules");
+        var managed = temp.Sub(".lamindb", create: true);
+        Assert.Same(FileSystemRules.Posix, LocationRules.ForLocal(temp.Path));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(managed));
+        Assert.Equal([managed], Directory.EnumerateFileSystemEntries(temp.Path));
+    }
+}
