@@ -125,9 +125,21 @@ function Invoke-Test {
     if ($failed -gt 0) { exit 1 }
 }
 
+# ---- PostgreSQL test server (team instances, SPEC §7) ----------------------------------------------
+# Runs $run with a PostgreSQL server for the tests that need one (xunit, or a Pester file that reads
+# LAMIN_TEST_POSTGRES): a throwaway cluster from tests/servers/Start-Postgres.ps1, stopped and deleted
+# afterwards, or the server LAMIN_TEST_POSTGRES already names.
+function Invoke-WithTestPostgres([scriptblock] $run) {
+    $needed = -not $TestPath -or @($TestPath | Where-Object { Select-String -LiteralPath $_ -Pattern 'LAMIN_TEST_POSTGRES' -SimpleMatch -Quiet }).Count -gt 0
+    if (-not $needed) { & $run; return }
+    $server = & (Join-Path $root 'tests/servers/Start-Postgres.ps1')
+    try { & $run }
+    finally { & (Join-Path $root 'tests/servers/Stop-Postgres.ps1') -Server $server }
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
-    'Test' { Invoke-Build; Invoke-Test }
+    'Test' { Invoke-Build; Invoke-WithTestPostgres { Invoke-Test } }
     'Demo' {
         Invoke-Build
         Invoke-Native 'demo' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'demo/Demo.ps1') -ModulePath (Join-Path $moduleDir 'Lamin.psd1') }

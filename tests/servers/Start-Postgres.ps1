@@ -40,8 +40,12 @@ function Find-PostgresBin {
     $found = Get-ChildItem '/usr/lib/postgresql/*/bin/initdb' -ErrorAction SilentlyContinue |
         Sort-Object { [int]($_.Directory.Parent.Name -replace '\D', '') } -Descending | Select-Object -First 1
     if ($found) { return $found.DirectoryName }
-    $onPath = Get-Command initdb -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if ($onPath) { return Split-Path (Resolve-Path $onPath.Source) }
+    # Elsewhere: an initdb on PATH, followed through symlinks (one left dangling by a removed package does not count).
+    foreach ($onPath in @(Get-Command initdb -CommandType Application -All -ErrorAction SilentlyContinue)) {
+        $item = Get-Item -LiteralPath $onPath.Source
+        $target = if ($item.LinkType) { $item.ResolveLinkTarget($true) } else { $item }
+        if ($target -and $target.Exists -and (Test-Path (Join-Path $target.DirectoryName 'pg_ctl'))) { return $target.DirectoryName }
+    }
     $null
 }
 
