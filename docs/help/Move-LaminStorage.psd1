@@ -1,14 +1,14 @@
 @{
     Synopsis    = 'Relocates a whole storage location to a new root.'
     Description = @'
-The bulk migration LaminDB leaves manual. It plans (objects, bytes, the new root), copies every object of every artifact (files under .lamindb/ and in-place keys alike) to the destination, verifies sizes and hashes (an object that changed under the move stops it, and nothing is switched), writes the marker at the destination with the same uid, rewrites Root (and Type, Region, Host) in one registry transaction, removes the old marker, and with -RemoveSource deletes the source objects. The storage uid, artifact uids and keys do not change; in-place keys move with the root.
+The bulk migration LaminDB leaves manual. It plans (objects, bytes, the new root), copies every object of every artifact (files under .lamindb/ and in-place keys alike) to the destination, verifies sizes and hashes (an object that changed under the move stops it, and nothing is switched), writes the marker at the destination with the same uid, rewrites Root (and Type, Region, Host) in one registry transaction, removes the old marker, and with -RemoveSource deletes the source objects first and the old marker last. A source object that an artifact of another location record with the same root includes is kept, with a warning. The storage uid, artifact uids and keys do not change; in-place keys move with the root.
 
-Resumable: run it again after an interruption and objects already copied and verified are not copied again. The destination must be empty (or hold only what an interrupted run of this move copied), not registered, not marked by another location, and not inside the source. The location is leased for the duration; a second move or clear gets StorageLeased naming the holder. -WhatIf prints the plan. High impact: asks for confirmation.
+Resumable: run it again after an interruption and objects already copied and verified are not copied again. If a -RemoveSource run was interrupted after the switch, run it again with the old root as -Identity (Move-LaminStorage <old root> <new root> -RemoveSource): it deletes each object left at the old root once the new root holds the same bytes (md5), and keeps the others. Nothing at the destination is ever overwritten: it must be empty or hold only what an interrupted run of this move copied, compared by md5 (S3 ETag or GCS md5Hash where they are one, else the bytes), never by size; anything else is DestinationNotEmpty naming it, before anything is copied. It must also not be registered, not be marked by another location, and not be inside the source. The location is leased for the duration; a second move or clear gets StorageLeased naming the holder. -WhatIf prints the plan. High impact: asks for confirmation.
 '@
     Parameters  = @{
         Identity     = 'An integer id, a full uid or a unique uid prefix of the location to move.'
         Destination  = 'The new root: a local folder, s3://bucket[/prefix][?endpoint_url=...] or gs://bucket[/prefix].'
-        RemoveSource = 'Delete the source objects once the record points to the destination.'
+        RemoveSource = 'Delete the source objects once the record points to the destination (each verified there). With the old root as -Identity, finishes an interrupted -RemoveSource run.'
     }
     Examples    = @(
         @{ Title = 'See the plan'; Code = 'Move-LaminStorage /mnt/old-archive -Destination /mnt/new-archive -WhatIf'; Remarks = 'Counts, bytes and the new root; nothing changes.' }
