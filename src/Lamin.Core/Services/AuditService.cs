@@ -219,10 +219,10 @@ public sealed class AuditService(LaminContext context)
     {
         var scope = Load(storage);
         var orphans = new List<LaminOrphan>();
-        foreach (var st in scope.Storages.Where(x => x.IsManaged).DistinctBy(x => x.Root))
+        // A root registered for two hosts is scanned once, through a record present here.
+        foreach (var st in scope.Storages.Where(x => x.IsManaged && (x.Type != "local" || StorageService.IsPresentHere(x))).DistinctBy(x => x.Root))
         {
             var root = StorageRoot.Parse(st.Root, "/");
-            if (root.IsLocal && !StorageService.IsPresentHere(st)) continue;
             var provider = StorageProviders.For(root);
             var keys = KeysOf(scope.ByRoot[st.Root]);
             foreach (var o in provider.ListManagedObjects(root))
