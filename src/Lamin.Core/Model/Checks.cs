@@ -1,6 +1,6 @@
 namespace Lamin.Core.Model;
 
-public enum ArtifactCheckStatus { Match, Differ, Missing, Unregistered, Error }
+public enum ArtifactCheckStatus { Match, Differ, Missing, Unregistered, Error, Superseded }
 
 /// <summary>One line of Test-LaminArtifact: an artifact, or an object no artifact accounts for (rclone-check style).</summary>
 public sealed class LaminArtifactCheck

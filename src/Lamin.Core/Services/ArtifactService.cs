@@ -491,6 +491,8 @@ public sealed class ArtifactService(LaminContext context)
                         results.Add(new CommitResult(item, null, false, refused.Error));
                     }
                 }
+                // SPEC §10 rule 10: the data of this batch on stable storage before its transaction commits.
+                Durability.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
                 return results;
             });
         }
@@ -857,6 +859,7 @@ public sealed class ArtifactService(LaminContext context)
         try
         {
             foreach (var o in objects) { CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel); written.Add(o.StorageKey()); }
+            if (dstRoot.IsLocal) Durability.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
             moved = context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);

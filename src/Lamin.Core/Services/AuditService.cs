@@ -117,6 +117,7 @@ public sealed class AuditService(LaminContext context)
             // Hashing is CPU work on local files: use every core; results keep the registry order.
             Parallel.For(0, artifacts.Count, new ParallelOptions { MaxDegreeOfParallelism = hash ? Environment.ProcessorCount : 1, CancellationToken = cancel },
                 i => checks[i] = CheckOne(artifacts[i], st, root, provider, byKey, hash, cancel));
+            MarkSuperseded(artifacts, checks);
             results.AddRange(checks);
             if (artifact is null)
             {
@@ -135,6 +136,31 @@ public sealed class AuditService(LaminContext context)
             progress?.FileDone();
         }
         return results;
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 1: a version whose bytes a newer version of the same family replaced by design (a real
+    /// key reused, or a folder version written over its predecessor, as LaminDB does) is Superseded, not Differ.
+    /// </summary>
+    private void MarkSuperseded(List<LaminArtifact> artifacts, LaminArtifactCheck[] checks)
+    {
+        var differ = Enumerable.Range(0, checks.Length).Where(i => checks[i].Status == ArtifactCheckStatus.Differ).ToList();
+        if (differ.Count == 0) return;
+        context.Registry.Read(s =>
+        {
+            foreach (var i in differ)
+            {
+                var a = artifacts[i];
+                var key = a.StorageKey();
+                var newer = s.Artifacts.Find(x => x.Uid.StartsWith(a.Stem))
+                    .Where(x => x.Uid.StartsWith(a.Stem, StringComparison.Ordinal) && x.StorageId == a.StorageId && x.Version > a.Version && x.StorageKey() == key)
+                    .MaxBy(x => x.Version);
+                if (newer is null) continue;
+                checks[i].Status = ArtifactCheckStatus.Superseded;
+                checks[i].Reason = $"replaced by version {newer.Version} ({newer.Uid}) at the same path, by design; {checks[i].Reason}";
+            }
+            return 0;
+        });
     }
 
     private static LaminArtifactCheck Check(LaminArtifact a, LaminStorage st, StorageRoot root, ArtifactCheckStatus status, string reason) => new()

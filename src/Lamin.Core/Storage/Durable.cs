@@ -10,9 +10,19 @@ namespace Lamin.Core.Storage;
 /// </summary>
 public static class Durable
 {
+    /// <summary>
+    /// On Linux the writers leave syncing to one <see cref="Durability.Barrier"/> per registry transaction
+    /// (syncfs of each file system written): fsync of every small file and its folder measured about 13 ms a
+    /// file here, against 0.05 ms for a whole batch. Elsewhere each file and folder is synced as it is written.
+    /// </summary>
+    public static bool UseBarrier { get; } = OperatingSystem.IsLinux();
+
     /// <summary>A file stream whose Flush() and close reach the disk (fsync), not only the OS cache.</summary>
     public static FileStream Create(string path, FileMode mode) =>
-        new SyncingFileStream(path, mode);
+        UseBarrier ? new FileStream(path, mode, FileAccess.Write, FileShare.None, 1, FileOptions.None) : new SyncingFileStream(path, mode);
+
+    /// <summary>A file stream that always reaches the disk on flush (a marker: one file, written once).</summary>
+    public static FileStream CreateSynced(string path, FileMode mode) => new SyncingFileStream(path, mode);
 
     /// <summary>Flushes an open file to disk.</summary>
     public static void Flush(FileStream fs) => fs.Flush(flushToDisk: true);
@@ -42,6 +52,7 @@ public static class Durable
     /// </summary>
     public static void SyncParents(string path, string? createdFrom)
     {
+        if (UseBarrier) return; // the transaction's barrier (syncfs) covers the entries
         var dir = Path.GetDirectoryName(path);
         SyncDirectory(dir!);
         if (createdFrom is null) return;

@@ -37,13 +37,14 @@ public sealed class LocalStorageProvider : IStorageProvider
         var created = FirstMissing(Path.GetDirectoryName(path)!);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // Create-new: two writers never overwrite each other's marker.
-        using (var fs = Durable.Create(path, FileMode.CreateNew))
+        using (var fs = Durable.CreateSynced(path, FileMode.CreateNew))
         using (var w = new StreamWriter(fs))
         {
             w.Write(content);
             w.Flush(); // through to disk: a location registered is a location marked
         }
         Durable.SyncParents(path, created);
+        if (Durable.UseBarrier) Durability.SyncFileSystemOf(Path.GetDirectoryName(path)!); // its entry too
     }
 
     public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
@@ -240,7 +241,7 @@ public sealed class LocalStorageProvider : IStorageProvider
                     return;
                 }
                 // The entries of every member folder, before the folder is published.
-                foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
+                if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
                 string? aside = null;
                 if (exists)
                 {
