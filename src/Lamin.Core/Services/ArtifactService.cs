@@ -572,6 +572,17 @@ public sealed class ArtifactService(LaminContext context)
             var finalKey = artifact.StorageKey();
             // Folder versions share one path (overwrite_versions), and a real key reused by a new version replaces the old file.
             bool replace = previous is not null && previous.StorageKey() == finalKey;
+            // SPEC §10 rule 1 on the write side: a real key never lands inside (or replaces bytes of) another
+            // live artifact, e.g. a registered folder that includes that path; the family's own versions are superseded by design.
+            if (!finalKey.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal))
+            {
+                var own = previous is null ? [] : Family(s, previous.Stem).Select(v => v.Id).ToHashSet();
+                var users = ObjectUsage.Users(s, storage, finalKey, plan.IsFolder, own);
+                if (users.Count > 0)
+                    throw Refuse(ErrorIds.ObjectInUse,
+                        $"'{PathOf(plan.Root, finalKey)}' holds bytes of {ObjectUsage.Describe(users.Where(u => view.Access.CanSee(u.SpaceId)).ToList())}" +
+                        $"; writing '{plan.SourcePath}' there would change that artifact. Choose another -Key, or add it with a virtual key. Nothing was written.", plan.SourcePath);
+            }
             try { item.Writer.Commit(finalKey, replace); }
             catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { throw new ItemRefused(e); }
             if (!replace) published.Add((plan.Root, finalKey));

@@ -78,6 +78,7 @@ public static class ObjectUsage
 
     /// <summary>A short list of artifacts for a message: "uid (key)".</summary>
     public static string Describe(IReadOnlyCollection<LaminArtifact> users) =>
+        users.Count == 0 ? "another artifact" :
         string.Join(", ", users.Take(5).Select(a => a.Key is null ? a.Uid : $"{a.Uid} ('{a.Key}')")) +
         (users.Count > 5 ? $" and {users.Count - 5} more" : "");
 }
