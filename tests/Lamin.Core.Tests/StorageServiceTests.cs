@@ -103,7 +103,7 @@ public class StorageServiceTests : IDisposable
         Assert.Equal("__unknown__", rec.InstanceUid);
         Assert.False(rec.IsManaged);
         Assert.Contains(_sb.Warnings, w => w.Contains("is already marked with uid Other0000001"));
-        Assert.Contains(_sb.Warnings, w => w.Contains($"referenced read-only storage location at {root}, is managed by instance with uid __unknown__"));
+        Assert.Contains(_sb.Warnings, w => w.Contains($"referenced read-only storage location at {root}, is managed by another instance"));
         Assert.Equal(before, File.ReadAllBytes(marker));
         Assert.False(Get("Other0000001").IsManaged);
     }

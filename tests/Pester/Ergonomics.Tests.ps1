@@ -158,7 +158,10 @@ Describe 'Pipelines bind by record type (SPEC §4)' {
 }
 
 Describe 'Errors by convention (SPEC §4)' {
-    BeforeAll { $f = New-Fixture }
+    BeforeAll {
+        $f = New-Fixture
+        $ErrorActionPreference = 'Continue'   # as in a user's session (the test runner sets Stop)
+    }
     AfterAll { $f.T | Remove-TestInstance }
 
     It 'a record that is not found is non-terminating: 2>$null silences it and the command goes on' {
@@ -221,7 +224,7 @@ Describe '-Identity takes a root; -Root filters are normalised (SPEC rule 2)' {
     BeforeAll { $f = New-Fixture }
     AfterAll { $f.T | Remove-TestInstance }
 
-    It 'Get-LaminStorage <root> as <Form>' -ForEach @(
+    It 'Get-LaminStorage by root, given <Form>' -ForEach @(
         @{ Form = 'typed'; Make = { param($w) Join-Path $w 'store2' } }
         @{ Form = 'trailing /'; Make = { param($w) (Join-Path $w 'store2') + '/' } }
         @{ Form = 'doubled //'; Make = { param($w) $w + '//store2' } }
@@ -291,7 +294,7 @@ Describe 'Local paths resolve through PowerShell providers (SPEC §4)' {
     BeforeEach { $null = New-PSDrive -Name lab -PSProvider FileSystem -Root $f.T.Work -Scope Global }
     AfterEach { Remove-PSDrive lab -Scope Global -ErrorAction SilentlyContinue }
 
-    It 'New-LaminStorage lab:/data/raw registers the folder on the drive, not <cwd>/lab:/...' {
+    It 'New-LaminStorage lab:/data/raw registers the folder on the drive, not a folder named lab: under the current one' {
         Push-Location $f.T.Root
         try {
             $s = New-LaminStorage lab:/data/raw
@@ -371,8 +374,9 @@ Describe 'Multi-value identities, -Force, -Type, Get-LaminSpaceAccess, lookups (
         $null = Grant-LaminSpaceAccess -Space 'lab-group' -User 'bob' -Role Write -Confirm:$false
         $null = Grant-LaminSpaceAccess -Space 'lab-group' -User 'carol' -Role Read -Confirm:$false
         $g = @(Get-LaminSpaceAccess -Space 'lab-group')
-        $g.User | Should -Be @('bob', 'carol')
-        $g.Role | Should -Be @('Write', 'Read')
+        $g.User | Should -Be @('alice', 'bob', 'carol')      # the creator administers it
+        $g.Role | Should -Be @('Admin', 'Write', 'Read')
+        $g[0].GetType().Name | Should -Be 'LaminSpaceAccess'
         (Get-LaminSpaceAccess -User 'car*').User | Should -Be 'carol'
         (Get-LaminSpace 'lab-group' | Get-LaminSpaceAccess -User bob).Role | Should -Be 'Write'
         $null = Get-LaminSpaceAccess -Space 'typo' -ErrorVariable ev -ErrorAction SilentlyContinue
@@ -380,17 +384,17 @@ Describe 'Multi-value identities, -Force, -Type, Get-LaminSpaceAccess, lookups (
     }
 
     It 'Get-LaminLookup keeps values that differ only in case, $null values and values named like members' {
-        $null = New-LaminSpace 'Data' -Description 'upper'
-        $null = New-LaminSpace 'data' -Description 'lower'
-        $null = New-LaminSpace 'Registry' -Description 'member'
-        $l = Get-LaminLookup -Registry Space -ReturnField description
-        $l.data | Should -BeExactly 'upper'
-        $l.data_2 | Should -BeExactly 'lower'
-        $l.Registry | Should -BeExactly 'Space'          # the object's own member is intact
-        $l.registry_2 | Should -BeExactly 'member'
+        $upper = New-LaminStorage (Join-Path $f.T.Work 'case-upper') -Description 'Data'
+        $lower = New-LaminStorage (Join-Path $f.T.Work 'case-lower') -Description 'data'
+        $member = New-LaminStorage (Join-Path $f.T.Work 'member') -Description 'Registry'
+        $l = Get-LaminLookup -Registry Storage -Field description -ReturnField uid
+        $l.data | Should -BeExactly $upper.Uid           # id order: the first record keeps the plain name
+        $l.data_2 | Should -BeExactly $lower.Uid
+        $l.Registry | Should -BeExactly 'Storage'        # the object's own member is intact
+        $l.registry_2 | Should -BeExactly $member.Uid
         $h = $l.ToHashtable()
-        $h['Data'] | Should -BeExactly 'upper'
-        $h['data'] | Should -BeExactly 'lower'
+        $h['Data'] | Should -BeExactly $upper.Uid
+        $h['data'] | Should -BeExactly $lower.Uid
         # descriptions: the null ones are named '_', none is dropped
         $d = Get-LaminLookup -Registry Storage -Field description
         @($d.PSObject.Properties | Where-Object MemberType -EQ NoteProperty).Count | Should -Be @(Get-LaminStorage).Count
@@ -423,14 +427,14 @@ Describe '-WhatIf tells the truth (issue item 7)' {
         (Get-LaminStorage $f.S2.Uid).Description | Should -BeNullOrEmpty
     }
 
-    It 'Set-LaminSetting -Storage <new path> -WhatIf says it would register and create a location, and creates nothing' {
+    It 'Set-LaminSetting -Storage with a new path and -WhatIf says it would register and create a location, and creates nothing' {
         $text = Invoke-Child "Set-LaminSetting -Storage ./fresh -WhatIf"
         $text | Should -Match 'would be registered'
         $text | Should -Match ([regex]::Escape((Join-Path $f.T.Work 'fresh')))
         Join-Path $f.T.Work 'fresh' | Should -Not -Exist
     }
 
-    It 'Set-LaminSetting -Storage <uid> -WhatIf names the resolved root, not the uid stub' {
+    It 'Set-LaminSetting -Storage with a uid and -WhatIf names the resolved root, not the uid stub' {
         $text = Invoke-Child "Set-LaminSetting -Storage $($f.S2.Uid) -WhatIf"
         $text | Should -Match ([regex]::Escape($f.S2.Root))
     }
@@ -471,7 +475,7 @@ Describe 'Names are kept on add (SPEC §4 destination keys)' {
         $a.Description | Should -BeNullOrEmpty
     }
 
-    It '-KeyPrefix raw/ keys each file raw/<file name>' {
+    It '-KeyPrefix raw/ keys each file raw/ plus its file name' {
         $sub = Join-Path $f.T.Work 'pref'
         $null = New-Item -ItemType Directory $sub
         'p1' | Set-Content (Join-Path $sub 'p1.csv'); 'p2' | Set-Content (Join-Path $sub 'p2.csv')

@@ -34,12 +34,12 @@ public sealed class SetLaminSettingCommand : LaminCmdlet
             service.SetKeepArtifactsLocal(keep);
         if (Storage is not null)
         {
-            var storage = ResolveLocalPath(Storage)!;
+            var storage = ResolveStorageIdentity(Storage); // a uid stays a uid; a root goes through the providers
             if (ShouldProcess(instance, $"Set default storage to {Describe(storage)}")) service.SetStorage(storage, Warn);
         }
         if (LocalStorage is not null)
         {
-            var local = ResolveLocalPath(LocalStorage)!;
+            var local = ResolveStorageIdentity(LocalStorage);
             if (ShouldProcess(instance, $"Set local storage to {Describe(local)}")) service.SetLocalStorage(local, Warn);
         }
         if (PassThru) WriteObject(service.Get());
