@@ -639,7 +639,7 @@ public sealed class ArtifactService(LaminContext context)
                 a.UpdatedAt = Util.Clock.UtcNow;
                 s.Artifacts.Update(a);
                 RecomputeLatest(s, a.Stem);
-                return ((StorageRoot, string)?)null;
+                return ((StorageRoot, string, bool)?)null;
             }
             var storage = view.Storages[a.StorageId];
             var key = a.StorageKey();
@@ -677,10 +677,10 @@ public sealed class ArtifactService(LaminContext context)
             }
             s.Artifacts.Delete(a.Id);
             RecomputeLatest(s, a.Stem);
-            return root is null ? ((StorageRoot, string)?)null : (root, key);
+            return root is null ? ((StorageRoot, string, bool)?)null : (root, key, a.NFiles is not null);
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
-        if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2);
+        if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); // a file deletes its object alone, a folder its members
     }
 
     /// <summary>Changes an artifact's description or lock (a locked artifact refuses every other change with RecordLocked).</summary>
@@ -902,7 +902,7 @@ public sealed class ArtifactService(LaminContext context)
         catch
         {
             foreach (var key in written)
-                try { dstProvider.Delete(dstRoot, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+                try { dstProvider.Delete(dstRoot, key, objects.First(o => o.StorageKey() == key).NFiles is not null); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
         }
 
@@ -916,7 +916,7 @@ public sealed class ArtifactService(LaminContext context)
         {
             var key = o.StorageKey();
             if (keep[key] is { } users) warn($"the source {PathOf(srcRoot, key)} is kept: {users} include(s) those bytes");
-            else srcProvider.Delete(srcRoot, key);
+            else srcProvider.Delete(srcRoot, key, o.NFiles is not null);
         }
         return moved;
     }
