@@ -88,7 +88,7 @@ public interface IStorageProvider
     /// <summary>
     /// Unfinished multipart uploads whose object key is at or under <paramref name="key"/> (S3): a writer
     /// killed mid-upload leaves its parts on the server, invisible to listings. Empty where a write in
-    /// progress is a plain temporary object (local folders); null where the store cannot list them (GCS
+    /// progress is a plain temporary object (local folders); null where the store cannot list them (an S3-compatible server without ListMultipartUploads, GCS
     /// resumable uploads, which the server expires after a week).
     /// </summary>
     IReadOnlyList<UnfinishedUpload>? ListUnfinishedUploads(StorageRoot root, string key);

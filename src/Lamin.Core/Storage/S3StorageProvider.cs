@@ -541,7 +541,12 @@ public sealed class S3StorageProvider : IStorageProvider
         var result = new List<UnfinishedUpload>();
         while (true)
         {
-            var page = Call(root, () => Client(root).ListMultipartUploadsAsync(request), "list unfinished multipart uploads");
+            ListMultipartUploadsResponse page;
+            try { page = Call(root, () => Client(root).ListMultipartUploadsAsync(request), "list unfinished multipart uploads"); }
+            catch (LaminException e) when (e.InnerException is AmazonServiceException { StatusCode: System.Net.HttpStatusCode.NotImplemented })
+            {
+                return null; // an S3-compatible server without the call (s3rver): like GCS, it can't be listed
+            }
             foreach (var u in page.MultipartUploads ?? [])
             {
                 if (key.Length != 0 && u.Key != objectKey && !u.Key.StartsWith(objectKey + "/", StringComparison.Ordinal)) continue;
