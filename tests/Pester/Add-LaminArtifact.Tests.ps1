@@ -623,7 +623,11 @@ Describe 'Add-LaminArtifact: progress' {
         $r.Progress.Count | Should -BeGreaterThan 1
         $r.Progress[0].StatusDescription | Should -Match '^\S+ \S*B of 300 MiB, 0 of 1 file\(s\)$'
         $r.Progress[0].Activity | Should -Match ([regex]::Escape($big))
-        @($r.Progress | Where-Object RecordType -EQ 'Completed') | Should -HaveCount 1
+        # One Completed record per activity: the file's, and the outer one over the call's paths.
+        $completed = @($r.Progress | Where-Object RecordType -EQ 'Completed')
+        @($completed | Where-Object { $_.Activity -match [regex]::Escape($big) }) | Should -HaveCount 1
+        @($completed.ActivityId | Sort-Object -Unique) | Should -HaveCount @($r.Progress.ActivityId | Sort-Object -Unique).Count
+        $completed | Should -HaveCount @($r.Progress.ActivityId | Sort-Object -Unique).Count
         $r.Progress[-1].RecordType | Should -Be 'Completed'
         @($r.Progress | Where-Object { $_.RecordType -ne 'Completed' -and ($_.PercentComplete -lt 0 -or $_.PercentComplete -gt 100) }) | Should -HaveCount 0
     }

@@ -137,11 +137,11 @@ Describe 'Get-LaminArtifact' {
         $err.Exception.Message | Should -Match "Unknown field 'nonexistent'. Available fields:"
     }
 
-    It 'shows Uid, Key, Size (human readable), HashType, Storage, Version, IsTrashed in the default table; Size stays bytes' {
+    It 'shows Uid, Size (human readable), Version, IsTrashed, Key in the default table (fits 80 columns); Size stays bytes' {
         $kb = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 's/2k.bin') -Size 2048).FullName -Key 'twok.bin'
         $kb.Size | Should -Be 2048
         $lines = @((Get-LaminArtifact -Identity $kb.Uid | Format-Table | Out-String -Width 400) -split "`r?`n" | Where-Object { $_.Trim() })
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Uid', 'Key', 'Size', 'HashType', 'Storage', 'Version', 'IsTrashed')
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be @('Uid', 'Size', 'Version', 'IsTrashed', 'Key')
         $lines[2] | Should -Match '\b2 KiB\b'
         $lines[2] | Should -Match ([regex]::Escape($kb.Uid))
         Remove-LaminArtifact $kb.Uid -Permanent -Confirm:$false
