@@ -90,6 +90,7 @@ public sealed class LaminRegistry
             using var db = Open(Path);
             var session = new RegistrySession(db, this);
             if (!write) return work(session);
+            RegistrySession.EnsureKeyIndexes(db);
             db.BeginTrans();
             try
             {
@@ -114,7 +115,8 @@ public sealed class LaminRegistry
     private static bool IsCorruption(Exception e) => e switch
     {
         LaminException => false,
-        LiteException le => le.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT),
+        // An index key over LiteDB's 1023 bytes is about the value written, never about the file.
+        LiteException le => le.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT or LiteException.INVALID_INDEX_KEY),
         _ => e.TargetSite?.DeclaringType?.Namespace?.StartsWith("LiteDB", StringComparison.Ordinal) == true
              && e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException or InvalidOperationException or OverflowException or EndOfStreamException,
     };
@@ -213,6 +215,55 @@ public sealed class RegistrySession
     public ILiteCollection<InstanceDocument> Instance => Database.GetCollection<InstanceDocument>("instance");
     public ILiteCollection<LaminArtifact> Artifacts => Database.GetCollection<LaminArtifact>("artifact");
 
+    // Keys may be 1024 characters (SPEC rule 20), up to ~4 KB in UTF-8, but a LiteDB index key must stay
+    // under 1023 bytes: the key indexes hold the first KeyIndexChars characters (at most 3 bytes each),
+    // and every lookup below filters the index's rows by the whole key.
+    private const int KeyIndexChars = 200;
+    private const string KeyIndexExpr = "IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, 200), $.Key)";
+    private const string RealKeyIndexExpr = "IIF(LENGTH($.RealKey) > 200, SUBSTRING($.RealKey, 0, 200), $.RealKey)";
+
+    /// <summary>
+    /// Creates the key-prefix indexes, and on a registry written before them replaces the whole-key
+    /// indexes ("key", "real_key"), which refuse a long key. Runs before a write session's transaction;
+    /// each step is idempotent, so an interrupted upgrade is finished by the next write.
+    /// </summary>
+    internal static void EnsureKeyIndexes(LiteDatabase db)
+    {
+        var names = db.GetCollection("$indexes").FindAll()
+            .Where(d => d["collection"].AsString == "artifact").Select(d => d["name"].AsString).ToHashSet();
+        if (names.Contains("key_prefix") && names.Contains("real_key_prefix") && !names.Contains("key") && !names.Contains("real_key")) return;
+        var artifacts = db.GetCollection("artifact");
+        if (names.Contains("key")) artifacts.DropIndex("key");
+        if (names.Contains("real_key")) artifacts.DropIndex("real_key");
+        artifacts.EnsureIndex("key_prefix", KeyIndexExpr);
+        artifacts.EnsureIndex("real_key_prefix", RealKeyIndexExpr); // ObjectUsage: who holds bytes at a path
+    }
+
+    /// <summary>Artifacts whose key is exactly <paramref name="key"/> (ordinal).</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByKey(string key) =>
+        ByIndex(KeyIndexExpr, key, exact: true).Where(a => string.Equals(a.Key, key, StringComparison.Ordinal));
+
+    /// <summary>Artifacts whose real key (in-place object) is exactly <paramref name="key"/> (ordinal).</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) =>
+        ByIndex(RealKeyIndexExpr, key, exact: true).Where(a => string.Equals(a.RealKey, key, StringComparison.Ordinal));
+
+    /// <summary>Artifacts whose key starts with <paramref name="prefix"/> (ordinal).</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
+        ByIndex(KeyIndexExpr, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
+        ByIndex(RealKeyIndexExpr, prefix, exact: false).Where(a => a.RealKey is not null && a.RealKey.StartsWith(prefix, StringComparison.Ordinal));
+
+    private IEnumerable<LaminArtifact> ByIndex(string expr, string value, bool exact)
+    {
+        if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(LiteDB.Query.EQ(expr, value));
+        var p = value.Length > KeyIndexChars ? value[..KeyIndexChars] : value;
+        // A surrogate pair cut by the index prefix is stored as U+FFFD: seek by whole characters only.
+        if (p.Length > 0 && char.IsHighSurrogate(p[^1])) p = p[..^1];
+        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(LiteDB.Query.StartsWith(expr, p));
+    }
+
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,
             $"The registry '{Registry.Path}' has no instance document; it is not a Lamin registry.", Registry.Path);
@@ -227,8 +278,7 @@ public sealed class RegistrySession
         Spaces.EnsureIndex("uid", "$.Uid", unique: true);
         SpaceAccess.EnsureIndex("space_user", "$.SpaceId + '|' + LOWER($.User)", unique: true);
         Artifacts.EnsureIndex("uid", "$.Uid", unique: true);
-        Artifacts.EnsureIndex("key", "$.Key");
-        Artifacts.EnsureIndex("real_key", "$.RealKey"); // ObjectUsage: who holds bytes at a path
+        EnsureKeyIndexes(Database);
         Artifacts.EnsureIndex("hash", "$.Hash");
         Artifacts.EnsureIndex("storage", "$.StorageId");
     }

@@ -147,17 +147,20 @@ public sealed class ArtifactService(LaminContext context)
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
 
-    /// <summary>
-    /// Key-prefix lookup through the key index. (A lambda, not LiteDB's Query.StartsWith(field, ...):
-    /// measured here, the Query.* helpers scan the whole collection while the lambda uses the index.)
-    /// </summary>
+    /// <summary>Key-prefix lookup through the key index (see <see cref="RegistrySession.ArtifactsByKeyPrefix"/>).</summary>
     private static IEnumerable<LaminArtifact> FindByKeyPrefix(RegistrySession s, string prefix) =>
-        s.Artifacts.Find(a => a.Key!.StartsWith(prefix));
+        prefix.Length == 0 ? s.Artifacts.FindAll() : s.ArtifactsByKeyPrefix(prefix);
 
+    /// <summary>
+    /// The part of a -Key pattern the ordinal (case-sensitive) index can seek by: up to the first wildcard,
+    /// and up to the first character that has another case, since -Key matches case-insensitively.
+    /// </summary>
     private static string LiteralPrefix(string pattern)
     {
-        int i = pattern.IndexOfAny(['*', '?', '[', '`']);
-        return i < 0 ? pattern : pattern[..i];
+        int i = 0;
+        while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`')
+               && char.ToUpperInvariant(pattern[i]) == char.ToLowerInvariant(pattern[i])) i++;
+        return pattern[..i];
     }
 
     /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
@@ -493,7 +496,10 @@ public sealed class ArtifactService(LaminContext context)
                 }
                 // SPEC §10 rule 10: the data of this batch on stable storage before its transaction commits.
                 Durability.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
-                return results;
+                // The records emitted are the state this transaction commits: a later item of the batch
+                // may have superseded an earlier one (two paths with one key: v1 is no longer latest).
+                return results.Select(r => r.Artifact is null ? r
+                    : r with { Artifact = view.Decorate(s.Artifacts.FindById(r.Artifact.Id) ?? r.Artifact) }).ToList();
             });
         }
         catch
@@ -553,7 +559,7 @@ public sealed class ArtifactService(LaminContext context)
         if (plan.Key is not null)
         {
             // SPEC §10 rule 9: versions belong to (key, storage), as in LaminDB.
-            var family = s.Artifacts.Find(a => a.Key == plan.Key).Where(a => a.StorageId == storage.Id).ToList();
+            var family = s.ArtifactsByKey(plan.Key).Where(a => a.StorageId == storage.Id).ToList();
             previous = family.Where(a => a.IsLatest && !a.IsTrashed).MaxBy(a => a.Version);
             if (previous is not null)
             {
@@ -626,6 +632,13 @@ public sealed class ArtifactService(LaminContext context)
         }
     }
 
+    /// <summary>
+    /// Whether -Permanent deletes the object with the record: always for an object Lamin stored under
+    /// .lamindb/, else only with -DeleteFile (an in-place file, also one registered under a virtual key, is kept).
+    /// </summary>
+    public static bool PermanentDeletesObject(LaminArtifact a, bool deleteFile) =>
+        deleteFile || a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal);
+
     /// <summary>SPEC rule 23: trash, or with <paramref name="permanent"/> delete the record and its managed object.</summary>
     public void Remove(string identity, bool permanent, bool deleteFile)
     {
@@ -643,7 +656,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             var storage = view.Storages[a.StorageId];
             var key = a.StorageKey();
-            bool underManaged = key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal);
+            bool underManaged = PermanentDeletesObject(a, deleteFile: false);
             if (deleteFile && !underManaged && !storage.IsManaged)
                 throw new LaminException(ErrorIds.StorageReadOnly,
                     $"Cannot delete the file of {a.Uid}: {storage.Root} is not managed by the current instance. Remove the record without -DeleteFile.", identity);
@@ -931,7 +944,7 @@ public sealed class ArtifactService(LaminContext context)
         var ids = family.Select(v => v.Id).ToHashSet();
         foreach (var key in family.Select(v => v.Key).OfType<string>().Distinct())
         {
-            var other = s.Artifacts.Find(x => x.Key == key).Where(x => x.StorageId == dst.Id && !ids.Contains(x.Id)).ToList();
+            var other = s.ArtifactsByKey(key).Where(x => x.StorageId == dst.Id && !ids.Contains(x.Id)).ToList();
             if (other.Count > 0)
                 throw new LaminException(ErrorIds.DestinationExists,
                     $"{dst.Root} already holds the key '{key}' ({Describe(view.Access, other)}), another version family; versions of a key belong to one location. " +

@@ -54,8 +54,8 @@ public static class ObjectUsage
         for (int i = key.LastIndexOf('/'); i > 0; i = key.LastIndexOf('/', i - 1)) prefixes.Add(key[..i]);
         foreach (var prefix in prefixes)
         {
-            Add(s.Artifacts.Find(a => a.Key == prefix));
-            Add(s.Artifacts.Find(a => a.RealKey == prefix));
+            Add(s.ArtifactsByKey(prefix));
+            Add(s.ArtifactsByRealKey(prefix));
         }
         // Auto keys (.lamindb/<uid>): versions of one folder share their object.
         if (key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal))
@@ -67,8 +67,8 @@ public static class ObjectUsage
         if (isFolder)
         {
             var below = key + "/";
-            Add(s.Artifacts.Find(a => a.Key!.StartsWith(below)));
-            Add(s.Artifacts.Find(a => a.RealKey!.StartsWith(below)));
+            Add(s.ArtifactsByKeyPrefix(below));
+            Add(s.ArtifactsByRealKeyPrefix(below));
         }
         return candidates.Values
             .Where(a => Overlaps(key, isFolder, a.StorageKey(), a.NFiles is not null, cmp))
