@@ -42,6 +42,17 @@ Describe 'Test-LaminStorage' {
         Test-LaminStorage -Quiet | Should -BeExactly $false
     }
 
+    It 'exports Problems to CSV as text, not as a type name' {
+        Remove-Item (Get-MarkerPath $p.Storage.Root)
+        $csv = Join-Path $t.Work 'health.csv'
+        Test-LaminStorage -Identity $p.Storage.Uid | Export-Csv -LiteralPath $csv
+        $row = Import-Csv -LiteralPath $csv
+        $row.Problems | Should -Match 'missing'
+        $row.Problems | Should -Not -Match 'System\.'
+        $row.Healthy | Should -BeExactly 'False'
+        (Test-LaminStorage -Identity $p.Storage.Uid | ConvertTo-Json | ConvertFrom-Json).Problems.Count | Should -Be 1
+    }
+
     It 'reports a marker replaced by hand' {
         Set-TestMarker -Root $p.Storage.Root -Text (New-ForeignMarkerText) | Out-Null
         $h = Test-LaminStorage -Identity $p.Storage.Uid

@@ -36,8 +36,19 @@ public sealed class LaminStorageHealth
     public double LatencyMs { get; set; }
     /// <summary>Unfinished multipart uploads under the root (S3); null where the store can't list them (GCS, local).</summary>
     public int? UnfinishedUploads { get; set; }
-    public string[] Problems { get; set; } = [];
-    public bool Healthy => Problems.Length == 0;
+    public ProblemList Problems { get; set; } = [];
+    public bool Healthy => Problems.Count == 0;
+}
+
+/// <summary>
+/// The problems of a health check: a list for the pipeline and JSON, and text ("a; b") where PowerShell
+/// turns a value into a string itself, as Export-Csv does (a string[] would export as "System.String[]").
+/// </summary>
+public sealed class ProblemList : List<string>
+{
+    public ProblemList() { }
+    public ProblemList(IEnumerable<string> problems) : base(problems) { }
+    public override string ToString() => string.Join("; ", this);
 }
 
 /// <summary>Get-LaminStorageUsage: what the registry says against what is stored, with the drift.</summary>

@@ -278,7 +278,7 @@ public sealed class ArtifactService(LaminContext context)
         if (!target.IsManaged)
             throw new LaminException(ErrorIds.StorageReadOnly,
                 $"Cannot create an artifact in a storage location that is not managed by the current instance: {target.Root}" +
-                (target.InstanceUid is null ? " is read-only." : $" is written by instance {target.InstanceUid}."), r.Storage ?? target.Root);
+                (target.InstanceUid is null ? " is read-only." : $" is written by {(target.InstanceUid == StorageService.UnknownInstance ? "" : "instance ")}{StorageService.OwnerText(target.InstanceUid)}."), r.Storage ?? target.Root);
         view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, r.Storage is null ? "add artifacts to the default storage location" : $"add artifacts to '{r.Storage}'");
         if (r.KeyIsVirtual == false && r.Key is null)
             throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);

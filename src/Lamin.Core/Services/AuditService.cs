@@ -355,7 +355,7 @@ public sealed class AuditService(LaminContext context)
                 health.Reachable = e is UnauthorizedAccessException || e is LaminException { ErrorId: ErrorIds.MarkerInvalid or ErrorIds.StorageAccessDenied };
                 problems.Add(e is LaminException { ErrorId: ErrorIds.MarkerInvalid } ? e.Message : $"not reachable: {e.Message}");
             }
-            health.Problems = problems.ToArray();
+            health.Problems = new ProblemList(problems);
             results.Add(health);
         }
         return results;
