@@ -80,4 +80,14 @@ public class LocalPathsTests : IDisposable
     {
         Assert.Equal(expected, LocalPaths.IsUnder(path, root));
     }
+
+    [Theory]
+    [InlineData("/tmp/lab/x.txt", "/", "tmp/lab/x.txt")]     // a whole-file-system root loses no character
+    [InlineData("/data/raw/x.txt", "/data", "raw/x.txt")]
+    [InlineData("/data/raw/x.txt", "/data/", "raw/x.txt")]
+    [InlineData(@"E:\raw\x.txt", @"E:\", "raw/x.txt")]        // a whole drive (Windows form, as a string)
+    public void RelativeKey_keeps_every_character_of_the_key(string path, string root, string expected)
+    {
+        Assert.Equal(expected, LocalPaths.RelativeKey(path, root));
+    }
 }

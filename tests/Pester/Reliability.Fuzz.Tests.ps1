@@ -48,10 +48,15 @@ Describe 'Seeded fuzz' {
         # "~" expands to HOME: point it into the sandbox so that a fuzzed "~/x" root stays inside.
         $script:savedHome = $env:HOME
         $env:HOME = (New-Item -ItemType Directory (Join-Path $t.Work 'fuzz-home')).FullName
+        # Paths resolve through PowerShell's provider, whose "~" is the FileSystem provider's Home (read at
+        # startup, not from $env:HOME): point that into the sandbox too, or "~/../.." would reach "/".
+        $script:savedProviderHome = (Get-PSProvider FileSystem).Home
+        (Get-PSProvider FileSystem).Home = $env:HOME
     }
     AfterAll {
         Pop-Location
         $env:HOME = $savedHome
+        (Get-PSProvider FileSystem).Home = $savedProviderHome
         Write-Host "fuzz cases tried: $cases (seed $seed); unmapped: $($failures.Count)"
         $t | Remove-TestInstance
     }
@@ -61,7 +66,8 @@ Describe 'Seeded fuzz' {
             $s = Get-FuzzString
             if ($s -match '^(s3|gs)://') { $s = $s.Insert(5, '!') }   # never a valid bucket: no test reaches a network
             $expanded = if ($s.Trim() -match '^~([/\\]|$)') { $env:HOME + $s.Trim().Substring(1) } else { $s }
-            $resolved = try { [IO.Path]::GetFullPath($expanded, $PWD.ProviderPath) } catch { $null }
+            # As the module resolves local paths: through PowerShell's provider ("\" and "\x" are drive-relative, "~" the provider's home).
+            $resolved = try { [IO.Path]::GetFullPath($ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($s.Trim())) } catch { $null }
             $inside = $resolved -and $resolved.StartsWith($t.Work + [IO.Path]::DirectorySeparatorChar)
             if ($inside -or $s -match '://') { Invoke-Case "root '$s'" { New-LaminStorage -Root $s } }
             else { Invoke-Case "root '$s' (WhatIf)" { New-LaminStorage -Root $s -WhatIf } }

@@ -102,6 +102,16 @@ public static class LocalPaths
     }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both already resolved).</summary>
+    /// <summary>
+    /// The '/'-separated path of <paramref name="path"/> relative to <paramref name="root"/> (which contains it,
+    /// see <see cref="IsUnder"/>). A root that ends in a separator ("/", "E:\\") loses no character of the key.
+    /// </summary>
+    public static string RelativeKey(string path, string root)
+    {
+        int skip = root.EndsWith('/') || root.EndsWith('\\') ? root.Length : root.Length + 1;
+        return path[skip..].Replace('\\', '/');
+    }
+
     public static bool IsUnder(string path, string root)
     {
         var cmp = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;

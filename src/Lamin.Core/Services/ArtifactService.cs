@@ -252,7 +252,7 @@ public sealed class ArtifactService(LaminContext context)
                     $"'{path}' is inside the storage location {container.Root}, where it is registered in place; drop -Storage, or move it afterwards with Move-LaminArtifact.", r.Storage);
             if (path.Length == container.Root.Length)
                 throw new LaminException(ErrorIds.InvalidPath, $"'{path}' is the root of a storage location; add the files or folders inside it.", r.Path);
-            var rel = path[(container.Root.Length + 1)..].Replace('\\', '/');
+            var rel = LocalPaths.RelativeKey(path, container.Root); // a root "/" loses no character
             ArtifactKeys.Validate(rel);
             view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
             string key = rel; bool virtualKey = false; string? realKey = null;
