@@ -15,7 +15,7 @@ public class DurabilityTests
         using var dir = new TempDir();
         var f = dir.Sub("a.bin");
         File.WriteAllBytes(f, [1, 2, 3]);
-        Assert.True(Durability.Barrier([f], [dir.Path]));
+        Assert.True(Durable.Barrier([f], [dir.Path]));
         Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(f));
     }
 
@@ -25,16 +25,16 @@ public class DurabilityTests
         using var dir = new TempDir();
         var f = dir.Sub("b.bin");
         File.WriteAllBytes(f, [9]);
-        Assert.True(Durability.FlushFile(f));
+        Assert.True(Durable.FlushFile(f));
         Assert.Equal(new byte[] { 9 }, File.ReadAllBytes(f));
-        Assert.False(Durability.FlushFile(dir.Sub("missing.bin")));
+        Assert.False(Durable.FlushFile(dir.Sub("missing.bin")));
     }
 
     [Fact]
     public void A_folder_that_does_not_exist_is_reported_not_thrown()
     {
         using var dir = new TempDir();
-        if (OperatingSystem.IsLinux()) Assert.False(Durability.SyncFileSystemOf(dir.Sub("nope")));
-        Assert.True(Durability.Barrier([], []));
+        if (OperatingSystem.IsLinux()) Assert.False(Durable.SyncFileSystemOf(dir.Sub("nope")));
+        Assert.True(Durable.Barrier([], []));
     }
 }

@@ -495,7 +495,7 @@ public sealed class ArtifactService(LaminContext context)
                     }
                 }
                 // SPEC §10 rule 10: the data of this batch on stable storage before its transaction commits.
-                Durability.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
+                Durable.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
                 // The records emitted are the state this transaction commits: a later item of the batch
                 // may have superseded an earlier one (two paths with one key: v1 is no longer latest).
                 return results.Select(r => r.Artifact is null ? r
@@ -883,7 +883,7 @@ public sealed class ArtifactService(LaminContext context)
         try
         {
             foreach (var o in objects) { CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel); written.Add(o.StorageKey()); }
-            if (dstRoot.IsLocal) Durability.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
+            if (dstRoot.IsLocal) Durable.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
             moved = context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);

@@ -181,7 +181,7 @@ public sealed class RelocationService(LaminContext context)
             var instance = context.Registry.Read(s => s.InstanceDocument);
             dst.WriteMarker(plan.Destination, Marker.Content(plan.Storage.Uid, instance.Name, instance.InstanceId, instance.Uid));
         }
-        if (plan.Destination.IsLocal) Durability.Barrier([], [plan.Destination.Root]); // rule 10: every copy durable before the switch
+        if (plan.Destination.IsLocal) Durable.Barrier([], [plan.Destination.Root]); // rule 10: every copy durable before the switch
         var moved = context.Registry.Write(s =>
         {
             var record = s.Storages.FindById(plan.Storage.Id)

@@ -8,10 +8,10 @@ namespace Lamin.Core.Storage;
 /// whose entries changed (a file created in it, a rename into it) is fsynced too, so the entry that
 /// names the data survives a power cut as well as the data.
 /// </summary>
-public static class Durable
+public static partial class Durable
 {
     /// <summary>
-    /// On Linux the writers leave syncing to one <see cref="Durability.Barrier"/> per registry transaction
+    /// On Linux the writers leave syncing to one <see cref="Barrier"/> per registry transaction
     /// (syncfs of each file system written): fsync of every small file and its folder measured about 13 ms a
     /// file here, against 0.05 ms for a whole batch. Elsewhere each file and folder is synced as it is written.
     /// </summary>

@@ -44,7 +44,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             w.Flush(); // through to disk: a location registered is a location marked
         }
         Durable.SyncParents(path, created);
-        if (Durable.UseBarrier) Durability.SyncFileSystemOf(Path.GetDirectoryName(path)!); // its entry too
+        if (Durable.UseBarrier) Durable.SyncFileSystemOf(Path.GetDirectoryName(path)!); // its entry too
     }
 
     public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));

@@ -15,12 +15,10 @@ namespace Lamin.Core.Storage;
 /// The barrier never fails a write that succeeded: a file system that refuses to sync (some network mounts)
 /// is reported through the return value, and the caller decides (today: commit anyway, as a copy would).
 /// </summary>
-public static class Durability
+public static partial class Durable
 {
     [DllImport("libc", SetLastError = true)] private static extern int syncfs(int fd);
     [DllImport("libc", SetLastError = true)] private static extern void sync();
-    [DllImport("libc", SetLastError = true)] private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-    [DllImport("libc", SetLastError = true)] private static extern int close(int fd);
 
     /// <summary>Makes the files written (and the renames that put them in place) durable; false when a sync was refused.</summary>
     /// <param name="files">Full paths of the files written in this batch (after their final rename).</param>
