@@ -103,20 +103,45 @@ function Invoke-Test {
     $runner = Join-Path $root 'tests/Pester/Invoke-PesterFile.ps1'
     # The real local S3/GCS servers (npm, cached in tests/servers/node_modules after the first run).
     Invoke-Native 'installing the local cloud servers' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/servers/Install-CloudServers.ps1') }
-    foreach ($file in $files) {
-        Write-Host "`n== Pester: $($file.Name)"
-        $json = Join-Path $results ($file.BaseName + '.json')
-        $runnerArgs = @('-PesterPath', $pester, '-TestFile', $file.FullName, '-ModulePath', (Join-Path $moduleDir 'Lamin.psd1'), '-ResultFile', $json)
-        if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ',')) }
-        dotnet pwsh -NoProfile -NonInteractive -File $runner @runnerArgs
-        if (-not (Test-Path $json)) {
-            Write-Host "!! $($file.Name) crashed before reporting (exit $LASTEXITCODE)." -ForegroundColor Red
-            $failed += 1
-            continue
+    # Each file runs in its own pwsh. Two lanes run at once (most of a file's time is spent waiting on
+    # child processes, servers and the disk); the files that measure contention or crash processes on
+    # purpose run alone afterwards. Longest (largest) files start first. Output is printed per file, whole.
+    $alone = @('Concurrency.Tests.ps1', 'Reliability.Concurrency.Tests.ps1', 'Reliability.Crash.Tests.ps1')
+    $lanes = if ($env:LAMIN_TEST_LANES) { [int]$env:LAMIN_TEST_LANES } else { 2 }
+    $shared = @($files | Where-Object Name -notin $alone | Sort-Object Length -Descending)
+    $queues = @(@{ Files = $shared; Lanes = $lanes }, @{ Files = @($files | Where-Object Name -in $alone); Lanes = 1 })
+    foreach ($q in $queues) {
+        $pending = [Collections.Generic.Queue[object]]::new([object[]]$q.Files)
+        $running = [Collections.Generic.List[object]]::new()
+        while ($pending.Count -gt 0 -or $running.Count -gt 0) {
+            while ($pending.Count -gt 0 -and $running.Count -lt $q.Lanes) {
+                $file = $pending.Dequeue()
+                $json = Join-Path $results ($file.BaseName + '.json')
+                $log = Join-Path $results ($file.BaseName + '.log')
+                $runnerArgs = @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester, '-TestFile', $file.FullName,
+                    '-ModulePath', (Join-Path $moduleDir 'Lamin.psd1'), '-ResultFile', $json)
+                if ($Tag) { $runnerArgs += @('-Tag', ($Tag -join ',')) }
+                $quoted = $runnerArgs | ForEach-Object { '"' + $_ + '"' }
+                $p = Start-Process dotnet -ArgumentList $quoted -NoNewWindow -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err"
+                $running.Add([pscustomobject]@{ File = $file; Json = $json; Log = $log; Process = $p; Watch = [Diagnostics.Stopwatch]::StartNew() })
+            }
+            $done = @($running | Where-Object { $_.Process.HasExited })
+            if ($done.Count -eq 0) { $null = $running[0].Process.WaitForExit(250); continue }
+            foreach ($r in $done) {
+                $null = $running.Remove($r)
+                $r.Process.WaitForExit()
+                Write-Host "`n== Pester: $($r.File.Name) ($([int]$r.Watch.Elapsed.TotalSeconds) s)"
+                Get-Content -LiteralPath $r.Log, "$($r.Log).err" -ErrorAction SilentlyContinue | Write-Host
+                if (-not (Test-Path $r.Json)) {
+                    Write-Host "!! $($r.File.Name) crashed before reporting (exit $($r.Process.ExitCode))." -ForegroundColor Red
+                    $failed += 1
+                    continue
+                }
+                $res = Get-Content $r.Json -Raw | ConvertFrom-Json
+                $passed += $res.Passed; $failed += $res.Failed; $skipped += $res.Skipped
+                if ($res.Total -eq 0) { Write-Host "!! $($r.File.Name) ran no test." -ForegroundColor Red; $failed += 1 }
+            }
         }
-        $r = Get-Content $json -Raw | ConvertFrom-Json
-        $passed += $r.Passed; $failed += $r.Failed; $skipped += $r.Skipped
-        if ($r.Total -eq 0) { Write-Host "!! $($file.Name) ran no test." -ForegroundColor Red; $failed += 1 }
     }
     $line = "$passed passed, $failed failed"
     if ($skipped -gt 0) { $line += ", $skipped skipped" }
