@@ -110,11 +110,11 @@ public sealed class InstanceService(LaminContext context)
         var instance = new LaminInstance { Name = e.Name, Id = e.Id, Uid = e.Uid, RegistryPath = e.RegistryPath, Storage = e.Storage, IsCurrent = isCurrent };
         try
         {
-            new LaminRegistry(e.RegistryPath).Read(s =>
+            RegistryFactory.Open(e).Read(s =>
             {
                 var d = s.InstanceDocument;
                 instance.KeepArtifactsLocal = d.KeepArtifactsLocal;
-                instance.Storage = s.Storages.FindOne(x => x.Uid == d.DefaultStorageUid)?.Root ?? e.Storage;
+                instance.Storage = s.StorageByUid(d.DefaultStorageUid)?.Root ?? e.Storage;
                 return 0;
             });
         }
@@ -180,7 +180,7 @@ public sealed class InstanceService(LaminContext context)
     public void Remove(string name)
     {
         var entry = Find(name);
-        var registry = new LaminRegistry(entry.RegistryPath);
+        IRegistry registry = new LaminRegistry(entry.RegistryPath);
         var managed = registry.Read(s =>
         {
             // SPEC §10 rule 7: removing an instance is the instance admin's (its creator's) decision.
