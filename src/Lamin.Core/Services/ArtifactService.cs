@@ -595,13 +595,15 @@ public sealed class ArtifactService(LaminContext context)
         }
         if (previous is not null) warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
         // ---- registry writes: a failure from here on is the transaction's, not the item's
-        s.Artifacts.Insert(artifact);
+        // The previous version is demoted BEFORE the new one goes in: PostgreSQL's unique index (one latest
+        // version per storage and key) checks each statement, so the other order is refused there.
         if (previous is not null)
         {
             previous.IsLatest = false;
             previous.UpdatedAt = now;
             s.Artifacts.Update(previous);
         }
+        s.Artifacts.Insert(artifact);
         return (view.Decorate(artifact), false);
     }
 
@@ -625,7 +627,8 @@ public sealed class ArtifactService(LaminContext context)
     {
         var family = Family(s, stem);
         var latest = family.Where(a => !a.IsTrashed).MaxBy(a => a.Version);
-        foreach (var a in family)
+        // Demotions first, then the promotion: one latest version per key at every statement (PostgreSQL's unique index).
+        foreach (var a in family.OrderBy(a => latest is not null && a.Id == latest.Id))
         {
             bool should = latest is not null && a.Id == latest.Id;
             if (a.IsLatest != should) { a.IsLatest = should; s.Artifacts.Update(a); }
