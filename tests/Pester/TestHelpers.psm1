@@ -292,7 +292,7 @@ function Invoke-TestPostgresSql {
     <#
     Runs SQL on the test server as its (super)user, through Npgsql from the built module's folder loaded
     into the test process (the module itself keeps its own copy in its private load context). Returns the
-    rows as arrays of values. -Database: another database than the server's.
+    rows: one value per row for one column, else an array of values per row. -Database: another database than the server's.
     #>
     param([Parameter(Mandatory)] [string] $Sql, [string] $Database)
     if (-not ('Npgsql.NpgsqlConnection' -as [type])) {
@@ -312,7 +312,7 @@ function Invoke-TestPostgresSql {
         try {
             while ($r.Read()) {
                 $row = [object[]]::new($r.FieldCount); $null = $r.GetValues($row)
-                , $row
+                if ($row.Count -eq 1) { $row[0] } else { , $row }
             }
         }
         finally { $r.Dispose() }

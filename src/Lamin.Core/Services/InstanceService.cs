@@ -170,7 +170,7 @@ public sealed class InstanceService(LaminContext context)
     public LaminInstance Connect(string name)
     {
         var entry = Find(name);
-        if (entry.IsPostgres) RegistryFactory.Open(entry).Read(s => s.InstanceDocument); // reachable, logged in, a registry there
+        if (entry.IsPostgres) ((PostgresRegistry)RegistryFactory.Open(entry)).Recheck().Read(s => s.InstanceDocument); // reachable, logged in, a registry there
         else LaminRegistry.Validate(entry.RegistryPath);
         Home.CurrentName = entry.Name;
         return Describe(entry, isCurrent: true);
@@ -205,7 +205,7 @@ public sealed class InstanceService(LaminContext context)
     /// </summary>
     public LaminInstance ConnectDatabase(PostgresConnection database)
     {
-        var doc = new PostgresRegistry(database).Read(s => s.InstanceDocument);
+        var doc = new PostgresRegistry(database).Recheck().Read(s => s.InstanceDocument);
         if (!LaminHome.IsValidName(doc.Name))
             throw new LaminException(ErrorIds.InvalidInstanceName,
                 $"The registry in {database.Redacted} names its instance '{Shorten(doc.Name)}', which is not a valid instance name; nothing was connected.", database.Redacted);

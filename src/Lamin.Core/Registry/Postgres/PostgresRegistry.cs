@@ -109,6 +109,13 @@ public sealed class PostgresRegistry : IRegistry
         SchemaChecked[Connection.Builder.ConnectionString] = true;
     }
 
+    /// <summary>Checks the schema again on the next session (connecting: another machine may have upgraded or dropped it).</summary>
+    public PostgresRegistry Recheck()
+    {
+        SchemaChecked.TryRemove(Connection.Builder.ConnectionString, out _);
+        return this;
+    }
+
     /// <summary>True when the database holds a Lamin registry with its instance row.</summary>
     public bool Exists()
     {
