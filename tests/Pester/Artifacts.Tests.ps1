@@ -1,5 +1,9 @@
 # Artifacts in storage locations (SPEC rules 8, 10-12, 19-24): ingest, in place, hashes, versions,
 # trash, save, move, and the bad inputs of the issue, each leaving registry and disk as they were.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:E = ',Lamin.PowerShell.Commands.*'
@@ -8,7 +12,9 @@ BeforeAll {
     function Get-State([string] $Root) { (Get-RegistrySnapshot) + (Get-ArtifactSnapshot) + (Get-TreeSnapshot $Root) }
 }
 
-Describe 'Add-LaminArtifact: copies' {
+Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance; Push-Location $t.Work }
     AfterEach { Pop-Location; $t | Remove-TestInstance }
 
@@ -130,7 +136,9 @@ Describe 'Add-LaminArtifact: copies' {
     }
 }
 
-Describe 'Add-LaminArtifact: in place' {
+Describe 'Add-LaminArtifact: in place (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance; $reg = New-LaminStorage (Join-Path $t.Work 'data') }
     AfterEach { $t | Remove-TestInstance }
 
@@ -179,7 +187,9 @@ Describe 'Add-LaminArtifact: in place' {
     }
 }
 
-Describe 'Artifact lifecycle' {
+Describe 'Artifact lifecycle (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance; Push-Location $t.Work }
     AfterEach { Pop-Location; $t | Remove-TestInstance }
 
@@ -260,7 +270,9 @@ Describe 'Artifact lifecycle' {
     }
 }
 
-Describe 'Add-LaminArtifact: bad input changes nothing' {
+Describe 'Add-LaminArtifact: bad input changes nothing (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeAll {
         $t = New-TestInstance
         $src = New-File (Join-Path $t.Work 'src.csv') 'source'

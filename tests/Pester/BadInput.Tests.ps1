@@ -1,5 +1,9 @@
 # "Bad input gets a clear error and changes nothing" (issue 2): every item of the list, each asserting
 # the error id and that the registry (through the cmdlets) and the disk (every file's bytes) are unchanged.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:E = ',Lamin.PowerShell.Commands.*'
@@ -24,7 +28,9 @@ BeforeAll {
     }
 }
 
-Describe 'Bad input gets a clear error and changes nothing' {
+Describe 'Bad input gets a clear error and changes nothing (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach {
         $t = New-TestInstance -User 'alice'
         $null = New-LaminSpace -Name 'secret'

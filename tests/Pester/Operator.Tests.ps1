@@ -1,5 +1,9 @@
 # The operator tools beyond LaminDB: Test-LaminStorage, Get-LaminStorageUsage, Test-LaminArtifact,
 # Clear-LaminStorage -Orphaned, Move-LaminStorage, and the lease that guards the bulk operations.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:E = ',Lamin.PowerShell.Commands.*'
@@ -16,7 +20,9 @@ BeforeAll {
     }
 }
 
-Describe 'Test-LaminStorage' {
+Describe 'Test-LaminStorage (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance; $p = New-Populated $t }
     AfterEach { $t | Remove-TestInstance }
 
@@ -107,7 +113,9 @@ Describe 'Get-LaminStorageUsage and Test-LaminArtifact' {
     }
 }
 
-Describe 'Clear-LaminStorage -Orphaned' {
+Describe 'Clear-LaminStorage -Orphaned (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance; $p = New-Populated $t }
     AfterEach { $t | Remove-TestInstance }
 

@@ -1,10 +1,16 @@
 # Spaces and access (SPEC rule 18): New/Get/Remove-LaminSpace, Grant/Revoke-LaminSpaceAccess, Set-LaminStorage -Space.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     $script:E = ',Lamin.PowerShell.Commands.*'
 }
 
-Describe 'New-, Get-, Remove-LaminSpace' {
+Describe 'New-, Get-, Remove-LaminSpace (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance -User 'alice' }
     AfterEach { $t | Remove-TestInstance }
 
@@ -66,7 +72,9 @@ Describe 'New-, Get-, Remove-LaminSpace' {
     }
 }
 
-Describe 'Rule 18: visibility and change by grant' {
+Describe 'Rule 18: visibility and change by grant (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach {
         $t = New-TestInstance -User 'alice'          # alice creates the instance: Admin everywhere
         $null = New-LaminSpace -Name 'secret'

@@ -1,5 +1,9 @@
 # Storage locations: New/Get/Search/Set/Remove-LaminStorage and Get-LaminLookup (SPEC §3, rules 1–17).
 AfterAll { Stop-CloudServers $script:servers }
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
@@ -18,7 +22,9 @@ BeforeAll {
     }
 }
 
-Describe 'New-LaminStorage' {
+Describe 'New-LaminStorage (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance }
     AfterEach { $t | Remove-TestInstance }
 
@@ -156,7 +162,8 @@ Describe 'New-LaminStorage' {
         @{ Type = 's3'; Region = 'us-east-1' }
         @{ Type = 'gs'; Region = $null }
     ) {
-        $root = if ($Type -eq 's3') { Get-S3Root $servers -Prefix 'managed' } else { 'gs://lamin-gcs-test/managed' }
+        # One prefix per backend: the marker another backend's instance left there would make it another instance's.
+        $root = if ($Type -eq 's3') { Get-S3Root $servers -Prefix "managed-$Backend" } else { "gs://lamin-gcs-test/managed-$Backend" }
         $s = New-LaminStorage -Root $root
         $s.Type | Should -BeExactly $Type
         $s.Region | Should -Be $Region
@@ -186,7 +193,9 @@ Describe 'New-LaminStorage' {
     }
 }
 
-Describe 'New-LaminStorage: the three ownership cases (rule 5)' {
+Describe 'New-LaminStorage: the three ownership cases (rule 5) (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $t = New-TestInstance }
     AfterEach { $t | Remove-TestInstance }
 
@@ -223,14 +232,16 @@ Describe 'New-LaminStorage: the three ownership cases (rule 5)' {
     }
 }
 
-Describe 'Get-LaminStorage' {
+Describe 'Get-LaminStorage (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeAll {
         $t = New-TestInstance
         $null = New-LaminSpace -Name 'proj'
         $s1 = New-LaminStorage -Root (Join-Path $t.Work 'alpha') -Description 'raw files'
         $s2 = New-LaminStorage -Root (Join-Path $t.Work 'beta') -Host 'node-1'
         $s3 = New-LaminStorage -Root (Join-Path $t.Work 'gamma') -Space 'proj'
-        $c1 = New-LaminStorage -Root (Get-S3Root $servers -Prefix 'prefix') -WarningAction SilentlyContinue
+        $c1 = New-LaminStorage -Root (Get-S3Root $servers -Prefix "prefix-$Backend") -WarningAction SilentlyContinue
         $default = Get-LaminStorage -Identity 1
     }
     AfterAll { $t | Remove-TestInstance }
@@ -339,7 +350,9 @@ Describe 'Get-LaminStorage' {
     }
 }
 
-Describe 'Get-LaminStorage -Identity with an ambiguous stub' {
+Describe 'Get-LaminStorage -Identity with an ambiguous stub (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeAll {
         $t = New-TestInstance
         # Create records until two uids share a first letter (a letter, so it can't be read as an id).
@@ -418,7 +431,9 @@ Describe 'Search-LaminStorage' {
     }
 }
 
-Describe 'Set-LaminStorage' {
+Describe 'Set-LaminStorage (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach {
         $t = New-TestInstance
         $s = New-LaminStorage -Root (Join-Path $t.Work 'one') -Description 'before'
@@ -489,7 +504,9 @@ Describe 'Set-LaminStorage' {
     }
 }
 
-Describe 'Remove-LaminStorage (rules 9-14, in order)' {
+Describe 'Remove-LaminStorage (rules 9-14, in order) (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach {
         $t = New-TestInstance
         $s = New-LaminStorage -Root (Join-Path $t.Work 'victim')

@@ -58,15 +58,20 @@ function New-TestInstance {
     Returns: Root (the temp folder), Home (LAMIN_HOME), Storage (default root), Registry (lamin.db),
     Work (an empty folder for further locations), Instance (what New-LaminInstance returned),
     and the previous environment, restored by Remove-TestInstance.
+    -Backend PostgreSQL (the default while $env:LAMIN_TEST_BACKEND says so, see Use-TestBackend): the
+    registry is a fresh database on the test server (Database: its name; Registry is $null), dropped by
+    Remove-TestInstance; the password reaches the module (and child processes) through PGPASSWORD only.
     #>
     param(
         [string] $Name,
         [string] $User = 'alice',
         [string] $StorageFolder = 'default',
         # Only the fresh LAMIN_HOME and folders; no instance is created (Instance and Registry are $null).
-        [switch] $NoInstance
+        [switch] $NoInstance,
+        [ValidateSet('LiteDB', 'PostgreSQL')]
+        [string] $Backend = $(if ($env:LAMIN_TEST_BACKEND) { $env:LAMIN_TEST_BACKEND } else { 'LiteDB' })
     )
-    $saved = @{ LAMIN_HOME = $env:LAMIN_HOME; LAMIN_USER = $env:LAMIN_USER; LAMIN_REGISTRY_TIMEOUT = $env:LAMIN_REGISTRY_TIMEOUT }
+    $saved = @{ LAMIN_HOME = $env:LAMIN_HOME; LAMIN_USER = $env:LAMIN_USER; LAMIN_REGISTRY_TIMEOUT = $env:LAMIN_REGISTRY_TIMEOUT; PGPASSWORD = $env:PGPASSWORD }
     $root = New-TestFolder
     $env:LAMIN_HOME = Join-Path $root 'home'
     $env:LAMIN_USER = $User
@@ -74,12 +79,20 @@ function New-TestInstance {
     $null = New-Item -ItemType Directory -Path $work
     $storage = Join-Path $root $StorageFolder
     $instance = $null
+    $database = $null
+    if ($Backend -eq 'PostgreSQL') {
+        $database = New-TestDatabase
+        $env:PGPASSWORD = (Get-TestPostgresServer).Password
+    }
     if (-not $NoInstance) {
         $params = @{ Storage = $storage; ErrorAction = 'Stop'; WarningAction = 'SilentlyContinue'; Confirm = $false }
         if ($Name) { $params.Name = $Name }
+        if ($database) { $params.Database = $database.Url }
         $instance = New-LaminInstance @params
     }
     [pscustomobject]@{
+        Backend  = $Backend
+        Database = $database
         Root     = $root
         Home     = $env:LAMIN_HOME
         Storage  = $storage
@@ -99,6 +112,7 @@ function Remove-TestInstance {
         foreach ($k in $TestInstance.SavedEnv.Keys) {
             [Environment]::SetEnvironmentVariable($k, $TestInstance.SavedEnv[$k])
         }
+        if ($TestInstance.PSObject.Properties['Database'] -and $TestInstance.Database) { Remove-TestDatabase $TestInstance.Database }
         Remove-TestFolder -Path $TestInstance.Root
     }
 }
@@ -229,7 +243,99 @@ function Read-LineOrFail {
     $task.Result
 }
 
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL (team instances, SPEC §7): the server named by LAMIN_TEST_POSTGRES (build.ps1 -Task Test
+# starts a throwaway one and sets it). One behaviour suite, two backends: a test file runs a Describe
+# for each entry of Get-TestBackend (-ForEach), and Use-TestBackend makes New-TestInstance create that
+# backend's instance.
+# ------------------------------------------------------------------------------------------------
+
+function Get-TestBackend {
+    <# The backends to run behaviour tests on, as Pester -ForEach data: LiteDB always, PostgreSQL when a test server is set. #>
+    @(@{ Backend = 'LiteDB' }) + @(if ($env:LAMIN_TEST_POSTGRES) { @{ Backend = 'PostgreSQL' } })
+}
+
+function Use-TestBackend {
+    <# The backend New-TestInstance creates by default, until the next call ($null: LiteDB). #>
+    param([string] $Backend)
+    $env:LAMIN_TEST_BACKEND = if ($Backend -and $Backend -ne 'LiteDB') { $Backend } else { $null }
+}
+
+function Get-TestPostgresServer {
+    <# LAMIN_TEST_POSTGRES (an Npgsql keyword string or a postgresql:// URL) as Host, Port, User, Password, Database. #>
+    $text = $env:LAMIN_TEST_POSTGRES
+    if (-not $text) { throw 'LAMIN_TEST_POSTGRES is not set: run the tests with build.ps1 -Task Test (it starts a PostgreSQL server), or set it.' }
+    $server = @{ Host = 'localhost'; Port = 5432; User = $null; Password = $null; Database = 'postgres' }
+    if ($text -match '^postgres(ql)?://') {
+        $uri = [Uri]$text
+        $server.Host = $uri.Host; if ($uri.Port -gt 0) { $server.Port = $uri.Port }
+        if ($uri.UserInfo) { $u, $p = $uri.UserInfo.Split(':', 2); $server.User = [Uri]::UnescapeDataString($u); if ($p) { $server.Password = [Uri]::UnescapeDataString($p) } }
+        if ($uri.AbsolutePath.Length -gt 1) { $server.Database = $uri.AbsolutePath.Substring(1) }
+    }
+    else {
+        foreach ($pair in $text.Split(';', [StringSplitOptions]::RemoveEmptyEntries)) {
+            $k, $v = $pair.Split('=', 2)
+            switch -Regex ($k.Trim()) {
+                '^(host|server)$' { $server.Host = $v.Trim() }
+                '^port$' { $server.Port = [int]$v }
+                '^(username|user id|user|userid)$' { $server.User = $v.Trim() }
+                '^(password|pwd)$' { $server.Password = $v }
+                '^database$' { $server.Database = $v.Trim() }
+            }
+        }
+    }
+    if (-not $server.User) { $server.User = [Environment]::UserName }
+    [pscustomobject]$server
+}
+
+function Invoke-TestPostgresSql {
+    <#
+    Runs SQL on the test server as its (super)user, through Npgsql from the built module's folder loaded
+    into the test process (the module itself keeps its own copy in its private load context). Returns the
+    rows: one value per row for one column, else an array of values per row. -Database: another database than the server's.
+    #>
+    param([Parameter(Mandatory)] [string] $Sql, [string] $Database)
+    if (-not ('Npgsql.NpgsqlConnection' -as [type])) {
+        $dll = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/Npgsql.dll'
+        $null = [Reflection.Assembly]::LoadFrom($dll)
+    }
+    $server = Get-TestPostgresServer
+    $b = [Npgsql.NpgsqlConnectionStringBuilder]::new()
+    $b.Host = $server.Host; $b.Port = $server.Port; $b.Username = $server.User; $b.Password = $server.Password
+    $b.Database = if ($Database) { $Database } else { $server.Database }
+    $b.Pooling = $false
+    $c = [Npgsql.NpgsqlConnection]::new($b.ConnectionString)
+    try {
+        $c.Open()
+        $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql
+        $r = $cmd.ExecuteReader()
+        try {
+            while ($r.Read()) {
+                $row = [object[]]::new($r.FieldCount); $null = $r.GetValues($row)
+                if ($row.Count -eq 1) { $row[0] } else { , $row }
+            }
+        }
+        finally { $r.Dispose() }
+    }
+    finally { $c.Dispose() }
+}
+
+function New-TestDatabase {
+    <# A fresh database on the test server: Name, and Url (postgresql://user@host:port/name, no password). #>
+    $server = Get-TestPostgresServer
+    $name = 'lamin_p_' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+    $null = Invoke-TestPostgresSql "CREATE DATABASE $name"
+    $hostPart = if ($server.Host.Contains(':')) { "[$($server.Host)]" } else { $server.Host }
+    [pscustomobject]@{ Name = $name; Url = "postgresql://$([Uri]::EscapeDataString($server.User))@${hostPart}:$($server.Port)/$name" }
+}
+
+function Remove-TestDatabase {
+    param([Parameter(Mandatory)] $Database)
+    $null = Invoke-TestPostgresSql "DROP DATABASE IF EXISTS $($Database.Name) WITH (FORCE)"
+}
+
 Export-ModuleMember -Function Resolve-RealPath, New-TestFolder, Remove-TestFolder, New-TestInstance, Remove-TestInstance,
+    Get-TestBackend, Use-TestBackend, Get-TestPostgresServer, Invoke-TestPostgresSql, New-TestDatabase, Remove-TestDatabase,
     Get-TreeSnapshot, Get-RegistrySnapshot, Get-MarkerPath, Set-TestMarker, New-ForeignMarkerText,
     ConvertTo-Base62, Get-ExpectedInstanceUid, Get-PwshStartInfo, Read-LineOrFail
 

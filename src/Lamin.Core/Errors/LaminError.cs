@@ -60,6 +60,10 @@ public static class ErrorIds
     public const string RegistryNotFound = nameof(RegistryNotFound);
     public const string RegistryCorrupt = nameof(RegistryCorrupt);
     public const string RegistryBusy = nameof(RegistryBusy);
+    public const string RegistryUnavailable = nameof(RegistryUnavailable);
+    public const string RegistryAuthenticationFailed = nameof(RegistryAuthenticationFailed);
+    public const string RegistrySchemaTooNew = nameof(RegistrySchemaTooNew);
+    public const string InstanceMoved = nameof(InstanceMoved);
     public const string MarkerInvalid = nameof(MarkerInvalid);
     public const string InvalidArgument = nameof(InvalidArgument);
     public const string ProviderNotAvailable = nameof(ProviderNotAvailable);
@@ -124,6 +128,10 @@ public static class ErrorIds
         [RegistryNotFound] = LaminErrorCategory.ObjectNotFound,
         [RegistryCorrupt] = LaminErrorCategory.InvalidData,
         [RegistryBusy] = LaminErrorCategory.ResourceBusy,
+        [RegistryUnavailable] = LaminErrorCategory.ConnectionError,
+        [RegistryAuthenticationFailed] = LaminErrorCategory.AuthenticationError,
+        [RegistrySchemaTooNew] = LaminErrorCategory.InvalidData,
+        [InstanceMoved] = LaminErrorCategory.InvalidOperation,
         [MarkerInvalid] = LaminErrorCategory.InvalidData,
         [InvalidArgument] = LaminErrorCategory.InvalidArgument,
         [ProviderNotAvailable] = LaminErrorCategory.NotImplemented,

@@ -76,7 +76,12 @@ public sealed class LaminInstance
     public Guid Id { get; set; }
     public string Uid { get; set; } = "";
     public string? Storage { get; set; }
-    public string RegistryPath { get; set; } = "";
+    /// <summary>The registry file of a LiteDB instance; null on PostgreSQL.</summary>
+    public string? RegistryPath { get; set; } = "";
+    /// <summary>"LiteDB" (a registry file) or "PostgreSQL" (a team instance, SPEC §7).</summary>
+    public string Backend { get; set; } = "LiteDB";
+    /// <summary>A team instance's database as a URL without any password; null for LiteDB.</summary>
+    public string? Database { get; set; }
     public bool KeepArtifactsLocal { get; set; }
     public bool IsCurrent { get; set; }
 

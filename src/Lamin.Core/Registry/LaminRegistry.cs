@@ -11,7 +11,7 @@ namespace Lamin.Core.Registry;
 /// (one open, one transaction), so concurrent processes serialise on the lock and never see a torn write.
 /// A missing or damaged file is reported, never re-created or emptied.
 /// </summary>
-public sealed class LaminRegistry
+public sealed class LaminRegistry : IRegistry
 {
     public const string FileName = "lamin.db";
     private static readonly byte[] HeaderInfo = Encoding.ASCII.GetBytes("** This is a LiteDB file **");
@@ -23,6 +23,10 @@ public sealed class LaminRegistry
     public LaminRegistry(string path) => Path = path;
 
     public string Path { get; }
+
+    public string Backend => "LiteDB";
+
+    public string Description => Path;
 
     /// <summary>The names LiteDB and this class use beside the registry file; they are the registry's, not data.</summary>
     public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName)
@@ -75,6 +79,12 @@ public sealed class LaminRegistry
     public T Write<T>(Func<RegistrySession, T> work) => Run(work, write: true);
 
     public void Write(Action<RegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
+
+    T IRegistry.Read<T>(Func<IRegistrySession, T> work) => Run(work, write: false);
+
+    T IRegistry.Write<T>(Func<IRegistrySession, T> work) => Run(work, write: true);
+
+    void IRegistry.Write(Action<IRegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
 
     private T Run<T>(Func<RegistrySession, T> work, bool write)
     {
@@ -199,7 +209,7 @@ public sealed class LaminRegistry
 }
 
 /// <summary>One open registry: typed collections and the schema.</summary>
-public sealed class RegistrySession
+public sealed class RegistrySession : IRegistrySession
 {
     internal RegistrySession(LiteDatabase db, LaminRegistry registry)
     {
@@ -264,6 +274,39 @@ public sealed class RegistrySession
         return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(LiteDB.Query.StartsWith(expr, p));
     }
 
+    // ---------------------------------------------------------------- IRegistrySession (LiteDB expressions stay here)
+
+    private IRecordTable<LaminStorage>? _storageTable;
+    private IRecordTable<LaminArtifact>? _artifactTable;
+    private IRecordTable<LaminSpace>? _spaceTable;
+    private IRecordTable<LaminSpaceAccess>? _grantTable;
+
+    IRecordTable<LaminStorage> IRegistrySession.Storages => _storageTable ??= new LiteTable<LaminStorage>(Storages);
+    IRecordTable<LaminArtifact> IRegistrySession.Artifacts => _artifactTable ??= new LiteTable<LaminArtifact>(Artifacts);
+    IRecordTable<LaminSpace> IRegistrySession.Spaces => _spaceTable ??= new LiteTable<LaminSpace>(Spaces);
+    IRecordTable<LaminSpaceAccess> IRegistrySession.SpaceAccess => _grantTable ??= new LiteTable<LaminSpaceAccess>(SpaceAccess);
+
+    public string? RegistryPath => Registry.Path;
+    public string Description => Registry.Path;
+    IInstanceTable IRegistrySession.Instance => new LiteInstanceTable(Instance);
+    public IEnumerable<LaminStorage> StoragesByRoot(string root) => Storages.Find(x => x.Root == root);
+    public LaminStorage? StorageByUid(string uid) => Storages.FindOne(x => x.Uid == uid);
+    public int CountStoragesInSpace(int spaceId) => Storages.Count(x => x.SpaceId == spaceId);
+    public LaminArtifact? ArtifactByUid(string uid) => Artifacts.FindOne(x => x.Uid == uid);
+    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => Artifacts.Find(x => x.Uid.StartsWith(prefix));
+    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(x => x.Hash == hash);
+    public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => Artifacts.FindAll().Where(a => a.StorageId == storageId);
+    public int CountArtifactsInStorage(int storageId) => Artifacts.Count(a => a.StorageId == storageId);
+    public int CountArtifactsInSpace(int spaceId) => Artifacts.Count(a => a.SpaceId == spaceId);
+
+    public Dictionary<int, (long Count, long Size)> ArtifactStatistics() =>
+        Artifacts.FindAll()
+            .GroupBy(a => a.StorageId)
+            .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a.Size)));
+
+    public void DeleteGrantsOfSpace(int spaceId) => SpaceAccess.DeleteMany(a => a.SpaceId == spaceId);
+    public void UpsertGrant(LaminSpaceAccess grant) => SpaceAccess.Upsert(grant);
+
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,
             $"The registry '{Registry.Path}' has no instance document; it is not a Lamin registry.", Registry.Path);
@@ -282,4 +325,20 @@ public sealed class RegistrySession
         Artifacts.EnsureIndex("hash", "$.Hash");
         Artifacts.EnsureIndex("storage", "$.StorageId");
     }
+}
+
+internal sealed class LiteInstanceTable(ILiteCollection<InstanceDocument> collection) : IInstanceTable
+{
+    public bool Update(InstanceDocument document) => collection.Update(document);
+}
+
+/// <summary>A LiteDB collection as an <see cref="IRecordTable{T}"/>.</summary>
+internal sealed class LiteTable<T>(ILiteCollection<T> collection) : IRecordTable<T> where T : class
+{
+    public IEnumerable<T> FindAll() => collection.FindAll();
+    public T FindById(int id) => collection.FindById(id);
+    public void Insert(T record) => collection.Insert(record);
+    public bool Update(T record) => collection.Update(record);
+    public bool Delete(int id) => collection.Delete(id);
+    public int Count() => collection.Count();
 }

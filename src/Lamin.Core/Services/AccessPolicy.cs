@@ -15,7 +15,7 @@ public sealed class AccessPolicy
     private readonly Dictionary<int, SpaceRole> _grants;
     private readonly Dictionary<int, string> _spaceNames;
 
-    public AccessPolicy(RegistrySession session, string user)
+    public AccessPolicy(IRegistrySession session, string user)
     {
         User = user;
         IsInstanceAdmin = string.Equals(session.InstanceDocument.CreatedBy, user, StringComparison.OrdinalIgnoreCase);

@@ -82,7 +82,7 @@ public sealed class ArtifactService(LaminContext context)
     /// </summary>
     public sealed class View
     {
-        internal View(RegistrySession s, LaminContext context, StorageService storages)
+        internal View(IRegistrySession s, LaminContext context, StorageService storages)
         {
             Session = s;
             Access = new AccessPolicy(s, context.User);
@@ -90,7 +90,7 @@ public sealed class ArtifactService(LaminContext context)
             Storages = s.Storages.FindAll().ToDictionary(x => x.Id, x => storages.Decorate(x, Access));
         }
 
-        internal RegistrySession? Session { get; private set; }
+        internal IRegistrySession? Session { get; private set; }
         internal AccessPolicy Access { get; }
         internal InstanceDocument Instance { get; }
         internal Dictionary<int, LaminStorage> Storages { get; }
@@ -99,7 +99,7 @@ public sealed class ArtifactService(LaminContext context)
         /// <summary>The same view, detached from its (closed) session, for planning.</summary>
         internal View Detach() { Session = null; return this; }
 
-        internal RegistrySession RequireSession() => Session ?? throw new InvalidOperationException("This view has no open registry session.");
+        internal IRegistrySession RequireSession() => Session ?? throw new InvalidOperationException("This view has no open registry session.");
 
         internal StorageRoot RootOf(LaminStorage st)
         {
@@ -132,7 +132,7 @@ public sealed class ArtifactService(LaminContext context)
         {
             rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
                 ? FindByKeyPrefix(s, LiteralPrefix(k))
-                : q.Hash is not null ? s.Artifacts.Find(x => x.Hash == q.Hash) : s.Artifacts.FindAll();
+                : q.Hash is not null ? s.ArtifactsByHash(q.Hash) : s.Artifacts.FindAll();
             rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
         }
         var conditions = new List<Func<LaminArtifact, bool>>();
@@ -147,8 +147,8 @@ public sealed class ArtifactService(LaminContext context)
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
 
-    /// <summary>Key-prefix lookup through the key index (see <see cref="RegistrySession.ArtifactsByKeyPrefix"/>).</summary>
-    private static IEnumerable<LaminArtifact> FindByKeyPrefix(RegistrySession s, string prefix) =>
+    /// <summary>Key-prefix lookup through the key index (see <see cref="IRegistrySession.ArtifactsByKeyPrefix"/>).</summary>
+    private static IEnumerable<LaminArtifact> FindByKeyPrefix(IRegistrySession s, string prefix) =>
         prefix.Length == 0 ? s.Artifacts.FindAll() : s.ArtifactsByKeyPrefix(prefix);
 
     /// <summary>
@@ -173,10 +173,10 @@ public sealed class ArtifactService(LaminContext context)
             found = s.Artifacts.FindById(id);
         if (found is null && identity.Length > 0)
         {
-            found = s.Artifacts.FindOne(x => x.Uid == identity);
+            found = s.ArtifactByUid(identity);
             if (found is null && Util.Uids.IsBase62(identity))
             {
-                var matches = s.Artifacts.Find(x => x.Uid.StartsWith(identity))
+                var matches = s.ArtifactsByUidPrefix(identity)
                     .Where(x => x.Uid.StartsWith(identity, StringComparison.Ordinal)).Take(1000).ToList(); // LiteDB's LIKE ignores case
                 if (matches.Count > 1 && identity.Length <= ArtifactVersions.StemLength)
                 {
@@ -532,7 +532,7 @@ public sealed class ArtifactService(LaminContext context)
             throw Refuse(ErrorIds.StorageReadOnly,
                 $"{storage.Root} is no longer managed by the current instance; '{plan.SourcePath}' was not registered.", plan.SourcePath);
         var hash = item.Hash;
-        var sameHash = hash.Hash is null ? [] : s.Artifacts.Find(a => a.Hash == hash.Hash).Where(a => !a.IsTrashed).ToList();
+        var sameHash = hash.Hash is null ? [] : s.ArtifactsByHash(hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
@@ -595,13 +595,15 @@ public sealed class ArtifactService(LaminContext context)
         }
         if (previous is not null) warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
         // ---- registry writes: a failure from here on is the transaction's, not the item's
-        s.Artifacts.Insert(artifact);
+        // The previous version is demoted BEFORE the new one goes in: PostgreSQL's unique index (one latest
+        // version per storage and key) checks each statement, so the other order is refused there.
         if (previous is not null)
         {
             previous.IsLatest = false;
             previous.UpdatedAt = now;
             s.Artifacts.Update(previous);
         }
+        s.Artifacts.Insert(artifact);
         return (view.Decorate(artifact), false);
     }
 
@@ -617,15 +619,16 @@ public sealed class ArtifactService(LaminContext context)
     }
 
     /// <summary>Every version of a stem (LiteDB's LIKE ignores case, so the prefix is checked again).</summary>
-    private static List<LaminArtifact> Family(RegistrySession s, string stem) =>
-        s.Artifacts.Find(a => a.Uid.StartsWith(stem)).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
+    private static List<LaminArtifact> Family(IRegistrySession s, string stem) =>
+        s.ArtifactsByUidPrefix(stem).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
 
     /// <summary>Makes the newest non-trashed version of a family the latest one.</summary>
-    private static void RecomputeLatest(RegistrySession s, string stem)
+    private static void RecomputeLatest(IRegistrySession s, string stem)
     {
         var family = Family(s, stem);
         var latest = family.Where(a => !a.IsTrashed).MaxBy(a => a.Version);
-        foreach (var a in family)
+        // Demotions first, then the promotion: one latest version per key at every statement (PostgreSQL's unique index).
+        foreach (var a in family.OrderBy(a => latest is not null && a.Id == latest.Id))
         {
             bool should = latest is not null && a.Id == latest.Id;
             if (a.IsLatest != should) { a.IsLatest = should; s.Artifacts.Update(a); }

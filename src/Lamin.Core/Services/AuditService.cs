@@ -22,7 +22,7 @@ public sealed class AuditService(LaminContext context)
     /// per root, every artifact of every record with that root, whoever may see it (SPEC §10 rule 4: one
     /// root registered for two hosts is one place on disk).
     /// </summary>
-    private sealed record Scope(List<LaminStorage> Storages, ILookup<int, LaminArtifact> Artifacts, AccessPolicy Access, string RegistryPath,
+    private sealed record Scope(List<LaminStorage> Storages, ILookup<int, LaminArtifact> Artifacts, AccessPolicy Access, string? RegistryPath,
         ILookup<string, LaminArtifact> ByRoot);
 
     private Scope Load(string? storageIdentity, string? artifactIdentity = null) => context.Registry.Read(s =>
@@ -52,7 +52,7 @@ public sealed class AuditService(LaminContext context)
             artifacts = sameRoot.Where(a => ids.Contains(a.StorageId)).ToList();
             byRoot = sameRoot.ToLookup(a => rootOf[a.StorageId], StringComparer.Ordinal);
         }
-        return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.Registry.Path, byRoot);
+        return new Scope(all, artifacts.ToLookup(a => a.StorageId), access, s.RegistryPath, byRoot);
     });
 
     // ================================================================ what belongs where
@@ -152,7 +152,7 @@ public sealed class AuditService(LaminContext context)
             {
                 var a = artifacts[i];
                 var key = a.StorageKey();
-                var newer = s.Artifacts.Find(x => x.Uid.StartsWith(a.Stem))
+                var newer = s.ArtifactsByUidPrefix(a.Stem)
                     .Where(x => x.Uid.StartsWith(a.Stem, StringComparison.Ordinal) && x.StorageId == a.StorageId && x.Version > a.Version && x.StorageKey() == key)
                     .MaxBy(x => x.Version);
                 if (newer is null) continue;
@@ -290,7 +290,7 @@ public sealed class AuditService(LaminContext context)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 return group.Where(o => o.UploadId is not null
-                        || (!ProtectedObjects.Contains(o.Key, s.Registry.Path) && !ControlObjects.Contains(root, o.Key, s.Registry.Path)
+                        || (!ProtectedObjects.Contains(o.Key, s.RegistryPath) && !ControlObjects.Contains(root, o.Key, s.RegistryPath)
                             && ObjectUsage.Users(s, record, o.Key, isFolder: false).Count == 0)) // registered meanwhile: kept
                     .ToList();
             });

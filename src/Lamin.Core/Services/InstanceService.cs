@@ -1,6 +1,7 @@
 using Lamin.Core.Errors;
 using Lamin.Core.Model;
 using Lamin.Core.Registry;
+using Lamin.Core.Registry.Postgres;
 using Lamin.Core.Roots;
 using Lamin.Core.Settings;
 using Lamin.Core.Storage;
@@ -8,7 +9,14 @@ using Lamin.Core.Storage;
 namespace Lamin.Core.Services;
 
 /// <summary>A validated New-LaminInstance request; nothing is written before <see cref="InstanceService.Create"/>.</summary>
-public sealed record InstancePlan(string Name, StorageRoot Root, string? Host, string RegistryPath, string? Region = null);
+public sealed record InstancePlan(string Name, StorageRoot Root, string? Host, string RegistryPath, string? Region = null)
+{
+    /// <summary>A team instance's database (SPEC §7); null for a LiteDB registry file.</summary>
+    public PostgresConnection? Database { get; init; }
+
+    /// <summary>Where the registry goes, for -WhatIf and messages (never a password).</summary>
+    public string RegistryDescription => Database?.Redacted ?? RegistryPath;
+}
 
 /// <summary>Instances: create, connect, list, remove (SPEC §2, LaminDB 2.13).</summary>
 public sealed class InstanceService(LaminContext context)
@@ -18,7 +26,13 @@ public sealed class InstanceService(LaminContext context)
     /// <summary>The one rule for instance names (they become file names under LAMIN_HOME): see <see cref="LaminHome.ValidateName"/>.</summary>
     public static void ValidateName(string? name) => LaminHome.ValidateName(name);
 
-    public InstancePlan Plan(string? name, string? storage, string? host)
+    public InstancePlan Plan(string? name, string? storage, string? host) => Plan(name, storage, host, null);
+
+    /// <summary>
+    /// Validates New-LaminInstance; with <paramref name="database"/> the registry is that PostgreSQL database
+    /// (SPEC §7): reachable, logged in, and holding no Lamin registry yet (InstanceExists), checked before anything is written.
+    /// </summary>
+    public InstancePlan Plan(string? name, string? storage, string? host, PostgresConnection? database)
     {
         var root = StorageRoot.Parse(storage, context.CurrentDirectory);
         if (host is not null && !root.IsLocal)
@@ -30,6 +44,14 @@ public sealed class InstanceService(LaminContext context)
         if (Home.Find(name) is { } known)
             throw new LaminException(ErrorIds.InstanceExists,
                 $"An instance named '{name}' is already known here (registry {known.RegistryPath}); connect with Connect-LaminInstance '{name}', or pick another -Name.", name);
+        if (database is not null)
+        {
+            if (new PostgresRegistry(database).Exists())
+                throw new LaminException(ErrorIds.InstanceExists,
+                    $"The database {database.Redacted} already holds a Lamin registry; connect to it with Connect-LaminInstance -Database '{database.Redacted}'.", database.Redacted);
+            var cloudRegion = root.Type == "s3" ? StorageProviders.For(root).DetectRegion(root) : null;
+            return new InstancePlan(name, root, host, "", cloudRegion) { Database = database };
+        }
         var registryPath = root.IsLocal
             ? Path.Combine(root.Root, Marker.ManagedFolder, LaminRegistry.FileName)
             : Home.CloudRegistryPath(name);
@@ -57,8 +79,11 @@ public sealed class InstanceService(LaminContext context)
         var now = Util.Clock.UtcNow;
         var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = context.User, CreatedAt = now };
         bool createdRoot = plan.Root.IsLocal && !Directory.Exists(plan.Root.Root);
-        var registry = LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(context.User));
+        IRegistry registry = plan.Database is { } database
+            ? PostgresRegistry.Create(database, doc, SpaceService.NewAllSpace(context.User))
+            : LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(context.User));
         var entry = new InstanceEntry { Name = plan.Name, Id = id, Uid = doc.Uid, RegistryPath = plan.RegistryPath, Storage = plan.Root.Root };
+        if (plan.Database is not null) { entry.Backend = registry.Backend; entry.Database = plan.Database.Redacted; }
         try
         {
             var scoped = new LaminContext(Home, context.User, context.CurrentDirectory);
@@ -89,9 +114,12 @@ public sealed class InstanceService(LaminContext context)
         {
             // Leave nothing behind: the registry, the settings entry, folders we made.
             Home.Delete(plan.Name);
-            foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
-                         .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f))))
-                File.Delete(f);
+            if (registry is PostgresRegistry created)
+                try { created.Drop(); } catch (LaminException) { /* the first error is the one to report */ }
+            else
+                foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
+                             .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f))))
+                    File.Delete(f);
             if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
             else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
             throw;
@@ -108,13 +136,14 @@ public sealed class InstanceService(LaminContext context)
     public LaminInstance Describe(InstanceEntry e, bool isCurrent, Action<string>? warn = null)
     {
         var instance = new LaminInstance { Name = e.Name, Id = e.Id, Uid = e.Uid, RegistryPath = e.RegistryPath, Storage = e.Storage, IsCurrent = isCurrent };
+        if (e.IsPostgres) { instance.Backend = e.Backend!; instance.Database = e.Database; instance.RegistryPath = null; }
         try
         {
-            new LaminRegistry(e.RegistryPath).Read(s =>
+            RegistryFactory.Open(e).Read(s =>
             {
                 var d = s.InstanceDocument;
                 instance.KeepArtifactsLocal = d.KeepArtifactsLocal;
-                instance.Storage = s.Storages.FindOne(x => x.Uid == d.DefaultStorageUid)?.Root ?? e.Storage;
+                instance.Storage = s.StorageByUid(d.DefaultStorageUid)?.Root ?? e.Storage;
                 return 0;
             });
         }
@@ -141,7 +170,8 @@ public sealed class InstanceService(LaminContext context)
     public LaminInstance Connect(string name)
     {
         var entry = Find(name);
-        LaminRegistry.Validate(entry.RegistryPath);
+        if (entry.IsPostgres) ((PostgresRegistry)RegistryFactory.Open(entry)).Recheck().Read(s => s.InstanceDocument); // reachable, logged in, a registry there
+        else LaminRegistry.Validate(entry.RegistryPath);
         Home.CurrentName = entry.Name;
         return Describe(entry, isCurrent: true);
     }
@@ -169,6 +199,29 @@ public sealed class InstanceService(LaminContext context)
         return Describe(entry, isCurrent: true);
     }
 
+    /// <summary>
+    /// Connects to the team instance in a PostgreSQL database (SPEC §7) and remembers it in LAMIN_HOME:
+    /// the connection without any password. A database without a Lamin registry → RegistryNotFound.
+    /// </summary>
+    public LaminInstance ConnectDatabase(PostgresConnection database)
+    {
+        var doc = new PostgresRegistry(database).Recheck().Read(s => s.InstanceDocument);
+        if (!LaminHome.IsValidName(doc.Name))
+            throw new LaminException(ErrorIds.InvalidInstanceName,
+                $"The registry in {database.Redacted} names its instance '{Shorten(doc.Name)}', which is not a valid instance name; nothing was connected.", database.Redacted);
+        var known = Home.Find(doc.Name);
+        if (known is not null && known.Id != doc.InstanceId)
+            throw new LaminException(ErrorIds.InstanceExists,
+                $"Another instance named '{doc.Name}' ({(known.IsPostgres ? known.Database : "registry " + known.RegistryPath)}) is already known here; remove it from this machine's list first.", database.Redacted);
+        var entry = known ?? new InstanceEntry { Name = doc.Name, Id = doc.InstanceId, Uid = doc.Uid };
+        entry.RegistryPath = "";
+        entry.Backend = "PostgreSQL";
+        entry.Database = database.Redacted;
+        Home.Save(entry);
+        Home.CurrentName = entry.Name;
+        return Describe(entry, isCurrent: true);
+    }
+
     private static string Shorten(string? s) => s is null ? "" : s.Length > 60 ? s[..57] + "..." : s;
 
     public void Disconnect() => Home.CurrentName = null;
@@ -177,10 +230,33 @@ public sealed class InstanceService(LaminContext context)
     /// Removes an instance: refuses while any managed location holds artifacts or anything under
     /// .lamindb/ besides the marker and the registry; then frees the markers and deletes the registry.
     /// </summary>
-    public void Remove(string name)
+    public void Remove(string name) => Remove(name, dropRegistry: false);
+
+    /// <summary>
+    /// On a team instance (SPEC §7): forgets it on this machine (settings only); with
+    /// <paramref name="dropRegistry"/> the instance admin also drops the schema `lamin` from the database.
+    /// </summary>
+    public void Remove(string name, bool dropRegistry)
     {
         var entry = Find(name);
-        var registry = new LaminRegistry(entry.RegistryPath);
+        if (entry.IsPostgres)
+        {
+            if (dropRegistry)
+            {
+                var pg = (PostgresRegistry)RegistryFactory.Open(entry);
+                pg.Read(s =>
+                {
+                    new AccessPolicy(s, context.User).Require(AccessPolicy.AllSpaceId, SpaceRole.Admin, name, $"drop the registry of '{entry.Name}'");
+                    return 0;
+                });
+                pg.Drop();
+            }
+            Home.Delete(entry.Name);
+            return;
+        }
+        if (dropRegistry)
+            throw new LaminException(ErrorIds.InvalidArgument, $"-DropRegistry is for team instances on PostgreSQL; '{entry.Name}' keeps its registry in a file, which Remove-LaminInstance deletes.", name);
+        IRegistry registry = new LaminRegistry(entry.RegistryPath);
         var managed = registry.Read(s =>
         {
             // SPEC §10 rule 7: removing an instance is the instance admin's (its creator's) decision.

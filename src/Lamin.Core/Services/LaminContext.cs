@@ -28,7 +28,7 @@ public sealed class LaminContext
     /// <summary>The connected instance (NoCurrentInstance when there is none).</summary>
     public InstanceEntry Instance => _entry ??= Home.RequireCurrent();
 
-    public LaminRegistry Registry => new(Instance.RegistryPath);
+    public IRegistry Registry => RegistryFactory.Open(Instance);
 
     public string InstanceUid => Instance.Uid;
 }

@@ -38,10 +38,10 @@ public static class ObjectUsage
     /// would touch, in any record with the same root. <paramref name="except"/>: the ids being removed or moved
     /// themselves (an artifact's own record, or a whole version family that moves together).
     /// </summary>
-    public static List<LaminArtifact> Users(RegistrySession s, LaminStorage storage, string key, bool isFolder, ICollection<int>? except = null)
+    public static List<LaminArtifact> Users(IRegistrySession s, LaminStorage storage, string key, bool isFolder, ICollection<int>? except = null)
     {
         var cmp = KeyComparison(storage);
-        var sameRoot = s.Storages.Find(x => x.Root == storage.Root).Select(x => x.Id).ToHashSet();
+        var sameRoot = s.StoragesByRoot(storage.Root).Select(x => x.Id).ToHashSet();
         sameRoot.Add(storage.Id);
         var candidates = new Dictionary<int, LaminArtifact>();
         void Add(IEnumerable<LaminArtifact> rows)
@@ -61,7 +61,7 @@ public static class ObjectUsage
         if (key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal))
         {
             var name = key[ArtifactKeys.AutoPrefix.Length..];
-            if (name.Length >= 16) { var stem = name[..16]; Add(s.Artifacts.Find(a => a.Uid.StartsWith(stem))); }
+            if (name.Length >= 16) { var stem = name[..16]; Add(s.ArtifactsByUidPrefix(stem)); }
         }
         // Artifacts registered below a folder that is deleted.
         if (isFolder)

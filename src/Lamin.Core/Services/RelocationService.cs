@@ -63,10 +63,10 @@ public sealed class RelocationService(LaminContext context)
         if (s.Storages.FindAll().FirstOrDefault(x => x.Root == dest.Root) is { } taken)
             throw new LaminException(ErrorIds.DestinationRegistered,
                 $"{dest.Root} is already registered (uid {taken.Uid}); move to a root no location uses.", destination);
-        if (source.IsLocal && Path.GetDirectoryName(s.Registry.Path) == Path.Combine(source.Root, Marker.ManagedFolder))
+        if (source.IsLocal && Path.GetDirectoryName(s.RegistryPath) == Path.Combine(source.Root, Marker.ManagedFolder))
             throw new LaminException(ErrorIds.StorageHoldsRegistry,
-                $"{st.Root} holds this instance's registry ({s.Registry.Path}); moving it would move the registry. Copy the folder while no Lamin command runs, then Connect-LaminInstance -Path <new root>.", identity);
-        var artifacts = s.Artifacts.FindAll().Where(a => a.StorageId == st.Id).ToList();
+                $"{st.Root} holds this instance's registry ({s.RegistryPath}); moving it would move the registry. Copy the folder while no Lamin command runs, then Connect-LaminInstance -Path <new root>.", identity);
+        var artifacts = s.ArtifactsInStorage(st.Id).ToList();
         var provider = StorageProviders.For(source);
         var items = new List<MoveItem>();
         foreach (var a in artifacts.DistinctBy(a => a.StorageKey()))
@@ -83,7 +83,7 @@ public sealed class RelocationService(LaminContext context)
     /// A -RemoveSource run killed after the registry switch: <paramref name="identity"/> names a root no record
     /// has any more, whose marker still names the location that now sits at <paramref name="destination"/>.
     /// </summary>
-    private MovePlan? UnfinishedRemoval(Registry.RegistrySession s, AccessPolicy access, string identity, string destination)
+    private MovePlan? UnfinishedRemoval(Registry.IRegistrySession s, AccessPolicy access, string identity, string destination)
     {
         if (!(identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('~') || identity.StartsWith('.'))) return null;
         StorageRoot old, dest;
@@ -98,7 +98,7 @@ public sealed class RelocationService(LaminContext context)
         catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException) { return null; }
         if (!marker.Exists || marker.StorageUid != current.Uid) return null;
         var st = _storages.ResolveForChange(s, access, current.Uid);
-        var artifacts = s.Artifacts.FindAll().Where(a => a.StorageId == st.Id).ToList();
+        var artifacts = s.ArtifactsInStorage(st.Id).ToList();
         var items = new List<MoveItem>();
         foreach (var a in artifacts.DistinctBy(a => a.StorageKey()))
         {
@@ -186,7 +186,7 @@ public sealed class RelocationService(LaminContext context)
         {
             var record = s.Storages.FindById(plan.Storage.Id)
                 ?? throw new LaminException(ErrorIds.RecordNotFound, $"{plan.Storage.Root} was removed meanwhile; nothing was changed.", plan.Storage.Uid);
-            var now = s.Artifacts.FindAll().Where(a => a.StorageId == record.Id).Select(a => (a.Id, a.Hash)).OrderBy(x => x.Id).ToList();
+            var now = s.ArtifactsInStorage(record.Id).Select(a => (a.Id, a.Hash)).OrderBy(x => x.Id).ToList();
             var then = plan.Artifacts.Select(a => (a.Id, a.Hash)).OrderBy(x => x.Id).ToList();
             if (!now.SequenceEqual(then))
                 throw new LaminException(ErrorIds.FileChanged,

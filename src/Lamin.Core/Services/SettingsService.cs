@@ -13,7 +13,7 @@ public sealed class SettingsService(LaminContext context)
     {
         var access = new AccessPolicy(s, context.User);
         var doc = s.InstanceDocument;
-        var storage = s.Storages.FindOne(x => x.Uid == doc.DefaultStorageUid);
+        var storage = s.StorageByUid(doc.DefaultStorageUid);
         return new LaminSettings
         {
             Instance = doc.Name,
@@ -71,7 +71,7 @@ public sealed class SettingsService(LaminContext context)
     {
         LaminStorage? record = null;
         if (rootOrUid.Length == 12 && Uids.IsBase62(rootOrUid))
-            record = context.Registry.Read(s => s.Storages.FindOne(x => x.Uid == rootOrUid) is { } r ? _storages.Resolve(s, new AccessPolicy(s, context.User), r.Uid) : null);
+            record = context.Registry.Read(s => s.StorageByUid(rootOrUid) is { } r ? _storages.Resolve(s, new AccessPolicy(s, context.User), r.Uid) : null);
         if (record is null)
         {
             var plan = _storages.Plan(rootOrUid, null, null, null);

@@ -17,7 +17,7 @@ public sealed class SpaceService(LaminContext context)
         Description = "Built-in space: every user of the instance", CreatedAt = Util.Clock.UtcNow, CreatedBy = createdBy,
     };
 
-    internal static LaminSpace FindByName(RegistrySession s, string name)
+    internal static LaminSpace FindByName(IRegistrySession s, string name)
     {
         var trimmed = name.Trim();
         return s.Spaces.FindAll().FirstOrDefault(x => string.Equals(x.Name, trimmed, StringComparison.OrdinalIgnoreCase))
@@ -41,7 +41,7 @@ public sealed class SpaceService(LaminContext context)
 
     public LaminSpace Resolve(string name) => context.Registry.Read(s => Visible(s, name));
 
-    private LaminSpace Visible(RegistrySession s, string name)
+    private LaminSpace Visible(IRegistrySession s, string name)
     {
         var space = FindByName(s, name);
         new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Read, name, $"see space '{name}'");
@@ -74,12 +74,12 @@ public sealed class SpaceService(LaminContext context)
         if (space.Id == AccessPolicy.AllSpaceId)
             throw new LaminException(ErrorIds.SpaceIsBuiltIn, "The built-in space 'all' can't be removed.", name);
         new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, name, $"remove space '{space.Name}'");
-        var storages = s.Storages.Count(x => x.SpaceId == space.Id);
-        var artifacts = s.Artifacts.Count(a => a.SpaceId == space.Id);
+        var storages = s.CountStoragesInSpace(space.Id);
+        var artifacts = s.CountArtifactsInSpace(space.Id);
         if (storages + artifacts > 0)
             throw new LaminException(ErrorIds.SpaceNotEmpty,
                 $"The space '{space.Name}' still holds {storages} storage location(s) and {artifacts} artifact(s); move them out with Set-LaminStorage -Space first.", name);
-        s.SpaceAccess.DeleteMany(a => a.SpaceId == space.Id);
+        s.DeleteGrantsOfSpace(space.Id);
         s.Spaces.Delete(space.Id);
     });
 
@@ -110,7 +110,7 @@ public sealed class SpaceService(LaminContext context)
         var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
         var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = context.User };
         grant.Role = role;
-        s.SpaceAccess.Upsert(grant);
+        s.UpsertGrant(grant);
         return grant;
     });
 

@@ -5,7 +5,6 @@ using Lamin.Core.Registry;
 using Lamin.Core.Roots;
 using Lamin.Core.Storage;
 using Lamin.Core.Util;
-using LiteDB;
 
 namespace Lamin.Core.Services;
 
@@ -45,7 +44,7 @@ public sealed class StorageService(LaminContext context)
 
     public List<LaminStorage> Get(StorageQuery q) => context.Registry.Read(s => Get(s, q));
 
-    internal List<LaminStorage> Get(RegistrySession session, StorageQuery q)
+    internal List<LaminStorage> Get(IRegistrySession session, StorageQuery q)
     {
         var access = new AccessPolicy(session, context.User);
         IEnumerable<LaminStorage> rows;
@@ -82,11 +81,9 @@ public sealed class StorageService(LaminContext context)
         return r => r.Root == normalised || r.Root == v;
     }
 
-    private static void AddStatistics(RegistrySession session, List<LaminStorage> rows)
+    private static void AddStatistics(IRegistrySession session, List<LaminStorage> rows)
     {
-        var stats = session.Artifacts.FindAll()
-            .GroupBy(a => a.StorageId)
-            .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a.Size)));
+        var stats = session.ArtifactStatistics();
         foreach (var r in rows)
         {
             var (count, size) = stats.GetValueOrDefault(r.Id);
@@ -96,7 +93,7 @@ public sealed class StorageService(LaminContext context)
     }
 
     /// <summary>-Identity (SPEC §4, rule 15): an id, a full uid, a unique uid stub, else a root (normalised).</summary>
-    internal LaminStorage Resolve(RegistrySession session, AccessPolicy access, string identity)
+    internal LaminStorage Resolve(IRegistrySession session, AccessPolicy access, string identity)
     {
         var found = ResolveRootOrIdentity(session.Storages.FindAll().ToList(), identity, context.CurrentDirectory);
         access.Require(found.SpaceId, SpaceRole.Read, identity, $"see storage location '{identity}'");
@@ -225,8 +222,8 @@ public sealed class StorageService(LaminContext context)
         }
     }
 
-    internal static LaminStorage? FindByRootHost(RegistrySession s, string root, string? host) =>
-        s.Storages.Find(x => x.Root == root).FirstOrDefault(x => x.Host == host);
+    internal static LaminStorage? FindByRootHost(IRegistrySession s, string root, string? host) =>
+        s.StoragesByRoot(root).FirstOrDefault(x => x.Host == host);
 
     /// <summary>
     /// Registers the planned location: under the registry lock, re-checks (root, host), reads or writes
@@ -275,7 +272,7 @@ public sealed class StorageService(LaminContext context)
         }
     }
 
-    internal (LaminStorage, bool) CreateIn(RegistrySession s, StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere, bool requireManaged, Marking marking)
+    internal (LaminStorage, bool) CreateIn(IRegistrySession s, StoragePlan plan, Action<string> warn, bool failIfManagedElsewhere, bool requireManaged, Marking marking)
     {
         var access = new AccessPolicy(s, context.User);
         var existing = FindByRootHost(s, plan.Root.Root, plan.Host);
@@ -304,7 +301,7 @@ public sealed class StorageService(LaminContext context)
         record.Uid = ownership.StorageUid;
         record.InstanceUid = ownership.InstanceUid;
 
-        var sameUid = s.Storages.FindOne(x => x.Uid == record.Uid);
+        var sameUid = s.StorageByUid(record.Uid);
         if (sameUid is not null && sameUid.Host == plan.Host)
         {
             warn($"the folder {plan.Root.Root} is already registered as {sameUid.Root} with uid {sameUid.Uid}; returning that record");
@@ -376,7 +373,7 @@ public sealed class StorageService(LaminContext context)
     // ---------------------------------------------------------------- changing
 
     /// <summary>Resolves a record for a change and checks lock and access (SPEC rules 17–18).</summary>
-    internal LaminStorage ResolveForChange(RegistrySession s, AccessPolicy access, string identity, bool unlocking = false)
+    internal LaminStorage ResolveForChange(IRegistrySession s, AccessPolicy access, string identity, bool unlocking = false)
     {
         var r = Resolve(s, access, identity);
         access.Require(r.SpaceId, SpaceRole.Write, identity, $"change storage location {r.Root}");
@@ -426,14 +423,14 @@ public sealed class StorageService(LaminContext context)
         context.Registry.Read(s => CheckRemoval(s, identity, permanent).Record);
 
     /// <summary>Rules 9–13; Root is null for a read-only location (only the record goes).</summary>
-    private (LaminStorage Record, StorageRoot? Root, bool Here) CheckRemoval(RegistrySession s, string identity, bool? permanent)
+    private (LaminStorage Record, StorageRoot? Root, bool Here) CheckRemoval(IRegistrySession s, string identity, bool? permanent)
     {
         if (permanent == false)
             throw new LaminException(ErrorIds.SoftDeleteNotSupported,
                 "Soft delete is not possible for Storage (it has no trash); use -Permanent $true or leave -Permanent out.", identity);
         var access = new AccessPolicy(s, context.User);
         var r = ResolveForChange(s, access, identity);
-        var artifacts = s.Artifacts.Count(a => a.StorageId == r.Id);
+        var artifacts = s.CountArtifactsInStorage(r.Id);
         if (artifacts > 0)
             throw new LaminException(ErrorIds.StorageHasArtifacts,
                 $"Cannot delete storage with artifacts in current instance: {r.Root} holds {artifacts} artifact(s), trashed ones included. " +
@@ -442,7 +439,7 @@ public sealed class StorageService(LaminContext context)
         var root = StorageRoot.Parse(r.Root, context.CurrentDirectory);
         // A local folder that is not on this machine (another host, or moved away) has nothing here to check or free.
         bool here = !root.IsLocal || IsPresentHere(r);
-        var leftovers = here ? ManagedObjectsBesideMarker(root, s.Registry.Path) : [];
+        var leftovers = here ? ManagedObjectsBesideMarker(root, s.RegistryPath) : [];
         if (leftovers.Count > 0)
             throw new LaminException(ErrorIds.StorageNotEmpty,
                 $"'{root.PathPart}/.lamindb' contains {leftovers.Count} objects:\n{string.Join("\n", leftovers.Select(o => "  " + o.Key))}\n" +
@@ -455,7 +452,7 @@ public sealed class StorageService(LaminContext context)
     }
 
     /// <summary>What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12).</summary>
-    internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string registryPath) =>
+    internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string? registryPath) =>
         !root.IsLocal && !root.IsCloud ? []
         : StorageProviders.For(root).ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, registryPath)).ToList();
 

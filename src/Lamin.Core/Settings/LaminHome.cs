@@ -12,6 +12,14 @@ public sealed class InstanceEntry
     public Guid Id { get; set; }
     public string Uid { get; set; } = "";
     public string RegistryPath { get; set; } = "";
+    /// <summary>"PostgreSQL" for a team instance; null (or "LiteDB") for a registry file.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Backend { get; set; }
+    /// <summary>A team instance's database: the connection as a URL without any password (never a password).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Database { get; set; }
+    /// <summary>True for a team instance (its registry is a PostgreSQL database).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsPostgres => Backend == "PostgreSQL";
     /// <summary>The default root last seen, shown when the registry can't be read.</summary>
     public string? Storage { get; set; }
     /// <summary>The local storage chosen on this machine with Set-LaminSetting -LocalStorage.</summary>

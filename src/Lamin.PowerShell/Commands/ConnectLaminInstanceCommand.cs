@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Lamin.Core.Model;
+using Lamin.Core.Registry.Postgres;
 using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
@@ -18,12 +19,33 @@ public sealed class ConnectLaminInstanceCommand : LaminCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>A team instance (SPEC §7): the PostgreSQL database that holds its registry, as a URL or an Npgsql keyword string.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Database")]
+    [ValidateNotNullOrEmpty]
+    public string Database { get; set; } = "";
+
+    /// <summary>The role and password for -Database: kept in memory for this process, never written anywhere.</summary>
+    [Parameter(ParameterSetName = "Database")]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
     protected override void Process()
     {
         var service = new InstanceService(Context);
+        if (ParameterSetName == "Database")
+        {
+            var (database, scope) = PostgresCredentials.Use(Database, Credential?.GetNetworkCredential(), Warn);
+            using (scope)
+            {
+                if (!ShouldProcess(database.Redacted, "Make the current Lamin instance")) return;
+                var connected = service.ConnectDatabase(database);
+                if (PassThru) WriteObject(connected);
+            }
+            return;
+        }
         var target = ParameterSetName == "Path" ? ResolveLocalPath(Path)! : service.Find(Name).Name; // a typo is refused before asking
         if (!ShouldProcess(target, "Make the current Lamin instance")) return;
         var instance = ParameterSetName == "Path" ? service.ConnectPath(target) : service.Connect(Name);

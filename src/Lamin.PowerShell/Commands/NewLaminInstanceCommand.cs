@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Lamin.Core.Model;
+using Lamin.Core.Registry.Postgres;
 using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
@@ -21,11 +22,27 @@ public sealed class NewLaminInstanceCommand : LaminCmdlet
     [ValidateNotNullOrEmpty]
     public new string? Host { get; set; }
 
+    /// <summary>A team instance (SPEC §7): the PostgreSQL database that holds the registry, as a URL or an Npgsql keyword string.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>The role and password for -Database: kept in memory for this process, never written anywhere.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
     protected override void Process()
     {
+        if (Credential is not null && Database is null)
+            Terminate(new Lamin.Core.Errors.LaminException(Lamin.Core.Errors.ErrorIds.InvalidArgument, "-Credential goes with -Database (a team instance on PostgreSQL).", null));
         var service = new InstanceService(Context);
-        var plan = service.Plan(Name, ResolveLocalPath(Storage), Host);
-        if (!ShouldProcess($"{plan.Name} (registry {plan.RegistryPath})", "Create Lamin instance")) return;
-        WriteObject(service.Create(plan, Warn));
+        var (database, scope) = Database is null ? (null, null) : PostgresCredentials.Use(Database, Credential?.GetNetworkCredential(), Warn);
+        using (scope)
+        {
+            var plan = service.Plan(Name, ResolveLocalPath(Storage), Host, database);
+            if (!ShouldProcess($"{plan.Name} (registry {plan.RegistryDescription})", "Create Lamin instance")) return;
+            WriteObject(service.Create(plan, Warn));
+        }
     }
 }

@@ -16,11 +16,18 @@ public sealed class RemoveLaminInstanceCommand : LaminCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>On a team instance (PostgreSQL): also drop the schema `lamin` from the database (instance admin only).</summary>
+    [Parameter]
+    public SwitchParameter DropRegistry { get; set; }
+
     protected override void Process()
     {
         var service = new InstanceService(Context);
         var entry = service.Find(Name ?? Context.Instance.Name);
-        if (!ShouldProcessUnlessForced(Force, $"{entry.Name} (registry {entry.RegistryPath})", "Remove Lamin instance")) return;
-        service.Remove(entry.Name);
+        var what = entry.IsPostgres
+            ? DropRegistry ? $"{entry.Name} (drop the registry schema 'lamin' in {entry.Database})" : $"{entry.Name} (forget it on this machine; the registry in {entry.Database} stays)"
+            : $"{entry.Name} (registry {entry.RegistryPath})";
+        if (!ShouldProcessUnlessForced(Force, what, "Remove Lamin instance")) return;
+        service.Remove(entry.Name, DropRegistry);
     }
 }

@@ -6,17 +6,13 @@ using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;
 
-/// <summary>
-/// The error ids of team instances (SPEC §7) that the catalogue in <see cref="ErrorIds"/> does not have
-/// yet. They move there (with their categories: ConnectionError, AuthenticationError, InvalidData,
-/// InvalidOperation) when the PostgreSQL registry is wired into the services.
-/// </summary>
+/// <summary>The error ids of team instances (SPEC §7); they live in the catalogue <see cref="ErrorIds"/> with their categories.</summary>
 public static class PostgresErrorIds
 {
-    public const string RegistryUnavailable = nameof(RegistryUnavailable);
-    public const string RegistryAuthenticationFailed = nameof(RegistryAuthenticationFailed);
-    public const string RegistrySchemaTooNew = nameof(RegistrySchemaTooNew);
-    public const string InstanceMoved = nameof(InstanceMoved);
+    public const string RegistryUnavailable = ErrorIds.RegistryUnavailable;
+    public const string RegistryAuthenticationFailed = ErrorIds.RegistryAuthenticationFailed;
+    public const string RegistrySchemaTooNew = ErrorIds.RegistrySchemaTooNew;
+    public const string InstanceMoved = ErrorIds.InstanceMoved;
 }
 
 /// <summary>Where the password of a connection came from (SPEC §7, in this order).</summary>

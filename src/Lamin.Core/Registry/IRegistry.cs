@@ -1,0 +1,132 @@
+using Lamin.Core.Model;
+
+namespace Lamin.Core.Registry;
+
+/// <summary>
+/// The registry of one instance, whatever engine holds it: a LiteDB file (<see cref="LaminRegistry"/>) or a
+/// PostgreSQL database (<see cref="Postgres.PostgresRegistry"/>). Every cmdlet call runs its reads or its
+/// writes in one session: one transaction, all or nothing. The services talk only to this interface.
+/// </summary>
+public interface IRegistry
+{
+    /// <summary>"LiteDB" or "PostgreSQL".</summary>
+    string Backend { get; }
+
+    /// <summary>Where the registry is, for messages: the file path, or the connection without its password.</summary>
+    string Description { get; }
+
+    T Read<T>(Func<IRegistrySession, T> work);
+
+    T Write<T>(Func<IRegistrySession, T> work);
+
+    void Write(Action<IRegistrySession> work);
+}
+
+/// <summary>
+/// One table of records with an integer id. <see cref="Insert"/> sets the new record's id; a unique
+/// constraint it breaks (uid, root and host, one latest version per key) fails the whole session.
+/// </summary>
+public interface IRecordTable<T> where T : class
+{
+    /// <summary>Every record, in id order.</summary>
+    IEnumerable<T> FindAll();
+
+    /// <summary>
+    /// The record with this id, or null when there is none. Typed without '?' as LiteDB's collections are,
+    /// so callers that know the record exists need no '!'; callers that may miss check for null.
+    /// </summary>
+    T FindById(int id);
+
+    void Insert(T record);
+
+    /// <summary>Writes every stored field of the record with the same id; false when there is none.</summary>
+    bool Update(T record);
+
+    /// <summary>False when there was no such record.</summary>
+    bool Delete(int id);
+
+    int Count();
+}
+
+/// <summary>The one instance document of a registry.</summary>
+public interface IInstanceTable
+{
+    bool Update(InstanceDocument document);
+}
+
+/// <summary>
+/// One open registry session: the instance document, the tables, and the lookups the services need,
+/// each one answered by an index (LiteDB) or a query (PostgreSQL). Strings compare ordinally.
+/// </summary>
+public interface IRegistrySession
+{
+    /// <summary>The registry file of a LiteDB instance (its companions are never data or orphans); null on PostgreSQL.</summary>
+    string? RegistryPath { get; }
+
+    /// <summary>Where the registry is, for messages (never a password).</summary>
+    string Description { get; }
+
+    InstanceDocument InstanceDocument { get; }
+
+    /// <summary>The instance document's table: <c>Instance.Update(document)</c> writes the instance-wide settings.</summary>
+    IInstanceTable Instance { get; }
+
+    IRecordTable<LaminStorage> Storages { get; }
+    IRecordTable<LaminArtifact> Artifacts { get; }
+    IRecordTable<LaminSpace> Spaces { get; }
+    IRecordTable<LaminSpaceAccess> SpaceAccess { get; }
+
+    // ---------------------------------------------------------------- storages
+
+    /// <summary>Storage records whose root is exactly <paramref name="root"/> (one per host).</summary>
+    IEnumerable<LaminStorage> StoragesByRoot(string root);
+
+    /// <summary>The storage record with this uid, or null.</summary>
+    LaminStorage? StorageByUid(string uid);
+
+    int CountStoragesInSpace(int spaceId);
+
+    // ---------------------------------------------------------------- artifacts
+
+    /// <summary>The artifact with this uid (ordinal), or null.</summary>
+    LaminArtifact? ArtifactByUid(string uid);
+
+    /// <summary>
+    /// Candidates for artifacts whose uid starts with <paramref name="prefix"/>: every one that does, and possibly
+    /// others that do ignoring case (LiteDB's LIKE); callers that need the exact set check ordinally.
+    /// </summary>
+    IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix);
+
+    /// <summary>Artifacts whose key is exactly <paramref name="key"/> (ordinal).</summary>
+    IEnumerable<LaminArtifact> ArtifactsByKey(string key);
+
+    /// <summary>Artifacts whose real key (in-place object) is exactly <paramref name="key"/> (ordinal).</summary>
+    IEnumerable<LaminArtifact> ArtifactsByRealKey(string key);
+
+    /// <summary>Artifacts whose key starts with <paramref name="prefix"/> (ordinal).</summary>
+    IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix);
+
+    /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
+    IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix);
+
+    /// <summary>Artifacts with this hash.</summary>
+    IEnumerable<LaminArtifact> ArtifactsByHash(string hash);
+
+    /// <summary>Artifacts (trashed included) in the storage record with this id.</summary>
+    IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId);
+
+    int CountArtifactsInStorage(int storageId);
+
+    int CountArtifactsInSpace(int spaceId);
+
+    /// <summary>Per storage id: how many artifacts (trashed included) and their total size.</summary>
+    Dictionary<int, (long Count, long Size)> ArtifactStatistics();
+
+    // ---------------------------------------------------------------- spaces and grants
+
+    /// <summary>Deletes the grants on a space (before the space itself goes).</summary>
+    void DeleteGrantsOfSpace(int spaceId);
+
+    /// <summary>Inserts a new grant, or replaces the role of the one with the same id.</summary>
+    void UpsertGrant(LaminSpaceAccess grant);
+}

@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Net;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Npgsql;
+
+namespace Lamin.Core.Registry.Postgres;
+
+/// <summary>
+/// The registry of a team instance in PostgreSQL (SPEC §7): the tables of the schema `lamin`, reached
+/// through one <see cref="NpgsqlDataSource"/> per instance and process (the connection pool).
+/// <para>
+/// Every cmdlet call is one transaction. Reads run in a REPEATABLE READ snapshot. Writes begin by taking
+/// the registry's transaction-level advisory lock, so writers from every machine take turns the way
+/// LiteDB's lock file makes local writers take turns; the lock is released by PostgreSQL at commit, at
+/// rollback, or when a machine's connection dies. The rules hold even for a writer that bypasses the
+/// module, because the constraints of Schema.sql enforce them: unique uids, unique (root, host), one
+/// latest version per (storage, key) — which is why a new version demotes its predecessor before it is
+/// inserted.
+/// </para>
+/// </summary>
+public sealed class PostgresRegistry : IRegistry
+{
+    /// <summary>The advisory lock writers take for their transaction: the ASCII bytes of "lamin.wr".</summary>
+    public const long WriteLockKey = 0x6C616D696E2E7772;
+
+    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, bool> SchemaChecked = new(StringComparer.Ordinal);
+
+    public PostgresRegistry(PostgresConnection connection) => Connection = connection;
+
+    public PostgresConnection Connection { get; }
+    public string Backend => "PostgreSQL";
+    public string Description => Connection.Redacted;
+
+    /// <summary>The pool of this instance in this process (one per connection, password included in the key, never shown).</summary>
+    private NpgsqlDataSource DataSource => DataSources.GetOrAdd(Connection.Builder.ConnectionString, _ => Connection.CreateDataSource());
+
+    /// <summary>Opens a connection; every failure to reach or log in is a Lamin error naming host and port, never the password.</summary>
+    internal NpgsqlConnection Open() => Connection.Open(DataSource);
+
+    public T Read<T>(Func<IRegistrySession, T> work) => Run(work, write: false);
+
+    public T Write<T>(Func<IRegistrySession, T> work) => Run(work, write: true);
+
+    public void Write(Action<IRegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
+
+    private T Run<T>(Func<IRegistrySession, T> work, bool write)
+    {
+        try
+        {
+            using var connection = Open();
+            CheckSchema(connection);
+            using var tx = connection.BeginTransaction(write ? IsolationLevel.ReadCommitted : IsolationLevel.RepeatableRead);
+            if (write)
+            {
+                using var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx);
+                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
+                lockCmd.ExecuteNonQuery();
+            }
+            var session = new PostgresSession(connection, tx, this);
+            var result = work(session);
+            tx.Commit();
+            return result;
+        }
+        catch (Exception e) when (Map(e) is { } mapped)
+        {
+            throw mapped;
+        }
+    }
+
+    /// <summary>Npgsql's failures as Lamin errors; null for the caller's own refusals and anything else (reported as it is).</summary>
+    internal LaminException? Map(Exception e)
+    {
+        if (e is LaminException) return null;
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        {
+            return unique.ConstraintName switch
+            {
+                "space_name_key" => new LaminException(ErrorIds.SpaceExists, $"A space with that name already exists in {Description}; use Get-LaminSpace.", null, e),
+                _ => new LaminException(ErrorIds.UnexpectedError,
+                    $"The registry {Description} refused a write that breaks its rule {unique.ConstraintName} ({unique.MessageText}); nothing of this command was written. " +
+                    "Another writer may have changed the same record; run the command again.", null, e),
+            };
+        }
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName })
+        {
+            SchemaChecked.TryRemove(Connection.Builder.ConnectionString, out _);
+            return NotFound(e);
+        }
+        return Connection.MapError(e);
+    }
+
+    private LaminException NotFound(Exception? inner = null) =>
+        new(ErrorIds.RegistryNotFound,
+            $"The database {Description} holds no Lamin registry (no schema '{PostgresSchema.SchemaName}' with an instance). " +
+            "Create one there with New-LaminInstance -Database, or check the database name.", Description, inner);
+
+    /// <summary>Once per process and instance: the schema is there, not newer than this module, and upgraded when older.</summary>
+    private void CheckSchema(NpgsqlConnection connection)
+    {
+        if (SchemaChecked.ContainsKey(Connection.Builder.ConnectionString)) return;
+        var version = PostgresSchema.ReadVersion(connection);
+        if (version is null) throw NotFound();
+        if (version != PostgresSchema.CurrentVersion) PostgresSchema.Ensure(connection, Description); // older: upgraded once; newer: RegistrySchemaTooNew
+        using (var cmd = new NpgsqlCommand("SELECT count(*) FROM lamin.instance", connection))
+            if ((long)cmd.ExecuteScalar()! == 0) throw NotFound();
+        SchemaChecked[Connection.Builder.ConnectionString] = true;
+    }
+
+    /// <summary>Checks the schema again on the next session (connecting: another machine may have upgraded or dropped it).</summary>
+    public PostgresRegistry Recheck()
+    {
+        SchemaChecked.TryRemove(Connection.Builder.ConnectionString, out _);
+        return this;
+    }
+
+    /// <summary>True when the database holds a Lamin registry with its instance row.</summary>
+    public bool Exists()
+    {
+        try
+        {
+            using var connection = Open();
+            if (PostgresSchema.ReadVersion(connection) is null) return false;
+            using var cmd = new NpgsqlCommand("SELECT count(*) FROM lamin.instance", connection);
+            return (long)cmd.ExecuteScalar()! > 0;
+        }
+        catch (Exception e) when (Map(e) is { } mapped) { throw mapped; }
+    }
+
+    /// <summary>
+    /// Creates the registry in the database: the schema (PostgresSchema.Ensure: once, under its advisory
+    /// lock), then the instance row and the "all" space in one transaction. A database that already holds
+    /// a Lamin instance → InstanceExists, nothing written.
+    /// </summary>
+    public static PostgresRegistry Create(PostgresConnection connection, InstanceDocument instance, LaminSpace all)
+    {
+        var registry = new PostgresRegistry(connection);
+        try
+        {
+            using var c = registry.Open();
+            PostgresSchema.Ensure(c, registry.Description);
+            using var tx = c.BeginTransaction();
+            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", c, tx))
+            {
+                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
+                lockCmd.ExecuteNonQuery();
+            }
+            using (var count = new NpgsqlCommand("SELECT count(*) FROM lamin.instance", c, tx))
+                if ((long)count.ExecuteScalar()! > 0)
+                    throw new LaminException(ErrorIds.InstanceExists,
+                        $"The database {registry.Description} already holds a Lamin registry; connect to it with Connect-LaminInstance -Database '{registry.Description}'.", registry.Description);
+            var session = new PostgresSession(c, tx, registry);
+            session.InsertInstance(instance);
+            session.Spaces.Insert(all);
+            tx.Commit();
+        }
+        catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
+        SchemaChecked.TryRemove(connection.Builder.ConnectionString, out _);
+        return registry;
+    }
+
+    /// <summary>Drops the schema `lamin` with every table of the registry (Remove-LaminInstance -DropRegistry).</summary>
+    public void Drop()
+    {
+        try
+        {
+            using var c = Open();
+            using var cmd = new NpgsqlCommand("DROP SCHEMA IF EXISTS lamin CASCADE", c);
+            cmd.ExecuteNonQuery();
+        }
+        catch (Exception e) when (Map(e) is { } mapped) { throw mapped; }
+        SchemaChecked.TryRemove(Connection.Builder.ConnectionString, out _);
+    }
+}
+
+/// <summary>
+/// Credentials given with -Credential, kept in memory for the rest of the process (SPEC §7), by the
+/// connection without its password. Never written anywhere.
+/// </summary>
+public static class PostgresCredentials
+{
+    private static readonly ConcurrentDictionary<string, NetworkCredential> Known = new(StringComparer.Ordinal);
+
+    public static void Remember(string redacted, NetworkCredential credential) => Known[redacted] = credential;
+
+    public static NetworkCredential? Find(string redacted) => Known.TryGetValue(redacted, out var c) ? c : null;
+
+    /// <summary>
+    /// Parses a connection typed by the user and makes its password available to the rest of the call:
+    /// one from -Credential stays in memory for the process; one written into the connection is used for
+    /// this call only (<paramref name="warn"/> says so) and is forgotten when the returned scope ends.
+    /// </summary>
+    public static (PostgresConnection Connection, IDisposable Scope) Use(string connection, NetworkCredential? credential, Action<string> warn)
+    {
+        var parsed = PostgresConnection.Parse(connection, credential);
+        if (parsed.PassFileIgnored is { } why) warn(why);
+        var password = parsed.Builder.Password;
+        switch (parsed.PasswordSource)
+        {
+            case PasswordSource.Credential:
+                Remember(parsed.Redacted, new NetworkCredential(parsed.Username, password));
+                return (parsed, NoScope.Instance);
+            case PasswordSource.Connection:
+                warn($"the password written in the connection is used for this command only and is not kept; " +
+                     "give it with -Credential, PGPASSWORD or the passfile (~/.pgpass) so later commands can connect.");
+                var previous = Find(parsed.Redacted);
+                Remember(parsed.Redacted, new NetworkCredential(parsed.Username, password));
+                return (parsed, new ForgetScope(parsed.Redacted, previous));
+            default:
+                return (parsed, NoScope.Instance);
+        }
+    }
+
+    private sealed class NoScope : IDisposable
+    {
+        public static readonly NoScope Instance = new();
+        public void Dispose() { }
+    }
+
+    private sealed class ForgetScope(string redacted, NetworkCredential? previous) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (previous is null) Known.TryRemove(redacted, out _);
+            else Known[redacted] = previous;
+        }
+    }
+}

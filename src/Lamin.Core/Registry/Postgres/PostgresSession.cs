@@ -1,0 +1,252 @@
+using System.Text;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Npgsql;
+
+namespace Lamin.Core.Registry.Postgres;
+
+/// <summary>One transaction on a PostgreSQL registry: the tables of schema `lamin` as <see cref="IRegistrySession"/>.</summary>
+internal sealed class PostgresSession : IRegistrySession
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _tx;
+    private readonly PostgresRegistry _registry;
+
+    internal PostgresSession(NpgsqlConnection connection, NpgsqlTransaction tx, PostgresRegistry registry)
+    {
+        _connection = connection;
+        _tx = tx;
+        _registry = registry;
+        Storages = new PgTable<LaminStorage>(this, "storage", StorageColumns, ReadStorage, StorageValues, x => x.Id, (x, id) => x.Id = id);
+        Artifacts = new PgTable<LaminArtifact>(this, "artifact", ArtifactColumns, ReadArtifact, ArtifactValues, x => x.Id, (x, id) => x.Id = id);
+        Spaces = new PgTable<LaminSpace>(this, "space", SpaceColumns, ReadSpace, SpaceValues, x => x.Id, (x, id) => x.Id = id);
+        SpaceAccess = new PgTable<LaminSpaceAccess>(this, "space_access", GrantColumns, ReadGrant, GrantValues, x => x.Id, (x, id) => x.Id = id,
+            select: "SELECT t.id, t.space_id, t.user_handle, t.role, t.created_at, t.created_by, s.name FROM lamin.space_access t JOIN lamin.space s ON s.id = t.space_id");
+        Instance = new InstanceTable(this);
+    }
+
+    public string? RegistryPath => null;
+    public string Description => _registry.Description;
+
+    public IRecordTable<LaminStorage> Storages { get; }
+    public IRecordTable<LaminArtifact> Artifacts { get; }
+    public IRecordTable<LaminSpace> Spaces { get; }
+    public IRecordTable<LaminSpaceAccess> SpaceAccess { get; }
+    public IInstanceTable Instance { get; }
+
+    private PgTable<LaminStorage> StorageTable => (PgTable<LaminStorage>)Storages;
+    private PgTable<LaminArtifact> ArtifactTable => (PgTable<LaminArtifact>)Artifacts;
+
+    // ---------------------------------------------------------------- commands
+
+    internal NpgsqlCommand Command(string sql, params object?[] values)
+    {
+        var cmd = new NpgsqlCommand(sql, _connection, _tx);
+        foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
+        return cmd;
+    }
+
+    internal List<T> Query<T>(string sql, Func<NpgsqlDataReader, T> read, params object?[] values)
+    {
+        using var cmd = Command(sql, values);
+        using var reader = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (reader.Read()) list.Add(read(reader));
+        return list;
+    }
+
+    internal object? Scalar(string sql, params object?[] values)
+    {
+        using var cmd = Command(sql, values);
+        return cmd.ExecuteScalar();
+    }
+
+    internal int Execute(string sql, params object?[] values)
+    {
+        using var cmd = Command(sql, values);
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>A LIKE pattern that matches exactly the strings starting with <paramref name="prefix"/> (collation "C": byte-wise, so ordinal).</summary>
+    internal static string PrefixPattern(string prefix)
+    {
+        var sb = new StringBuilder(prefix.Length + 1);
+        foreach (var c in prefix)
+        {
+            if (c is '\\' or '%' or '_') sb.Append('\\');
+            sb.Append(c);
+        }
+        return sb.Append('%').ToString();
+    }
+
+    private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static DateTime Utc(NpgsqlDataReader r, int i) => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
+
+    // ---------------------------------------------------------------- instance
+
+    private const string InstanceSelect =
+        "SELECT i.instance_id, i.instance_uid, i.name, i.created_by, i.created_at, i.default_storage_uid, i.keep_artifacts_local, v.version " +
+        "FROM lamin.instance i CROSS JOIN lamin.schema_version v WHERE i.id = 1";
+
+    public InstanceDocument InstanceDocument =>
+        Query(InstanceSelect, r => new InstanceDocument
+        {
+            Id = 1, InstanceId = r.GetGuid(0), Uid = r.GetString(1), Name = r.GetString(2), CreatedBy = r.GetString(3),
+            CreatedAt = Utc(r, 4), DefaultStorageUid = Str(r, 5) ?? "", KeepArtifactsLocal = r.GetBoolean(6), SchemaVersion = r.GetInt32(7),
+        }).FirstOrDefault()
+        ?? throw new LaminException(ErrorIds.RegistryNotFound,
+            $"The database {Description} has a Lamin schema but no instance in it; create one with New-LaminInstance -Database.", Description);
+
+    internal void InsertInstance(InstanceDocument d) =>
+        Execute("INSERT INTO lamin.instance (id, instance_id, instance_uid, name, default_storage_uid, keep_artifacts_local, created_at, created_by) " +
+                "VALUES (1, $1, $2, $3, $4, $5, $6, $7)",
+            d.InstanceId, d.Uid, d.Name, string.IsNullOrEmpty(d.DefaultStorageUid) ? null : d.DefaultStorageUid, d.KeepArtifactsLocal, d.CreatedAt, d.CreatedBy);
+
+    private sealed class InstanceTable(PostgresSession s) : IInstanceTable
+    {
+        public bool Update(InstanceDocument d) =>
+            s.Execute("UPDATE lamin.instance SET name = $1, default_storage_uid = $2, keep_artifacts_local = $3 WHERE id = 1",
+                d.Name, string.IsNullOrEmpty(d.DefaultStorageUid) ? null : d.DefaultStorageUid, d.KeepArtifactsLocal) == 1;
+    }
+
+    // ---------------------------------------------------------------- rows
+
+    private static readonly string[] StorageColumns =
+        ["uid", "root", "description", "type", "region", "host", "instance_uid", "space_id", "is_locked", "created_at", "updated_at", "created_by"];
+
+    private static LaminStorage ReadStorage(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt32(0), Uid = r.GetString(1), Root = r.GetString(2), Description = Str(r, 3), Type = r.GetString(4), Region = Str(r, 5),
+        Host = Str(r, 6), InstanceUid = Str(r, 7), SpaceId = r.GetInt32(8), IsLocked = r.GetBoolean(9), CreatedAt = Utc(r, 10),
+        UpdatedAt = Utc(r, 11), CreatedBy = r.GetString(12),
+    };
+
+    private static object?[] StorageValues(LaminStorage x) =>
+        [x.Uid, x.Root, x.Description, x.Type, x.Region, x.Host, x.InstanceUid, x.SpaceId, x.IsLocked, x.CreatedAt, x.UpdatedAt, x.CreatedBy];
+
+    private static readonly string[] ArtifactColumns =
+        ["uid", "key", "description", "suffix", "size", "hash", "_hash_type", "n_files", "storage_id", "storage_uid", "_key_is_virtual",
+         "_real_key", "version", "is_latest", "is_trashed", "is_locked", "space_id", "created_at", "updated_at", "created_by"];
+
+    private static LaminArtifact ReadArtifact(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt32(0), Uid = r.GetString(1), Key = Str(r, 2), Description = Str(r, 3), Suffix = r.GetString(4), Size = r.GetInt64(5),
+        Hash = Str(r, 6), HashType = Str(r, 7), NFiles = r.IsDBNull(8) ? null : r.GetInt32(8), StorageId = r.GetInt32(9), StorageUid = r.GetString(10),
+        KeyIsVirtual = r.GetBoolean(11), RealKey = Str(r, 12), Version = r.GetInt32(13), IsLatest = r.GetBoolean(14), IsTrashed = r.GetBoolean(15),
+        IsLocked = r.GetBoolean(16), SpaceId = r.GetInt32(17), CreatedAt = Utc(r, 18), UpdatedAt = Utc(r, 19), CreatedBy = r.GetString(20),
+    };
+
+    private static object?[] ArtifactValues(LaminArtifact x) =>
+        [x.Uid, x.Key, x.Description, x.Suffix, x.Size, x.Hash, x.HashType, x.NFiles, x.StorageId, x.StorageUid, x.KeyIsVirtual,
+         x.RealKey, x.Version, x.IsLatest, x.IsTrashed, x.IsLocked, x.SpaceId, x.CreatedAt, x.UpdatedAt, x.CreatedBy];
+
+    private static readonly string[] SpaceColumns = ["uid", "name", "description", "created_at", "created_by"];
+
+    private static LaminSpace ReadSpace(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt32(0), Uid = r.GetString(1), Name = r.GetString(2), Description = Str(r, 3), CreatedAt = Utc(r, 4), CreatedBy = r.GetString(5),
+    };
+
+    private static object?[] SpaceValues(LaminSpace x) => [x.Uid, x.Name, x.Description, x.CreatedAt, x.CreatedBy];
+
+    private static readonly string[] GrantColumns = ["space_id", "user_handle", "role", "created_at", "created_by"];
+
+    private static LaminSpaceAccess ReadGrant(NpgsqlDataReader r) => new()
+    {
+        Id = r.GetInt32(0), SpaceId = r.GetInt32(1), User = r.GetString(2), Role = Enum.Parse<SpaceRole>(r.GetString(3)), CreatedAt = Utc(r, 4),
+        CreatedBy = r.GetString(5), Space = r.FieldCount > 6 && !r.IsDBNull(6) ? r.GetString(6) : "",
+    };
+
+    private static object?[] GrantValues(LaminSpaceAccess x) => [x.SpaceId, x.User, x.Role.ToString(), x.CreatedAt, x.CreatedBy];
+
+    // ---------------------------------------------------------------- storages
+
+    public IEnumerable<LaminStorage> StoragesByRoot(string root) => StorageTable.Where("root = $1 ORDER BY id", root);
+
+    public LaminStorage? StorageByUid(string uid) => StorageTable.Where("uid = $1", uid).FirstOrDefault();
+
+    public int CountStoragesInSpace(int spaceId) => Convert.ToInt32(Scalar("SELECT count(*) FROM lamin.storage WHERE space_id = $1", spaceId));
+
+    // ---------------------------------------------------------------- artifacts
+
+    public LaminArtifact? ArtifactByUid(string uid) => ArtifactTable.Where("uid = $1", uid).FirstOrDefault();
+
+    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where("uid LIKE $1 ORDER BY id", PrefixPattern(prefix));
+
+    public IEnumerable<LaminArtifact> ArtifactsByKey(string key) => ArtifactTable.Where("key = $1 ORDER BY id", key);
+
+    public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) => ArtifactTable.Where("_real_key = $1 ORDER BY id", key);
+
+    public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
+        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where("key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+
+    public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
+        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where("_real_key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+
+    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
+
+    public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => ArtifactTable.Where("storage_id = $1 ORDER BY id", storageId);
+
+    public int CountArtifactsInStorage(int storageId) => Convert.ToInt32(Scalar("SELECT count(*) FROM lamin.artifact WHERE storage_id = $1", storageId));
+
+    public int CountArtifactsInSpace(int spaceId) => Convert.ToInt32(Scalar("SELECT count(*) FROM lamin.artifact WHERE space_id = $1", spaceId));
+
+    public Dictionary<int, (long Count, long Size)> ArtifactStatistics() =>
+        Query("SELECT storage_id, count(*), COALESCE(sum(size), 0)::bigint FROM lamin.artifact GROUP BY storage_id",
+                r => (Id: r.GetInt32(0), Count: r.GetInt64(1), Size: r.GetInt64(2)))
+            .ToDictionary(x => x.Id, x => (x.Count, x.Size));
+
+    // ---------------------------------------------------------------- spaces and grants
+
+    public void DeleteGrantsOfSpace(int spaceId) => Execute("DELETE FROM lamin.space_access WHERE space_id = $1", spaceId);
+
+    public void UpsertGrant(LaminSpaceAccess grant)
+    {
+        if (grant.Id != 0 && SpaceAccess.Update(grant)) return;
+        SpaceAccess.Insert(grant);
+    }
+}
+
+/// <summary>One table of schema `lamin`, its id an identity column; a record given with an id keeps it (the sequence moves past it).</summary>
+internal sealed class PgTable<T>(
+    PostgresSession session, string table, string[] columns, Func<NpgsqlDataReader, T> read, Func<T, object?[]> values,
+    Func<T, int> getId, Action<T, int> setId, string? select = null) : IRecordTable<T> where T : class
+{
+    private readonly string _select = select ?? $"SELECT id, {string.Join(", ", columns)} FROM lamin.{table} t";
+
+    internal List<T> Where(string condition, params object?[] args) =>
+        session.Query($"{_select} WHERE {Qualify(condition)}", read, args);
+
+    // The grants' select joins the spaces: their own columns are t.*.
+    private string Qualify(string condition) => select is null ? condition : "t." + condition;
+
+    public IEnumerable<T> FindAll() => session.Query($"{_select} ORDER BY t.id", read);
+
+    public T FindById(int id) => session.Query($"{_select} WHERE t.id = $1", read, id).FirstOrDefault()!;
+
+    public void Insert(T record)
+    {
+        var vals = values(record);
+        var id = getId(record);
+        var placeholders = string.Join(", ", Enumerable.Range(1, vals.Length).Select(i => "$" + i));
+        if (id == 0)
+        {
+            var newId = session.Scalar($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}) VALUES ({placeholders}) RETURNING id", vals);
+            setId(record, Convert.ToInt32(newId));
+            return;
+        }
+        session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES ({placeholders}, ${vals.Length + 1})", [.. vals, id]);
+        session.Scalar($"SELECT setval(pg_get_serial_sequence('lamin.{table}', 'id'), GREATEST((SELECT max(id) FROM lamin.{table}), 1))");
+    }
+
+    public bool Update(T record)
+    {
+        var vals = values(record);
+        var sets = string.Join(", ", columns.Select((c, i) => $"{c} = ${i + 1}"));
+        return session.Execute($"UPDATE lamin.{table} SET {sets} WHERE id = ${vals.Length + 1}", [.. vals, getId(record)]) == 1;
+    }
+
+    public bool Delete(int id) => session.Execute($"DELETE FROM lamin.{table} WHERE id = $1", id) == 1;
+
+    public int Count() => Convert.ToInt32(session.Scalar($"SELECT count(*) FROM lamin.{table}"));
+}

@@ -1,0 +1,200 @@
+# Team instances on PostgreSQL (SPEC §7), what only a shared server has: several machines (processes with
+# their own LAMIN_HOME) at once, races decided by the database, no password anywhere, the connection errors.
+# Needs the server named by LAMIN_TEST_POSTGRES (build.ps1 -Task Test starts one); skipped without it.
+# The behaviour shared with LiteDB runs on both backends in Storage, Space, Artifacts and BadInput.
+BeforeDiscovery { $noServer = -not $env:LAMIN_TEST_POSTGRES }
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:E = ',Lamin.PowerShell.Commands.*'
+
+    # A child process: its own LAMIN_HOME (another machine), connected to the database, waiting for "go"
+    # on stdin before it runs $Work; it prints what $Work returns, one value per line, then "done".
+    function Start-Machine([string] $Url, [string] $HomeDir, [string] $Work) {
+        $child = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module `$env:LAMIN_TEST_MODULE
+`$env:LAMIN_HOME = '$HomeDir'
+`$null = Connect-LaminInstance -Database '$Url' -WarningAction SilentlyContinue
+[Console]::Out.WriteLine('ready'); [Console]::Out.Flush()
+`$null = [Console]::In.ReadLine()
+try { & { $Work } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } } catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + `$_) }
+[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
+"@
+        $p = [System.Diagnostics.Process]::Start((Get-PwshStartInfo -Command $child))
+        $line = Read-LineOrFail $p -TimeoutSeconds 120
+        if ($line -ne 'ready') { throw "machine did not start: $line $($p.StandardError.ReadToEnd())" }
+        $p
+    }
+
+    function Read-Machine([System.Diagnostics.Process] $Process) {
+        $lines = [System.Collections.Generic.List[string]]::new()
+        while (($line = Read-LineOrFail $Process -TimeoutSeconds 180) -ne 'done') {
+            if ($null -eq $line) { throw "machine ended early: $($Process.StandardError.ReadToEnd())" }
+            $lines.Add($line)
+        }
+        $Process.WaitForExit()
+        , $lines.ToArray()
+    }
+
+    function Get-SettingsText([string] $HomeDir) {
+        Get-ChildItem -LiteralPath $HomeDir -Recurse -File -Force | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }
+    }
+}
+
+Describe 'Team instance: several machines on one database' -Skip:$noServer {
+    BeforeEach { $t = New-TestInstance -Backend PostgreSQL }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'is a PostgreSQL instance: Backend, Database without password, no registry file, settings hold no password' {
+        $t.Instance.Backend | Should -BeExactly 'PostgreSQL'
+        $t.Instance.Database | Should -BeExactly $t.Database.Url
+        $t.Instance.RegistryPath | Should -BeNullOrEmpty
+        (Get-LaminInstance).Backend | Should -BeExactly 'PostgreSQL'
+        Join-Path $t.Storage '.lamindb/lamin.db' | Should -Not -Exist
+        $password = (Get-TestPostgresServer).Password
+        Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($password))
+        # The tables are in the schema lamin, the records there.
+        Invoke-TestPostgresSql 'SELECT root FROM lamin.storage' -Database $t.Database.Name | Should -BeExactly $t.Storage
+    }
+
+    It 'a second machine (its own LAMIN_HOME) connects with -Database and sees and adds records the first sees' {
+        $null = New-LaminStorage -Root (Join-Path $t.Work 'first')
+        $home2 = Join-Path $t.Root 'home2'
+        $m = Start-Machine -Url $t.Database.Url -HomeDir $home2 -Work "(Get-LaminStorage).Root; (New-LaminStorage -Root '$(Join-Path $t.Work 'second')').Uid"
+        $m.StandardInput.WriteLine('go')
+        $out = Read-Machine $m
+        $out | Should -Contain (Join-Path $t.Work 'first')
+        $out | Should -Contain $t.Storage
+        $second = Get-LaminStorage -Root (Join-Path $t.Work 'second')
+        $second.Uid | Should -BeExactly $out[-1]
+        $second.IsManaged | Should -BeTrue
+        Get-ChildItem (Join-Path $home2 'instances') -Filter *.json | Should -HaveCount 1
+    }
+
+    It 'machines racing to register one root get one record, and all of them that record' {
+        $root = Join-Path $t.Work 'contested'
+        $machines = 1..3 | ForEach-Object {
+            Start-Machine -Url $t.Database.Url -HomeDir (Join-Path $t.Root "home-race-$_") -Work "(New-LaminStorage -Root '$root' -WarningAction SilentlyContinue).Uid"
+        }
+        foreach ($m in $machines) { $m.StandardInput.WriteLine('go') }   # all at once
+        $uids = foreach ($m in $machines) { (Read-Machine $m)[-1] }
+        $records = @(Get-LaminStorage -Root $root)
+        $records | Should -HaveCount 1
+        $uids | Should -Be @($records[0].Uid, $records[0].Uid, $records[0].Uid)
+        (Get-Content (Get-MarkerPath $root) -TotalCount 1) | Should -BeExactly $records[0].Uid
+        Invoke-TestPostgresSql "SELECT count(*) FROM lamin.storage WHERE root = '$root'" -Database $t.Database.Name | Should -Be 1
+    }
+
+    It '3 machines x 50 artifacts at once: each registered once, one latest version per key' {
+        $machines = 1..3 | ForEach-Object {
+            $src = Join-Path $t.Work "src$_"
+            $null = New-Item -ItemType Directory -Path $src
+            1..50 | ForEach-Object { Set-Content -LiteralPath (Join-Path $src "f$_.txt") -Value "machine $($src) file $_" -NoNewline }
+            Start-Machine -Url $t.Database.Url -HomeDir (Join-Path $t.Root "home-add-$_") `
+                -Work "Get-ChildItem '$src' -File | ForEach-Object { (Add-LaminArtifact -Path `$_.FullName -Key ('m$_/' + `$_.Name)).Uid }"
+        }
+        foreach ($m in $machines) { $m.StandardInput.WriteLine('go') }
+        $uids = foreach ($m in $machines) { Read-Machine $m | ForEach-Object { $_ } }
+        $uids | Where-Object { $_ -like 'error:*' } | Should -BeNullOrEmpty
+        $uids | Should -HaveCount 150
+        $all = @(Get-LaminArtifact)
+        $all | Should -HaveCount 150
+        @($all.Uid | Sort-Object -Unique) | Should -HaveCount 150
+        @($all.Key | Sort-Object -Unique) | Should -HaveCount 150
+        foreach ($a in $all) { $a.Path | Should -Exist }
+        (Get-Content -LiteralPath ($all | Where-Object Key -eq 'm2/f7.txt').Path -Raw) | Should -BeExactly "machine $(Join-Path $t.Work 'src2') file 7"
+    }
+
+    It 'a new version by one machine demotes the previous one in the database (one latest per key)' {
+        $f = Join-Path $t.Work 'v.txt'
+        Set-Content -LiteralPath $f -Value 'one' -NoNewline
+        $v1 = Add-LaminArtifact $f -Key 'k/v.txt'
+        Set-Content -LiteralPath $f -Value 'two' -NoNewline
+        $v2 = Add-LaminArtifact $f -Key 'k/v.txt' -WarningAction SilentlyContinue
+        $rows = Invoke-TestPostgresSql "SELECT uid, is_latest FROM lamin.artifact WHERE key = 'k/v.txt' ORDER BY version" -Database $t.Database.Name
+        $rows | Should -HaveCount 2
+        $rows[0][0] | Should -BeExactly $v1.Uid; $rows[0][1] | Should -BeFalse
+        $rows[1][0] | Should -BeExactly $v2.Uid; $rows[1][1] | Should -BeTrue
+        # The database itself refuses a second latest version of the key, whoever writes.
+        { Invoke-TestPostgresSql "UPDATE lamin.artifact SET is_latest = true WHERE uid = '$($v1.Uid)'" -Database $t.Database.Name } | Should -Throw '*artifact_latest_key*'
+    }
+
+    It 'Remove-LaminInstance forgets it here and keeps the registry; -DropRegistry drops the schema' {
+        Remove-LaminInstance -Force
+        Get-LaminInstance | Should -BeNullOrEmpty
+        Invoke-TestPostgresSql "SELECT count(*) FROM lamin.instance" -Database $t.Database.Name | Should -Be 1
+        $back = Connect-LaminInstance -Database $t.Database.Url -PassThru
+        $back.Uid | Should -BeExactly $t.Instance.Uid
+        Remove-LaminInstance -DropRegistry -Force
+        Invoke-TestPostgresSql "SELECT count(*) FROM pg_namespace WHERE nspname = 'lamin'" -Database $t.Database.Name | Should -Be 0
+        Get-LaminInstance | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Team instance: passwords and connection errors' -Skip:$noServer {
+    BeforeEach {
+        $t = New-TestInstance -NoInstance
+        $server = Get-TestPostgresServer
+        $db = New-TestDatabase
+        $env:PGPASSWORD = $null
+        $cred = [pscredential]::new($server.User, (ConvertTo-SecureString $server.Password -AsPlainText -Force))
+    }
+    AfterEach { Remove-TestDatabase $db; $t | Remove-TestInstance }
+
+    It '-Credential: the password stays in memory; no file of the settings folder holds it' {
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url -Credential $cred
+        $i.Database | Should -BeExactly $db.Url
+        $null = New-LaminStorage -Root (Join-Path $t.Work 'later')   # a later command connects with the remembered credential
+        (Get-LaminStorage).Count | Should -Be 2
+        Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($server.Password))
+        $null = Get-ChildItem -LiteralPath $t.Home -Recurse -File | Should -Not -BeNullOrEmpty
+    }
+
+    It 'a password written in the URL is used for that command only, with a warning, and never stored' {
+        $withPassword = $db.Url -replace '@', ":$([Uri]::EscapeDataString($server.Password))@"
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $withPassword -WarningVariable w -WarningAction SilentlyContinue
+        $i.Database | Should -BeExactly $db.Url
+        ($w -join "`n") | Should -Match 'this command only'
+        ($w -join "`n") | Should -Not -Match ([regex]::Escape($server.Password))
+        Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($server.Password))
+        # The next command has no password: the server refuses the login.
+        { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "RegistryAuthenticationFailed$E"
+    }
+
+    It 'a server that is not there is RegistryUnavailable naming host and port; nothing is written to settings' {
+        $err = { Connect-LaminInstance -Database "postgresql://$($server.User)@127.0.0.1:1/$($db.Name)" -ErrorAction Stop } |
+            Should -Throw -ErrorId "RegistryUnavailable$E" -PassThru
+        $err.Exception.Message | Should -Match '127\.0\.0\.1:1\b'
+        Join-Path $t.Home 'instances' | Should -Not -Exist
+    }
+
+    It 'a wrong password is RegistryAuthenticationFailed, and the message does not hold it' {
+        $wrong = [pscredential]::new($server.User, (ConvertTo-SecureString 'Wr0ng-Secret-4711' -AsPlainText -Force))
+        $err = { New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url -Credential $wrong -ErrorAction Stop } |
+            Should -Throw -ErrorId "RegistryAuthenticationFailed$E" -PassThru
+        $err.Exception.Message | Should -Not -Match 'Wr0ng-Secret-4711'
+        $err.Exception.Message | Should -Match ([regex]::Escape("$($server.Host):$($server.Port)"))
+        $t.Storage | Should -Not -Exist
+        Join-Path $t.Home 'instances' | Should -Not -Exist
+    }
+
+    It 'a database without a registry is RegistryNotFound; one with a registry is InstanceExists for New-LaminInstance' {
+        $env:PGPASSWORD = $server.Password
+        { Connect-LaminInstance -Database $db.Url -ErrorAction Stop } | Should -Throw -ErrorId "RegistryNotFound$E"
+        $null = New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url
+        $other = Join-Path $t.Work 'other'
+        { New-LaminInstance -Name team2 -Storage $other -Database $db.Url -ErrorAction Stop } | Should -Throw -ErrorId "InstanceExists$E"
+        $other | Should -Not -Exist
+        (Get-LaminInstance).Name | Should -Be @('team')
+    }
+
+    It 'a registry schema newer than the module is RegistrySchemaTooNew; nothing is written' {
+        $env:PGPASSWORD = $server.Password
+        $null = New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url
+        $null = Invoke-TestPostgresSql 'UPDATE lamin.schema_version SET version = 99' -Database $db.Name
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-new'
+        { Connect-LaminInstance -Database $db.Url -ErrorAction Stop } | Should -Throw -ErrorId "RegistrySchemaTooNew$E"
+        Join-Path $t.Root 'home-new' | Should -Not -Exist
+        Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db.Name | Should -Be 99
+    }
+}
