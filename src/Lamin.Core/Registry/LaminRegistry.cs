@@ -24,14 +24,13 @@ public sealed class LaminRegistry
 
     public string Path { get; }
 
-    /// <summary>The names LiteDB and this class use beside the registry file; they are the registry's, not data.</summary>
-    public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName)
-    {
-        var stem = System.IO.Path.GetFileNameWithoutExtension(registryFileName);
-        var ext = System.IO.Path.GetExtension(registryFileName);
-        return fileName == registryFileName || fileName == registryFileName + ".lock"
-            || fileName == $"{stem}-log{ext}" || fileName == $"{stem}-tmp{ext}";
-    }
+    /// <summary>
+    /// The names LiteDB and this class use beside the registry file; they are the registry's, not data.
+    /// Compared as the folder's file system compares names (<paramref name="rules"/>; Posix when not given):
+    /// on NTFS "LAMIN.DB" is the registry (SPEC §11).
+    /// </summary>
+    public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName, Roots.FileSystemRules? rules = null) =>
+        (rules ?? Roots.FileSystemRules.Posix).IsRegistryCompanion(fileName, registryFileName);
 
     internal static BsonMapper Mapper { get; } = CreateMapper();
 

@@ -227,6 +227,8 @@ public sealed class ArtifactService(LaminContext context)
         if (StorageRoot.DetectType(r.Path) is "s3" or "gs") return PlanCloud(view, r);
         var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
         path = LocalPaths.TrimTrailingSeparator(path);
+        // SPEC §11: below a location whose file system ignores case, the path in its case on disk (one key per file).
+        path = LocationRules.InCaseOnDisk(path, view.Storages.Values.Where(x => x.Type == "local").Select(x => x.Root));
         bool isFolder = Directory.Exists(path);
         if (!isFolder && !File.Exists(path))
             throw new LaminException(ErrorIds.PathNotFound, $"Path '{r.Path}' does not exist.", r.Path);
@@ -238,7 +240,7 @@ public sealed class ArtifactService(LaminContext context)
         var suffix = Suffixes.Canonical(path);
 
         var container = view.Storages.Values
-            .Where(x => x.Type == "local" && LocalPaths.IsUnder(path, x.Root))
+            .Where(x => x.Type == "local" && LocationRules.Contains(x.Root, path))
             .OrderByDescending(x => StorageService.IsPresentHere(x))
             .ThenByDescending(x => x.Root.Length)
             .FirstOrDefault();
@@ -252,7 +254,7 @@ public sealed class ArtifactService(LaminContext context)
                     $"'{path}' is inside the storage location {container.Root}, where it is registered in place; drop -Storage, or move it afterwards with Move-LaminArtifact.", r.Storage);
             if (path.Length == container.Root.Length)
                 throw new LaminException(ErrorIds.InvalidPath, $"'{path}' is the root of a storage location; add the files or folders inside it.", r.Path);
-            var rel = LocalPaths.RelativeKey(path, container.Root); // a root "/" loses no character
+            var rel = LocationRules.ForLocal(container.Root).RelativeKey(path, container.Root)!; // a root "/" or "E:\" loses no character
             ArtifactKeys.Validate(rel);
             view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
             string key = rel; bool virtualKey = false; string? realKey = null;
@@ -568,7 +570,8 @@ public sealed class ArtifactService(LaminContext context)
                         $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked " +
                         $"(Set-LaminArtifact -Identity {previous.Uid} -Unlock). '{plan.SourcePath}' was not registered.", plan.SourcePath);
                 var stemFamily = Family(s, previous.Stem);
-                artifact.Uid = ArtifactVersions.Next(stemFamily.Select(a => a.Uid));
+                // SPEC §11: never a uid whose object name NTFS or macOS would confuse with a version the family has ("000A"/"000a").
+                artifact.Uid = VersionFileNames.NextUid(stemFamily.Select(a => a.Uid), FileSystemRules.Windows);
                 artifact.Version = stemFamily.Max(a => a.Version) + 1;
             }
         }

@@ -58,9 +58,10 @@ public sealed class AuditService(LaminContext context)
     // ================================================================ what belongs where
 
     /// <summary>Which artifact (if any) an object belongs to: its own key, or a member of a folder artifact.</summary>
-    private static Dictionary<string, LaminArtifact> KeysOf(IEnumerable<LaminArtifact> artifacts)
+    /// <param name="rules">The location's file system: on NTFS "Data/x.csv" is the object of the artifact "data/x.csv" (SPEC §11).</param>
+    private static Dictionary<string, LaminArtifact> KeysOf(IEnumerable<LaminArtifact> artifacts, FileSystemRules rules)
     {
-        var keys = new Dictionary<string, LaminArtifact>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, LaminArtifact>(rules.Comparer);
         foreach (var a in artifacts) keys.TryAdd(a.StorageKey(), a);
         return keys;
     }
@@ -112,7 +113,7 @@ public sealed class AuditService(LaminContext context)
                 results.AddRange(artifacts.Select(a => Check(a, st, root, ArtifactCheckStatus.Error, $"the location can't be listed: {e.Message}")));
                 continue;
             }
-            var byKey = managed.ToDictionary(m => m.Object.Key, StringComparer.Ordinal);
+            var byKey = managed.ToDictionary(m => m.Object.Key, LocationRules.For(root).Comparer);
             var checks = new LaminArtifactCheck[artifacts.Count];
             // Hashing is CPU work on local files: use every core; results keep the registry order.
             Parallel.For(0, artifacts.Count, new ParallelOptions { MaxDegreeOfParallelism = hash ? Environment.ProcessorCount : 1, CancellationToken = cancel },
@@ -121,7 +122,7 @@ public sealed class AuditService(LaminContext context)
             results.AddRange(checks);
             if (artifact is null)
             {
-                var keys = KeysOf(scope.ByRoot[st.Root]);
+                var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
                 foreach (var (o, h) in managed)
                 {
                     if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
@@ -250,10 +251,10 @@ public sealed class AuditService(LaminContext context)
         {
             var root = StorageRoot.Parse(st.Root, "/");
             var provider = StorageProviders.For(root);
-            var keys = KeysOf(scope.ByRoot[st.Root]);
+            var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
             foreach (var o in provider.ListManagedObjects(root))
             {
-                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
+                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath, LocationRules.For(root)) || Owner(keys, o.Key) is not null) continue;
                 var (reason, live) = Explain(o);
                 if (live) continue;
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
@@ -290,7 +291,7 @@ public sealed class AuditService(LaminContext context)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 return group.Where(o => o.UploadId is not null
-                        || (!ProtectedObjects.Contains(o.Key, s.Registry.Path) && !ControlObjects.Contains(root, o.Key, s.Registry.Path)
+                        || (!ProtectedObjects.Contains(o.Key, s.Registry.Path, LocationRules.For(root)) && !ControlObjects.Contains(root, o.Key, s.Registry.Path)
                             && ObjectUsage.Users(s, record, o.Key, isFolder: false).Count == 0)) // registered meanwhile: kept
                     .ToList();
             });
@@ -427,7 +428,7 @@ public sealed class AuditService(LaminContext context)
                     }
                 }
                 catch (LaminException) { } // not allowed to list them: unknown (Test-LaminStorage says why)
-                var keys = KeysOf(artifacts);
+                var keys = KeysOf(artifacts, LocationRules.For(root));
                 var objects = provider.ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, scope.RegistryPath)).ToList();
                 foreach (var a in artifacts.Where(a => !a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)))
                     objects.AddRange(provider.List(root, a.StorageKey()));

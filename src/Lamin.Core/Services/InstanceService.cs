@@ -90,7 +90,7 @@ public sealed class InstanceService(LaminContext context)
             // Leave nothing behind: the registry, the settings entry, folders we made.
             Home.Delete(plan.Name);
             foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
-                         .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f))))
+                         .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), rules: LocationRules.ForLocal(Path.GetDirectoryName(plan.RegistryPath)!))))
                 File.Delete(f);
             if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
             else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
@@ -204,7 +204,7 @@ public sealed class InstanceService(LaminContext context)
         foreach (var root in managed.Where(r => r.IsLocal && Directory.Exists(r.Root)))
             LocalStorageProvider.Instance.DeleteMarker(root);
         var dir = Path.GetDirectoryName(entry.RegistryPath)!;
-        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath))))
+        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath), LocationRules.ForLocal(dir))))
             File.Delete(f);
         foreach (var root in managed.Where(r => r.IsLocal)) LocalStorageProvider.Instance.RemoveEmptyFolders(root);
         RemoveIfEmpty(dir);

@@ -75,6 +75,8 @@ public sealed class RelocationService(LaminContext context)
             if (a.NFiles is null) items.Add(new MoveItem(key, a.Size, a, false));
             else items.AddRange(provider.List(source, key).Where(o => o.Key != key).Select(o => new MoveItem(o.Key, o.Size, a, true)));
         }
+        // SPEC §11: keys the destination's file system can't store (KeyNotPortable) or tell apart (KeyCollision), before anything is copied.
+        LocationRules.RequireStorable(dest, items.Select(i => i.Key));
         var region = dest.Type == "s3" ? StorageProviders.For(dest).DetectRegion(dest) : null;
         return new MovePlan { Storage = st, Source = source, Destination = dest, Region = region, Items = items, Artifacts = artifacts };
     });

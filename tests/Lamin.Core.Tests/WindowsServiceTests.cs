@@ -1,0 +1,174 @@
+using Lamin.Core.Artifacts;
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Roots;
+using Lamin.Core.Services;
+using Lamin.Core.Storage;
+using Xunit;
+
+namespace Lamin.Core.Tests;
+
+/// <summary>
+/// The services (not only the rule classes) under the Windows rules, on every OS (SPEC §11): a location's
+/// root is declared an NTFS folder with <see cref="LocationRules.Assume"/>, and each test checks a result
+/// the Windows rules change — with the Posix rules (what Linux gives) the same call answers otherwise.
+/// </summary>
+[Trait("Platform", "Windows")]
+public sealed class WindowsServiceTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    private ArtifactService Artifacts => new(_box.As(Sandbox.Alice));
+
+    private IDisposable AsNtfs(string root) => LocationRules.Assume(root, FileSystemRules.Windows);
+
+    private LaminArtifact Add(string path, string? key = null, bool? keyIsVirtual = null, string? storage = null)
+    {
+        var svc = Artifacts;
+        var staged = svc.Stage(svc.Plan(new AddRequest(path, key, Storage: storage, KeyIsVirtual: keyIsVirtual)), null, CancellationToken.None);
+        var result = Assert.Single(svc.Commit([staged], _ => { }));
+        if (result.Error is not null) throw result.Error;
+        return result.Artifact!;
+    }
+
+    private string File(string relative, string text)
+    {
+        var path = Path.Combine(_box.Root, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        System.IO.File.WriteAllText(path, text);
+        return path;
+    }
+
+    private LaminArtifact Row(LaminStorage storage, string uid, string key, int version, bool latest, bool keyIsVirtual = true) => new()
+    {
+        Uid = uid, Key = key, Suffix = Path.GetExtension(key), Size = 1, Hash = "h" + uid, HashType = "md5", StorageId = storage.Id,
+        StorageUid = storage.Uid, KeyIsVirtual = keyIsVirtual, Version = version, IsLatest = latest,
+        CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow, CreatedBy = Sandbox.Alice,
+    };
+
+    private LaminStorage DefaultStorage => Assert.Single(_box.All(), x => x.Root == _box.DefaultRoot);
+
+    // ---------------------------------------------------------------- finding 1: letter case
+
+    [Fact]
+    public void In_place_keys_are_stored_in_their_case_on_disk_so_two_spellings_are_one_artifact()
+    {
+        File("main/Raw/x.csv", "a,b\n");
+        // Posix rules (Linux): the spelling typed names no file.
+        LaminAssert.Throws(ErrorIds.PathNotFound, () => Add(Path.Combine(_box.DefaultRoot, "raw", "x.csv")));
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var first = Add(Path.Combine(_box.DefaultRoot, "raw", "x.csv"));
+        Assert.Equal("Raw/x.csv", first.Key);
+        var second = Add(Path.Combine(_box.DefaultRoot, "RAW", "X.CSV"));
+        Assert.Equal(first.Uid, second.Uid);
+        Assert.Single(Artifacts.Get(new ArtifactQuery()));
+    }
+
+    [Fact]
+    public void A_key_into_the_managed_folder_with_a_trailing_dot_or_another_case_is_refused()
+    {
+        var src = File("cwd/x.csv", "1");
+        var before = TempDir.Snapshot(_box.DefaultRoot);
+        foreach (var key in new[] { ".LaminDB/x.csv", ".lamindb./x.csv", ".LAMINDB /x.csv", "a/.Lamindb./x.csv" })
+        {
+            var e = LaminAssert.Throws(ErrorIds.InvalidKey, () => Add(src, key, keyIsVirtual: false));
+            Assert.Contains("managed folder", e.Message);
+        }
+        Assert.Equal(before, TempDir.Snapshot(_box.DefaultRoot));
+        Assert.Empty(Artifacts.Get(new ArtifactQuery()));
+    }
+
+    [Fact]
+    public void A_new_version_never_gets_a_uid_that_differs_from_a_family_uid_only_in_case()
+    {
+        var st = DefaultStorage;
+        const string stem = "AbCdEfGhIjKlMnOp";
+        _box.As(Sandbox.Alice).Registry.Write(s =>
+        {
+            s.Artifacts.Insert(Row(st, stem + "0000", "v.txt", 1, false));
+            s.Artifacts.Insert(Row(st, stem + "000B", "v.txt", 2, false)); // version suffix 11
+            s.Artifacts.Insert(Row(st, stem + "000a", "v.txt", 3, true));  // version suffix 36: the next is 37, "000b"
+        });
+        var next = Add(File("cwd/v.txt", "new"), "v.txt");
+        Assert.StartsWith(stem, next.Uid);
+        Assert.Equal(stem + "000c", next.Uid); // "000b" would be one file with "000B" on NTFS and macOS
+        Assert.Equal(4, next.Version);
+        Assert.True(System.IO.File.Exists(Path.Combine(_box.DefaultRoot, ".lamindb", stem + "000c.txt")));
+    }
+
+    [Fact]
+    public void Object_usage_finds_an_artifact_whose_key_differs_only_in_case_on_an_NTFS_location()
+    {
+        var st = DefaultStorage;
+        _box.As(Sandbox.Alice).Registry.Write(s => s.Artifacts.Insert(Row(st, Util.Uids.Random(16) + "0000", "Data/x.csv", 1, true, keyIsVirtual: false)));
+        var posix = _box.As(Sandbox.Alice).Registry.Read(s => ObjectUsage.Users(s, st, "data/x.csv", isFolder: false));
+        Assert.Empty(posix);
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var ntfs = _box.As(Sandbox.Alice).Registry.Read(s => ObjectUsage.Users(s, st, "data/x.csv", isFolder: false));
+        Assert.Equal("Data/x.csv", Assert.Single(ntfs).Key);
+        var folder = _box.As(Sandbox.Alice).Registry.Read(s => ObjectUsage.Users(s, st, "DATA", isFolder: true));
+        Assert.Single(folder);
+    }
+
+    [Fact]
+    public void A_real_key_that_differs_only_in_case_from_a_live_artifact_is_refused_on_NTFS()
+    {
+        var first = Add(File("cwd/a.csv", "first"), "Data/x.csv", keyIsVirtual: false);
+        Assert.Equal("Data/x.csv", first.Key);
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var before = TempDir.Snapshot(_box.DefaultRoot);
+        var e = LaminAssert.Throws(ErrorIds.ObjectInUse, () => Add(File("cwd/b.csv", "second"), "data/x.csv", keyIsVirtual: false));
+        Assert.Contains(first.Uid, e.Message);
+        Assert.Equal(before, TempDir.Snapshot(_box.DefaultRoot));
+    }
+
+    [Fact]
+    public void Orphan_clearing_keeps_a_registry_named_in_another_case_on_NTFS()
+    {
+        var managed = Path.Combine(_box.DefaultRoot, ".lamindb");
+        System.IO.File.WriteAllText(Path.Combine(managed, "LAMIN.DB"), "another instance's registry");
+        System.IO.File.WriteAllText(Path.Combine(managed, "Storage_UID.txt"), "x");
+        System.IO.File.WriteAllText(Path.Combine(managed, "junk.bin"), "orphan");
+        var audit = new AuditService(_box.As(Sandbox.Alice));
+        var posix = audit.FindOrphans(null, null).Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal([".lamindb/LAMIN.DB", ".lamindb/Storage_UID.txt", ".lamindb/junk.bin"], posix);
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var ntfs = audit.FindOrphans(null, null).Select(o => o.Key).ToList();
+        Assert.Equal([".lamindb/junk.bin"], ntfs);
+    }
+
+    [Fact]
+    public void Relocation_into_an_NTFS_folder_refuses_keys_that_differ_only_in_case_before_copying()
+    {
+        var src = _box.Folder("src");
+        var st = _box.Register(src);
+        Add(File("cwd/a.csv", "upper"), "Data/x.csv", keyIsVirtual: false, storage: st.Uid);
+        Add(File("cwd/b.csv", "lower"), "data/x.csv", keyIsVirtual: false, storage: st.Uid);
+        var dest = Path.Combine(_box.Root, "dest");
+        var relocation = new RelocationService(_box.As(Sandbox.Alice));
+        Assert.Equal(2, relocation.Plan(st.Uid, dest).Objects); // a case-sensitive destination keeps them apart
+        using var _ = AsNtfs(dest);
+        var e = LaminAssert.Throws(ErrorIds.KeyCollision, () => relocation.Plan(st.Uid, dest));
+        Assert.Contains("'Data/x.csv', 'data/x.csv'", e.Message);
+        Assert.False(Directory.Exists(dest));
+    }
+
+    [Fact]
+    public void Relocation_into_an_NTFS_folder_refuses_version_objects_that_differ_only_in_case()
+    {
+        var src = _box.Folder("src");
+        var st = _box.Register(src);
+        const string stem = "QrStUvWxYzAbCdEf";
+        _box.As(Sandbox.Alice).Registry.Write(s =>
+        {
+            s.Artifacts.Insert(Row(st, stem + "000A", "v.txt", 1, false)); // as LaminDB numbers versions 11 and 37
+            s.Artifacts.Insert(Row(st, stem + "000a", "v.txt", 2, true));
+        });
+        var dest = Path.Combine(_box.Root, "dest");
+        using var _ = AsNtfs(dest);
+        var e = LaminAssert.Throws(ErrorIds.KeyCollision, () => new RelocationService(_box.As(Sandbox.Alice)).Plan(st.Uid, dest));
+        Assert.Contains($".lamindb/{stem}000A.txt", e.Message);
+    }
+}
