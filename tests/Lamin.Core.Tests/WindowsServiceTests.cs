@@ -171,4 +171,106 @@ public sealed class WindowsServiceTests : IDisposable
         var e = LaminAssert.Throws(ErrorIds.KeyCollision, () => new RelocationService(_box.As(Sandbox.Alice)).Plan(st.Uid, dest));
         Assert.Contains($".lamindb/{stem}000A.txt", e.Message);
     }
+
+    // ---------------------------------------------------------------- finding 7: keys NTFS can't store
+
+    [Theory]
+    [InlineData("run:01.csv")]
+    [InlineData("CON.csv")]
+    [InlineData("logs/nul.csv")]
+    [InlineData("data./x.csv")]
+    [InlineData("a/b /x.csv")]
+    [InlineData("what?.csv")]
+    public void A_real_key_NTFS_cannot_store_is_refused_before_anything_is_copied(string key)
+    {
+        var src = File("cwd/x.csv", "1");
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var before = TempDir.Snapshot(_box.DefaultRoot);
+        var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => Add(src, key, keyIsVirtual: false));
+        Assert.Contains(key.Split('/').First(x => FileSystemRules.Windows.CheckPortableSegment(x) is not null), e.Message);
+        Assert.Equal(before, TempDir.Snapshot(_box.DefaultRoot));
+        Assert.Empty(Artifacts.Get(new ArtifactQuery()));
+    }
+
+    [Fact]
+    public void The_same_key_is_stored_on_a_Posix_location()
+    {
+        var a = Add(File("cwd/x.csv", "1"), "run:01.csv", keyIsVirtual: false);
+        Assert.True(System.IO.File.Exists(Path.Combine(_box.DefaultRoot, "run:01.csv")));
+        Assert.Equal("run:01.csv", a.Key);
+    }
+
+    [Fact]
+    public void A_folder_with_a_member_NTFS_cannot_store_is_refused_and_nothing_lands_in_a_stream()
+    {
+        File("cwd/run/run:01.csv", "1");
+        File("cwd/run/ok.csv", "2");
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var before = TempDir.Snapshot(_box.DefaultRoot);
+        var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => Add(Path.Combine(_box.Cwd, "run")));
+        Assert.Contains("alternate data stream", e.Message);
+        Assert.Equal(before, TempDir.Snapshot(_box.DefaultRoot));
+    }
+
+    [Fact]
+    public void A_folder_whose_members_differ_only_in_case_is_refused_on_NTFS()
+    {
+        File("cwd/f/A.csv", "1");
+        File("cwd/f/a.csv", "2");
+        using var _ = AsNtfs(_box.DefaultRoot);
+        var before = TempDir.Snapshot(_box.DefaultRoot);
+        LaminAssert.Throws(ErrorIds.KeyCollision, () => Add(Path.Combine(_box.Cwd, "f")));
+        Assert.Equal(before, TempDir.Snapshot(_box.DefaultRoot));
+    }
+
+    [Fact]
+    public void Saving_a_file_whose_name_NTFS_cannot_store_is_refused_and_writes_nothing()
+    {
+        var a = Add(File("cwd/x.csv", "1"), "x/run:01.csv", keyIsVirtual: false);
+        var dest = _box.Folder("out");
+        using var _ = AsNtfs(dest);
+        LaminAssert.Throws(ErrorIds.KeyNotPortable, () => Artifacts.Save(a.Uid, dest + "/", force: false, null, CancellationToken.None));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dest));
+    }
+
+    [Fact]
+    public void Saving_a_folder_with_a_member_NTFS_cannot_store_is_refused_and_writes_nothing()
+    {
+        File("cwd/run/run:01.csv", "1");
+        File("cwd/run/ok.csv", "2");
+        var a = Add(Path.Combine(_box.Cwd, "run"));
+        var dest = _box.Folder("out");
+        var saved = Artifacts.Save(a.Uid, Path.Combine(dest, "posix"), force: false, null, CancellationToken.None);
+        Assert.True(System.IO.File.Exists(Path.Combine(saved, "run:01.csv"))); // Posix: stored as named
+        using var _ = AsNtfs(dest);
+        var before = TempDir.Snapshot(dest);
+        var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => Artifacts.Save(a.Uid, Path.Combine(dest, "ntfs"), force: false, null, CancellationToken.None));
+        Assert.Contains("run:01.csv", e.Message);
+        Assert.Equal(before, TempDir.Snapshot(dest));
+    }
+
+    [Fact]
+    public void Moving_an_artifact_to_an_NTFS_location_refuses_a_key_it_cannot_store_before_copying()
+    {
+        var a = Add(File("cwd/x.csv", "1"), "data./x.csv", keyIsVirtual: false);
+        var target = _box.Register(_box.Folder("ntfs"));
+        using var _ = AsNtfs(target.Root);
+        var before = TempDir.Snapshot(target.Root);
+        var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => Artifacts.Move(a.Uid, target.Uid, _ => { }, null, CancellationToken.None));
+        Assert.Contains("trailing", e.Message.Replace("ends with a dot or a space", "trailing"));
+        Assert.Equal(before, TempDir.Snapshot(target.Root));
+        Assert.Equal(_box.DefaultRoot, Assert.Single(Artifacts.Get(new ArtifactQuery())).Storage);
+    }
+
+    [Fact]
+    public void Relocation_into_an_NTFS_folder_refuses_a_device_name_key_before_copying()
+    {
+        var st = _box.Register(_box.Folder("src"));
+        Add(File("cwd/x.txt", "1"), "COM1.txt", keyIsVirtual: false, storage: st.Uid);
+        var dest = Path.Combine(_box.Root, "dest");
+        using var _ = AsNtfs(dest);
+        var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => new RelocationService(_box.As(Sandbox.Alice)).Plan(st.Uid, dest));
+        Assert.Contains("device name", e.Message);
+        Assert.False(Directory.Exists(dest));
+    }
 }

@@ -155,6 +155,35 @@ public static class LocationRules
         RequireDistinct(rules, destination.PathPart, list);
     }
 
+    /// <summary>
+    /// The checks of one new artifact written into <paramref name="target"/> (Add-LaminArtifact with a copy): its real
+    /// key, when it has one, and its folder's member paths (relative, either separator) each storable there, no two
+    /// members one file there.
+    /// </summary>
+    public static void RequireWritable(StorageRoot target, string? realKey, IEnumerable<string> memberPaths)
+    {
+        var rules = For(target);
+        if (realKey is not null) RequirePortable(rules, target.PathPart, realKey);
+        var members = memberPaths.Select(m => m.Replace('\\', '/')).ToList();
+        foreach (var m in members) RequirePortable(rules, target.PathPart, m, "The member");
+        RequireDistinct(rules, target.PathPart, members);
+    }
+
+    /// <summary>
+    /// The checks of Save-LaminArtifact to the local path <paramref name="target"/>: its file name, and the member paths
+    /// of a folder (null for a file), storable by the file system of the folder it goes to.
+    /// </summary>
+    public static void RequireSavable(string target, IEnumerable<string>? memberPaths)
+    {
+        var parent = Path.GetDirectoryName(target) ?? target;
+        var rules = ForLocal(parent);
+        RequirePortable(rules, parent, Path.GetFileName(target), "The file name");
+        if (memberPaths is null) return;
+        var members = memberPaths.ToList();
+        foreach (var m in members) RequirePortable(rules, target, m, "The member");
+        RequireDistinct(rules, target, members);
+    }
+
     private sealed class Undo(Action undo) : IDisposable
     {
         private Action? _undo = undo;

@@ -287,6 +287,8 @@ public sealed class ArtifactService(LaminContext context)
         StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
         if (r.KeyIsVirtual == false && target.Type == "local")
             LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
+        // SPEC §11: a key or member name the target's file system can't store (or tell apart) is refused before anything is copied.
+        LocationRules.RequireWritable(view.RootOf(target), r.KeyIsVirtual == false ? r.Key : null, isFolder ? members.Select(m => Path.GetRelativePath(path, m.FullName)) : []);
         return new IngestPlan
         {
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
@@ -759,6 +761,9 @@ public sealed class ArtifactService(LaminContext context)
         if ((File.Exists(target) || Directory.Exists(target)) && !force)
             throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
         LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
+        var folderMembers = a.NFiles is null ? null : provider.List(root, key);
+        // SPEC §11: nothing is written under a name the destination can't store (no alternate data stream for "run:01.csv").
+        LocationRules.RequireSavable(target, folderMembers?.Where(m => m.Key.Length > key.Length).Select(m => m.Key[(key.Length + 1)..]));
 
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
@@ -781,7 +786,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             else
             {
-                var members = provider.List(root, key);
+                var members = folderMembers!;
                 if (members.Count == 0 && a.NFiles > 0) throw Missing();
                 var hashes = new List<string>();
                 foreach (var m in members)
@@ -873,6 +878,8 @@ public sealed class ArtifactService(LaminContext context)
         var objects = family.GroupBy(v => v.StorageKey()).Select(g => g.MaxBy(v => v.Version)!).ToList();
         if (family.Count > 1)
             warn($"moving all {family.Count} versions of {a.Stem} (key '{a.Key}') together: versions of a key belong to one location");
+        // SPEC §11: every object key (and folder member) storable at the target and no two one file there, before anything is copied.
+        LocationRules.RequireStorable(dstRoot, objects.SelectMany(o => o.NFiles is null ? [o.StorageKey()] : srcProvider.List(srcRoot, o.StorageKey()).Select(m => m.Key)));
         foreach (var o in objects)
         {
             var key = o.StorageKey();
