@@ -28,6 +28,7 @@ public sealed class WindowsServiceTests : IDisposable
     {
         var svc = Artifacts;
         var staged = svc.Stage(svc.Plan(new AddRequest(path, key, Storage: storage, KeyIsVirtual: keyIsVirtual)), null, CancellationToken.None);
+        using var _ = staged; // as the cmdlet does: the temporary of what was not committed goes
         var result = Assert.Single(svc.Commit([staged], _ => { }));
         if (result.Error is not null) throw result.Error;
         return result.Artifact!;
@@ -272,5 +273,91 @@ public sealed class WindowsServiceTests : IDisposable
         var e = LaminAssert.Throws(ErrorIds.KeyNotPortable, () => new RelocationService(_box.As(Sandbox.Alice)).Plan(st.Uid, dest));
         Assert.Contains("device name", e.Message);
         Assert.False(Directory.Exists(dest));
+    }
+
+    // ---------------------------------------------------------------- finding 2: folder replace and temporaries
+
+    /// <summary>Real folder operations that refuse some renames as Windows does while an indexer holds a file (a sharing violation).</summary>
+    private sealed class HeldFolderOperations(int moveInRefusals, int moveBackRefusals) : IFolderOperations
+    {
+        private int _moveIn = moveInRefusals, _moveBack = moveBackRefusals;
+        public int Refused { get; private set; }
+        private static IOException Sharing() => new("The process cannot access the file because it is being used by another process.", unchecked((int)0x80070020));
+
+        public void Move(string from, string to)
+        {
+            bool back = from.EndsWith(LocalStorageProvider.AsideSuffix, StringComparison.Ordinal) && !to.Contains(LocalStorageProvider.TempPrefix);
+            bool moveIn = !from.EndsWith(LocalStorageProvider.AsideSuffix, StringComparison.Ordinal) && from.Contains(LocalStorageProvider.TempPrefix);
+            if (moveIn && _moveIn > 0) { _moveIn--; Refused++; throw Sharing(); }
+            if (back && _moveBack > 0) { _moveBack--; Refused++; throw Sharing(); }
+            FolderOperations.Instance.Move(from, to);
+        }
+
+        public void Delete(string path) => FolderOperations.Instance.Delete(path);
+        public bool Exists(string path) => FolderOperations.Instance.Exists(path);
+    }
+
+    private (LaminArtifact V1, string Object) FolderVersion1()
+    {
+        File("cwd/f/a.txt", "v1");
+        var v1 = Add(Path.Combine(_box.Cwd, "f"), "f");
+        File("cwd/f/a.txt", "v2");
+        return (v1, Path.Combine(_box.DefaultRoot, ".lamindb", v1.Stem));
+    }
+
+    [Fact]
+    public void A_folder_replace_refused_for_good_puts_the_previous_version_back_and_leaves_no_orphan()
+    {
+        var (v1, obj) = FolderVersion1();
+        var held = new HeldFolderOperations(moveInRefusals: int.MaxValue, moveBackRefusals: 2);
+        using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, held))
+            Assert.Throws<IOException>(() => Add(Path.Combine(_box.Cwd, "f"), "f"));
+        Assert.True(held.Refused > 2); // the move-in was retried, and the move back too
+        Assert.Equal("v1", System.IO.File.ReadAllText(Path.Combine(obj, "a.txt")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_box.DefaultRoot, ".lamindb"), LocalStorageProvider.TempPrefix + "*"));
+        Assert.Empty(new AuditService(_box.As(Sandbox.Alice)).FindOrphans(null, null));
+        Assert.Equal(v1.Uid, Assert.Single(Artifacts.Get(new ArtifactQuery())).Uid);
+    }
+
+    [Fact]
+    public void A_folder_replace_refused_for_a_moment_is_retried_and_succeeds()
+    {
+        var (v1, obj) = FolderVersion1();
+        var held = new HeldFolderOperations(moveInRefusals: 2, moveBackRefusals: 0);
+        LaminArtifact v2;
+        using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, held))
+            v2 = Add(Path.Combine(_box.Cwd, "f"), "f");
+        Assert.Equal(2, held.Refused);
+        Assert.Equal(v1.Stem, v2.Stem);
+        Assert.Equal("v2", System.IO.File.ReadAllText(Path.Combine(obj, "a.txt")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_box.DefaultRoot, ".lamindb"), LocalStorageProvider.TempPrefix + "*"));
+    }
+
+    [Fact]
+    public void Orphan_clearing_tells_a_live_writer_from_a_reused_pid_and_keeps_another_hosts_temporaries()
+    {
+        var me = Util.ProcessIdentity.Current();
+        Assert.NotNull(me.StartTimeUtc);
+        var managed = Path.Combine(_box.DefaultRoot, ".lamindb");
+        var live = me.TemporaryName(LocalStorageProvider.TempPrefix);
+        var reused = (me with { StartTimeUtc = me.StartTimeUtc!.Value.AddHours(-1) }).TemporaryName(LocalStorageProvider.TempPrefix);
+        var remote = new Util.ProcessIdentity("another-host", 999_999, DateTime.UtcNow).TemporaryName(LocalStorageProvider.TempPrefix);
+        foreach (var name in new[] { live, reused, remote }) System.IO.File.WriteAllText(Path.Combine(managed, name), name);
+        var orphans = new AuditService(_box.As(Sandbox.Alice)).FindOrphans(null, null);
+        var only = Assert.Single(orphans); // this pid runs, but it is a later process than the one that wrote it
+        Assert.Equal(".lamindb/" + reused, only.Key);
+        Assert.Contains("interrupted", only.Reason);
+    }
+
+    [Fact]
+    public void A_writer_names_its_temporary_by_host_process_and_start_time()
+    {
+        using var w = LocalStorageProvider.Instance.CreateWriter(new StorageRoot(_box.DefaultRoot, "local", null, null, null), folder: true, null, CancellationToken.None);
+        var temp = Path.GetFileName(Assert.Single(Directory.EnumerateDirectories(Path.Combine(_box.DefaultRoot, ".lamindb"), LocalStorageProvider.TempPrefix + "*")));
+        var writer = Util.ProcessIdentity.FromTemporaryName(temp, LocalStorageProvider.TempPrefix);
+        Assert.NotNull(writer);
+        Assert.Equal((Environment.MachineName, Environment.ProcessId), (writer.Host, writer.Pid));
+        Assert.Equal(Util.ProcessState.Alive, writer.Check());
+        Assert.NotNull(writer.StartTimeUtc);
     }
 }

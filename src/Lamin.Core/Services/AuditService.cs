@@ -87,10 +87,18 @@ public sealed class AuditService(LaminContext context)
         var name = o.Key.Split('/')[1];
         if (!name.StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal))
             return ("not registered: no artifact points to it", false);
+        if (name.EndsWith(LocalStorageProvider.AsideSuffix, StringComparison.Ordinal)) name = name[..^LocalStorageProvider.AsideSuffix.Length];
+        // SPEC §11: host, process id and start time name the writer, so a reused pid is not taken for it, and a
+        // writer on another host (or one that can't be inspected) counts as running. Older names carry the pid alone.
+        var writer = Util.ProcessIdentity.FromTemporaryName(name, LocalStorageProvider.TempPrefix);
         var rest = name[LocalStorageProvider.TempPrefix.Length..];
         var dash = rest.IndexOf('-');
-        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < LiveTransferHorizon)
-            return ($"temporary object of a transfer in progress (process {pid} on this machine)", true);
+        bool alive = writer is not null ? writer.IsAlive()
+            : dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid);
+        if (alive && o.LastModified is { } t && DateTime.UtcNow - t < LiveTransferHorizon)
+            return writer is null || writer.IsOnHost(Environment.MachineName)
+                ? ($"temporary object of a transfer in progress (process {writer?.Pid ?? int.Parse(rest[..dash])} on this machine)", true)
+                : ($"temporary object of a transfer in progress (process {writer.Pid} on {writer.Host})", true);
         return ("temporary object left by an interrupted transfer", false);
     }
 

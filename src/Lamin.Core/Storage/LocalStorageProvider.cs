@@ -11,6 +11,27 @@ public sealed class LocalStorageProvider : IStorageProvider
     /// <summary>Temporary objects of writes in progress live here, inside .lamindb/, named by process.</summary>
     public const string TempPrefix = ".lamin-tmp-";
 
+    /// <summary>What a folder replace appends to its temporary's name for the previous version while it swaps them.</summary>
+    public const string AsideSuffix = "-old";
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFolderOperations> FolderOps = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Folder replaces under <paramref name="root"/> go through <paramref name="operations"/> until disposed: the seam
+    /// where tests refuse a rename as Windows does while an indexer or antivirus holds a file (SPEC §11).
+    /// </summary>
+    public static IDisposable UseFolderOperations(string root, IFolderOperations operations)
+    {
+        FolderOps[root] = operations;
+        return new Release(() => FolderOps.TryRemove(root, out _));
+    }
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private Action? _release = release;
+        public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+    }
+
     private static string MarkerPath(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder, Marker.FileName);
 
     private static readonly EnumerationOptions Recursive = new()
@@ -199,7 +220,8 @@ public sealed class LocalStorageProvider : IStorageProvider
             _root = root;
             _folder = folder;
             // .lamindb/ itself must not lead out of the root (a symlink put there): rule 6 on the temporary too.
-            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+            // Named by host, process id and start time (SPEC §11): orphan clearing tells a live writer from a reused pid.
+            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{Util.ProcessIdentity.Current().TemporaryName(TempPrefix)}");
             var dir = Path.GetDirectoryName(_temp)!;
             _createdManaged = FirstMissing(dir);
             if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
@@ -242,25 +264,13 @@ public sealed class LocalStorageProvider : IStorageProvider
                 }
                 // The entries of every member folder, before the folder is published.
                 if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
-                string? aside = null;
-                if (exists)
-                {
-                    aside = _temp + "-old";
-                    Directory.Move(final, aside);
-                }
-                try { Directory.Move(_temp, final); }
-                catch when (aside is not null)
-                {
-                    Directory.Move(aside, final); // the previous version back under its own name
-                    throw;
-                }
+                // The previous version aside, the new one in, the aside deleted; a rename refused for a moment is retried,
+                // and a move-in that fails puts the previous version back under its own name (never left for orphan clearing).
+                var ops = FolderOps.TryGetValue(_root.Root, out var o) ? o : FolderOperations.Instance;
+                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, ops);
                 _committed = true;
                 done = true;
                 Durable.SyncParents(final, created);
-                if (aside is not null)
-                {
-                    if (Directory.Exists(aside)) Directory.Delete(aside, true); else File.Delete(aside);
-                }
             }
             finally
             {
