@@ -360,4 +360,58 @@ public sealed class WindowsServiceTests : IDisposable
         Assert.Equal(Util.ProcessState.Alive, writer.Check());
         Assert.NotNull(writer.StartTimeUtc);
     }
+
+    // ---------------------------------------------------------------- finding 4: leases
+
+    /// <summary>A process table that answers one thing for every pid (access denied on Windows: Unknown).</summary>
+    private sealed class Table(Util.ProcessProbe answer) : Util.IProcessTable
+    {
+        public Util.ProcessProbe Probe(int pid) => answer;
+    }
+
+    private StorageRoot DefaultRootRecord => new(_box.DefaultRoot, "local", null, null, null);
+
+    private void WriteLease(Lease.Holder h) =>
+        System.IO.File.WriteAllBytes(Path.Combine(_box.DefaultRoot, Lease.RelativeKey), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(h));
+
+    [Fact]
+    public void A_lease_of_a_reused_pid_is_taken_over_and_one_of_the_running_holder_is_not()
+    {
+        var me = Util.ProcessIdentity.Current();
+        var now = DateTime.UtcNow;
+        var earlier = new Lease.Holder("bob", me.Host, me.Pid, now, now + Lease.Duration, "Move-LaminStorage", "t1", me.StartTimeUtc!.Value.AddHours(-1));
+        WriteLease(earlier);
+        using (var taken = Lease.Acquire(DefaultRootRecord, Sandbox.Alice, "Clear-LaminStorage"))
+            Assert.Equal(me.StartTimeUtc, Lease.Read(DefaultRootRecord)!.Start);
+        WriteLease(earlier with { Start = me.StartTimeUtc });
+        var e = LaminAssert.Throws(ErrorIds.StorageLeased, () => Lease.Acquire(DefaultRootRecord, Sandbox.Alice, "Clear-LaminStorage"));
+        Assert.Contains("bob", e.Message);
+    }
+
+    [Fact]
+    public void A_holder_that_cannot_be_inspected_or_runs_elsewhere_counts_as_alive_until_three_renewal_intervals_pass()
+    {
+        var renewed = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        var h = new Lease.Holder("bob", "here", 4242, renewed, renewed + Lease.Duration, "op", "t", renewed.AddDays(-1));
+        var denied = new Table(new Util.ProcessProbe(Util.ProcessState.Unknown, null)); // Windows: another user's process
+        Assert.False(Lease.IsStale(h, renewed + Lease.RenewalInterval * 2, denied, "here"));
+        Assert.True(Lease.IsStale(h, renewed + Lease.RenewalInterval * 3 + TimeSpan.FromSeconds(1), denied, "here"));
+        var gone = new Table(new Util.ProcessProbe(Util.ProcessState.Gone, null));
+        Assert.True(Lease.IsStale(h, renewed + TimeSpan.FromMinutes(1), gone, "here"));
+        Assert.False(Lease.IsStale(h, renewed + TimeSpan.FromMinutes(1), gone, "elsewhere")); // another host: its pid means nothing here
+        var reused = new Table(new Util.ProcessProbe(Util.ProcessState.Alive, renewed));
+        Assert.True(Lease.IsStale(h, renewed + TimeSpan.FromMinutes(1), reused, "here"));
+    }
+
+    [Fact]
+    public void A_lease_written_by_an_older_version_without_a_start_time_is_still_read()
+    {
+        var now = DateTime.UtcNow;
+        System.IO.File.WriteAllText(Path.Combine(_box.DefaultRoot, Lease.RelativeKey),
+            $$"""{"User":"bob","Host":"elsewhere","Pid":1,"Since":"{{now:O}}","Until":"{{now.AddMinutes(10):O}}","Operation":"op","Token":"t"}""");
+        var h = Lease.Read(DefaultRootRecord);
+        Assert.NotNull(h);
+        Assert.Null(h.Start);
+        LaminAssert.Throws(ErrorIds.StorageLeased, () => Lease.Acquire(DefaultRootRecord, Sandbox.Alice, "op"));
+    }
 }

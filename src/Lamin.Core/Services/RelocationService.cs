@@ -149,7 +149,7 @@ public sealed class RelocationService(LaminContext context)
                 var now = Interlocked.Read(ref bytesDone);
                 progress?.Bytes(now - reported);
                 reported = now;
-                if (DateTime.UtcNow - lastRenew > TimeSpan.FromMinutes(5)) { lease.Renew(); lastRenew = DateTime.UtcNow; }
+                if (DateTime.UtcNow - lastRenew > Lease.RenewalInterval) { lease.Renew(); lastRenew = DateTime.UtcNow; }
             }
         }
         catch (AggregateException e) when (e.InnerException is not null)
