@@ -278,9 +278,9 @@ public sealed class WindowsServiceTests : IDisposable
     // ---------------------------------------------------------------- finding 2: folder replace and temporaries
 
     /// <summary>Real folder operations that refuse some renames as Windows does while an indexer holds a file (a sharing violation).</summary>
-    private sealed class HeldFolderOperations(int moveInRefusals, int moveBackRefusals) : IFolderOperations
+    private sealed class HeldFolderOperations(int moveInRefusals, int moveBackRefusals, int deleteRefusals = 0) : IFolderOperations
     {
-        private int _moveIn = moveInRefusals, _moveBack = moveBackRefusals;
+        private int _moveIn = moveInRefusals, _moveBack = moveBackRefusals, _delete = deleteRefusals;
         public int Refused { get; private set; }
         private static IOException Sharing() => new("The process cannot access the file because it is being used by another process.", unchecked((int)0x80070020));
 
@@ -293,7 +293,11 @@ public sealed class WindowsServiceTests : IDisposable
             FolderOperations.Instance.Move(from, to);
         }
 
-        public void Delete(string path) => FolderOperations.Instance.Delete(path);
+        public void Delete(string path)
+        {
+            if (_delete > 0) { _delete--; Refused++; throw Sharing(); }
+            FolderOperations.Instance.Delete(path);
+        }
         public bool Exists(string path) => FolderOperations.Instance.Exists(path);
     }
 
@@ -413,5 +417,60 @@ public sealed class WindowsServiceTests : IDisposable
         Assert.NotNull(h);
         Assert.Null(h.Start);
         LaminAssert.Throws(ErrorIds.StorageLeased, () => Lease.Acquire(DefaultRootRecord, Sandbox.Alice, "op"));
+    }
+
+    // ---------------------------------------------------------------- finding 5: sharing
+
+    [Fact]
+    public void A_delete_refused_for_a_moment_is_retried()
+    {
+        var a = Add(File("cwd/x.txt", "x"));
+        var obj = Path.Combine(_box.DefaultRoot, ".lamindb", a.Uid + ".txt");
+        var held = new HeldFolderOperations(0, 0, deleteRefusals: 2);
+        using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, held))
+            Artifacts.Remove(a.Uid, permanent: true, deleteFile: false);
+        Assert.Equal(2, held.Refused);
+        Assert.False(System.IO.File.Exists(obj));
+    }
+
+    [Fact]
+    public void A_delete_refused_for_good_after_the_commit_says_the_record_is_gone_not_that_nothing_changed()
+    {
+        var a = Add(File("cwd/x.txt", "x"));
+        var obj = Path.Combine(_box.DefaultRoot, ".lamindb", a.Uid + ".txt");
+        using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, new HeldFolderOperations(0, 0, deleteRefusals: int.MaxValue)))
+        {
+            var e = LaminAssert.Throws(ErrorIds.StorageIoError, () => Artifacts.Remove(a.Uid, permanent: true, deleteFile: false));
+            Assert.Contains("was removed from the registry", e.Message);
+            Assert.Contains(obj, e.Message);
+        }
+        Assert.Empty(Artifacts.Get(new ArtifactQuery()));
+        Assert.True(System.IO.File.Exists(obj)); // found again as an orphan, not lost silently
+        Assert.Equal(".lamindb/" + a.Uid + ".txt", Assert.Single(new AuditService(_box.As(Sandbox.Alice)).FindOrphans(null, null)).Key);
+    }
+
+    [Fact]
+    public void A_moved_artifacts_source_that_cannot_be_deleted_is_a_warning_after_the_switch()
+    {
+        var a = Add(File("cwd/x.txt", "x"));
+        var target = _box.Register(_box.Folder("other"));
+        var warnings = new List<string>();
+        LaminArtifact moved;
+        using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, new HeldFolderOperations(0, 0, deleteRefusals: int.MaxValue)))
+            moved = Artifacts.Move(a.Uid, target.Uid, warnings.Add, null, CancellationToken.None);
+        Assert.Equal(target.Root, moved.Storage);
+        Assert.Contains(warnings, w => w.Contains("could not be deleted"));
+        Assert.True(System.IO.File.Exists(Path.Combine(target.Root, ".lamindb", a.Uid + ".txt")));
+    }
+
+    [Fact]
+    public void Read_only_files_are_made_deletable_on_Windows_only()
+    {
+        var f = File("ro/sub/x.txt", "x");
+        System.IO.File.SetAttributes(f, FileAttributes.ReadOnly);
+        SharingRules.ClearReadOnly(Path.Combine(_box.Root, "ro"), isWindows: false);
+        Assert.True(System.IO.File.GetAttributes(f).HasFlag(FileAttributes.ReadOnly));
+        SharingRules.ClearReadOnly(Path.Combine(_box.Root, "ro"), isWindows: true);
+        Assert.False(System.IO.File.GetAttributes(f).HasFlag(FileAttributes.ReadOnly));
     }
 }

@@ -698,7 +698,15 @@ public sealed class ArtifactService(LaminContext context)
             return root is null ? ((StorageRoot, string, bool)?)null : (root, key, a.NFiles is not null);
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
-        if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); // a file deletes its object alone, a folder its members
+        if (toDelete is not { } d) return;
+        try { StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); } // a file deletes its object alone, a folder its members
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record is gone already: say so, never "nothing was changed".
+            throw new LaminException(ErrorIds.StorageIoError,
+                $"The artifact '{identity}' was removed from the registry, but its data at {PathOf(d.Item1, d.Item2)} could not be deleted: {e.Message} " +
+                "Delete it by hand once the cause is fixed (Clear-LaminStorage -Orphaned finds it when it is under .lamindb/).", PathOf(d.Item1, d.Item2), e);
+        }
     }
 
     /// <summary>Changes an artifact's description or lock (a locked artifact refuses every other change with RecordLocked).</summary>
@@ -939,7 +947,14 @@ public sealed class ArtifactService(LaminContext context)
         {
             var key = o.StorageKey();
             if (keep[key] is { } users) warn($"the source {PathOf(srcRoot, key)} is kept: {users} include(s) those bytes");
-            else srcProvider.Delete(srcRoot, key, o.NFiles is not null);
+            else
+            {
+                try { srcProvider.Delete(srcRoot, key, o.NFiles is not null); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    warn($"{a.Uid} was moved, but the source {PathOf(srcRoot, key)} could not be deleted: {e.Message} It is no longer registered; delete it by hand.");
+                }
+            }
         }
         return moved;
     }

@@ -201,11 +201,14 @@ public sealed class InstanceService(LaminContext context)
             }
             return roots;
         });
+        // The registry first (SPEC §11): a registry file another process holds open on Windows stops the removal
+        // while every marker still names the instance, instead of leaving a registry whose locations were freed.
+        var dir = Path.GetDirectoryName(entry.RegistryPath)!;
+        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath), LocationRules.ForLocal(dir)))
+                     .OrderBy(f => Path.GetFileName(f) == Path.GetFileName(entry.RegistryPath) ? 0 : 1)) // the registry itself before its companions
+            SharingRules.Retry(() => File.Delete(f));
         foreach (var root in managed.Where(r => r.IsLocal && Directory.Exists(r.Root)))
             LocalStorageProvider.Instance.DeleteMarker(root);
-        var dir = Path.GetDirectoryName(entry.RegistryPath)!;
-        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath), LocationRules.ForLocal(dir))))
-            File.Delete(f);
         foreach (var root in managed.Where(r => r.IsLocal)) LocalStorageProvider.Instance.RemoveEmptyFolders(root);
         RemoveIfEmpty(dir);
         Home.Delete(entry.Name);

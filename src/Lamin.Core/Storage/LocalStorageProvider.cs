@@ -17,14 +17,16 @@ public sealed class LocalStorageProvider : IStorageProvider
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFolderOperations> FolderOps = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Folder replaces under <paramref name="root"/> go through <paramref name="operations"/> until disposed: the seam
-    /// where tests refuse a rename as Windows does while an indexer or antivirus holds a file (SPEC §11).
+    /// Folder replaces and deletes under <paramref name="root"/> go through <paramref name="operations"/> until disposed:
+    /// the seam where tests refuse a rename or delete as Windows does while an indexer or antivirus holds a file (SPEC §11).
     /// </summary>
     public static IDisposable UseFolderOperations(string root, IFolderOperations operations)
     {
         FolderOps[root] = operations;
         return new Release(() => FolderOps.TryRemove(root, out _));
     }
+
+    private static IFolderOperations OperationsFor(StorageRoot root) => FolderOps.TryGetValue(root.Root, out var o) ? o : FolderOperations.Instance;
 
     private sealed class Release(Action release) : IDisposable
     {
@@ -46,7 +48,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             throw new LaminException(ErrorIds.MarkerInvalid,
                 $"The marker '{path}' is a folder, not a file. Remove or rename it, then retry.", path);
         if (!File.Exists(path)) return new MarkerInfo(false, null, null);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var buffer = new byte[Math.Min(fs.Length, Marker.MaxBytes + 1)];
         fs.ReadExactly(buffer);
         return Marker.Parse(buffer, path);
@@ -168,7 +170,7 @@ public sealed class LocalStorageProvider : IStorageProvider
     }
 
     public Stream OpenRead(StorageRoot root, string key) =>
-        new FileStream(PathOf(root, key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        SharingRules.OpenRead(PathOf(root, key)); // others may rename or delete it meanwhile (SPEC §11)
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
         new LocalWriter(root, folder);
@@ -190,15 +192,17 @@ public sealed class LocalStorageProvider : IStorageProvider
             throw new LaminException(ErrorIds.InvalidKey, $"Refusing to delete the root of {root.Root}: an empty key names no object.", key);
         var path = LocalPaths.ResolveUnder(root.Root, key);
         var info = new FileInfo(path);
+        // SPEC §11: a delete another process refuses for a moment (antivirus, indexer) is retried; a read-only
+        // file is deleted on Windows as on Unix (where the folder's permission decides).
         if (info.LinkTarget is not null)
         {
-            if (info.Attributes.HasFlag(FileAttributes.Directory)) Directory.Delete(path); else File.Delete(path);
+            if (info.Attributes.HasFlag(FileAttributes.Directory)) SharingRules.Retry(() => Directory.Delete(path)); else SharingRules.Retry(() => File.Delete(path));
         }
-        else if (File.Exists(path)) File.Delete(path);
+        else if (File.Exists(path)) SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
         else if (Directory.Exists(path))
         {
             FilesBelow(path); // rule 2: never a folder with a .lamindb/ below it (InvalidPath)
-            Directory.Delete(path, recursive: true);
+            SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
         }
         else return;
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
@@ -266,8 +270,7 @@ public sealed class LocalStorageProvider : IStorageProvider
                 if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
                 // The previous version aside, the new one in, the aside deleted; a rename refused for a moment is retried,
                 // and a move-in that fails puts the previous version back under its own name (never left for orphan clearing).
-                var ops = FolderOps.TryGetValue(_root.Root, out var o) ? o : FolderOperations.Instance;
-                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, ops);
+                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, OperationsFor(_root));
                 _committed = true;
                 done = true;
                 Durable.SyncParents(final, created);
