@@ -474,3 +474,33 @@ public sealed class WindowsServiceTests : IDisposable
         Assert.False(System.IO.File.GetAttributes(f).HasFlag(FileAttributes.ReadOnly));
     }
 }
+
+/// <summary>
+/// Finding 3 (SPEC §11): folders are walked with every reparse point visible and only links skipped. A
+/// deduplicated or tiered file can't be made on Linux; these check that links are still neither listed nor
+/// followed now that the walk no longer skips every reparse point (the predicate itself is unit-tested).
+/// </summary>
+public sealed class ReparsePointWalkTests : IDisposable
+{
+    private readonly TempDir _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [UnixFact]
+    public void Links_to_files_and_folders_are_neither_listed_nor_followed_and_hidden_files_are_listed()
+    {
+        var root = _temp.Sub("r", create: true);
+        var outside = _temp.Sub("outside", create: true);
+        System.IO.File.WriteAllText(Path.Combine(outside, "secret.txt"), "s");
+        Directory.CreateDirectory(Path.Combine(root, "f", "sub"));
+        System.IO.File.WriteAllText(Path.Combine(root, "f", "sub", "a.txt"), "a");
+        System.IO.File.WriteAllText(Path.Combine(root, "f", ".hidden"), "h");
+        Directory.CreateSymbolicLink(Path.Combine(root, "f", "dirlink"), outside);
+        System.IO.File.CreateSymbolicLink(Path.Combine(root, "f", "filelink.txt"), Path.Combine(outside, "secret.txt"));
+        var st = new StorageRoot(root, "local", null, null, null);
+        var listed = LocalStorageProvider.Instance.List(st, "f").Select(o => o.Key).ToList();
+        Assert.Equal(["f/.hidden", "f/sub/a.txt"], listed);
+        Assert.Equal(2, LocalStorageProvider.Instance.Stat(st, "f")!.Files);
+        Assert.Equal([".hidden", "a.txt"], LocalStorageProvider.FilesBelow(Path.Combine(root, "f")).Select(f => f.Name).Order(StringComparer.Ordinal));
+    }
+}

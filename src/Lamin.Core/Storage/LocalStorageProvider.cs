@@ -36,10 +36,28 @@ public sealed class LocalStorageProvider : IStorageProvider
 
     private static string MarkerPath(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder, Marker.FileName);
 
-    private static readonly EnumerationOptions Recursive = new()
+    /// <summary>
+    /// Every file below <paramref name="folder"/>, walked one level at a time: symbolic links and junctions are
+    /// neither listed nor followed, other reparse points (deduplicated, tiered Azure File Sync, cloud placeholders)
+    /// are files like any other (SPEC §11, <see cref="FileSystemRules.IsSkippedReparsePoint"/>).
+    /// </summary>
+    internal static IEnumerable<FileInfo> WalkFiles(string folder)
     {
-        RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false,
-    };
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(folder));
+        while (pending.Count > 0)
+            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", options))
+            {
+                if (IsSkipped(entry)) continue;
+                if (entry is DirectoryInfo d) pending.Push(d);
+                else if (entry is FileInfo f) yield return f;
+            }
+    }
+
+    /// <summary>A symbolic link or junction (the link target is read only for reparse points).</summary>
+    private static bool IsSkipped(FileSystemInfo entry) =>
+        entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && FileSystemRules.IsSkippedReparsePoint(entry.Attributes, entry.LinkTarget);
 
     public MarkerInfo ReadMarker(StorageRoot root)
     {
@@ -137,7 +155,7 @@ public sealed class LocalStorageProvider : IStorageProvider
                     throw new LaminException(ErrorIds.InvalidPath,
                         $"'{folder}' contains the managed folder '{entry.FullName}' (a storage location's or an instance's own data); " +
                         "a folder that holds a .lamindb/ can't be an artifact, nor be moved or deleted as one. Work with the files or folders beside it instead.", folder);
-                if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue; // symlinks and junctions: not followed
+                if (IsSkipped(entry)) continue; // symlinks and junctions: not followed; dedup/tiered files are files (SPEC §11)
                 if (isFolder) pending.Push((DirectoryInfo)entry);
                 else if (entry is FileInfo f) files.Add(f);
             }
@@ -154,7 +172,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         var path = PathOf(root, key);
         if (File.Exists(path)) return new ObjectStat(key, false, new FileInfo(path).Length, 1);
         if (!Directory.Exists(path)) return null;
-        var files = new DirectoryInfo(path).EnumerateFiles("*", Recursive).ToList();
+        var files = WalkFiles(path).ToList();
         return new ObjectStat(key, true, files.Sum(f => f.Length), files.Count);
     }
 
@@ -163,7 +181,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         var path = PathOf(root, key);
         if (File.Exists(path)) { var f = new FileInfo(path); return [new StoredObject(key, f.Length, f.LastWriteTimeUtc)]; }
         if (!Directory.Exists(path)) return [];
-        return new DirectoryInfo(path).EnumerateFiles("*", Recursive)
+        return WalkFiles(path)
             .Select(f => new StoredObject(Path.GetRelativePath(root.Root, f.FullName).Replace('\\', '/'), f.Length, f.LastWriteTimeUtc))
             .OrderBy(o => o.Key, StringComparer.Ordinal)
             .ToList();
