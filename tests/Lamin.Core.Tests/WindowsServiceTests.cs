@@ -475,6 +475,44 @@ public sealed class WindowsServiceTests : IDisposable
     }
 }
 
+/// <summary>Findings 8 and 9 (SPEC §11): user handles with their domain, instance names that are Windows devices.</summary>
+[Trait("Platform", "Windows")]
+public sealed class WindowsIdentityTests : IDisposable
+{
+    private readonly Sandbox _box = new(withInstance: false);
+
+    public void Dispose() => _box.Dispose();
+
+    [Theory]
+    [InlineData("aux")]
+    [InlineData("NUL")]
+    [InlineData("com1")]
+    [InlineData("con.db")]
+    [InlineData("lpt9")]
+    [InlineData("lab.")]
+    public void Instance_names_Windows_opens_as_a_device_or_trims_are_refused_on_every_OS(string name)
+    {
+        var svc = new InstanceService(_box.As(Sandbox.Alice));
+        var e = LaminAssert.Throws(ErrorIds.InvalidInstanceName, () => svc.Create(svc.Plan(name, _box.Folder("lab"), null), _ => { }));
+        Assert.Contains(name, e.Message);
+        Assert.False(Directory.Exists(Path.Combine(_box.HomeDir, "instances")) && Directory.EnumerateFileSystemEntries(Path.Combine(_box.HomeDir, "instances")).Any());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_box.Folder("lab")));
+    }
+
+    [Fact]
+    public void A_local_account_with_the_same_name_is_not_the_domain_user_who_created_the_instance()
+    {
+        const string domainAdmin = "CORP\\Administrator";
+        var svc = new InstanceService(_box.As(domainAdmin));
+        svc.Create(svc.Plan("lab", _box.Folder("lab"), null), _ => { });
+        Assert.Equal(domainAdmin, Util.UserHandles.FromOs("Administrator", "CORP", isWindows: true));
+        LaminAssert.Throws(ErrorIds.AccessDenied, () => new InstanceService(_box.As("Administrator")).Remove("lab"));
+        LaminAssert.Throws(ErrorIds.AccessDenied, () => new InstanceService(_box.As("OTHERPC\\Administrator")).Remove("lab"));
+        new InstanceService(_box.As("corp\\administrator")).Remove("lab"); // Windows compares account names without case
+        Assert.Null(_box.Home.Find("lab"));
+    }
+}
+
 /// <summary>
 /// Finding 3 (SPEC §11): folders are walked with every reparse point visible and only links skipped. A
 /// deduplicated or tiered file can't be made on Linux; these check that links are still neither listed nor

@@ -187,14 +187,8 @@ public sealed class LaminRegistry
             $"The registry file '{path}' is damaged ({why ?? inner?.Message}). It was left as it is. " +
             "Restore it from a backup (see README, 'Recovering a registry'), or move it aside and create a new instance.", path, inner);
 
-    /// <summary>On Unix, registry and settings files are readable by their owner only.</summary>
-    public static void RestrictToOwner(string path)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    /// <summary>Registry and settings files are readable by their owner only: mode 0600 on Unix, an owner-only ACL on Windows (SPEC §11).</summary>
+    public static void RestrictToOwner(string path) => Util.OwnerOnlyFiles.Restrict(path);
 }
 
 /// <summary>One open registry: typed collections and the schema.</summary>

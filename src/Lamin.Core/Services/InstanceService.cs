@@ -157,7 +157,7 @@ public sealed class InstanceService(LaminContext context)
         if (!LaminHome.IsValidName(doc.Name))
             throw new LaminException(ErrorIds.InvalidInstanceName,
                 $"The registry at '{registryPath}' names its instance '{Shorten(doc.Name)}', which is not a valid instance name " +
-                "(up to 100 letters, digits, '-', '_' or '.', not starting with '.'); nothing was connected. Is this registry genuine?", path);
+                "(up to 100 letters, digits, '-', '_' or '.', not starting or ending with '.', not a Windows device name such as NUL); nothing was connected. Is this registry genuine?", path);
         var known = Home.Find(doc.Name);
         if (known is not null && known.Id != doc.InstanceId)
             throw new LaminException(ErrorIds.InstanceExists,
