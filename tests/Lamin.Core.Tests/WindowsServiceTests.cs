@@ -513,6 +513,54 @@ public sealed class WindowsIdentityTests : IDisposable
     }
 }
 
+/// <summary>Finding 6 (SPEC §11): StorageRoot.Parse, the one entry of every typed root, reads local roots with the Windows path rules.</summary>
+[Trait("Platform", "Windows")]
+public sealed class WindowsRootParsingTests
+{
+    private static FakeWindowsPathSystem Disk()
+    {
+        var fake = new FakeWindowsPathSystem();
+        fake.Existing.AddRange([@"C:\Program Files\Lab", @"D:\Work", @"\\nas\share\Lab"]);
+        fake.ShortNames["PROGRA~1"] = "Program Files";
+        fake.MappedDrives['Z'] = @"\\nas\share";
+        fake.DriveCurrentDirectories['D'] = @"D:\Work";
+        return fake;
+    }
+
+    [Theory]
+    [InlineData(@"c:\program files\lab", @"C:\Program Files\Lab")]
+    [InlineData(@"C:\PROGRA~1\Lab", @"C:\Program Files\Lab")]
+    [InlineData(@"\\?\C:\Program Files\Lab\", @"C:\Program Files\Lab")]
+    [InlineData(@"C:\Program Files\Lab.", @"C:\Program Files\Lab")]
+    [InlineData(@"Z:\lab", @"\\nas\share\Lab")]
+    [InlineData(@"\\NAS\share\lab", @"\\nas\share\Lab")]
+    [InlineData("file:///C:/Program%20Files/Lab", @"C:\Program Files\Lab")]
+    [InlineData("file://nas/share/Lab", @"\\nas\share\Lab")]
+    [InlineData(@"D:new", @"D:\Work\new")]
+    [InlineData(@"\lab", @"C:\lab")]
+    public void Every_spelling_of_one_folder_is_one_root(string typed, string canonical)
+    {
+        var root = StorageRoot.Parse(typed, @"C:\Users\alice", Disk());
+        Assert.Equal(("local", canonical), (root.Type, root.Root));
+    }
+
+    [Fact]
+    public void A_whole_drive_root_keeps_its_separator_and_gives_keys_without_a_lost_character()
+    {
+        var root = StorageRoot.Parse("E:", @"E:\", new FakeWindowsPathSystem());
+        Assert.Equal(@"E:\", root.Root);
+        Assert.Equal("data/x.csv", FileSystemRules.Windows.RelativeKey(@"E:\data\x.csv", root.Root));
+    }
+
+    [UnixFact] // the Posix reading; Windows reads them as above
+    public void On_Linux_a_file_URI_is_decoded_and_one_naming_another_host_or_no_folder_is_refused()
+    {
+        Assert.Equal("/data/lab x", StorageRoot.Parse("file:///data/lab%20x", "/").Root);
+        LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse("file://nas/share", "/"));
+        LaminAssert.Throws(ErrorIds.InvalidRoot, () => StorageRoot.Parse("file://", "/"));
+    }
+}
+
 /// <summary>
 /// Finding 3 (SPEC §11): folders are walked with every reparse point visible and only links skipped. A
 /// deduplicated or tiered file can't be made on Linux; these check that links are still neither listed nor
