@@ -346,7 +346,8 @@ public sealed class WindowsServiceTests : IDisposable
         var live = me.TemporaryName(LocalStorageProvider.TempPrefix);
         var reused = (me with { StartTimeUtc = me.StartTimeUtc!.Value.AddHours(-1) }).TemporaryName(LocalStorageProvider.TempPrefix);
         var remote = new Util.ProcessIdentity("another-host", 999_999, DateTime.UtcNow).TemporaryName(LocalStorageProvider.TempPrefix);
-        foreach (var name in new[] { live, reused, remote }) System.IO.File.WriteAllText(Path.Combine(managed, name), name);
+        var probe = me.TemporaryName(FileSystemProbe.TempPrefix + "case-"); // LocationRules probing this folder right now
+        foreach (var name in new[] { live, reused, remote, probe }) System.IO.File.WriteAllText(Path.Combine(managed, name), name);
         var orphans = new AuditService(_box.As(Sandbox.Alice)).FindOrphans(null, null);
         var only = Assert.Single(orphans); // this pid runs, but it is a later process than the one that wrote it
         Assert.Equal(".lamindb/" + reused, only.Key);

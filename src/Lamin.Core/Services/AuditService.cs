@@ -88,6 +88,9 @@ public sealed class AuditService(LaminContext context)
         if (!name.StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal))
             return ("not registered: no artifact points to it", false);
         if (name.EndsWith(LocalStorageProvider.AsideSuffix, StringComparison.Ordinal)) name = name[..^LocalStorageProvider.AsideSuffix.Length];
+        // The file-system probe's temporary (LocationRules): named like a writer's, after "case-".
+        if (name.StartsWith(FileSystemProbe.TempPrefix + "case-", StringComparison.Ordinal))
+            name = LocalStorageProvider.TempPrefix + name[(FileSystemProbe.TempPrefix.Length + 5)..];
         // SPEC §11: host, process id and start time name the writer, so a reused pid is not taken for it, and a
         // writer on another host (or one that can't be inspected) counts as running. Older names carry the pid alone.
         var writer = Util.ProcessIdentity.FromTemporaryName(name, LocalStorageProvider.TempPrefix);
