@@ -31,10 +31,9 @@ public class LocalSafetyTests : IDisposable
         Assert.Equal(root, LocalPaths.ResolveUnder(root, ""));
     }
 
-    [Fact]
+    [UnixFact] // symbolic links without privileges
     public void ResolveUnder_refuses_a_folder_link_that_leads_outside()
     {
-        if (OperatingSystem.IsWindows()) return;
         var root = _temp.Sub("r", create: true);
         var outside = _temp.Sub("outside", create: true);
         Directory.CreateSymbolicLink(Path.Combine(root, "link"), outside);
@@ -47,10 +46,9 @@ public class LocalSafetyTests : IDisposable
         LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalPaths.ResolveUnder(root, "d/up/x.txt"));
     }
 
-    [Fact]
+    [UnixFact] // symbolic links without privileges
     public void ResolveUnder_accepts_links_that_stay_inside_and_a_link_as_the_last_segment()
     {
-        if (OperatingSystem.IsWindows()) return;
         var root = _temp.Sub("r", create: true);
         var real = Directory.CreateDirectory(Path.Combine(root, "real")).FullName;
         Directory.CreateSymbolicLink(Path.Combine(root, "in"), real);
@@ -60,10 +58,9 @@ public class LocalSafetyTests : IDisposable
         Assert.Equal(Path.Combine(root, "leaf"), LocalPaths.ResolveUnder(root, "leaf"));
     }
 
-    [Fact]
+    [UnixFact] // symbolic links without privileges
     public void Delete_through_an_outside_link_is_refused_and_a_link_key_loses_only_the_link()
     {
-        if (OperatingSystem.IsWindows()) return;
         var root = Root("r");
         var outside = _temp.Sub("outside", create: true);
         File.WriteAllText(Path.Combine(outside, "keep.txt"), "keep");
@@ -76,10 +73,9 @@ public class LocalSafetyTests : IDisposable
         LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalStorageProvider.Instance.Delete(root, ""));
     }
 
-    [Fact]
+    [UnixFact] // symbolic links without privileges
     public void A_writer_refuses_to_publish_through_an_outside_link_and_leaves_nothing()
     {
-        if (OperatingSystem.IsWindows()) return;
         var root = Root("r");
         Directory.CreateDirectory(Path.Combine(root.Root, ".lamindb"));
         var outside = _temp.Sub("outside", create: true);

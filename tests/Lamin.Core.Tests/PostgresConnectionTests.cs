@@ -156,11 +156,10 @@ public class PostgresConnectionTests
         Assert.Equal(ErrorIds.InvalidArgument, e.ErrorId);
     }
 
-    [Fact]
+    [UnixFact] // %APPDATA%\postgresql\pgpass.conf on Windows: covered by PassFilePath below
     public void The_default_passfile_is_pgpass_in_the_home_folder()
     {
         using var tmp = new TempDir();
-        if (OperatingSystem.IsWindows()) return; // %APPDATA%\postgresql\pgpass.conf: covered by PassFilePath below
         WritePassFile(tmp, "h:5432:d:bob:home-file\n", ".pgpass");
         var c = Parse("postgresql://bob@h/d", home: tmp.Path);
         Assert.Equal(("home-file", PasswordSource.PassFile), (c.Builder.Password, c.PasswordSource));
@@ -168,10 +167,10 @@ public class PostgresConnectionTests
         Assert.Equal("/x/pw", PostgresConnection.PassFilePath(Env(("PGPASSFILE", "/x/pw")), tmp.Path));
     }
 
-    [Fact]
+    [UnixFact] // Unix file modes
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void A_passfile_others_may_read_is_ignored_like_libpq_does()
     {
-        if (OperatingSystem.IsWindows()) return;
         using var tmp = new TempDir();
         var passfile = WritePassFile(tmp, "*:*:*:*:leaked\n");
         File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

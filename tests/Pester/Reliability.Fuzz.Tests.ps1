@@ -128,7 +128,7 @@ Describe 'Nothing escapes a root' {
     BeforeEach { $t = New-TestInstance; $loc = New-LaminStorage (Join-Path $t.Work 'store') }
     AfterEach { $t | Remove-TestInstance }
 
-    It 'copies (never registers in place) a symlink inside a storage that points outside it' {
+    It 'copies (never registers in place) a symlink inside a storage that points outside it' -Skip:($IsWindows) { # symlinks need privileges on Windows
         $outsideFile = Join-Path $t.Work 'outside.txt'; [IO.File]::WriteAllText($outsideFile, 'outside')
         $link = Join-Path $loc.Root 'link.txt'
         $null = New-Item -ItemType SymbolicLink -Path $link -Target $outsideFile

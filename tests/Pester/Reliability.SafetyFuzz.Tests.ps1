@@ -64,7 +64,7 @@ BeforeAll {
     function Get-Snapshot([string] $Path) { if (Test-Path -LiteralPath $Path) { Get-TreeSnapshot $Path } else { '<missing>' } }
 }
 
-Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, @{ Seed = 7 }) {
+Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, @{ Seed = 7 }) -Skip:($IsWindows) { # its world has symlinks in and out: privileges on Windows
     BeforeAll {
         $t = New-TestInstance
         $script:world = New-FuzzWorld $t

@@ -25,8 +25,8 @@ public static class ArtifactKeys
         else if (key.Split('/').Any(s => s is "." or ".."))
             why = "relative path segments '.' or '..' are not allowed";
         else if (key.Split('/').Any(s => s.Length == 0)) why = "it has an empty segment ('//' or a trailing '/')";
-        else if (key.Split('/').FirstOrDefault(Marker.IsManagedFolderName) is { } managed)
-            why = $"it points into the managed folder {managed}/ (Lamin's own folder in every location, in any letter case)";
+        else if (key.Split('/').FirstOrDefault(Roots.FileSystemRules.IsManagedFolderKeySegment) is { } managed)
+            why = $"it points into the managed folder {managed}/ (Lamin's own folder in every location, in any letter case; Windows also drops a trailing dot or space)";
         else if (key.Split('/').FirstOrDefault(s => System.Text.Encoding.UTF8.GetByteCount(s) > MaxSegmentBytes) is { } longSegment)
             why = $"the name '{Shorten(longSegment)}' is {System.Text.Encoding.UTF8.GetByteCount(longSegment)} bytes long in UTF-8; " +
                   $"a file or folder name can have at most {MaxSegmentBytes}";

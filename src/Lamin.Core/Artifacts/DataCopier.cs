@@ -1,3 +1,4 @@
+using Lamin.Core.Storage;
 using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
 
@@ -62,8 +63,8 @@ public static class DataCopier
         return result;
     }
 
-    public static FileStream OpenSource(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+    /// <summary>Others may read, rename and delete the file meanwhile (SPEC §11: FileShare.Delete on Windows).</summary>
+    public static FileStream OpenSource(string path) => SharingRules.OpenRead(path);
 
     private static LaminException Changed(string what, long size, string how) =>
         new(ErrorIds.FileChanged,

@@ -92,6 +92,8 @@ public static class ErrorIds
     public const string StorageHoldsRegistry = nameof(StorageHoldsRegistry);
     public const string ObjectInUse = nameof(ObjectInUse);
     public const string StorageNotPresent = nameof(StorageNotPresent);
+    public const string KeyNotPortable = nameof(KeyNotPortable);
+    public const string KeyCollision = nameof(KeyCollision);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -160,6 +162,8 @@ public static class ErrorIds
         [StorageHoldsRegistry] = LaminErrorCategory.InvalidOperation,
         [ObjectInUse] = LaminErrorCategory.InvalidOperation,
         [StorageNotPresent] = LaminErrorCategory.ResourceUnavailable,
+        [KeyNotPortable] = LaminErrorCategory.InvalidArgument,
+        [KeyCollision] = LaminErrorCategory.InvalidArgument,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

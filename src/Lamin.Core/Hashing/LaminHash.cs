@@ -41,7 +41,7 @@ public static class LaminHash
     /// <summary>Hashes a file in one read (see <see cref="FileHasher"/>).</summary>
     public static HashResult HashFile(string path, int bufferSize = 1 << 20)
     {
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var fs = Storage.SharingRules.OpenRead(path);
         var hasher = new FileHasher(fs.Length);
         var buffer = new byte[bufferSize];
         int n;

@@ -28,14 +28,13 @@ public sealed class LaminRegistry : IRegistry
 
     public string Description => Path;
 
-    /// <summary>The names LiteDB and this class use beside the registry file; they are the registry's, not data.</summary>
-    public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName)
-    {
-        var stem = System.IO.Path.GetFileNameWithoutExtension(registryFileName);
-        var ext = System.IO.Path.GetExtension(registryFileName);
-        return fileName == registryFileName || fileName == registryFileName + ".lock"
-            || fileName == $"{stem}-log{ext}" || fileName == $"{stem}-tmp{ext}";
-    }
+    /// <summary>
+    /// The names LiteDB and this class use beside the registry file; they are the registry's, not data.
+    /// Compared as the folder's file system compares names (<paramref name="rules"/>; Posix when not given):
+    /// on NTFS "LAMIN.DB" is the registry (SPEC §11).
+    /// </summary>
+    public static bool IsRegistryCompanion(string fileName, string registryFileName = FileName, Roots.FileSystemRules? rules = null) =>
+        (rules ?? Roots.FileSystemRules.Posix).IsRegistryCompanion(fileName, registryFileName);
 
     internal static BsonMapper Mapper { get; } = CreateMapper();
 
@@ -198,14 +197,8 @@ public sealed class LaminRegistry : IRegistry
             $"The registry file '{path}' is damaged ({why ?? inner?.Message}). It was left as it is. " +
             "Restore it from a backup (see README, 'Recovering a registry'), or move it aside and create a new instance.", path, inner);
 
-    /// <summary>On Unix, registry and settings files are readable by their owner only.</summary>
-    public static void RestrictToOwner(string path)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    /// <summary>Registry and settings files are readable by their owner only: mode 0600 on Unix, an owner-only ACL on Windows (SPEC §11).</summary>
+    public static void RestrictToOwner(string path) => Util.OwnerOnlyFiles.Restrict(path);
 }
 
 /// <summary>One open registry: typed collections and the schema.</summary>

@@ -32,7 +32,13 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
     /// <paramref name="currentDirectory"/> (PowerShell's $PWD, not the process's), resolves symlinks,
     /// uses "/" for cloud roots, drops trailing "/", keeps "?endpoint_url=" for S3.
     /// </summary>
-    public static StorageRoot Parse(string? root, string currentDirectory)
+    public static StorageRoot Parse(string? root, string currentDirectory) => Parse(root, currentDirectory, null);
+
+    /// <summary>
+    /// As <see cref="Parse(string?, string)"/>; a local root is read with the Windows path rules when this process
+    /// runs on Windows or when <paramref name="windows"/> (the OS seam; tests pass a fake) is given (SPEC §11).
+    /// </summary>
+    public static StorageRoot Parse(string? root, string currentDirectory, IWindowsPathSystem? windows)
     {
         if (string.IsNullOrWhiteSpace(root))
             throw new LaminException(ErrorIds.InvalidRoot, "The root can't be empty. Pass a local folder, s3://bucket[/prefix] or gs://bucket[/prefix].", root);
@@ -47,7 +53,7 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
 
         StorageRoot parsed = type switch
         {
-            "local" => ParseLocal(root, currentDirectory),
+            "local" => ParseLocal(root, currentDirectory, windows),
             "s3" or "gs" => ParseBucket(root, type),
             _ => new StorageRoot(root.TrimEnd('/'), type, null, null, null),
         };
@@ -57,9 +63,24 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
         return parsed;
     }
 
-    private static StorageRoot ParseLocal(string root, string currentDirectory)
+    private static StorageRoot ParseLocal(string root, string currentDirectory, IWindowsPathSystem? windows)
     {
-        if (root.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) root = root[7..];
+        if (windows is not null || OperatingSystem.IsWindows())
+        {
+            // SPEC §11: one canonical root per folder: drive-relative roots against the current location, "\\?\",
+            // 8.3 names, trailing dots and the typed case reduced to the names on disk, a mapped drive to its UNC share.
+            var system = windows ?? Win32PathSystem.Instance;
+            var expanded = FileUris.IsFileUri(root) ? root : LocalPaths.ExpandHome(root);
+            string canonical;
+            try { canonical = WindowsPaths.Canonicalize(expanded, currentDirectory, system); }
+            catch (Exception e) when (e is not LaminException && windows is null)
+            {
+                canonical = LocalPaths.Resolve(FileUris.IsFileUri(root) ? FileUris.ToWindowsPath(root) : root, currentDirectory); // the OS said nothing: as typed
+            }
+            return new StorageRoot(windows is null ? LocalPaths.TrimTrailingSeparator(LocalPaths.ResolveLinks(canonical)) : canonical, "local", null, null, null);
+        }
+        // file: roots are URIs (percent-escapes decoded; another host is refused here), not sliced strings.
+        if (root.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) root = FileUris.ToPosixPath(root);
         var full = LocalPaths.Resolve(root, currentDirectory);
         return new StorageRoot(full, "local", null, null, null);
     }

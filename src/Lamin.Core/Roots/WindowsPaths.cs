@@ -182,7 +182,9 @@ public static class FileUris
         if (host is not null)
             throw new LaminException(ErrorIds.InvalidRoot,
                 $"The root '{uri}' names the host '{host}'; on this system mount the share and pass the mounted folder.", uri);
-        return path.Length == 0 ? "/" : path;
+        if (path.Length == 0)
+            throw new LaminException(ErrorIds.InvalidRoot, $"The root '{uri}' names no folder; pass file:///<absolute path>.", uri);
+        return path;
     }
 
     /// <summary>(host or null for this machine, decoded path).</summary>

@@ -18,9 +18,10 @@ public sealed class AccessPolicy
     public AccessPolicy(IRegistrySession session, string user)
     {
         User = user;
-        IsInstanceAdmin = string.Equals(session.InstanceDocument.CreatedBy, user, StringComparison.OrdinalIgnoreCase);
+        // SPEC §11: "CORP\alice" and a bare "alice" (a local account on any machine) are different users.
+        IsInstanceAdmin = Util.UserHandles.Same(session.InstanceDocument.CreatedBy, user);
         _grants = session.SpaceAccess.FindAll()
-            .Where(a => string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase))
+            .Where(a => Util.UserHandles.Same(a.User, user))
             .GroupBy(a => a.SpaceId)
             .ToDictionary(g => g.Key, g => g.Max(a => a.Role));
         _spaceNames = session.Spaces.FindAll().ToDictionary(s => s.Id, s => s.Name);

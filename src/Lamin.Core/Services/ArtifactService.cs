@@ -227,6 +227,8 @@ public sealed class ArtifactService(LaminContext context)
         if (StorageRoot.DetectType(r.Path) is "s3" or "gs") return PlanCloud(view, r);
         var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
         path = LocalPaths.TrimTrailingSeparator(path);
+        // SPEC §11: below a location whose file system ignores case, the path in its case on disk (one key per file).
+        path = LocationRules.InCaseOnDisk(path, view.Storages.Values.Where(x => x.Type == "local").Select(x => x.Root));
         bool isFolder = Directory.Exists(path);
         if (!isFolder && !File.Exists(path))
             throw new LaminException(ErrorIds.PathNotFound, $"Path '{r.Path}' does not exist.", r.Path);
@@ -238,7 +240,7 @@ public sealed class ArtifactService(LaminContext context)
         var suffix = Suffixes.Canonical(path);
 
         var container = view.Storages.Values
-            .Where(x => x.Type == "local" && LocalPaths.IsUnder(path, x.Root))
+            .Where(x => x.Type == "local" && LocationRules.Contains(x.Root, path))
             .OrderByDescending(x => StorageService.IsPresentHere(x))
             .ThenByDescending(x => x.Root.Length)
             .FirstOrDefault();
@@ -252,7 +254,7 @@ public sealed class ArtifactService(LaminContext context)
                     $"'{path}' is inside the storage location {container.Root}, where it is registered in place; drop -Storage, or move it afterwards with Move-LaminArtifact.", r.Storage);
             if (path.Length == container.Root.Length)
                 throw new LaminException(ErrorIds.InvalidPath, $"'{path}' is the root of a storage location; add the files or folders inside it.", r.Path);
-            var rel = LocalPaths.RelativeKey(path, container.Root); // a root "/" loses no character
+            var rel = LocationRules.ForLocal(container.Root).RelativeKey(path, container.Root)!; // a root "/" or "E:\" loses no character
             ArtifactKeys.Validate(rel);
             view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
             string key = rel; bool virtualKey = false; string? realKey = null;
@@ -285,6 +287,8 @@ public sealed class ArtifactService(LaminContext context)
         StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
         if (r.KeyIsVirtual == false && target.Type == "local")
             LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
+        // SPEC §11: a key or member name the target's file system can't store (or tell apart) is refused before anything is copied.
+        LocationRules.RequireWritable(view.RootOf(target), r.KeyIsVirtual == false ? r.Key : null, isFolder ? members.Select(m => Path.GetRelativePath(path, m.FullName)) : []);
         return new IngestPlan
         {
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
@@ -568,7 +572,8 @@ public sealed class ArtifactService(LaminContext context)
                         $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked " +
                         $"(Set-LaminArtifact -Identity {previous.Uid} -Unlock). '{plan.SourcePath}' was not registered.", plan.SourcePath);
                 var stemFamily = Family(s, previous.Stem);
-                artifact.Uid = ArtifactVersions.Next(stemFamily.Select(a => a.Uid));
+                // SPEC §11: never a uid whose object name NTFS or macOS would confuse with a version the family has ("000A"/"000a").
+                artifact.Uid = VersionFileNames.NextUid(stemFamily.Select(a => a.Uid), FileSystemRules.Windows);
                 artifact.Version = stemFamily.Max(a => a.Version) + 1;
             }
         }
@@ -696,7 +701,15 @@ public sealed class ArtifactService(LaminContext context)
             return root is null ? ((StorageRoot, string, bool)?)null : (root, key, a.NFiles is not null);
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
-        if (toDelete is { } d) StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); // a file deletes its object alone, a folder its members
+        if (toDelete is not { } d) return;
+        try { StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); } // a file deletes its object alone, a folder its members
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The record is gone already: say so, never "nothing was changed".
+            throw new LaminException(ErrorIds.StorageIoError,
+                $"The artifact '{identity}' was removed from the registry, but its data at {PathOf(d.Item1, d.Item2)} could not be deleted: {e.Message} " +
+                "Delete it by hand once the cause is fixed (Clear-LaminStorage -Orphaned finds it when it is under .lamindb/).", PathOf(d.Item1, d.Item2), e);
+        }
     }
 
     /// <summary>Changes an artifact's description or lock (a locked artifact refuses every other change with RecordLocked).</summary>
@@ -759,6 +772,9 @@ public sealed class ArtifactService(LaminContext context)
         if ((File.Exists(target) || Directory.Exists(target)) && !force)
             throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
         LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
+        var folderMembers = a.NFiles is null ? null : provider.List(root, key);
+        // SPEC §11: nothing is written under a name the destination can't store (no alternate data stream for "run:01.csv").
+        LocationRules.RequireSavable(target, folderMembers?.Where(m => m.Key.Length > key.Length).Select(m => m.Key[(key.Length + 1)..]));
 
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
@@ -781,7 +797,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             else
             {
-                var members = provider.List(root, key);
+                var members = folderMembers!;
                 if (members.Count == 0 && a.NFiles > 0) throw Missing();
                 var hashes = new List<string>();
                 foreach (var m in members)
@@ -873,6 +889,8 @@ public sealed class ArtifactService(LaminContext context)
         var objects = family.GroupBy(v => v.StorageKey()).Select(g => g.MaxBy(v => v.Version)!).ToList();
         if (family.Count > 1)
             warn($"moving all {family.Count} versions of {a.Stem} (key '{a.Key}') together: versions of a key belong to one location");
+        // SPEC §11: every object key (and folder member) storable at the target and no two one file there, before anything is copied.
+        LocationRules.RequireStorable(dstRoot, objects.SelectMany(o => o.NFiles is null ? [o.StorageKey()] : srcProvider.List(srcRoot, o.StorageKey()).Select(m => m.Key)));
         foreach (var o in objects)
         {
             var key = o.StorageKey();
@@ -932,7 +950,14 @@ public sealed class ArtifactService(LaminContext context)
         {
             var key = o.StorageKey();
             if (keep[key] is { } users) warn($"the source {PathOf(srcRoot, key)} is kept: {users} include(s) those bytes");
-            else srcProvider.Delete(srcRoot, key, o.NFiles is not null);
+            else
+            {
+                try { srcProvider.Delete(srcRoot, key, o.NFiles is not null); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    warn($"{a.Uid} was moved, but the source {PathOf(srcRoot, key)} could not be deleted: {e.Message} It is no longer registered; delete it by hand.");
+                }
+            }
         }
         return moved;
     }

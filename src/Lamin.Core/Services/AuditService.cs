@@ -58,9 +58,10 @@ public sealed class AuditService(LaminContext context)
     // ================================================================ what belongs where
 
     /// <summary>Which artifact (if any) an object belongs to: its own key, or a member of a folder artifact.</summary>
-    private static Dictionary<string, LaminArtifact> KeysOf(IEnumerable<LaminArtifact> artifacts)
+    /// <param name="rules">The location's file system: on NTFS "Data/x.csv" is the object of the artifact "data/x.csv" (SPEC §11).</param>
+    private static Dictionary<string, LaminArtifact> KeysOf(IEnumerable<LaminArtifact> artifacts, FileSystemRules rules)
     {
-        var keys = new Dictionary<string, LaminArtifact>(StringComparer.Ordinal);
+        var keys = new Dictionary<string, LaminArtifact>(rules.Comparer);
         foreach (var a in artifacts) keys.TryAdd(a.StorageKey(), a);
         return keys;
     }
@@ -86,10 +87,21 @@ public sealed class AuditService(LaminContext context)
         var name = o.Key.Split('/')[1];
         if (!name.StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal))
             return ("not registered: no artifact points to it", false);
+        if (name.EndsWith(LocalStorageProvider.AsideSuffix, StringComparison.Ordinal)) name = name[..^LocalStorageProvider.AsideSuffix.Length];
+        // The file-system probe's temporary (LocationRules): named like a writer's, after "case-".
+        if (name.StartsWith(FileSystemProbe.TempPrefix + "case-", StringComparison.Ordinal))
+            name = LocalStorageProvider.TempPrefix + name[(FileSystemProbe.TempPrefix.Length + 5)..];
+        // SPEC §11: host, process id and start time name the writer, so a reused pid is not taken for it, and a
+        // writer on another host (or one that can't be inspected) counts as running. Older names carry the pid alone.
+        var writer = Util.ProcessIdentity.FromTemporaryName(name, LocalStorageProvider.TempPrefix);
         var rest = name[LocalStorageProvider.TempPrefix.Length..];
         var dash = rest.IndexOf('-');
-        if (dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid) && o.LastModified is { } t && DateTime.UtcNow - t < LiveTransferHorizon)
-            return ($"temporary object of a transfer in progress (process {pid} on this machine)", true);
+        bool alive = writer is not null ? writer.IsAlive()
+            : dash > 0 && int.TryParse(rest[..dash], out var pid) && Util.Processes.IsAlive(pid);
+        if (alive && o.LastModified is { } t && DateTime.UtcNow - t < LiveTransferHorizon)
+            return writer is null || writer.IsOnHost(Environment.MachineName)
+                ? ($"temporary object of a transfer in progress (process {writer?.Pid ?? int.Parse(rest[..dash])} on this machine)", true)
+                : ($"temporary object of a transfer in progress (process {writer.Pid} on {writer.Host})", true);
         return ("temporary object left by an interrupted transfer", false);
     }
 
@@ -112,7 +124,7 @@ public sealed class AuditService(LaminContext context)
                 results.AddRange(artifacts.Select(a => Check(a, st, root, ArtifactCheckStatus.Error, $"the location can't be listed: {e.Message}")));
                 continue;
             }
-            var byKey = managed.ToDictionary(m => m.Object.Key, StringComparer.Ordinal);
+            var byKey = managed.ToDictionary(m => m.Object.Key, LocationRules.For(root).Comparer);
             var checks = new LaminArtifactCheck[artifacts.Count];
             // Hashing is CPU work on local files: use every core; results keep the registry order.
             Parallel.For(0, artifacts.Count, new ParallelOptions { MaxDegreeOfParallelism = hash ? Environment.ProcessorCount : 1, CancellationToken = cancel },
@@ -121,7 +133,7 @@ public sealed class AuditService(LaminContext context)
             results.AddRange(checks);
             if (artifact is null)
             {
-                var keys = KeysOf(scope.ByRoot[st.Root]);
+                var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
                 foreach (var (o, h) in managed)
                 {
                     if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
@@ -250,10 +262,10 @@ public sealed class AuditService(LaminContext context)
         {
             var root = StorageRoot.Parse(st.Root, "/");
             var provider = StorageProviders.For(root);
-            var keys = KeysOf(scope.ByRoot[st.Root]);
+            var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
             foreach (var o in provider.ListManagedObjects(root))
             {
-                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath) || Owner(keys, o.Key) is not null) continue;
+                if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath, LocationRules.For(root)) || Owner(keys, o.Key) is not null) continue;
                 var (reason, live) = Explain(o);
                 if (live) continue;
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
@@ -290,7 +302,7 @@ public sealed class AuditService(LaminContext context)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 return group.Where(o => o.UploadId is not null
-                        || (!ProtectedObjects.Contains(o.Key, s.RegistryPath) && !ControlObjects.Contains(root, o.Key, s.RegistryPath)
+                        || (!ProtectedObjects.Contains(o.Key, s.RegistryPath, LocationRules.For(root)) && !ControlObjects.Contains(root, o.Key, s.RegistryPath)
                             && ObjectUsage.Users(s, record, o.Key, isFolder: false).Count == 0)) // registered meanwhile: kept
                     .ToList();
             });
@@ -427,7 +439,7 @@ public sealed class AuditService(LaminContext context)
                     }
                 }
                 catch (LaminException) { } // not allowed to list them: unknown (Test-LaminStorage says why)
-                var keys = KeysOf(artifacts);
+                var keys = KeysOf(artifacts, LocationRules.For(root));
                 var objects = provider.ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, scope.RegistryPath)).ToList();
                 foreach (var a in artifacts.Where(a => !a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)))
                     objects.AddRange(provider.List(root, a.StorageKey()));

@@ -118,7 +118,7 @@ public sealed class InstanceService(LaminContext context)
                 try { created.Drop(); } catch (LaminException) { /* the first error is the one to report */ }
             else
                 foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
-                             .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f))))
+                             .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), rules: LocationRules.ForLocal(Path.GetDirectoryName(plan.RegistryPath)!))))
                     File.Delete(f);
             if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
             else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
@@ -187,7 +187,7 @@ public sealed class InstanceService(LaminContext context)
         if (!LaminHome.IsValidName(doc.Name))
             throw new LaminException(ErrorIds.InvalidInstanceName,
                 $"The registry at '{registryPath}' names its instance '{Shorten(doc.Name)}', which is not a valid instance name " +
-                "(up to 100 letters, digits, '-', '_' or '.', not starting with '.'); nothing was connected. Is this registry genuine?", path);
+                "(up to 100 letters, digits, '-', '_' or '.', not starting or ending with '.', not a Windows device name such as NUL); nothing was connected. Is this registry genuine?", path);
         var known = Home.Find(doc.Name);
         if (known is not null && known.Id != doc.InstanceId)
             throw new LaminException(ErrorIds.InstanceExists,
@@ -277,11 +277,14 @@ public sealed class InstanceService(LaminContext context)
             }
             return roots;
         });
+        // The registry first (SPEC §11): a registry file another process holds open on Windows stops the removal
+        // while every marker still names the instance, instead of leaving a registry whose locations were freed.
+        var dir = Path.GetDirectoryName(entry.RegistryPath)!;
+        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath), LocationRules.ForLocal(dir)))
+                     .OrderBy(f => Path.GetFileName(f) == Path.GetFileName(entry.RegistryPath) ? 0 : 1)) // the registry itself before its companions
+            SharingRules.Retry(() => File.Delete(f));
         foreach (var root in managed.Where(r => r.IsLocal && Directory.Exists(r.Root)))
             LocalStorageProvider.Instance.DeleteMarker(root);
-        var dir = Path.GetDirectoryName(entry.RegistryPath)!;
-        foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath))))
-            File.Delete(f);
         foreach (var root in managed.Where(r => r.IsLocal)) LocalStorageProvider.Instance.RemoveEmptyFolders(root);
         RemoveIfEmpty(dir);
         Home.Delete(entry.Name);

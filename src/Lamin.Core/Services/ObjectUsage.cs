@@ -1,6 +1,7 @@
 using Lamin.Core.Artifacts;
 using Lamin.Core.Model;
 using Lamin.Core.Registry;
+using Lamin.Core.Roots;
 
 namespace Lamin.Core.Services;
 
@@ -17,8 +18,8 @@ namespace Lamin.Core.Services;
 /// </summary>
 public static class ObjectUsage
 {
-    /// <summary>How keys compare on a root (ordinal now; the one place where case-insensitive file systems plug in).</summary>
-    public static StringComparison KeyComparison(LaminStorage storage) => StringComparison.Ordinal;
+    /// <summary>How keys compare on a root: as its file system compares names (SPEC §11: case-insensitive on NTFS and macOS, ordinal on Linux, S3 and GCS).</summary>
+    public static StringComparison KeyComparison(LaminStorage storage) => LocationRules.For(storage.Type, storage.Root).Comparison;
 
     /// <summary>
     /// True when deleting <paramref name="key"/> (a folder when <paramref name="isFolder"/>) would delete
@@ -70,6 +71,8 @@ public static class ObjectUsage
             Add(s.ArtifactsByKeyPrefix(below));
             Add(s.ArtifactsByRealKeyPrefix(below));
         }
+        // A file system that ignores case: the key indexes are ordinal, so every artifact of the root is a candidate.
+        if (cmp != StringComparison.Ordinal) foreach (var id in sameRoot) Add(s.ArtifactsInStorage(id));
         return candidates.Values
             .Where(a => Overlaps(key, isFolder, a.StorageKey(), a.NFiles is not null, cmp))
             .OrderBy(a => a.Id)

@@ -75,6 +75,8 @@ public sealed class RelocationService(LaminContext context)
             if (a.NFiles is null) items.Add(new MoveItem(key, a.Size, a, false));
             else items.AddRange(provider.List(source, key).Where(o => o.Key != key).Select(o => new MoveItem(o.Key, o.Size, a, true)));
         }
+        // SPEC §11: keys the destination's file system can't store (KeyNotPortable) or tell apart (KeyCollision), before anything is copied.
+        LocationRules.RequireStorable(dest, items.Select(i => i.Key));
         var region = dest.Type == "s3" ? StorageProviders.For(dest).DetectRegion(dest) : null;
         return new MovePlan { Storage = st, Source = source, Destination = dest, Region = region, Items = items, Artifacts = artifacts };
     });
@@ -147,7 +149,7 @@ public sealed class RelocationService(LaminContext context)
                 var now = Interlocked.Read(ref bytesDone);
                 progress?.Bytes(now - reported);
                 reported = now;
-                if (DateTime.UtcNow - lastRenew > TimeSpan.FromMinutes(5)) { lease.Renew(); lastRenew = DateTime.UtcNow; }
+                if (DateTime.UtcNow - lastRenew > Lease.RenewalInterval) { lease.Renew(); lastRenew = DateTime.UtcNow; }
             }
         }
         catch (AggregateException e) when (e.InnerException is not null)

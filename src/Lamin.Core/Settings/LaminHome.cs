@@ -46,9 +46,8 @@ public sealed class LaminHome
             : LocalPaths.Resolve(env, Environment.CurrentDirectory));
     }
 
-    /// <summary>LAMIN_USER, else the OS user name.</summary>
-    public static string CurrentUser =>
-        Environment.GetEnvironmentVariable("LAMIN_USER") is { Length: > 0 } u ? u.Trim() : Environment.UserName;
+    /// <summary>LAMIN_USER, else the OS user: "DOMAIN\user" on Windows (SPEC §11), the user name elsewhere.</summary>
+    public static string CurrentUser => Util.UserHandles.Current();
 
     /// <summary>
     /// The one rule for instance names: they become file and folder names here (instances/&lt;name&gt;.json,
@@ -56,8 +55,9 @@ public sealed class LaminHome
     /// passes it before it touches a path (SPEC §10 rule 6: nothing is written outside LAMIN_HOME).
     /// </summary>
     public static bool IsValidName(string? name) =>
-        !string.IsNullOrWhiteSpace(name) && name.Length <= 100 && !name.StartsWith('.')
-        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+        !string.IsNullOrWhiteSpace(name) && name.Length <= 100 && !name.StartsWith('.') && !name.EndsWith('.')
+        && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+        && !FileSystemRules.IsWindowsDeviceName(name); // "aux", "nul.db": a device on Windows, refused on every OS (SPEC §11)
 
     public static void ValidateName(string? name)
     {
@@ -67,7 +67,8 @@ public sealed class LaminHome
             throw new LaminException(ErrorIds.InvalidInstanceName, "Invalid instance name: '/' delimiter not allowed.", name);
         if (!IsValidName(name))
             throw new LaminException(ErrorIds.InvalidInstanceName,
-                $"Invalid instance name '{(name.Length > 60 ? name[..57] + "..." : name)}': use up to 100 letters, digits, '-', '_' or '.', not starting with '.'.", name);
+                $"Invalid instance name '{(name.Length > 60 ? name[..57] + "..." : name)}': use up to 100 letters, digits, '-', '_' or '.', not starting or ending with '.', " +
+                "and not a Windows device name (CON, PRN, AUX, NUL, COM0-9, LPT0-9, also with an extension).", name);
     }
 
     private string InstancesDir => System.IO.Path.Combine(Path, "instances");

@@ -11,10 +11,12 @@ public static class ControlObjects
     {
         if (key == Marker.RelativeKey || key == Lease.RelativeKey) return true;
         if (registryPath is null || !root.IsLocal || key.Count(c => c == '/') != 1) return false;
+        // SPEC §11: the folder and the file names compare as the location's file system does ("…\.LAMINDB\LAMIN.DB" on NTFS).
+        var rules = LocationRules.For(root);
         var folder = Path.GetFullPath(Path.Combine(root.Root, Marker.ManagedFolder));
         var registryFolder = Path.GetDirectoryName(Path.GetFullPath(registryPath));
-        return string.Equals(folder, registryFolder, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
-               && LaminRegistry.IsRegistryCompanion(key[(Marker.ManagedFolder.Length + 1)..], Path.GetFileName(registryPath));
+        return rules.Equals(folder, registryFolder)
+               && LaminRegistry.IsRegistryCompanion(key[(Marker.ManagedFolder.Length + 1)..], Path.GetFileName(registryPath), rules);
     }
 }
 
@@ -26,14 +28,17 @@ public static class ProtectedObjects
     /// (lamin.db, or the name of the registry this session opened): a registry copied or connected
     /// through another path is still somebody's registry, whichever instance is connected now.
     /// </summary>
-    public static bool Contains(string key, string? registryPath = null)
+    /// <param name="rules">How the location's file system compares names (Posix when not given): on NTFS ".LaminDB/LAMIN.DB" is protected too.</param>
+    public static bool Contains(string key, string? registryPath = null, FileSystemRules? rules = null)
     {
+        rules ??= FileSystemRules.Posix;
         var segments = key.Split('/');
-        if (Array.IndexOf(segments, Marker.ManagedFolder) < 0 || Array.IndexOf(segments, Marker.ManagedFolder) == segments.Length - 1) return false;
+        int managed = Array.FindIndex(segments, rules.IsManagedFolderName);
+        if (managed < 0 || managed == segments.Length - 1) return false;
         var name = segments[^1];
-        return name == Marker.FileName || key == Lease.RelativeKey || name == Path.GetFileName(Lease.RelativeKey)
-               || name.EndsWith(".lock", StringComparison.Ordinal)
-               || LaminRegistry.IsRegistryCompanion(name)
-               || (registryPath is not null && LaminRegistry.IsRegistryCompanion(name, Path.GetFileName(registryPath)));
+        return rules.Equals(name, Marker.FileName) || key == Lease.RelativeKey || rules.Equals(name, Path.GetFileName(Lease.RelativeKey))
+               || name.EndsWith(".lock", rules.Comparison)
+               || LaminRegistry.IsRegistryCompanion(name, rules: rules)
+               || (registryPath is not null && LaminRegistry.IsRegistryCompanion(name, Path.GetFileName(registryPath), rules));
     }
 }

@@ -42,7 +42,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
     }
 
     private readonly bool _direct = proposedKey is not null;
-    private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{LocalStorageProvider.TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}";
+    private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{Util.ProcessIdentity.Current().TemporaryName(LocalStorageProvider.TempPrefix)}";
     private readonly List<string> _members = [];
     private readonly List<string> _opened = [];
     // Objects this writer created (key → version token), in the order they were confirmed.

@@ -14,7 +14,11 @@ public sealed class Lease : IDisposable
     public const string RelativeKey = Marker.ManagedFolder + "/_lease.json";
     public static readonly TimeSpan Duration = TimeSpan.FromMinutes(15);
 
-    public sealed record Holder(string User, string Host, int Pid, DateTime Since, DateTime Until, string Operation, string Token);
+    /// <summary>How often a long operation renews its lease; <see cref="Duration"/> is three of these (SPEC §11).</summary>
+    public static readonly TimeSpan RenewalInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>The holder: <paramref name="Start"/> is its process's start time (UTC; null in leases of older versions), so a reused pid is not taken for it.</summary>
+    public sealed record Holder(string User, string Host, int Pid, DateTime Since, DateTime Until, string Operation, string Token, DateTime? Start = null);
 
     private readonly StorageRoot _root;
     private readonly IStorageProvider _provider;
@@ -42,8 +46,19 @@ public sealed class Lease : IDisposable
         }
     }
 
-    public static bool IsStale(Holder h) =>
-        DateTime.UtcNow > h.Until || (h.Host == Environment.MachineName && !Util.Processes.IsAlive(h.Pid));
+    /// <summary>
+    /// Whether a lease may be taken over: it expired, or its holder's process certainly ended (on this host: no such
+    /// pid, or the pid now belongs to a later process). A holder on another host, or one that can't be inspected
+    /// (another user's process on Windows), counts as alive until the lease is older than its renewal interval
+    /// times three (SPEC §11). Never throws.
+    /// </summary>
+    public static bool IsStale(Holder h, DateTime? now = null, Util.IProcessTable? table = null, string? localHost = null)
+    {
+        var t = now ?? DateTime.UtcNow;
+        if (t > h.Until) return true;
+        var holder = new Util.ProcessIdentity(h.Host, h.Pid, h.Start);
+        return !holder.IsHolderAlive(h.Until - Duration, RenewalInterval, t, table, localHost);
+    }
 
     public static Lease Acquire(StorageRoot root, string user, string operation)
     {
@@ -51,7 +66,8 @@ public sealed class Lease : IDisposable
         var current = Read(root);
         if (current is not null && !IsStale(current)) throw Busy(root, current);
         var now = DateTime.UtcNow;
-        var mine = new Holder(user, Environment.MachineName, Environment.ProcessId, now, now + Duration, operation, Guid.NewGuid().ToString("N"));
+        var me = Util.ProcessIdentity.Current();
+        var mine = new Holder(user, me.Host, me.Pid, now, now + Duration, operation, Guid.NewGuid().ToString("N"), me.StartTimeUtc);
         Write(provider, root, mine);
         // Two takers may write at once: whoever reads back their own token holds it.
         var check = Read(root);
@@ -76,7 +92,8 @@ public sealed class Lease : IDisposable
     public void Renew()
     {
         _holder = _holder with { Until = DateTime.UtcNow + Duration };
-        Write(_provider, _root, _holder);
+        // A rename refused for a moment (an indexer or antivirus reading the lease on Windows) is retried, not fatal mid-move.
+        SharingRules.Retry(() => Write(_provider, _root, _holder));
     }
 
     public void Dispose()

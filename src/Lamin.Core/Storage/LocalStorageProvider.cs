@@ -11,12 +11,53 @@ public sealed class LocalStorageProvider : IStorageProvider
     /// <summary>Temporary objects of writes in progress live here, inside .lamindb/, named by process.</summary>
     public const string TempPrefix = ".lamin-tmp-";
 
+    /// <summary>What a folder replace appends to its temporary's name for the previous version while it swaps them.</summary>
+    public const string AsideSuffix = "-old";
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFolderOperations> FolderOps = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Folder replaces and deletes under <paramref name="root"/> go through <paramref name="operations"/> until disposed:
+    /// the seam where tests refuse a rename or delete as Windows does while an indexer or antivirus holds a file (SPEC §11).
+    /// </summary>
+    public static IDisposable UseFolderOperations(string root, IFolderOperations operations)
+    {
+        FolderOps[root] = operations;
+        return new Release(() => FolderOps.TryRemove(root, out _));
+    }
+
+    private static IFolderOperations OperationsFor(StorageRoot root) => FolderOps.TryGetValue(root.Root, out var o) ? o : FolderOperations.Instance;
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private Action? _release = release;
+        public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+    }
+
     private static string MarkerPath(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder, Marker.FileName);
 
-    private static readonly EnumerationOptions Recursive = new()
+    /// <summary>
+    /// Every file below <paramref name="folder"/>, walked one level at a time: symbolic links and junctions are
+    /// neither listed nor followed, other reparse points (deduplicated, tiered Azure File Sync, cloud placeholders)
+    /// are files like any other (SPEC §11, <see cref="FileSystemRules.IsSkippedReparsePoint"/>).
+    /// </summary>
+    internal static IEnumerable<FileInfo> WalkFiles(string folder)
     {
-        RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false,
-    };
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(folder));
+        while (pending.Count > 0)
+            foreach (var entry in pending.Pop().EnumerateFileSystemInfos("*", options))
+            {
+                if (IsSkipped(entry)) continue;
+                if (entry is DirectoryInfo d) pending.Push(d);
+                else if (entry is FileInfo f) yield return f;
+            }
+    }
+
+    /// <summary>A symbolic link or junction (the link target is read only for reparse points).</summary>
+    private static bool IsSkipped(FileSystemInfo entry) =>
+        entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && FileSystemRules.IsSkippedReparsePoint(entry.Attributes, entry.LinkTarget);
 
     public MarkerInfo ReadMarker(StorageRoot root)
     {
@@ -25,7 +66,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             throw new LaminException(ErrorIds.MarkerInvalid,
                 $"The marker '{path}' is a folder, not a file. Remove or rename it, then retry.", path);
         if (!File.Exists(path)) return new MarkerInfo(false, null, null);
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var buffer = new byte[Math.Min(fs.Length, Marker.MaxBytes + 1)];
         fs.ReadExactly(buffer);
         return Marker.Parse(buffer, path);
@@ -114,7 +155,7 @@ public sealed class LocalStorageProvider : IStorageProvider
                     throw new LaminException(ErrorIds.InvalidPath,
                         $"'{folder}' contains the managed folder '{entry.FullName}' (a storage location's or an instance's own data); " +
                         "a folder that holds a .lamindb/ can't be an artifact, nor be moved or deleted as one. Work with the files or folders beside it instead.", folder);
-                if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint)) continue; // symlinks and junctions: not followed
+                if (IsSkipped(entry)) continue; // symlinks and junctions: not followed; dedup/tiered files are files (SPEC §11)
                 if (isFolder) pending.Push((DirectoryInfo)entry);
                 else if (entry is FileInfo f) files.Add(f);
             }
@@ -131,7 +172,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         var path = PathOf(root, key);
         if (File.Exists(path)) return new ObjectStat(key, false, new FileInfo(path).Length, 1);
         if (!Directory.Exists(path)) return null;
-        var files = new DirectoryInfo(path).EnumerateFiles("*", Recursive).ToList();
+        var files = WalkFiles(path).ToList();
         return new ObjectStat(key, true, files.Sum(f => f.Length), files.Count);
     }
 
@@ -140,14 +181,14 @@ public sealed class LocalStorageProvider : IStorageProvider
         var path = PathOf(root, key);
         if (File.Exists(path)) { var f = new FileInfo(path); return [new StoredObject(key, f.Length, f.LastWriteTimeUtc)]; }
         if (!Directory.Exists(path)) return [];
-        return new DirectoryInfo(path).EnumerateFiles("*", Recursive)
+        return WalkFiles(path)
             .Select(f => new StoredObject(Path.GetRelativePath(root.Root, f.FullName).Replace('\\', '/'), f.Length, f.LastWriteTimeUtc))
             .OrderBy(o => o.Key, StringComparer.Ordinal)
             .ToList();
     }
 
     public Stream OpenRead(StorageRoot root, string key) =>
-        new FileStream(PathOf(root, key), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        SharingRules.OpenRead(PathOf(root, key)); // others may rename or delete it meanwhile (SPEC §11)
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
         new LocalWriter(root, folder);
@@ -169,15 +210,17 @@ public sealed class LocalStorageProvider : IStorageProvider
             throw new LaminException(ErrorIds.InvalidKey, $"Refusing to delete the root of {root.Root}: an empty key names no object.", key);
         var path = LocalPaths.ResolveUnder(root.Root, key);
         var info = new FileInfo(path);
+        // SPEC §11: a delete another process refuses for a moment (antivirus, indexer) is retried; a read-only
+        // file is deleted on Windows as on Unix (where the folder's permission decides).
         if (info.LinkTarget is not null)
         {
-            if (info.Attributes.HasFlag(FileAttributes.Directory)) Directory.Delete(path); else File.Delete(path);
+            if (info.Attributes.HasFlag(FileAttributes.Directory)) SharingRules.Retry(() => Directory.Delete(path)); else SharingRules.Retry(() => File.Delete(path));
         }
-        else if (File.Exists(path)) File.Delete(path);
+        else if (File.Exists(path)) SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
         else if (Directory.Exists(path))
         {
             FilesBelow(path); // rule 2: never a folder with a .lamindb/ below it (InvalidPath)
-            Directory.Delete(path, recursive: true);
+            SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
         }
         else return;
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
@@ -199,7 +242,8 @@ public sealed class LocalStorageProvider : IStorageProvider
             _root = root;
             _folder = folder;
             // .lamindb/ itself must not lead out of the root (a symlink put there): rule 6 on the temporary too.
-            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
+            // Named by host, process id and start time (SPEC §11): orphan clearing tells a live writer from a reused pid.
+            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{Util.ProcessIdentity.Current().TemporaryName(TempPrefix)}");
             var dir = Path.GetDirectoryName(_temp)!;
             _createdManaged = FirstMissing(dir);
             if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
@@ -242,25 +286,12 @@ public sealed class LocalStorageProvider : IStorageProvider
                 }
                 // The entries of every member folder, before the folder is published.
                 if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
-                string? aside = null;
-                if (exists)
-                {
-                    aside = _temp + "-old";
-                    Directory.Move(final, aside);
-                }
-                try { Directory.Move(_temp, final); }
-                catch when (aside is not null)
-                {
-                    Directory.Move(aside, final); // the previous version back under its own name
-                    throw;
-                }
+                // The previous version aside, the new one in, the aside deleted; a rename refused for a moment is retried,
+                // and a move-in that fails puts the previous version back under its own name (never left for orphan clearing).
+                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, OperationsFor(_root));
                 _committed = true;
                 done = true;
                 Durable.SyncParents(final, created);
-                if (aside is not null)
-                {
-                    if (Directory.Exists(aside)) Directory.Delete(aside, true); else File.Delete(aside);
-                }
             }
             finally
             {

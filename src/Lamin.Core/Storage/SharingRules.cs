@@ -28,6 +28,24 @@ public static class SharingRules
         e is IOException io && (io.HResult & 0xFFFF) is 32 or 33
         || isWindows && e is UnauthorizedAccessException;
 
+    /// <summary>
+    /// Windows refuses to delete a file with the read-only attribute (access denied), where Unix lets the
+    /// folder's permission decide: before a delete on Windows, the attribute is cleared on the file, or on
+    /// every file below a folder. Nothing happens elsewhere (<paramref name="isWindows"/>: the seam for tests).
+    /// </summary>
+    public static void ClearReadOnly(string path, bool? isWindows = null)
+    {
+        if (!(isWindows ?? OperatingSystem.IsWindows())) return;
+        static void Clear(FileSystemInfo f)
+        {
+            if (f.Attributes.HasFlag(FileAttributes.ReadOnly)) f.Attributes &= ~FileAttributes.ReadOnly;
+        }
+        if (File.Exists(path)) { Clear(new FileInfo(path)); return; }
+        if (!Directory.Exists(path)) return;
+        foreach (var f in new DirectoryInfo(path).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
+            if (f.LinkTarget is null) Clear(f);
+    }
+
     /// <summary>Runs <paramref name="operation"/>, retrying it after each of <see cref="RetryDelays"/> while it fails transiently; the last failure is thrown.</summary>
     public static void Retry(Action operation, Func<Exception, bool>? isTransient = null, Action<TimeSpan>? wait = null)
     {

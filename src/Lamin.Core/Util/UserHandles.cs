@@ -42,5 +42,7 @@ public static class OwnerOnlyFiles
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         catch (System.Security.SecurityException) { }
+        catch (InvalidOperationException) { } // an ACL the file system can't hold (FAT, some SMB shares): the file stays as created
+        catch (PlatformNotSupportedException) { }
     }
 }
