@@ -50,8 +50,9 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     private void Report(LaminException e)
     {
         var record = LaminCmdlet.ToErrorRecord(e);
-        if (LaminCmdlet.TerminatingIds.Contains(e.ErrorId)) ThrowTerminatingError(record);
-        else WriteError(record);
+        // Thrown with its record, so the engine keeps the catalogue's id (a bare exception would be named by its type).
+        if (LaminCmdlet.TerminatingIds.Contains(e.ErrorId)) throw new DriveException(record);
+        WriteError(record);
     }
 
     // ------------------------------------------------------------------ paths
@@ -183,7 +184,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     });
 
     private static LaminException NotFound(string path) =>
-        new(ErrorIds.PathNotFound, $"Nothing at lamin:\\{Trim(path)}: no location with that uid, or no latest, non-trashed artifact with that key (see Get-LaminArtifact -Trash for trashed ones).", path);
+        new(ErrorIds.PathNotFound, $"Nothing at lamin:{Separator}{Trim(path)}: no location with that uid, or no latest, non-trashed artifact with that key (see Get-LaminArtifact -Trash for trashed ones).", path);
 
     protected override void GetChildItems(string path, bool recurse) => GetChildItems(path, recurse, uint.MaxValue);
 
@@ -267,13 +268,13 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         {
             if (!recurse && item.Artifact is null)
                 throw new LaminException(ErrorIds.InvalidArgument,
-                    $"lamin:\\{PathOf(uid, key)} is a folder of {listing.ArtifactsUnder(key).Count()} artifact(s); pass -Recurse to move them all to the trash.", path);
+                    $"lamin:{Separator}{PathOf(uid, key)} is a folder of {listing.ArtifactsUnder(key).Count()} artifact(s); pass -Recurse to move them all to the trash.", path);
             if (recurse) targets.AddRange(listing.ArtifactsUnder(key));
         }
         foreach (var a in targets)
         {
             if (Stopping) return;
-            var target = $"lamin:\\{PathOf(uid, a.Key ?? DriveListing.KeylessName(a))} ({a.Uid})";
+            var target = $"lamin:{Separator}{PathOf(uid, a.Key ?? DriveListing.KeylessName(a))} ({a.Uid})";
             if (!ShouldProcess(target, "Move to the Lamin trash (Remove-LaminArtifact)")) continue;
             Guard(() => service.Remove(a.Uid, permanent: false, deleteFile: false));
         }
@@ -288,7 +289,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
             throw new LaminException(ErrorIds.InvalidArgument, "Move-Item moves artifacts or key folders between locations; a location itself moves with Move-LaminStorage.", path);
         if (toUid is null || (toKey.Length > 0 && toKey != key))
             throw new LaminException(ErrorIds.InvalidArgument,
-                $"Move-Item on the lamin: drive moves to another location and keeps the key: pass the location, e.g. Move-Item lamin:\\{PathOf(uid, key)} lamin:\\<other uid>. A key does not change (Rename-Item is not supported).", destination);
+                $"Move-Item on the lamin: drive moves to another location and keeps the key: pass the location, e.g. Move-Item lamin:{Separator}{PathOf(uid, key)} lamin:\\<other uid>. A key does not change (Rename-Item is not supported).", destination);
         if (Drive.Storage(uid) is null) throw NotFound(path);
         if (Drive.Storage(toUid) is null) throw NotFound(destination);
         var listing = Drive.List(uid, key);
@@ -301,7 +302,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         {
             if (Stopping) return;
             var name = a.Key ?? DriveListing.KeylessName(a);
-            if (!ShouldProcess($"lamin:\\{PathOf(uid, name)} ({a.Uid})", $"Move to lamin:\\{toUid} (Move-LaminArtifact -Storage {toUid})")) continue;
+            if (!ShouldProcess($"lamin:{Separator}{PathOf(uid, name)} ({a.Uid})", $"Move to lamin:{Separator}{toUid} (Move-LaminArtifact -Storage {toUid})")) continue;
             Guard(() =>
             {
                 var moved = service.Move(a.Uid, toUid, WriteWarning, null, CancellationToken.None);
@@ -333,7 +334,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     {
         var (uid, key) = Parse(path);
         if (uid is null || key.Length == 0)
-            throw new LaminException(ErrorIds.InvalidPath, $"lamin:\\{Trim(path)} is {(uid is null ? "the drive's root" : "a storage location")}, not an artifact.", path);
+            throw new LaminException(ErrorIds.InvalidPath, $"lamin:{Separator}{Trim(path)} is {(uid is null ? "the drive's root" : "a storage location")}, not an artifact.", path);
         var storage = Drive.Storage(uid) ?? throw NotFound(path);
         var item = Drive.List(uid, key).Item(key);
         return (storage, key, item?.Artifact);
@@ -344,7 +345,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         var (_, _, artifact) = ContentTarget(path);
         if (artifact is null)
             throw Drive.List(Parse(path).Uid!, Parse(path).Key).Item(Parse(path).Key) is { IsFolder: true }
-                ? new LaminException(ErrorIds.InvalidPath, $"lamin:\\{Trim(path)} is a key folder, not an artifact; list it with Get-ChildItem.", path)
+                ? new LaminException(ErrorIds.InvalidPath, $"lamin:{Separator}{Trim(path)} is a key folder, not an artifact; list it with Get-ChildItem.", path)
                 : NotFound(path);
         var options = DynamicParameters as ContentReaderParameters;
         return new ContentReader(DriveService.OpenContent(artifact), options?.AsByteStream.IsPresent == true, options?.Raw.IsPresent == true);
@@ -397,4 +398,10 @@ public sealed class ContentWriterParameters
     /// <summary>Writes the strings without a newline after each.</summary>
     [Parameter]
     public SwitchParameter NoNewline { get; set; }
+}
+
+/// <summary>A terminating refusal on the drive that carries its ErrorRecord (its FullyQualifiedErrorId is the catalogue's id).</summary>
+public sealed class DriveException(ErrorRecord record) : Exception(record.Exception.Message, record.Exception), IContainsErrorRecord
+{
+    public ErrorRecord ErrorRecord { get; } = record;
 }
