@@ -145,17 +145,27 @@ public sealed class DriveListing
 /// <summary>
 /// What the lamin: drive (SPEC §8) asks of the registry and the stores: locations, the key tree of a
 /// location, an artifact's bytes (ranged reads on S3 and GCS), and writing a new artifact at a key.
-/// Listings are cached for a moment, keyed by the registry's file state, so the many ItemExists calls
-/// of one command read the registry once; any write to the registry changes that state.
+/// Listings are cached for a few seconds, keyed by the registry's file state (size and write time of the
+/// file and LiteDB's log, which every commit changes), so the many ItemExists calls of one command, and
+/// repeated Tab presses, read the registry once; the drive's own writes empty the cache.
 /// </summary>
 public sealed class DriveService(LaminContext context)
 {
-    private static readonly TimeSpan CacheLife = TimeSpan.FromSeconds(2);
+    // A listing is reused only while the registry's file state is unchanged (any commit changes it), and
+    // never longer than this: repeated Tab presses and a command's many ItemExists calls read the registry once.
+    private static readonly TimeSpan CacheLife = TimeSpan.FromSeconds(10);
     private const int CacheSize = 16;
     private static readonly ConcurrentDictionary<string, (string Stamp, DateTime At, object Value)> Cache = new();
 
-    /// <summary>The registry file's state (size and write time of it and LiteDB's log): changes with every committed write.</summary>
-    private string Stamp()
+    private string? _stamp;
+
+    /// <summary>
+    /// The registry file's state (size and write time of it and LiteDB's log): changes with every committed
+    /// write. Read once per service (one provider call of the engine), so a call's many lookups stat it once.
+    /// </summary>
+    private string Stamp() => _stamp ??= ReadStamp();
+
+    private string ReadStamp()
     {
         var path = context.Instance.RegistryPath;
         static string Of(string p) { var f = new FileInfo(p); return f.Exists ? $"{f.Length}:{f.LastWriteTimeUtc.Ticks}" : "-"; }
@@ -219,8 +229,11 @@ public sealed class DriveService(LaminContext context)
             ?? throw new LaminException(ErrorIds.RecordNotFound, $"No storage location with uid '{storageUid}' in this instance; list them with Get-ChildItem lamin:\\.", storageUid);
         // A cached listing of the whole location (or of a shorter prefix) answers without a read.
         var stamp = Stamp();
-        for (int len = seek.Length; len >= 0; len--)
-            if (TryCached<DriveListing>(stamp, "list|" + storageUid + "|" + seek[..len], out var hit)) return hit;
+        var head = CacheKey(stamp, "list|" + storageUid + "|");
+        var now = DateTime.UtcNow;
+        foreach (var (key, entry) in Cache)
+            if (entry.Value is DriveListing l && entry.Stamp == stamp && now - entry.At < CacheLife
+                && key.StartsWith(head, StringComparison.Ordinal) && seek.StartsWith(l.Prefix, StringComparison.Ordinal)) return l;
         return Cached("list|" + storageUid + "|" + seek, () => Load(storage, seek));
     }
 
@@ -230,8 +243,10 @@ public sealed class DriveService(LaminContext context)
         if (!view.Storages.TryGetValue(storage.Id, out var st))
             throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {storage.Uid} was removed.", storage.Uid);
         view.Access.Require(st.SpaceId, SpaceRole.Read, storage.Uid, $"see storage location '{storage.Uid}'");
+        // The whole location: one sequential scan (as Get-LaminArtifact -Storage reads), faster than
+        // fetching most documents through the storage index one by one.
         IEnumerable<LaminArtifact> rows = seek.Length == 0
-            ? s.Artifacts.Find(a => a.StorageId == st.Id)
+            ? s.Artifacts.FindAll().Where(a => a.StorageId == st.Id)
             : s.ArtifactsByKeyPrefix(seek).Where(a => a.StorageId == st.Id);
         var keyed = new List<LaminArtifact>();
         var keyless = new List<LaminArtifact>();

@@ -109,6 +109,23 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         return p;
     }
 
+    /// <summary>
+    /// A wildcard only in the last segment (lamin:\uid\raw\file-12*, and every Tab press) becomes the
+    /// provider's filter, as FileSystem does: the listing then reads only the keys that can match.
+    /// </summary>
+    protected override bool ConvertPath(string path, string filter, ref string updatedPath, ref string updatedFilter)
+    {
+        if (!string.IsNullOrEmpty(filter) || string.IsNullOrEmpty(path)) return false;
+        var p = Normal(path).TrimEnd(Separator);
+        int i = p.LastIndexOf(Separator);
+        if (i < 0) return false;
+        var leaf = p[(i + 1)..];
+        if (!WildcardPattern.ContainsWildcardCharacters(leaf) || WildcardPattern.ContainsWildcardCharacters(p[..i])) return false;
+        updatedPath = path;
+        updatedFilter = leaf;
+        return true;
+    }
+
     // ------------------------------------------------------------------ drives
 
     protected override Collection<PSDriveInfo> InitializeDefaultDrives() =>
@@ -242,7 +259,9 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
             return;
         }
         if (Drive.Storage(uid) is null) return;
-        var listing = Drive.List(uid, key.Length == 0 ? "" : key + "/");
+        // Only the names that can match are read (the filter's literal start narrows the key-index seek),
+        // unless the engine needs every container to glob further down.
+        var listing = Drive.List(uid, returnContainers == ReturnContainers.ReturnAllContainers ? (key.Length == 0 ? "" : key + "/") : DriveService.SeekFor(key, Filter));
         foreach (var item in listing.Children(key))
         {
             if (Stopping) return;
