@@ -323,6 +323,12 @@ try { Get-ChildItem lamin:\ | Out-Null; 'listed' } catch { 'error=' + $_.FullyQu
         finally { $t | Remove-TestInstance }
     }
 
+    It 'ships the help topic about_Lamin_Drive' {
+        $help = Get-Help about_Lamin_Drive | Out-String
+        $help | Should -Match 'lamin:\\ holds one container per storage location'
+        $help | Should -Match 'Add-LaminArtifact'
+    }
+
     It 'says NoCurrentInstance when no instance is connected' {
         $t = New-TestInstance -NoInstance
         try {
