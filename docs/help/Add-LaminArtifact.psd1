@@ -10,6 +10,7 @@ Each file is read once: it is hashed while it is copied (md5 up to 50 MiB, sha1-
         Path           = 'Files or folders to add; wildcards are supported. Takes strings from the pipeline.'
         LiteralPath    = 'Files or folders to add, taken literally. Get-ChildItem output binds here through its PSPath.'
         Key            = 'The key (a relative path such as "project/raw/sample1.fastq.gz"); its suffix must equal the file''s suffix. No "\", no "." or ".." segments, no segment named .lamindb (any letter case), at most 1024 characters and at most 255 bytes (UTF-8) per segment.'
+        Destination    = 'A path on the lamin: drive naming the location and the key at once: lamin:\<uid>\<key>, or lamin:\<uid>\<folder>\ (a trailing separator, or a path that is an existing key folder, appends the file name; lamin:\<uid> alone keys by file name). Relative drive paths (.\raw\ while in lamin:\<uid>) and drives made with New-PSDrive -PSProvider Lamin work too; a path on another provider is refused (InvalidPath, terminating). -Key still wins; do not combine with -Storage. The rules of -Key -Storage apply: a read-only location is refused (StorageReadOnly). See about_Lamin_Drive.'
         Description    = 'A free-text description.'
         Storage        = 'The storage location to copy into: a root, id, uid or uid prefix.'
         KeyIsVirtual   = '$true (default): the key lives only in the registry and the data sits under .lamindb/. $false: the data is stored at <root>/<key> (needs -Key).'
@@ -19,6 +20,7 @@ Each file is read once: it is hashed while it is copied (md5 up to 50 MiB, sha1-
         @{ Title = 'Keep the file names as keys'; Code = 'Get-ChildItem ./raw -File | Add-LaminArtifact -KeyPrefix raw/'; Remarks = 'Each file gets the key raw/<file name>. Without -Key and -KeyPrefix the file name becomes the description, so Search-LaminArtifact <file name> finds it.' }
         @{ Title = 'Add a file with a key'; Code = 'Add-LaminArtifact ./results.csv -Key project/results.csv -Description ''run 42'''; Remarks = 'Copies the file into the default storage and registers it.' }
         @{ Title = 'Register everything already in a storage location'; Code = 'Get-ChildItem /mnt/archive/raw -File -Recurse | Add-LaminArtifact'; Remarks = 'Files under a registered root are registered in place by their relative path, never copied.' }
+        @{ Title = 'Add into a folder of the lamin: drive'; Code = 'Get-ChildItem ./raw -File | Add-LaminArtifact -Destination lamin:\3RsAqjF6xZkQ\raw\'; Remarks = 'Copies each file into that location under the key raw/<file name> (PowerShell''s Copy-Item cannot copy between providers).' }
         @{ Title = 'Add a folder'; Code = 'Add-LaminArtifact ./images.zarr -Key datasets/images.zarr'; Remarks = 'One artifact with NFiles members and an md5-d hash.' }
     )
     Outputs     = 'Lamin.Core.Model.LaminArtifact'

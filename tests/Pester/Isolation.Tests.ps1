@@ -84,6 +84,26 @@ $default = [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | Whe
         Join-Path $lib 'LiteDB.dll' | Should -Exist
     }
 
+    It 'serves the lamin: drive with a conflicting LiteDB loaded first, and after Import-Module -Force' {
+        $r = Invoke-Fresh (@'
+Add-Type -Path $fake
+Import-Module $module
+'@ + "`n" + $useLamin + "`n" + @'
+Set-Content -Path (Join-Path $work 'f.txt') -Value 'drive'
+$a = Add-LaminArtifact (Join-Path $work 'f.txt') -Key 'd/f.txt'
+$before = @(Get-ChildItem lamin:\ -Name).Count
+Import-Module $module -Force
+$text = Get-Content "lamin:\$($a.StorageUid)\d\f.txt"
+"RESULT " + (@{ before = $before; after = @(Get-ChildItem lamin:\ -Name).Count; text = $text; fake = [LiteDB.FakeMarker]::Version } | ConvertTo-Json -Compress)
+'@)
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $json = ($r.Output -split "`n" | Where-Object { $_ -like 'RESULT *' }) -replace '^RESULT ', '' | ConvertFrom-Json
+        $json.before | Should -Be 2
+        $json.after | Should -Be 2
+        $json.text | Should -BeExactly 'drive'
+        $json.fake | Should -Be '4.0.0.0'
+    }
+
     It 'survives Import-Module -Force in the same session with every cmdlet still there' {
         $r = Invoke-Fresh (@'
 Import-Module $module

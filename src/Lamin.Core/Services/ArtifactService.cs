@@ -155,7 +155,7 @@ public sealed class ArtifactService(LaminContext context)
     /// The part of a -Key pattern the ordinal (case-sensitive) index can seek by: up to the first wildcard,
     /// and up to the first character that has another case, since -Key matches case-insensitively.
     /// </summary>
-    private static string LiteralPrefix(string pattern)
+    internal static string LiteralPrefix(string pattern)
     {
         int i = 0;
         while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`')

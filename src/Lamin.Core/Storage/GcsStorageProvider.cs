@@ -171,6 +171,18 @@ public sealed class GcsStorageProvider : IStorageProvider
         }
     }
 
+    /// <summary>The bytes [offset, offset + count) of an object in one ranged download (RangedReadStream), held in memory (at most one range).</summary>
+    public Stream OpenRange(StorageRoot root, string key, long offset, long count)
+    {
+        var buffer = new MemoryStream();
+        Call(root, () => Client().DownloadObject(root.Bucket, ObjectKey(root, key), buffer,
+            // A range has no hash of its own to validate against (the object's md5 covers all of it).
+            new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + count - 1), DownloadValidationMode = DownloadValidationMode.Never }),
+            "read an object", key);
+        buffer.Position = 0;
+        return buffer;
+    }
+
     /// <summary>
     /// Deletes the file at a key (that object alone: objects below "key/" are not part of it), or, when no
     /// object has the key, the folder's members below "key/".

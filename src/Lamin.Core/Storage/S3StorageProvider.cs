@@ -255,6 +255,16 @@ public sealed class S3StorageProvider : IStorageProvider
         return new ResponseStream(response);
     }
 
+    /// <summary>The bytes [offset, offset + count) of an object in one ranged GET (RangedReadStream: reading part of a large object).</summary>
+    public Stream OpenRange(StorageRoot root, string key, long offset, long count)
+    {
+        var response = Call(root, () => Client(root).GetObjectAsync(new GetObjectRequest
+        {
+            BucketName = root.Bucket, Key = ObjectKey(root, key), ByteRange = new ByteRange(offset, offset + count - 1),
+        }), "read an object", key);
+        return new ResponseStream(response);
+    }
+
     /// <summary>Objects above this size are downloaded in <see cref="PartsInFlight"/> parallel ranges.</summary>
     public const long RangedDownloadThreshold = 32L * 1024 * 1024;
 

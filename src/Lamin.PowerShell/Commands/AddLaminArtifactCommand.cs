@@ -37,6 +37,14 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? KeyPrefix { get; set; }
 
+    /// <summary>
+    /// SPEC §8: a lamin: drive path, lamin:\&lt;uid&gt;\&lt;key&gt; or lamin:\&lt;uid&gt;\&lt;folder&gt;\ (a trailing separator, or an existing
+    /// key folder, appends the file name): the location and the key in one path. -Key still wins.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Destination { get; set; }
+
     [Parameter]
     public string? Description { get; set; }
 
@@ -65,6 +73,12 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     protected override void Process()
     {
         _service ??= new ArtifactService(Context);
+        if (Destination is not null && _destination is null)
+        {
+            if (Storage is not null) Terminate(new LaminException(ErrorIds.InvalidArgument, "-Destination names the location already; drop -Storage.", Storage));
+            try { _destination = ResolveDestination(Destination); }
+            catch (LaminException e) { Terminate(e); }
+        }
         _view ??= _service.OpenPlanningView();
         // One refused path is reported (non-terminating, SPEC §4) and the others go on.
         var paths = new List<string>();
@@ -74,13 +88,13 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         if (!MyInvocation.ExpectingInput) _outer.Total = paths.Count;
         ForEachValue(paths, path =>
         {
-            var request = new AddRequest(path, Key, Description, Storage,
+            var request = new AddRequest(path, Key ?? DestinationKey(path), Description, _destination?.Storage ?? Storage,
                 MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
                 MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null);
             var plan = _service.Plan(_view, request);
             // SPEC §4 "Destination keys": -Key wins; else -KeyPrefix + the file name; else no key, and the
             // file name becomes the description when none is given, so every copy stays findable by name.
-            if (Key is null && !plan.InPlace)
+            if (Key is null && _destination is null && !plan.InPlace)
             {
                 var name = FileNameOf(path);
                 if (KeyPrefix is not null) plan = _service.Plan(_view, request with { Key = KeyPrefix + name });
@@ -148,6 +162,36 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         {
             foreach (var s in items) s.Dispose(); // removes temporaries of anything not committed
         }
+    }
+
+    private (string Storage, string Key, bool IsFolder)? _destination;
+
+    /// <summary>The key -Destination gives one path: the key itself, or the folder + the file name.</summary>
+    private string? DestinationKey(string path) => _destination is not { } d ? null
+        : !d.IsFolder ? d.Key
+        : (d.Key.Length == 0 ? "" : d.Key + "/") + FileNameOf(path);
+
+    /// <summary>-Destination as (location uid, key or folder, is a folder), through PowerShell's provider paths (SPEC §4, §8).</summary>
+    private (string, string, bool) ResolveDestination(string destination)
+    {
+        string providerPath;
+        ProviderInfo provider;
+        try { providerPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(destination, out provider, out _); }
+        catch (Exception e) when (e is System.Management.Automation.DriveNotFoundException or ProviderNotFoundException or NotSupportedException)
+        {
+            throw new LaminException(ErrorIds.InvalidPath, $"-Destination '{destination}' is not a path on the lamin: drive: {e.Message}", destination, e);
+        }
+        if (provider.Name != Drive.LaminProvider.ProviderName)
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"-Destination '{destination}' is a path on PowerShell's {provider.Name} provider; pass a lamin: drive path, lamin:\\<uid>\\<key> or lamin:\\<uid>\\<folder>\\.", destination);
+        var (uid, key) = Drive.LaminProvider.Parse(providerPath);
+        if (uid is null)
+            throw new LaminException(ErrorIds.InvalidPath, $"-Destination '{destination}' names no storage location; pass lamin:\\<uid>\\<key> or lamin:\\<uid>\\<folder>\\.", destination);
+        var storage = new DriveService(Context).Storage(uid)
+            ?? throw new LaminException(ErrorIds.RecordNotFound, $"-Destination '{destination}': no storage location with uid '{uid}' in this instance.", destination);
+        bool folder = key.Length == 0 || destination.EndsWith('/') || destination.EndsWith('\\');
+        if (!folder && new DriveService(Context).List(uid, key).Item(key) is { IsFolder: true, Artifact: null }) folder = true;
+        return (storage.Uid, key, folder);
     }
 
     /// <summary>One -Path (wildcards expanded) or -LiteralPath value as file-system paths; URLs as they are (SPEC §4).</summary>
