@@ -300,13 +300,18 @@ public sealed class DriveService(LaminContext context)
         }
     }
 
-    /// <summary>A new, empty file named like the key's last segment, for content written to the drive before it is added.</summary>
+    /// <summary>
+    /// A path for content written to the drive before it is added: "content" + the key's suffix (the suffix
+    /// rule compares them) in a fresh folder under LAMIN_HOME, never a name taken from the key itself.
+    /// </summary>
     public string NewSpoolFile(string key)
     {
+        var suffix = Artifacts.Suffixes.Raw(key);
+        if (suffix.Any(c => char.IsControl(c) || Path.GetInvalidFileNameChars().Contains(c) || (OperatingSystem.IsWindows() && "<>:\"|?*".Contains(c))))
+            throw new LaminException(ErrorIds.InvalidKey, $"The suffix '{suffix}' of the key '{key}' can't be a file name on this system; choose another key.", key);
         var folder = Path.Combine(context.Home.Path, "spool", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
-        var name = key[(key.LastIndexOf('/') + 1)..];
-        return Path.Combine(folder, name.Length == 0 ? "content" : name);
+        return Path.Combine(folder, "content" + suffix);
     }
 
     /// <summary>Removes a spool file and its folder.</summary>
