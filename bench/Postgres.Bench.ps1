@@ -43,13 +43,13 @@ try {
     Write-Host "filling $Artifacts artifacts with SQL..."
     $null = Invoke-TestPostgresSql -Database $big.Name @"
 INSERT INTO lamin.artifact (uid, key, suffix, size, hash, _hash_type, storage_id, storage_uid, _key_is_virtual, created_by)
-SELECT lpad(to_hex(g), 16, '0') || '0000', 'p' || lpad((g % 1000)::text, 3, '0') || '/f' || g || '.txt', '.txt', 4096,
+SELECT lpad(to_hex(g), 16, '0') || '0000', lpad((g % 1000)::text, 3, '0') || '/f' || g || '.txt', '.txt', 4096,
        md5(g::text), 'md5', $($st.Id), '$($st.Uid)', true, 'bench'
 FROM generate_series(1, $Artifacts) g;
 ANALYZE lamin.artifact;
 "@
-    # 'p042/' holds $Artifacts / 1000 artifacts (1,000 for a million).
-    $prefix = 'p042/'
+    # '042/' holds $Artifacts / 1000 artifacts (1,000 for a million).
+    $prefix = '042/'   # digits: -Key matches without regard to case, so the index seeks by the prefix up to the first letter
     $hits = @(Get-LaminArtifact -Key "$prefix*").Count
     $ours = @(); $raw = @()
     $cs = "Host=$($server.Host);Port=$($server.Port);Username=$($server.User);Password=$($server.Password);Database=$($big.Name)"
@@ -60,7 +60,7 @@ ANALYZE lamin.artifact;
             $c = $ds.OpenConnection()
             try {
                 $cmd = $c.CreateCommand()
-                $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE key LIKE 'p042/%' AND is_latest AND NOT is_trashed"
+                $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE key LIKE '042/%' AND is_latest AND NOT is_trashed"
                 $rd = $cmd.ExecuteReader(); $rows = [System.Collections.Generic.List[object[]]]::new()
                 while ($rd.Read()) { $v = [object[]]::new($rd.FieldCount); $null = $rd.GetValues($v); $rows.Add($v) }
                 $rd.Dispose()
