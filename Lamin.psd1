@@ -17,7 +17,8 @@
         'New-LaminSpace', 'Get-LaminSpace', 'Remove-LaminSpace', 'Grant-LaminSpaceAccess', 'Revoke-LaminSpaceAccess', 'Get-LaminSpaceAccess',
         'Add-LaminArtifact', 'Get-LaminArtifact', 'Search-LaminArtifact', 'Save-LaminArtifact', 'Remove-LaminArtifact',
         'Restore-LaminArtifact', 'Move-LaminArtifact', 'Set-LaminArtifact',
-        'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage', 'Move-LaminStorage'
+        'Test-LaminStorage', 'Get-LaminStorageUsage', 'Test-LaminArtifact', 'Clear-LaminStorage', 'Move-LaminStorage',
+        'Copy-LaminInstance'
     )
     VariablesToExport    = @()
     AliasesToExport      = @()

@@ -46,6 +46,26 @@ public class LaminRegistryTests : IDisposable
 
     private static List<LaminStorage> ReadAll(LaminRegistry r) => r.Read(s => s.Storages.FindAll().ToList());
 
+    // ---------------------------------------------------------------- retired by Copy-LaminInstance
+
+    [Fact]
+    public void A_registry_moved_to_a_team_instance_stays_readable_and_refuses_every_write_with_InstanceMoved()
+    {
+        var path = NewPath();
+        var registry = NewRegistry(path, storages: 2);
+        registry.Write(s =>
+        {
+            var d = s.InstanceDocument;
+            d.MovedTo = "postgresql://alice@db.example:5432/lamin";
+            s.Instance.Update(d);
+        });
+        var e = LaminAssert.Throws(ErrorIds.InstanceMoved, () => registry.Write(s => { s.Storages.Insert(Storage("/data/late")); }));
+        Assert.Contains("postgresql://alice@db.example:5432/lamin", e.Message);
+        IRegistry viaInterface = registry;
+        LaminAssert.Throws(ErrorIds.InstanceMoved, () => viaInterface.Write(s => { s.Storages.Delete(1); }));
+        Assert.Equal(2, ReadAll(registry).Count);
+    }
+
     // ---------------------------------------------------------------- round trip
 
     [Fact]

@@ -44,6 +44,7 @@ try { & { $Work } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } } c
 Describe 'Team instance: several machines on one database' -Skip:$noServer {
     BeforeEach { $t = New-TestInstance -Backend PostgreSQL }
     AfterEach { $t | Remove-TestInstance }
+    AfterAll { Use-TestBackend $null }   # drops this file's database
 
     It 'is a PostgreSQL instance: Backend, Database without password, no registry file, settings hold no password' {
         $t.Instance.Backend | Should -BeExactly 'PostgreSQL'
@@ -196,5 +197,77 @@ Describe 'Team instance: passwords and connection errors' -Skip:$noServer {
         { Connect-LaminInstance -Database $db.Url -ErrorAction Stop } | Should -Throw -ErrorId "RegistrySchemaTooNew$E"
         Join-Path $t.Root 'home-new' | Should -Not -Exist
         Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db.Name | Should -Be 99
+    }
+}
+
+Describe 'Copy-LaminInstance: a LiteDB instance into a team instance' -Skip:$noServer {
+    BeforeEach {
+        $t = New-TestInstance -Backend LiteDB
+        $db = New-TestDatabase
+        $env:PGPASSWORD = (Get-TestPostgresServer).Password
+        # A registry with every kind of record: spaces and grants, several locations, versions, the trash.
+        $null = New-LaminSpace -Name lab
+        $null = Grant-LaminSpaceAccess -Space lab -User bob -Role Write
+        $other = New-LaminStorage -Root (Join-Path $t.Work 'other')
+        $null = Set-LaminStorage -Identity $other.Uid -Space lab
+        $f = Join-Path $t.Work 'f.txt'
+        foreach ($v in 'one', 'two', 'three') { Set-Content -LiteralPath $f -Value $v -NoNewline; $null = Add-LaminArtifact $f -Key 'k/f.txt' -WarningAction SilentlyContinue }
+        $g = Join-Path $t.Work 'g.txt'; Set-Content -LiteralPath $g -Value 'gone' -NoNewline
+        $gone = Add-LaminArtifact $g -Key 'k/g.txt'
+        Remove-LaminArtifact $gone.Uid -Confirm:$false
+        $h = Join-Path $t.Work 'h.txt'; Set-Content -LiteralPath $h -Value 'elsewhere' -NoNewline
+        $null = Add-LaminArtifact $h -Key 'h.txt' -Storage $other.Uid
+        function Get-Everything {
+            [ordered]@{
+                Artifacts = @(Get-LaminArtifact -AllVersions) + @(Get-LaminArtifact -Trash) | Sort-Object Id |
+                    Select-Object Id, Uid, Key, Hash, HashType, Size, Version, IsLatest, IsTrashed, StorageUid, SpaceId, CreatedAt, CreatedBy, Path
+                Storages  = Get-LaminStorage | Sort-Object Id | Select-Object Id, Uid, Root, Type, InstanceUid, SpaceId, IsManaged, CreatedAt
+                Spaces    = Get-LaminSpace | Sort-Object Id | Select-Object Id, Uid, Name
+                Grants    = Get-LaminSpaceAccess | Select-Object Space, User, Role
+                Settings  = (Get-LaminSetting).Storage.Uid
+            } | ConvertTo-Json -Depth 4
+        }
+        $before = Get-Everything
+    }
+    AfterEach { Remove-TestDatabase $db; $t | Remove-TestInstance }
+
+    It '-WhatIf counts and writes nothing' {
+        Copy-LaminInstance -Destination $db.Url -WhatIf
+        Invoke-TestPostgresSql "SELECT count(*) FROM pg_namespace WHERE nspname = 'lamin'" -Database $db.Name | Should -Be 0
+        (Get-LaminInstance).Backend | Should -BeExactly 'LiteDB'
+        Get-Everything | Should -BeExactly $before
+    }
+
+    It 'copies every record with its id, makes the team instance current, and retires the source (InstanceMoved)' {
+        $copied = Copy-LaminInstance -Destination $db.Url -Confirm:$false
+        $copied.Backend | Should -BeExactly 'PostgreSQL'
+        $copied.Uid | Should -BeExactly $t.Instance.Uid
+        $copied.Name | Should -BeExactly $t.Instance.Name
+        Get-Everything | Should -BeExactly $before
+        # New ids continue after the copied ones.
+        $i = Join-Path $t.Work 'i.txt'; Set-Content -LiteralPath $i -Value 'after' -NoNewline
+        $after = Add-LaminArtifact $i -Key 'i.txt'
+        $after.Id | Should -BeGreaterThan (@(Get-LaminArtifact -AllVersions) + @(Get-LaminArtifact -Trash) | Where-Object Uid -ne $after.Uid | Measure-Object Id -Maximum).Maximum
+        # The LiteDB registry, joined from another machine: readable, but writes and orphan clearing refuse.
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-old'
+        $old = Connect-LaminInstance -Path $t.Storage -PassThru
+        $old.Backend | Should -BeExactly 'LiteDB'
+        @(Get-LaminArtifact -AllVersions) | Should -HaveCount 4   # three versions of k/f.txt and h.txt; g.txt is in the trash
+        $err = { New-LaminSpace -Name later -ErrorAction Stop } | Should -Throw -ErrorId "InstanceMoved$E" -PassThru
+        $err.Exception.Message | Should -Match ([regex]::Escape($db.Url))
+        $orphan = Join-Path $t.Storage '.lamindb/orphan.bin'; Set-Content -LiteralPath $orphan -Value 'x'
+        { Clear-LaminStorage -Identity $t.Storage -Orphaned -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "InstanceMoved$E"
+        $orphan | Should -Exist
+    }
+
+    It 'a database that already holds a registry is InstanceExists; the source stays writable' {
+        $home2 = $env:LAMIN_HOME
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-other'
+        $null = New-LaminInstance -Name occupant -Storage (Join-Path $t.Work 'occupant') -Database $db.Url
+        $env:LAMIN_HOME = $home2
+        { Copy-LaminInstance -Destination $db.Url -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "InstanceExists$E"
+        (Get-LaminInstance | Where-Object IsCurrent).Backend | Should -BeExactly 'LiteDB'
+        $null = New-LaminSpace -Name still-writable
+        Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $db.Name | Should -Be 0
     }
 }

@@ -67,6 +67,11 @@ public sealed class InstanceDocument
     public string DefaultStorageUid { get; set; } = "";
     public bool KeepArtifactsLocal { get; set; }
     public int SchemaVersion { get; set; } = 1;
+    /// <summary>
+    /// Set when Copy-LaminInstance moved this registry to a team instance: the database (no password).
+    /// The registry stays readable; every write and orphan clearing refuse with InstanceMoved.
+    /// </summary>
+    public string? MovedTo { get; set; }
 }
 
 /// <summary>An instance as PowerShell shows it.</summary>

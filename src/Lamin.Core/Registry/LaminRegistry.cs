@@ -103,6 +103,7 @@ public sealed class LaminRegistry : IRegistry
             db.BeginTrans();
             try
             {
+                RegistrySession.RefuseIfMoved(session.Instance.FindById(1), Path);
                 var result = work(session);
                 db.Commit();
                 return result;
@@ -299,6 +300,15 @@ public sealed class RegistrySession : IRegistrySession
 
     public void DeleteGrantsOfSpace(int spaceId) => SpaceAccess.DeleteMany(a => a.SpaceId == spaceId);
     public void UpsertGrant(LaminSpaceAccess grant) => SpaceAccess.Upsert(grant);
+
+    /// <summary>A registry copied to a team instance takes no more writes: two live registries must never share one instance uid.</summary>
+    public static void RefuseIfMoved(InstanceDocument? doc, string where)
+    {
+        if (doc?.MovedTo is { } database)
+            throw new LaminException(ErrorIds.InstanceMoved,
+                $"The instance '{doc.Name}' was moved to the team instance in {database}; the registry {where} is kept read-only. " +
+                $"Connect to the moved instance with Connect-LaminInstance -Database '{database}'.", where);
+    }
 
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,

@@ -255,6 +255,8 @@ public sealed class AuditService(LaminContext context)
     /// </summary>
     public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan)
     {
+        // SPEC §7: a registry moved to a team instance clears no orphans (its storage is the team instance's now).
+        context.Registry.Read(s => { RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); return 0; });
         var scope = Load(storage);
         var orphans = new List<LaminOrphan>();
         // A root registered for two hosts is scanned once, through a record present here.
@@ -299,6 +301,7 @@ public sealed class AuditService(LaminContext context)
             var provider = StorageProviders.For(root);
             var deletable = context.Registry.Read(s =>
             {
+                RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); // SPEC §7: a moved registry clears no orphans (InstanceMoved)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 return group.Where(o => o.UploadId is not null

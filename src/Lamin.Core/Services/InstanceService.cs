@@ -222,6 +222,54 @@ public sealed class InstanceService(LaminContext context)
         return Describe(entry, isCurrent: true);
     }
 
+    /// <summary>
+    /// Copy-LaminInstance (SPEC §7): copies the current LiteDB instance into a new team instance in
+    /// <paramref name="destination"/> (PostgresRegistry.Import: one transaction, verified record by record),
+    /// then retires the source in the same LiteDB write session (readable; writes and orphan clearing
+    /// refuse with InstanceMoved) and makes the team instance current under the same name. The source's
+    /// write lock is held throughout, so nothing changes in it while it is copied.
+    /// <paramref name="dryRun"/> (-WhatIf): the counts, after checking the destination; nothing written.
+    /// </summary>
+    public PostgresRegistry.CopyCounts CopyTo(PostgresConnection destination, bool dryRun, Action<string, long, long>? progress)
+    {
+        var entry = context.Instance;
+        if (entry.IsPostgres)
+            throw new LaminException(ErrorIds.InvalidArgument,
+                $"The instance '{entry.Name}' is already a team instance ({entry.Database}); Copy-LaminInstance copies a LiteDB instance.", entry.Name);
+        IRegistry source = new LaminRegistry(entry.RegistryPath);
+        void Check(IRegistrySession s)
+        {
+            new AccessPolicy(s, context.User).Require(AccessPolicy.AllSpaceId, SpaceRole.Admin, entry.Name, $"copy the instance '{entry.Name}'");
+            RegistrySession.RefuseIfMoved(s.InstanceDocument, entry.RegistryPath);
+        }
+        if (dryRun)
+        {
+            return source.Read(s =>
+            {
+                Check(s);
+                if (new PostgresRegistry(destination).Exists())
+                    throw new LaminException(ErrorIds.InstanceExists,
+                        $"The database {destination.Redacted} already holds a Lamin registry; copy into an empty database.", destination.Redacted);
+                return PostgresRegistry.Count(s);
+            });
+        }
+        var counts = source.Write(s =>
+        {
+            Check(s);
+            var copied = PostgresRegistry.Import(destination, s, progress);
+            var d = s.InstanceDocument;
+            d.MovedTo = destination.Redacted;
+            s.Instance.Update(d);
+            return copied;
+        });
+        entry.Backend = "PostgreSQL";
+        entry.Database = destination.Redacted;
+        entry.RegistryPath = "";
+        Home.Save(entry);
+        Home.CurrentName = entry.Name;
+        return counts;
+    }
+
     private static string Shorten(string? s) => s is null ? "" : s.Length > 60 ? s[..57] + "..." : s;
 
     public void Disconnect() => Home.CurrentName = null;

@@ -161,6 +161,103 @@ public sealed class PostgresRegistry : IRegistry
         return registry;
     }
 
+    /// <summary>What a copy moved, table by table.</summary>
+    public sealed record CopyCounts(long Spaces, long Grants, long Storages, long Artifacts);
+
+    public static CopyCounts Count(IRegistrySession source) =>
+        new(source.Spaces.Count(), source.SpaceAccess.Count(), source.Storages.Count(), source.Artifacts.Count());
+
+    /// <summary>
+    /// Copy-LaminInstance: copies every record of <paramref name="source"/> (same instance, ids, uids, keys,
+    /// hashes, versions, trash state, spaces, grants) into a new registry in <paramref name="destination"/>,
+    /// in ONE transaction that also holds the write lock: streamed in batches of multi-row INSERTs (memory
+    /// flat in the number of records), each id sequence moved past the largest copied id, then every record
+    /// read back and compared field by field before the commit. Any failure rolls it all back: the
+    /// database is left without a registry, so a rerun starts clean. A database that already holds one → InstanceExists.
+    /// <paramref name="progress"/>: (what, done, total).
+    /// </summary>
+    public static CopyCounts Import(PostgresConnection destination, IRegistrySession source, Action<string, long, long>? progress = null, int batch = 1000)
+    {
+        var registry = new PostgresRegistry(destination);
+        var counts = Count(source);
+        try
+        {
+            using var c = registry.Open();
+            PostgresSchema.Ensure(c, registry.Description);
+            using var tx = c.BeginTransaction();
+            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", c, tx))
+            {
+                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
+                lockCmd.ExecuteNonQuery();
+            }
+            var s = new PostgresSession(c, tx, registry);
+            if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM lamin.instance")) > 0)
+                throw new LaminException(ErrorIds.InstanceExists,
+                    $"The database {registry.Description} already holds a Lamin registry; copy into an empty database.", registry.Description);
+            var doc = source.InstanceDocument;
+            s.InsertInstance(doc); // its default storage is checked at commit (a deferred foreign key)
+            Copy(s.SpaceTable, source.Spaces, "spaces", counts.Spaces);
+            Copy(s.GrantTable, source.SpaceAccess, "grants", counts.Grants);
+            Copy(s.StorageTable, source.Storages, "storage locations", counts.Storages);
+            Copy(s.ArtifactTable, source.Artifacts, "artifacts", counts.Artifacts);
+
+            // Verify record by record before reporting success.
+            var copied = s.InstanceDocument;
+            if (copied.InstanceId != doc.InstanceId || copied.Uid != doc.Uid || copied.Name != doc.Name || copied.CreatedBy != doc.CreatedBy
+                || copied.DefaultStorageUid != doc.DefaultStorageUid || copied.KeepArtifactsLocal != doc.KeepArtifactsLocal)
+                throw Mismatch(registry, "the instance record");
+            Verify(s.SpaceTable, source.Spaces, "spaces", counts.Spaces);
+            Verify(s.GrantTable, source.SpaceAccess, "grants", counts.Grants);
+            Verify(s.StorageTable, source.Storages, "storage locations", counts.Storages);
+            Verify(s.ArtifactTable, source.Artifacts, "artifacts", counts.Artifacts);
+            tx.Commit();
+        }
+        catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
+        SchemaChecked.TryRemove(destination.Builder.ConnectionString, out _);
+        return counts;
+
+        void Copy<T>(PgTable<T> into, IRecordTable<T> from, string what, long total) where T : class
+        {
+            var buffer = new List<T>(batch);
+            long done = 0;
+            foreach (var r in from.FindAll())
+            {
+                buffer.Add(r);
+                if (buffer.Count < batch) continue;
+                into.InsertMany(buffer);
+                done += buffer.Count;
+                buffer.Clear();
+                progress?.Invoke($"copying {what}", done, total);
+            }
+            into.InsertMany(buffer);
+            into.MoveSequence();
+            progress?.Invoke($"copying {what}", done + buffer.Count, total);
+        }
+
+        void Verify<T>(PgTable<T> copy, IRecordTable<T> from, string what, long total) where T : class
+        {
+            int last = 0;
+            long done = 0;
+            var page = new Queue<T>();
+            foreach (var r in from.FindAll())
+            {
+                if (page.Count == 0)
+                {
+                    foreach (var x in copy.Page(last, batch)) page.Enqueue(x);
+                    if (page.Count == 0) throw Mismatch(registry, $"{what}: the copy has fewer records");
+                }
+                var back = page.Dequeue();
+                if (copy.Fingerprint(back) != copy.Fingerprint(r)) throw Mismatch(registry, $"{what}: the record with id {copy.Fingerprint(r).Split('|')[0]}");
+                last = int.Parse(copy.Fingerprint(back).Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
+                if (++done % batch == 0) progress?.Invoke($"verifying {what}", done, total);
+            }
+            if (page.Count > 0 || copy.Page(last, 1).Count > 0) throw Mismatch(registry, $"{what}: the copy has more records");
+        }
+    }
+
+    private static LaminException Mismatch(PostgresRegistry registry, string what) =>
+        new(ErrorIds.RegistryCorrupt, $"The copy in {registry.Description} does not match its source ({what}); nothing was kept there and the source is unchanged.", registry.Description);
+
     /// <summary>Drops the schema `lamin` with every table of the registry (Remove-LaminInstance -DropRegistry).</summary>
     public void Drop()
     {

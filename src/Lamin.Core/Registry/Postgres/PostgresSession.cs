@@ -34,8 +34,10 @@ internal sealed class PostgresSession : IRegistrySession
     public IRecordTable<LaminSpaceAccess> SpaceAccess { get; }
     public IInstanceTable Instance { get; }
 
-    private PgTable<LaminStorage> StorageTable => (PgTable<LaminStorage>)Storages;
-    private PgTable<LaminArtifact> ArtifactTable => (PgTable<LaminArtifact>)Artifacts;
+    internal PgTable<LaminStorage> StorageTable => (PgTable<LaminStorage>)Storages;
+    internal PgTable<LaminArtifact> ArtifactTable => (PgTable<LaminArtifact>)Artifacts;
+    internal PgTable<LaminSpace> SpaceTable => (PgTable<LaminSpace>)Spaces;
+    internal PgTable<LaminSpaceAccess> GrantTable => (PgTable<LaminSpaceAccess>)SpaceAccess;
 
     // ---------------------------------------------------------------- commands
 
@@ -249,4 +251,38 @@ internal sealed class PgTable<T>(
     public bool Delete(int id) => session.Execute($"DELETE FROM lamin.{table} WHERE id = $1", id) == 1;
 
     public int Count() => Convert.ToInt32(session.Scalar($"SELECT count(*) FROM lamin.{table}"));
+
+    /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
+    internal void InsertMany(IReadOnlyList<T> records)
+    {
+        if (records.Count == 0) return;
+        var args = new List<object?>(records.Count * (columns.Length + 1));
+        var rows = new StringBuilder();
+        foreach (var r in records)
+        {
+            if (rows.Length > 0) rows.Append(", ");
+            rows.Append('(');
+            foreach (var v in values(r)) { args.Add(v); rows.Append('$').Append(args.Count).Append(", "); }
+            args.Add(getId(r));
+            rows.Append('$').Append(args.Count).Append(')');
+        }
+        session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES {rows}", args.ToArray());
+    }
+
+    /// <summary>Moves the id sequence past the largest id (after records were inserted with their ids).</summary>
+    internal void MoveSequence() =>
+        session.Scalar($"SELECT setval(pg_get_serial_sequence('lamin.{table}', 'id'), GREATEST((SELECT max(id) FROM lamin.{table}), 1))");
+
+    /// <summary>The records with ids above <paramref name="afterId"/>, in id order, at most <paramref name="limit"/>.</summary>
+    internal List<T> Page(int afterId, int limit) => session.Query($"{_select} WHERE t.id > $1 ORDER BY t.id LIMIT {limit}", read, afterId);
+
+    /// <summary>The stored fields of a record, for comparing a copy with its source.</summary>
+    internal string Fingerprint(T record) =>
+        getId(record) + "|" + string.Join("|", values(record).Select(v => v switch
+        {
+            null => "<null>",
+            DateTime d => d.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+            _ => v.ToString(),
+        }));
 }
