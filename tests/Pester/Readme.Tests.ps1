@@ -26,6 +26,9 @@ BeforeDiscovery {
         'Using it'      = 'Run'
         'S3 and GCS'    = 'Run'
         'Operator tools (beyond LaminDB)' = 'Run'
+        # These need a PostgreSQL server or a drive over several locations; the same commands run there.
+        'Team instances on PostgreSQL (SPEC §7)' = 'TeamInstance.Tests.ps1'
+        'The `lamin:` drive (SPEC §8)' = 'Drive.Tests.ps1'
     }
 }
 
