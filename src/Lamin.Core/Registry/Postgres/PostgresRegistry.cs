@@ -46,19 +46,24 @@ public sealed class PostgresRegistry : IRegistry
 
     public void Write(Action<IRegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
 
+    /// <summary>A write transaction holding the instance's write lock: writers on every machine take turns;
+    /// the server releases the lock at commit, rollback or a dropped connection.</summary>
+    private static NpgsqlTransaction BeginWrite(NpgsqlConnection connection)
+    {
+        var tx = connection.BeginTransaction(IsolationLevel.ReadCommitted);
+        using var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx);
+        lockCmd.Parameters.AddWithValue("key", WriteLockKey);
+        lockCmd.ExecuteNonQuery();
+        return tx;
+    }
+
     private T Run<T>(Func<IRegistrySession, T> work, bool write)
     {
         try
         {
             using var connection = Open();
             CheckSchema(connection);
-            using var tx = connection.BeginTransaction(write ? IsolationLevel.ReadCommitted : IsolationLevel.RepeatableRead);
-            if (write)
-            {
-                using var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx);
-                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
-                lockCmd.ExecuteNonQuery();
-            }
+            using var tx = write ? BeginWrite(connection) : connection.BeginTransaction(IsolationLevel.RepeatableRead);
             var session = new PostgresSession(connection, tx, this);
             var result = work(session);
             tx.Commit();
@@ -141,12 +146,7 @@ public sealed class PostgresRegistry : IRegistry
         {
             using var c = registry.Open();
             PostgresSchema.Ensure(c, registry.Description);
-            using var tx = c.BeginTransaction();
-            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", c, tx))
-            {
-                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
-                lockCmd.ExecuteNonQuery();
-            }
+            using var tx = BeginWrite(c);
             using (var count = new NpgsqlCommand("SELECT count(*) FROM lamin.instance", c, tx))
                 if ((long)count.ExecuteScalar()! > 0)
                     throw new LaminException(ErrorIds.InstanceExists,
@@ -184,12 +184,7 @@ public sealed class PostgresRegistry : IRegistry
         {
             using var c = registry.Open();
             PostgresSchema.Ensure(c, registry.Description);
-            using var tx = c.BeginTransaction();
-            using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", c, tx))
-            {
-                lockCmd.Parameters.AddWithValue("key", WriteLockKey);
-                lockCmd.ExecuteNonQuery();
-            }
+            using var tx = BeginWrite(c);
             var s = new PostgresSession(c, tx, registry);
             if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM lamin.instance")) > 0)
                 throw new LaminException(ErrorIds.InstanceExists,
