@@ -160,3 +160,40 @@ internal sealed class OuterProgress
         if (_shown) _cmdlet.WriteProgress(new ProgressRecord(Id, _activity, "done") { RecordType = ProgressRecordType.Completed });
     }
 }
+
+/// <summary>
+/// The bar of one check over many artifacts (Test-LaminArtifact): artifacts and bytes checked of the
+/// total, drawn from a <see cref="Lamin.Core.Services.CheckCounter"/> on the pipeline thread; a child of
+/// the outer bar when one is on screen. Silent for the first second like the other bars.
+/// </summary>
+internal sealed class CheckProgressBar(Cmdlet cmdlet, string activity, OuterProgress? outer)
+{
+    private const int Id = 3;
+    private readonly TimeSpan _quiet = TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private bool _shown;
+
+    public void Show(Lamin.Core.Services.CheckCounter counter, bool final)
+    {
+        var now = _clock.Elapsed;
+        if (now < _quiet || (final && !_shown && counter.Total == 0)) return;
+        _shown = true;
+        long done = counter.Done, total = counter.Total, bytes = counter.Bytes, totalBytes = counter.TotalBytes;
+        var status = totalBytes > 0
+            ? $"{done} of {total} artifact(s), {ProgressReporter.Size(bytes)} of {ProgressReporter.Size(totalBytes)}"
+            : $"{done} of {total} artifact(s)";
+        var record = new ProgressRecord(Id, activity, status)
+        {
+            PercentComplete = totalBytes > 0 ? (int)Math.Min(100, bytes * 100 / totalBytes)
+                : total > 0 ? (int)Math.Min(100, done * 100 / total) : -1,
+        };
+        if (outer is { Shown: true }) record.ParentActivityId = OuterProgress.Id;
+        cmdlet.WriteProgress(record);
+    }
+
+    public void Complete()
+    {
+        if (_shown) cmdlet.WriteProgress(new ProgressRecord(Id, activity, "done") { RecordType = ProgressRecordType.Completed });
+    }
+}

@@ -528,3 +528,46 @@ Describe 'Default views fit 80 columns (issue item 5)' {
         $text | Should -Not -Match 'System\.String\[\]'
     }
 }
+
+Describe 'Progress inside a long check (issue item 8)' {
+    BeforeAll {
+        $f = New-Fixture
+        $src = Join-Path $f.T.Work 'many'
+        $null = New-Item -ItemType Directory $src
+        foreach ($i in 1..20) { "file $i" | Set-Content (Join-Path $src "f$i.txt") }
+        $null = Get-ChildItem $src -File | Add-LaminArtifact -Storage $f.S2.Uid -KeyPrefix 'many/'
+        $savedAfter = $env:LAMIN_PROGRESS_AFTER_MS
+        $env:LAMIN_PROGRESS_AFTER_MS = '0'   # bars from the first moment, so a short check draws one too
+        $run = { param($storage) Test-LaminArtifact -Storage $storage -Hash }
+        $runAll = { Test-LaminArtifact -Hash }
+    }
+    AfterAll {
+        $env:LAMIN_PROGRESS_AFTER_MS = $savedAfter
+        $f.T | Remove-TestInstance
+    }
+
+    It 'Test-LaminArtifact -Hash of one location shows artifacts and bytes checked of the total, then completes' {
+        $r = Get-ProgressRecord -ScriptBlock $run -ArgumentList $f.S2.Uid
+        @($r.Output | Where-Object Status -EQ 'Match').Count | Should -Be 20
+        $bars = @($r.Progress | Where-Object { $_.Activity -eq 'Re-hashing artifacts' -and $_.RecordType -ne 'Completed' })
+        $bars.Count | Should -BeGreaterThan 0
+        $bars[-1].StatusDescription | Should -Match '^20 of 20 artifact\(s\), \S+ \S*B of \S+ \S*B$'
+        $bars[-1].PercentComplete | Should -Be 100
+        $r.Progress[-1].RecordType | Should -Be 'Completed'
+    }
+
+    It 'over every location, the per-location bar is a child of the outer bar' {
+        $r = Get-ProgressRecord -ScriptBlock $runAll
+        $outer = @($r.Progress | Where-Object { $_.StatusDescription -like '*location(s)*' })
+        $outer.Count | Should -BeGreaterThan 0
+        $inner = @($r.Progress | Where-Object { $_.StatusDescription -like '*artifact(s)*' })
+        $inner.Count | Should -BeGreaterThan 0
+        $inner | ForEach-Object { $_.ParentActivityId | Should -Be $outer[0].ActivityId }
+    }
+
+    It 'draws nothing when $ProgressPreference is SilentlyContinue' {
+        $r = Get-ProgressRecord -ScriptBlock $run -ArgumentList $f.S2.Uid -ProgressPreference SilentlyContinue
+        @($r.Output).Count | Should -BeGreaterThan 0
+        $r.Progress | Should -HaveCount 0
+    }
+}

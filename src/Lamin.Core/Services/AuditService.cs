@@ -107,9 +107,10 @@ public sealed class AuditService(LaminContext context)
 
     // ================================================================ Test-LaminArtifact
 
-    public List<LaminArtifactCheck> TestArtifacts(string? storage, string? artifact, bool hash, ITransferProgress? progress, CancellationToken cancel)
+    public List<LaminArtifactCheck> TestArtifacts(string? storage, string? artifact, bool hash, CheckCounter? progress, CancellationToken cancel)
     {
         var scope = Load(storage, artifact);
+        foreach (var st in scope.Storages) progress?.AddTotal(scope.Artifacts[st.Id].Count(), hash ? scope.Artifacts[st.Id].Sum(a => a.Size) : 0);
         var results = new List<LaminArtifactCheck>();
         foreach (var st in scope.Storages)
         {
@@ -122,13 +123,18 @@ public sealed class AuditService(LaminContext context)
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
             {
                 results.AddRange(artifacts.Select(a => Check(a, st, root, ArtifactCheckStatus.Error, $"the location can't be listed: {e.Message}")));
+                progress?.Checked(0, artifacts.Count);
                 continue;
             }
             var byKey = managed.ToDictionary(m => m.Object.Key, LocationRules.For(root).Comparer);
             var checks = new LaminArtifactCheck[artifacts.Count];
             // Hashing is CPU work on local files: use every core; results keep the registry order.
             Parallel.For(0, artifacts.Count, new ParallelOptions { MaxDegreeOfParallelism = hash ? Environment.ProcessorCount : 1, CancellationToken = cancel },
-                i => checks[i] = CheckOne(artifacts[i], st, root, provider, byKey, hash, cancel));
+                i =>
+                {
+                    checks[i] = CheckOne(artifacts[i], st, root, provider, byKey, hash, cancel);
+                    progress?.Checked(hash ? artifacts[i].Size : 0);
+                });
             MarkSuperseded(artifacts, checks);
             results.AddRange(checks);
             if (artifact is null)
@@ -145,7 +151,6 @@ public sealed class AuditService(LaminContext context)
                     });
                 }
             }
-            progress?.FileDone();
         }
         return results;
     }

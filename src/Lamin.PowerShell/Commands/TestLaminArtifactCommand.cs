@@ -40,7 +40,7 @@ public sealed class TestLaminArtifactCommand : LaminCmdlet
                 foreach (var st in all)
                 {
                     outer.Working(st.Root);
-                    Test(st.Uid, null);
+                    Test(st.Uid, null, outer);
                     outer.ItemDone(0, st.Root);
                 }
             }
@@ -55,8 +55,21 @@ public sealed class TestLaminArtifactCommand : LaminCmdlet
         }, RecordKind.Artifact, RecordKind.Storage);
     }
 
-    private void Test(string? storage, string? artifact)
+    private void Test(string? storage, string? artifact, OuterProgress? outer = null)
     {
-        WriteObject(new AuditService(Context).TestArtifacts(storage, artifact, Hash, null, Cancellation), enumerateCollection: true);
+        // The checks run on worker threads (hashing uses every core); this thread draws the bar from their
+        // counter until they are done, then once more with the final count.
+        var counter = new CheckCounter();
+        var service = new AuditService(Context);
+        var work = Task.Run(() => service.TestArtifacts(storage, artifact, Hash, counter, Cancellation));
+        var bar = new CheckProgressBar(this, Hash ? "Re-hashing artifacts" : "Checking artifacts", outer);
+        try
+        {
+            while (!work.Wait(250)) bar.Show(counter, final: false);
+            bar.Show(counter, final: true);
+        }
+        catch (AggregateException) { /* rethrown unwrapped below */ }
+        finally { bar.Complete(); }
+        WriteObject(work.GetAwaiter().GetResult(), enumerateCollection: true);
     }
 }
