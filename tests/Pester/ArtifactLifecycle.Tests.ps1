@@ -246,6 +246,16 @@ Describe 'Save-LaminArtifact' {
         Get-TreeSnapshot $folderInside.FullName | Should -BeExactly (Get-TreeSnapshot $fdir)
     }
 
+    It 'a destination ending in a separator is a folder even before it exists: created, the data saved inside it' {
+        $r = Save-LaminArtifact $file.Uid -Destination "$out/new/deeper/"
+        $r.FullName | Should -Be (Join-Path $out 'new/deeper/data.bin')
+        Get-Sha256 $r.FullName | Should -BeExactly (Get-Sha256 $bin.FullName)
+        $rf = Save-LaminArtifact $folder.Uid -Destination "$out/newf/"
+        $rf.FullName | Should -Be (Join-Path $out 'newf/folder')
+        Get-TreeSnapshot $rf.FullName | Should -BeExactly (Get-TreeSnapshot $fdir)
+        Get-LaminTempLeftover -Path $t.Work | Should -BeNullOrEmpty
+    }
+
     It 'refuses an existing destination without -Force and replaces it with -Force' {
         $dest = New-TestFile (Join-Path $out 'exists.bin') -Text 'mine'
         { Save-LaminArtifact $file.Uid -Destination $dest.FullName } | Should -Throw -ErrorId "DestinationExists$E"

@@ -757,7 +757,9 @@ public sealed class ArtifactService(LaminContext context)
         string target = destination is null
             ? Path.Combine(context.CurrentDirectory, name)
             : Path.GetFullPath(LocalPaths.ExpandHome(destination), context.CurrentDirectory);
-        if (Directory.Exists(target) && (a.NFiles is null || destination?.EndsWith('/') == true || destination?.EndsWith('\\') == true))
+        // A destination ending in a separator names a folder, existing or not (it is created): the data goes inside it.
+        var folderSyntax = destination?.EndsWith('/') == true || destination?.EndsWith('\\') == true;
+        if (folderSyntax || (Directory.Exists(target) && a.NFiles is null))
             target = Path.Combine(target, name);
         return target;
     }
