@@ -15,8 +15,7 @@ internal sealed class ProgressReporter : ITransferProgress
     private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Silent this long first (LAMIN_PROGRESS_AFTER_MS, default 1000): short transfers show no bar.</summary>
-    private readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(
-        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    private readonly TimeSpan Quiet = ProgressReporter.QuietPeriod();
     private readonly Cmdlet _cmdlet;
     private readonly string _activity;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -36,6 +35,10 @@ internal sealed class ProgressReporter : ITransferProgress
         TotalBytes = totalBytes;
         TotalFiles = totalFiles;
     }
+
+    /// <summary>How long every bar stays silent first (LAMIN_PROGRESS_AFTER_MS, default 1000 ms): short runs show none.</summary>
+    internal static TimeSpan QuietPeriod() => TimeSpan.FromMilliseconds(
+        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
 
     public long TotalBytes { get; set; }
     public int TotalFiles { get; set; }
@@ -104,8 +107,7 @@ internal sealed class OuterProgress
 {
     public const int Id = 0;
     private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(250);
-    private readonly TimeSpan _quiet = TimeSpan.FromMilliseconds(
-        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    private readonly TimeSpan _quiet = ProgressReporter.QuietPeriod();
     private readonly Cmdlet _cmdlet;
     private readonly string _activity;
     private readonly string _unit;
@@ -169,8 +171,7 @@ internal sealed class OuterProgress
 internal sealed class CheckProgressBar(Cmdlet cmdlet, string activity, OuterProgress? outer)
 {
     private const int Id = 3;
-    private readonly TimeSpan _quiet = TimeSpan.FromMilliseconds(
-        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    private readonly TimeSpan _quiet = ProgressReporter.QuietPeriod();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private bool _shown;
 

@@ -26,11 +26,14 @@ function Start-CloudServers {
     $line = $p.StandardOutput.ReadLine()   # the servers print one line once both listen
     if (-not $line) { throw "The local cloud servers did not start: $($p.StandardError.ReadToEnd())" }
     $urls = $line | ConvertFrom-Json
+    # What the caller had, put back by Stop-CloudServers (a RealCloud test reads it meanwhile).
+    $saved = @{}
+    foreach ($k in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION') { $saved[$k] = [Environment]::GetEnvironmentVariable($k) }
     $env:AWS_ACCESS_KEY_ID = 'S3RVER'
     $env:AWS_SECRET_ACCESS_KEY = 'S3RVER'
     $env:AWS_REGION = 'us-east-1'
     $env:STORAGE_EMULATOR_HOST = ([uri]$urls.gcs).Authority
-    [pscustomobject]@{ S3 = $urls.s3; Gcs = $urls.gcs; Process = $p; Temp = $tmp }
+    [pscustomobject]@{ S3 = $urls.s3; Gcs = $urls.gcs; Process = $p; Temp = $tmp; SavedEnv = $saved }
 }
 
 function Stop-CloudServers {
@@ -40,6 +43,9 @@ function Stop-CloudServers {
     if (-not $Servers.Process.WaitForExit(10000)) { $Servers.Process.Kill($true) }
     if ($Servers.PSObject.Properties['Temp'] -and $Servers.Temp) { Remove-Item -LiteralPath $Servers.Temp -Recurse -Force -ErrorAction SilentlyContinue }
     Remove-Item Env:STORAGE_EMULATOR_HOST -ErrorAction SilentlyContinue
+    if ($Servers.PSObject.Properties['SavedEnv'] -and $Servers.SavedEnv) {
+        foreach ($k in $Servers.SavedEnv.Keys) { [Environment]::SetEnvironmentVariable($k, $Servers.SavedEnv[$k]) }
+    }
 }
 
 function Get-S3Root {
@@ -131,6 +137,12 @@ function Send-S3Object {
     [int]$r.StatusCode
 }
 
+function Remove-S3Object {
+    <# .SYNOPSIS Deletes an object with a plain, unsigned DELETE (s3rver accepts it); returns the status code. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key)
+    [int]$script:Http.DeleteAsync("$Endpoint/$Bucket/$(ConvertTo-UrlPath $Key)").Result.StatusCode
+}
+
 function Get-S3Keys {
     <# .SYNOPSIS The keys under a prefix (ListObjectsV2, unsigned, every page), sorted. #>
     param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [string] $Prefix = '')
@@ -182,5 +194,5 @@ function Get-GcsKeys {
     @($keys | Sort-Object -CaseSensitive)
 }
 
-Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Get-S3Object, Send-S3Object, Get-S3Keys,
+Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Get-S3Object, Send-S3Object, Remove-S3Object, Get-S3Keys,
     Get-GcsObject, Send-GcsObject, Get-GcsKeys

@@ -14,8 +14,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
-    $script:savedAws = @{}
-    foreach ($k in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION') { $script:savedAws[$k] = [Environment]::GetEnvironmentVariable($k) }
     $script:servers = Start-CloudServers
     $script:extra = Start-S3ExtraServers $servers
     $script:S3 = $servers.S3
@@ -58,7 +56,6 @@ AfterAll {
     }
     if ($script:extra) { Stop-CloudServers $script:extra }
     Stop-CloudServers $script:servers
-    foreach ($k in $script:savedAws.Keys) { [Environment]::SetEnvironmentVariable($k, $script:savedAws[$k]) }
 }
 
 Describe 'Fault 12: a move into a bucket never overwrites the destination key' {

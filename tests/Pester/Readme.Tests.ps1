@@ -69,16 +69,10 @@ BeforeAll {
     function Clear-Buckets {
         # The examples use fixed bucket names: what one test's instance wrote (markers) must not make the
         # next test's location another instance's.
-        $http = [System.Net.Http.HttpClient]::new()
-        try {
-            foreach ($bucket in 'my-bucket', 'lab', 'lab-archive') {
-                foreach ($key in Get-S3Keys -Endpoint $servers.S3 -Bucket $bucket) {
-                    $null = $http.DeleteAsync("$($servers.S3)/$bucket/$(($key.Split('/') | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/')").Result
-                }
-                @(Get-S3Keys -Endpoint $servers.S3 -Bucket $bucket).Count | Should -Be 0
-            }
+        foreach ($bucket in 'my-bucket', 'lab', 'lab-archive') {
+            foreach ($key in Get-S3Keys -Endpoint $servers.S3 -Bucket $bucket) { $null = Remove-S3Object -Endpoint $servers.S3 -Bucket $bucket -Key $key }
+            @(Get-S3Keys -Endpoint $servers.S3 -Bucket $bucket).Count | Should -Be 0
         }
-        finally { $http.Dispose() }
     }
 
     function New-Sandbox([switch] $Instance) {

@@ -12,8 +12,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
-    $script:savedAws = @{}
-    foreach ($k in 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION') { $script:savedAws[$k] = [Environment]::GetEnvironmentVariable($k) }
     $script:servers = Start-CloudServers
     $script:extra = Start-S3ExtraServers $servers
     $script:Secret = 'LaminCanarySecret' + [guid]::NewGuid().ToString('N')
@@ -110,7 +108,6 @@ AfterAll {
     if ($script:extra) { Stop-CloudServers $script:extra }
     Stop-CloudServers $script:servers
     foreach ($i in $script:Kept) { Remove-TestFolder -Path $i.Root }
-    foreach ($k in $script:savedAws.Keys) { [Environment]::SetEnvironmentVariable($k, $script:savedAws[$k]) }
 }
 
 Describe 'S3 roots and regions' {
@@ -920,7 +917,7 @@ Describe 'Real S3' -Tag RealCloud {
     BeforeAll {
         # This file points the SDK at s3rver; the real test uses what the caller had.
         $script:local = @{}
-        foreach ($k in $savedAws.Keys) { $script:local[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $savedAws[$k]) }
+        foreach ($k in $servers.SavedEnv.Keys) { $script:local[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $servers.SavedEnv[$k]) }
     }
     AfterAll { foreach ($k in $script:local.Keys) { [Environment]::SetEnvironmentVariable($k, $script:local[$k]) } }
 
