@@ -24,6 +24,9 @@ public static class DataCopier
     public static HashResult CopyAndHash(Stream source, long size, Stream? destination, string what,
         ITransferProgress? progress, CancellationToken cancel)
     {
+        if (destination is FileStream to && source is FileStream from && size > LaminHash.ChunkSize
+            && KernelCopy.TryCopyAndHash(from, to, size, what, progress, cancel) is { } kernel)
+            return kernel;
         using var hasher = new FileHasher(size);
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -51,6 +54,13 @@ public static class DataCopier
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    internal static LaminException Grew(string what, long size) => Changed(what, size, "grew");
+    internal static LaminException Shrank(string what, long size) => Changed(what, size, "shrank");
+
+    internal static LaminException OutOfSpace(string what, Exception e) =>
+        new(ErrorIds.InsufficientSpace,
+            $"The target ran out of space while writing {what}: {e.Message}. Nothing was registered; free space and retry.", what, e);
 
     /// <summary>Hashes a local file in place (no copy) with progress.</summary>
     public static HashResult HashFile(string path, ITransferProgress? progress, CancellationToken cancel)

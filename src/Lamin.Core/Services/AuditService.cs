@@ -118,6 +118,7 @@ public sealed class AuditService(LaminContext context)
             if (!root.IsLocal && !root.IsCloud) continue;
             var provider = StorageProviders.For(root);
             var artifacts = scope.Artifacts[st.Id].ToList();
+            if (root.IsLocal) LocalStorageProvider.PendingReplaces(root, recover: true); // a version a killed replace left aside goes back first
             List<(StoredObject Object, HashResult? Hash)> managed;
             try { managed = provider.ListHashed(root, Marker.ManagedFolder).ToList(); }
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
@@ -270,8 +271,11 @@ public sealed class AuditService(LaminContext context)
             var root = StorageRoot.Parse(st.Root, "/");
             var provider = StorageProviders.For(root);
             var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
+            // A registered folder version a killed replace left aside goes back first; one that can't (yet) is never an orphan.
+            var aside = root.IsLocal ? LocalStorageProvider.PendingReplaces(root, recover: true) : [];
             foreach (var o in provider.ListManagedObjects(root))
             {
+                if (aside.Any(k => o.Key == k + FolderReplace.IntentSuffix || o.Key.StartsWith(k + "/", StringComparison.Ordinal))) continue;
                 if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath, LocationRules.For(root)) || Owner(keys, o.Key) is not null) continue;
                 var (reason, live) = Explain(o);
                 if (live) continue;

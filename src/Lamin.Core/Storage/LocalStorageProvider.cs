@@ -190,8 +190,76 @@ public sealed class LocalStorageProvider : IStorageProvider
     public Stream OpenRead(StorageRoot root, string key) =>
         SharingRules.OpenRead(PathOf(root, key)); // others may rename or delete it meanwhile (SPEC §11)
 
-    public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
-        new LocalWriter(root, folder);
+    public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel)
+    {
+        // A folder replace killed between its two moves left a registered version aside: back first (once per root and process).
+        if (RecoveredRoots.TryAdd(root.Root, true)) RecoverInterruptedReplaces(root);
+        return new LocalWriter(root, folder);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> RecoveredRoots = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The asides (keys ".lamindb/&lt;temp&gt;-old") whose intent file is still there after an attempt to put them
+    /// back (<paramref name="recover"/>): a replace in progress, or one that could not be undone yet. Never orphans.
+    /// </summary>
+    public static IReadOnlyList<string> PendingReplaces(StorageRoot root, bool recover)
+    {
+        if (recover) RecoverInterruptedReplaces(root);
+        var managed = Path.Combine(root.Root, Marker.ManagedFolder);
+        try
+        {
+            if (!Directory.Exists(managed)) return [];
+            return Directory.EnumerateFiles(managed, TempPrefix + "*" + AsideSuffix + FolderReplace.IntentSuffix)
+                .Select(f => Marker.ManagedFolder + "/" + Path.GetFileName(f)[..^FolderReplace.IntentSuffix.Length]).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    /// <summary>
+    /// Puts back every previous folder version that a replace killed between its two moves left under
+    /// .lamindb/&lt;temp&gt;-old (issue 15): its intent file names the key, and nothing is at that key (the
+    /// new version never moved in), so the registry's version is where the registry expects it again. A
+    /// replace whose writer still runs is left alone; one whose new version did move in leaves the aside to
+    /// orphan clearing, as before. Returns the keys put back.
+    /// </summary>
+    public static IReadOnlyList<string> RecoverInterruptedReplaces(StorageRoot root)
+    {
+        var put = new List<string>();
+        var managed = Path.Combine(root.Root, Marker.ManagedFolder);
+        IEnumerable<string> intents;
+        try
+        {
+            if (!Directory.Exists(managed)) return put;
+            intents = Directory.EnumerateFiles(managed, TempPrefix + "*" + AsideSuffix + FolderReplace.IntentSuffix).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return put; }
+        foreach (var intent in intents)
+        {
+            var aside = intent[..^FolderReplace.IntentSuffix.Length];
+            var temp = Path.GetFileName(aside)[..^AsideSuffix.Length];
+            if (Util.ProcessIdentity.FromTemporaryName(temp, TempPrefix) is { } writer && writer.IsAlive()) continue; // a replace in progress
+            try
+            {
+                if (Directory.Exists(aside))
+                {
+                    var key = File.ReadAllText(intent).Trim();
+                    var final = LocalPaths.ResolveUnder(root.Root, key); // rule 6: never outside the root
+                    if (File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null) { File.Delete(intent); continue; }
+                    var parent = Path.GetDirectoryName(final)!;
+                    var created = FirstMissing(parent);
+                    Directory.CreateDirectory(parent);
+                    Directory.Move(aside, final);
+                    Durable.SyncParents(final, created);
+                    if (Durable.UseBarrier) Durable.SyncFileSystemOf(parent);
+                    put.Add(key);
+                }
+                File.Delete(intent);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { } // left for the next attempt
+        }
+        return put;
+    }
 
     public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) => false;
 
@@ -288,7 +356,7 @@ public sealed class LocalStorageProvider : IStorageProvider
                 if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
                 // The previous version aside, the new one in, the aside deleted; a rename refused for a moment is retried,
                 // and a move-in that fails puts the previous version back under its own name (never left for orphan clearing).
-                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, OperationsFor(_root));
+                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, OperationsFor(_root), intent: finalKey);
                 _committed = true;
                 done = true;
                 Durable.SyncParents(final, created);

@@ -81,24 +81,56 @@ public sealed class FolderOperations : IFolderOperations
 /// the old folder is moved aside, the staged one moved in, and when that move fails (a file held by an
 /// indexer or antivirus), the old folder is moved back before the error is reported, so nothing is left
 /// under a temporary name for orphan clearing to delete. Each move is retried while it fails transiently.
+/// <para>
+/// A process killed between the two moves (issue 15) can't move anything back: before the first move, a
+/// small intent file beside the aside (<c>&lt;aside&gt;.key</c>, see <see cref="IntentSuffix"/>) names
+/// where the previous version belongs, and <see cref="LocalStorageProvider.RecoverInterruptedReplaces"/>
+/// (the next write to that location, Test-LaminArtifact, Clear-LaminStorage -Orphaned) puts it back.
+/// </para>
 /// </summary>
 public static class FolderReplace
 {
+    /// <summary>What the intent file of a replace appends to the aside's name; it holds the key the previous version belongs at.</summary>
+    public const string IntentSuffix = ".key";
+
+    /// <summary>Tests only: the process kills itself between the two moves (a power cut or SIGKILL at the worst moment).</summary>
+    private static readonly bool KillBetweenMoves = Environment.GetEnvironmentVariable("LAMIN_TEST_KILL_BETWEEN_FOLDER_MOVES") == "1";
+
     /// <summary>The outcome: whether the previous version could be deleted after the replace (false: it is still at <paramref name="aside"/>, reported, not lost).</summary>
-    public static bool Replace(string staged, string final, string aside, IFolderOperations? ops = null, Func<Exception, bool>? isTransient = null, Action<TimeSpan>? wait = null)
+    /// <param name="intent">The key of <paramref name="final"/> under its root, written beside the aside before the previous version moves (null: none).</param>
+    public static bool Replace(string staged, string final, string aside, IFolderOperations? ops = null, Func<Exception, bool>? isTransient = null,
+        Action<TimeSpan>? wait = null, string? intent = null)
     {
         ops ??= FolderOperations.Instance;
         bool hadOld = ops.Exists(final);
-        if (hadOld) SharingRules.Retry(() => ops.Move(final, aside), isTransient, wait);
+        var intentPath = aside + IntentSuffix;
+        if (hadOld && intent is not null)
+        {
+            // Durable before the previous version leaves its place: a crash after the move finds it.
+            using (var fs = Durable.CreateSynced(intentPath, FileMode.CreateNew))
+            using (var w = new StreamWriter(fs)) { w.Write(intent); w.Flush(); }
+            Durable.SyncDirectory(Path.GetDirectoryName(intentPath)!);
+        }
         try
         {
-            SharingRules.Retry(() => ops.Move(staged, final), isTransient, wait);
+            if (hadOld) SharingRules.Retry(() => ops.Move(final, aside), isTransient, wait);
+            if (hadOld && KillBetweenMoves) System.Diagnostics.Process.GetCurrentProcess().Kill();
+            try
+            {
+                SharingRules.Retry(() => ops.Move(staged, final), isTransient, wait);
+            }
+            catch (Exception) when (hadOld)
+            {
+                // Put the previous version back where the registry expects it; the staged copy stays a temporary.
+                SharingRules.Retry(() => ops.Move(aside, final), isTransient, wait);
+                throw;
+            }
         }
-        catch (Exception) when (hadOld)
+        finally
         {
-            // Put the previous version back where the registry expects it; the staged copy stays a temporary.
-            SharingRules.Retry(() => ops.Move(aside, final), isTransient, wait);
-            throw;
+            // The previous version is back, or the new one is in: either way nothing needs recovering.
+            if (hadOld && intent is not null && !(ops.Exists(aside) && !ops.Exists(final)))
+                try { File.Delete(intentPath); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         if (!hadOld) return true;
         try
