@@ -43,7 +43,7 @@ try {
     # before; the baseline is `cp` followed by `sync` (our ingest is durable: one syncfs per registry
     # transaction), and ours is followed by the same `sync`; every copy (cp's and ours) is kept until all
     # runs are timed, so the file system can never skip writing a file deleted inside the timed region.
-    function Timed([scriptblock] $sb) { Sh 'sync'; Seconds { & $sb; Sh 'sync' } }
+    function Timed([scriptblock] $body) { Sh 'sync'; $w = [Diagnostics.Stopwatch]::StartNew(); $null = & $body; Sh 'sync'; $w.Elapsed.TotalSeconds }
 
     # --- one 1 GiB file -------------------------------------------------------------------------
     $cp = @(); $md5 = @(); $ours = @()

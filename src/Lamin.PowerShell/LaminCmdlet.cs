@@ -45,7 +45,8 @@ public abstract class LaminCmdlet : PSCmdlet
     {
         try
         {
-            work();
+            // Every SDK call the core makes for this command stops with it (Ctrl+C, PowerShell.Stop()).
+            using (Lamin.Core.Util.Cancel.Use(_stop.Token)) work();
         }
         catch (LaminException e)
         {

@@ -27,6 +27,9 @@ internal static class KernelCopy
     /// <summary>Tests turn the kernel copy off to compare it with the streamed copy.</summary>
     internal static bool Enabled = OperatingSystem.IsLinux();
 
+    /// <summary>How many copies the kernel made in this process (tests: the path really runs).</summary>
+    internal static long Copies;
+
     [DllImport("libc", SetLastError = true)]
     private static extern nint copy_file_range(int fdIn, ref long offIn, int fdOut, ref long offOut, nuint len, uint flags);
 
@@ -35,6 +38,7 @@ internal static class KernelCopy
     /// <summary>The hash of the copy, or null when the kernel can't copy these files (nothing written: stream them).</summary>
     public static HashResult? TryCopyAndHash(FileStream source, FileStream destination, long size, string what, ITransferProgress? progress, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
         if (!Enabled || !source.CanRead || !destination.CanWrite || destination.Length != 0 || source.Position != 0) return null;
         int fdIn = (int)source.SafeFileHandle.DangerousGetHandle(), fdOut = (int)destination.SafeFileHandle.DangerousGetHandle();
         long inOff = 0, outOff = 0;
@@ -63,6 +67,7 @@ internal static class KernelCopy
             if (RandomAccess.Read(source.SafeFileHandle, stackalloc byte[1], size) > 0) throw DataCopier.Grew(what, size);
             destination.Seek(size, SeekOrigin.Begin);
             destination.Flush();
+            Interlocked.Increment(ref Copies);
             try { return hashing.GetAwaiter().GetResult(); }
             catch (InvalidDataException) { throw DataCopier.Shrank(what, size); }
         }

@@ -1011,12 +1011,25 @@ public sealed class ArtifactService(LaminContext context)
         long bytes = 0;
         // A file key is that object alone (S3 may also hold objects below it); a folder is what lies below it.
         var members = srcProvider.List(srcRoot, key).Where(m => folder ? m.Key.StartsWith(key + "/", StringComparison.Ordinal) : m.Key == key);
+        // Two roots of one store (one S3 endpoint, GCS): the store copies, no byte passes through here (issue 15).
+        var serverSide = writer is IServerSideCopy copier && copier.CanCopyFrom(srcRoot) ? copier : null;
+        HashResult? expected = !folder && o.Hash is not null && o.HashType is LaminHash.Md5 or LaminHash.Sha1FirstLast ? new HashResult(o.Hash, o.HashType!) : null;
         foreach (var m in members)
         {
-            using var src = srcProvider.OpenRead(srcRoot, m.Key);
-            using var dst = writer.OpenMember(folder ? m.Key[(key.Length + 1)..] : "", m.Size);
+            var member = folder ? m.Key[(key.Length + 1)..] : "";
             progress?.FileStarted(m.Key, m.Size);
-            memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel));
+            if (serverSide is not null)
+            {
+                cancel.ThrowIfCancellationRequested();
+                memberHashes.Add(serverSide.CopyMemberFrom(member, srcRoot, m.Key, m.Size, expected));
+                progress?.Bytes(m.Size);
+            }
+            else
+            {
+                using var src = srcProvider.OpenRead(srcRoot, m.Key);
+                using var dst = writer.OpenMember(member, m.Size);
+                memberHashes.Add(DataCopier.CopyAndHash(src, m.Size, dst, m.Key, progress, cancel));
+            }
             progress?.FileDone();
             bytes += m.Size;
         }

@@ -17,7 +17,7 @@ namespace Lamin.Core.Storage;
 /// transaction that follows a commit registers bytes the store has confirmed (rule 10).
 /// </para>
 /// </summary>
-internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool folder, string? proposedKey) : IObjectWriter
+internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool folder, string? proposedKey) : IObjectWriter, IServerSideCopy
 {
     /// <summary>What the writer needs from a store; keys are relative to the root.</summary>
     internal interface IObjects
@@ -39,6 +39,15 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
 
         /// <summary>Deletes an object this writer created, unless it is no longer the version it wrote (<paramref name="token"/>).</summary>
         void DeleteOwn(string key, string? token);
+
+        /// <summary>Whether objects of <paramref name="source"/> can be copied here inside the store (one S3 endpoint; GCS).</summary>
+        bool CanCopyFrom(StorageRoot source);
+
+        /// <summary>A create-only server-side copy from another root of the store; returns the new object's version token.</summary>
+        string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size);
+
+        /// <summary>LaminDB's hash of the object at a key, its size checked, read as little as possible.</summary>
+        Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected);
     }
 
     private readonly bool _direct = proposedKey is not null;
@@ -69,6 +78,29 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         _members.Add(relativePath);
         _opened.Add(key);
         return store.OpenUpload(key, size, token => { lock (_created) _created[key] = token; });
+    }
+
+    public bool CanCopyFrom(StorageRoot source) => store.CanCopyFrom(source);
+
+    /// <summary>
+    /// A member filled by a copy inside the store (issue 15), under the same rules as an upload: the proposed key checked
+    /// free first, a create-only copy, the object ours (removed on dispose) once the store confirmed it. A server-side
+    /// copy may give a multipart object another ETag, so what it holds is checked by its size and LaminDB's hash of the
+    /// copy (md5 from metadata, or sha1-fl from its first and last 50 MiB), which the caller compares with the registry's.
+    /// </summary>
+    public Hashing.HashResult CopyMemberFrom(string relativePath, StorageRoot source, string sourceKey, long size, Hashing.HashResult? expected)
+    {
+        if (_direct && !_checked)
+        {
+            if (Provider.Stat(Root, _base) is not null) throw Exists(_base);
+            _checked = true;
+        }
+        var key = KeyOf(relativePath);
+        _members.Add(relativePath);
+        _opened.Add(key);
+        var token = store.CopyFrom(source, sourceKey, key, size);
+        lock (_created) _created[key] = token;
+        return store.HashOf(key, size, expected);
     }
 
     public void Commit(string finalKey, bool replace)

@@ -30,6 +30,23 @@ public sealed class GcsStorageProvider : IStorageProvider
         catch (InvalidOperationException) { return StorageClient.CreateUnauthenticated(); } // no application default credentials: public buckets only
     });
 
+    /// <summary>The running command's Ctrl+C, for every SDK call that is not given a token of its own (issue 15).</summary>
+    private static CancellationToken Ct => Util.Cancel.Current;
+
+    /// <summary>Every object under a prefix, page by page; Ctrl+C stops between pages and inside a request.</summary>
+    private List<Google.Apis.Storage.v1.Data.Object> ListAll(string? bucket, string prefix)
+    {
+        var all = new List<Google.Apis.Storage.v1.Data.Object>();
+        var pages = Client().ListObjectsAsync(bucket, prefix).AsRawResponses().GetAsyncEnumerator(Ct);
+        try
+        {
+            while (pages.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                if (pages.Current.Items is { } items) all.AddRange(items);
+        }
+        finally { pages.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+        return all;
+    }
+
     private static string ObjectKey(StorageRoot root, string key) =>
         root.Prefix is null ? key : key.Length == 0 ? root.Prefix : root.Prefix + "/" + key;
 
@@ -82,17 +99,17 @@ public sealed class GcsStorageProvider : IStorageProvider
     {
         var key = ObjectKey(root, Marker.RelativeKey);
         var ms = new MemoryStream();
-        var found = Maybe(root, () => Client().DownloadObject(root.Bucket, key, ms), "read the marker");
+        var found = Maybe(root, () => Client().DownloadObjectAsync(root.Bucket, key, ms, null, Ct).GetAwaiter().GetResult(), "read the marker");
         return found is null ? new MarkerInfo(false, null, null) : Marker.Parse(ms.ToArray(), PathOf(root, Marker.RelativeKey));
     }
 
     public void WriteMarker(StorageRoot root, string content) =>
-        Call(root, () => Client().UploadObject(root.Bucket, ObjectKey(root, Marker.RelativeKey), "text/plain",
-            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content))), "write the marker");
+        Call(root, () => Client().UploadObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey), "text/plain",
+            new MemoryStream(System.Text.Encoding.UTF8.GetBytes(content)), null, Ct).GetAwaiter().GetResult(), "write the marker");
 
     public void DeleteMarker(StorageRoot root)
     {
-        try { Call<object?>(root, () => { Client().DeleteObject(root.Bucket, ObjectKey(root, Marker.RelativeKey)); return null; }, "delete the marker"); }
+        try { Call<object?>(root, () => { Client().DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey), null, Ct).GetAwaiter().GetResult(); return null; }, "delete the marker"); }
         catch (LaminException e) when (e.InnerException is GoogleApiException { HttpStatusCode: HttpStatusCode.NotFound }) { }
     }
 
@@ -119,7 +136,7 @@ public sealed class GcsStorageProvider : IStorageProvider
     {
         var objectKey = ObjectKey(root, key);
         var prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey;
-        var all = Call(root, () => Client().ListObjects(root.Bucket, prefix).ToList(), "list objects", key)
+        var all = Call(root, () => ListAll(root.Bucket, prefix), "list objects", key)
             .Where(o => !o.Name.EndsWith('/')) // "folder" placeholders are not files
             .Select(o => (Name: o.Name, Item: (Object: new StoredObject(RelativeKey(root, o.Name), (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime), Md5: (string?)o.Md5Hash)))
             .ToList();
@@ -142,7 +159,7 @@ public sealed class GcsStorageProvider : IStorageProvider
 
     public (long Size, string? Md5)? Head(StorageRoot root, string key)
     {
-        var o = Maybe(root, () => Client().GetObject(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
+        var o = Maybe(root, () => Client().GetObjectAsync(root.Bucket, ObjectKey(root, key), null, Ct).GetAwaiter().GetResult(), "read object metadata", key);
         return o is null ? null : ((long)(o.Size ?? 0), o.Md5Hash);
     }
 
@@ -160,7 +177,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         try
         {
-            Call(root, () => Client().DownloadObject(root.Bucket, ObjectKey(root, key), fs), "read an object", key);
+            Call(root, () => Client().DownloadObjectAsync(root.Bucket, ObjectKey(root, key), fs, null, Ct).GetAwaiter().GetResult(), "read an object", key);
             fs.Position = 0;
             return fs;
         }
@@ -175,9 +192,9 @@ public sealed class GcsStorageProvider : IStorageProvider
     public Stream OpenRange(StorageRoot root, string key, long offset, long count)
     {
         var buffer = new MemoryStream();
-        Call(root, () => Client().DownloadObject(root.Bucket, ObjectKey(root, key), buffer,
+        Call(root, () => Client().DownloadObjectAsync(root.Bucket, ObjectKey(root, key), buffer,
             // A range has no hash of its own to validate against (the object's md5 covers all of it).
-            new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + count - 1), DownloadValidationMode = DownloadValidationMode.Never }),
+            new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + count - 1), DownloadValidationMode = DownloadValidationMode.Never }, Ct).GetAwaiter().GetResult(),
             "read an object", key);
         buffer.Position = 0;
         return buffer;
@@ -199,13 +216,36 @@ public sealed class GcsStorageProvider : IStorageProvider
     private void DeleteKeys(StorageRoot root, IEnumerable<string> keys)
     {
         foreach (var k in keys)
-            Maybe<object>(root, () => { Client().DeleteObject(root.Bucket, ObjectKey(root, k)); return new object(); }, "delete an object", k);
+            Maybe<object>(root, () => { Client().DeleteObjectAsync(root.Bucket, ObjectKey(root, k), null, Ct).GetAwaiter().GetResult(); return new object(); }, "delete an object", k);
     }
 
     /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (ifGenerationMatch=0). Returns the new generation.</summary>
     internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false) =>
-        Call(root, () => Client().CopyObject(root.Bucket, ObjectKey(root, fromKey), root.Bucket, ObjectKey(root, toKey),
-            createOnly ? new CopyObjectOptions { IfGenerationMatch = 0 } : null), "copy an object", toKey).Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Call(root, () => Client().CopyObjectAsync(root.Bucket, ObjectKey(root, fromKey), root.Bucket, ObjectKey(root, toKey),
+            createOnly ? new CopyObjectOptions { IfGenerationMatch = 0 } : null, Ct).GetAwaiter().GetResult(), "copy an object", toKey).Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A create-only server-side copy (ifGenerationMatch=0) from another root of GCS: the library's CopyObject is the
+    /// rewrite call, repeated until the store has copied every byte (large objects and other buckets alike); no byte
+    /// passes through this machine. Returns the new generation.
+    /// </summary>
+    internal string? CopyFrom(StorageRoot root, StorageRoot source, string sourceKey, string toKey, CancellationToken cancel) =>
+        Call(root, () => Client().CopyObjectAsync(source.Bucket, ObjectKey(source, sourceKey), root.Bucket, ObjectKey(root, toKey),
+            new CopyObjectOptions { IfGenerationMatch = 0 }, cancel).GetAwaiter().GetResult(), "copy an object", toKey)
+            .Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>LaminDB's hash of an object, checked against its size: md5Hash up to 50 MiB (when it is the expected one), else the bytes; sha1-fl from two ranged reads.</summary>
+    internal Hashing.HashResult HashOf(StorageRoot root, string key, long size, Hashing.HashResult? expected, CancellationToken cancel)
+    {
+        var head = Head(root, key) ?? throw new LaminException(ErrorIds.PathNotFound, $"{UriOf(root, key)}: the copy is missing right after it was made.", UriOf(root, key));
+        if (head.Size != size)
+            throw new LaminException(ErrorIds.HashMismatch, $"The copy at {UriOf(root, key)} holds {head.Size} bytes, not {size}; nothing was registered there.", UriOf(root, key));
+        return Hashing.RangeHasher.Hash(size, (offset, count, sink) =>
+            Call(root, () => Client().DownloadObjectAsync(root.Bucket, ObjectKey(root, key), sink,
+                new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + count - 1), DownloadValidationMode = DownloadValidationMode.Never },
+                cancel).GetAwaiter().GetResult(), "read an object", key),
+            head.Md5 is { Length: > 0 } m ? Hashing.LaminHash.FromGcsMd5(m) : null, expected, cancel);
+    }
 
     /// <summary>A create-only upload (ifGenerationMatch=0); returns the new object's generation.</summary>
     internal string? Upload(StorageRoot root, string key, Stream source, long size, CancellationToken cancel)
@@ -231,6 +271,9 @@ public sealed class GcsStorageProvider : IStorageProvider
         public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly);
         public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
         public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
+        public bool CanCopyFrom(StorageRoot source) => source.Type == "gs" && root.Type == "gs";
+        public string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size) => provider.CopyFrom(root, source, sourceKey, toKey, cancel);
+        public Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected) => provider.HashOf(root, key, size, expected, cancel);
 
         /// <summary>Deletes an object this writer created, only while it is that generation (ifGenerationMatch).</summary>
         public void DeleteOwn(string key, string? token)
@@ -241,14 +284,14 @@ public sealed class GcsStorageProvider : IStorageProvider
                 if (provider.Generation(root, key) != generation) return; // gone, or replaced since (for servers that ignore the condition)
                 options = new DeleteObjectOptions { IfGenerationMatch = generation };
             }
-            try { Maybe<object>(root, () => { provider.Client().DeleteObject(root.Bucket, ObjectKey(root, key), options); return new object(); }, "delete an object", key); }
+            try { Maybe<object>(root, () => { provider.Client().DeleteObjectAsync(root.Bucket, ObjectKey(root, key), options, Ct).GetAwaiter().GetResult(); return new object(); }, "delete an object", key); }
             catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { } // the generation changed: not ours any more
         }
     }
 
     /// <summary>The generation of the object at a key, or null.</summary>
     private long? Generation(StorageRoot root, string key) =>
-        Maybe(root, () => Client().GetObject(root.Bucket, ObjectKey(root, key)), "read object metadata", key)?.Generation;
+        Maybe(root, () => Client().GetObjectAsync(root.Bucket, ObjectKey(root, key), null, Ct).GetAwaiter().GetResult(), "read object metadata", key)?.Generation;
 
     /// <summary>Buffers writes in a local temporary file; on Flush with every byte written, hands the file to the upload.</summary>
     private sealed class SpoolStream(long size, Action<Stream> upload) : Stream

@@ -30,6 +30,23 @@ public interface IObjectWriter : IDisposable
 }
 
 /// <summary>
+/// A writer of a store that copies between its own roots without the bytes passing through this machine
+/// (S3 CopyObject / UploadPartCopy on one endpoint, GCS rewrite): Move-LaminStorage and Move-LaminArtifact use
+/// it instead of a download and an upload (issue 15).
+/// </summary>
+public interface IServerSideCopy
+{
+    /// <summary>Whether <paramref name="source"/> is a root this writer's store can copy from.</summary>
+    bool CanCopyFrom(StorageRoot source);
+
+    /// <summary>
+    /// Fills the member (<c>""</c> for the file itself) with a copy of <paramref name="sourceKey"/> of <paramref name="source"/>;
+    /// returns LaminDB's hash of the copy (size checked) for the caller to compare with the registry's (<paramref name="expected"/>, when known).
+    /// </summary>
+    Hashing.HashResult CopyMemberFrom(string relativePath, StorageRoot source, string sourceKey, long size, Hashing.HashResult? expected);
+}
+
+/// <summary>
 /// The one interface every kind of storage implements (local now; S3 and GCS behind the same calls).
 /// Providers know nothing of the registry: they read and write objects under a root.
 /// </summary>

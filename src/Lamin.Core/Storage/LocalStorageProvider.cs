@@ -342,6 +342,8 @@ public sealed class LocalStorageProvider : IStorageProvider
             {
                 Directory.CreateDirectory(parent);
                 bool exists = File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null;
+                // The version this replaces is missing: a replace killed between its moves may have left it aside (issue 15).
+                if (!exists && replace && _folder && RecoverInterruptedReplaces(_root).Count > 0) exists = Directory.Exists(final);
                 if (exists && !replace)
                     throw new LaminException(ErrorIds.DestinationExists, $"'{final}' already exists; nothing was overwritten.", final);
                 if (!_folder)

@@ -60,6 +60,9 @@ public sealed class S3StorageProvider : IStorageProvider
 
     private bool Custom(StorageRoot root) => root.EndpointUrl is not null;
 
+    /// <summary>The running command's Ctrl+C, for every SDK call that is not given a token of its own (issue 15).</summary>
+    private static CancellationToken Ct => Util.Cancel.Current;
+
     // ------------------------------------------------------------------ errors
 
     /// <summary>Runs an SDK call and maps its failures onto the error catalogue; the message never holds a secret.</summary>
@@ -141,7 +144,7 @@ public sealed class S3StorageProvider : IStorageProvider
     {
         try
         {
-            var r = Client(root).HeadBucketAsync(new HeadBucketRequest { BucketName = root.Bucket }).GetAwaiter().GetResult();
+            var r = Client(root).HeadBucketAsync(new HeadBucketRequest { BucketName = root.Bucket }, Ct).GetAwaiter().GetResult();
             if (!string.IsNullOrEmpty(r.BucketRegion)) return r.BucketRegion;
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
@@ -157,7 +160,7 @@ public sealed class S3StorageProvider : IStorageProvider
         {
             throw Unreachable(root, e);
         }
-        var location = Maybe(root, () => Client(root).GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = root.Bucket }), "read the bucket location");
+        var location = Maybe(root, () => Client(root).GetBucketLocationAsync(new GetBucketLocationRequest { BucketName = root.Bucket }, Ct), "read the bucket location");
         var value = location?.Location?.Value;
         return string.IsNullOrEmpty(value) ? "us-east-1" : value == "EU" ? "eu-west-1" : value;
     }
@@ -165,7 +168,7 @@ public sealed class S3StorageProvider : IStorageProvider
     public MarkerInfo ReadMarker(StorageRoot root)
     {
         var key = ObjectKey(root, Marker.RelativeKey);
-        using var response = Maybe(root, () => Client(root).GetObjectAsync(new GetObjectRequest { BucketName = root.Bucket, Key = key }), "read the marker");
+        using var response = Maybe(root, () => Client(root).GetObjectAsync(new GetObjectRequest { BucketName = root.Bucket, Key = key }, Ct), "read the marker");
         if (response is null) return new MarkerInfo(false, null, null);
         if (response.ContentLength > Marker.MaxBytes)
             return Marker.Parse(new byte[Marker.MaxBytes + 1], PathOf(root, Marker.RelativeKey));
@@ -178,10 +181,10 @@ public sealed class S3StorageProvider : IStorageProvider
         Call(root, () => Client(root).PutObjectAsync(new PutObjectRequest
         {
             BucketName = root.Bucket, Key = ObjectKey(root, Marker.RelativeKey), ContentBody = content, UseChunkEncoding = !Custom(root),
-        }), "write the marker");
+        }, Ct), "write the marker");
 
     public void DeleteMarker(StorageRoot root) =>
-        Call(root, () => Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey)), "delete the marker");
+        Call(root, () => Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey), Ct), "delete the marker");
 
     public IReadOnlyList<StoredObject> ListManagedObjects(StorageRoot root) => ListRaw(root, Marker.ManagedFolder).Members.Select(m => m.Object).ToList();
 
@@ -212,7 +215,7 @@ public sealed class S3StorageProvider : IStorageProvider
         var request = new ListObjectsV2Request { BucketName = root.Bucket, Prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey };
         while (true)
         {
-            var page = Call(root, () => Client(root).ListObjectsV2Async(request), "list objects", key);
+            var page = Call(root, () => Client(root).ListObjectsV2Async(request, Ct), "list objects", key);
             foreach (var o in page.S3Objects ?? [])
             {
                 if (o.Key.EndsWith('/')) continue; // "folder" placeholders that consoles create are not files
@@ -236,7 +239,7 @@ public sealed class S3StorageProvider : IStorageProvider
 
     public ObjectStat? Stat(StorageRoot root, string key)
     {
-        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key), Ct), "read object metadata", key);
         if (head is not null) return new ObjectStat(key, false, head.ContentLength, 1);
         var members = ListRaw(root, key).Members;
         return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Object.Size), members.Count);
@@ -245,23 +248,23 @@ public sealed class S3StorageProvider : IStorageProvider
     /// <summary>Metadata of one object: size and ETag, or null.</summary>
     public (long Size, string ETag)? Head(StorageRoot root, string key)
     {
-        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key)), "read object metadata", key);
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key), Ct), "read object metadata", key);
         return head is null ? null : (head.ContentLength, head.ETag ?? "");
     }
 
     public Stream OpenRead(StorageRoot root, string key)
     {
-        var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key)), "read an object", key);
+        var response = Call(root, () => Client(root).GetObjectAsync(root.Bucket, ObjectKey(root, key), Ct), "read an object", key);
         return new ResponseStream(response);
     }
 
     /// <summary>The bytes [offset, offset + count) of an object in one ranged GET (RangedReadStream: reading part of a large object).</summary>
-    public Stream OpenRange(StorageRoot root, string key, long offset, long count)
+    public Stream OpenRange(StorageRoot root, string key, long offset, long count, CancellationToken cancel = default)
     {
         var response = Call(root, () => Client(root).GetObjectAsync(new GetObjectRequest
         {
             BucketName = root.Bucket, Key = ObjectKey(root, key), ByteRange = new ByteRange(offset, offset + count - 1),
-        }), "read an object", key);
+        }, cancel), "read an object", key);
         return new ResponseStream(response);
     }
 
@@ -345,12 +348,90 @@ public sealed class S3StorageProvider : IStorageProvider
     }
 
     /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (If-None-Match: *). Returns the new ETag.</summary>
-    internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false) =>
+    internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false, CancellationToken cancel = default) =>
         Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
         {
             SourceBucket = root.Bucket, SourceKey = ObjectKey(root, fromKey), DestinationBucket = root.Bucket, DestinationKey = ObjectKey(root, toKey),
             IfNoneMatch = createOnly && condition ? "*" : null,
-        }), "copy an object", toKey).ETag;
+        }, cancel), "copy an object", toKey).ETag;
+
+    // ------------------------------------------------------------------ server-side copies between roots
+
+    /// <summary>Above this size a server-side copy goes in parts (UploadPartCopy): CopyObject takes at most 5 GiB. Tests lower it.</summary>
+    internal static long CopyObjectLimit = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>The size of each part of a copy in parts (S3: 5 MiB to 5 GiB, at most 10,000 parts). Tests lower it.</summary>
+    internal static long CopyPartSize = 512L * 1024 * 1024;
+
+    /// <summary>Two roots on one endpoint (the same client and credentials): their objects copy inside the store.</summary>
+    internal static bool SameStore(StorageRoot source, StorageRoot destination) =>
+        source.Type == "s3" && destination.Type == "s3" && source.EndpointUrl == destination.EndpointUrl;
+
+    /// <summary>
+    /// A create-only server-side copy of <paramref name="sourceKey"/> in <paramref name="source"/> to <paramref name="toKey"/>:
+    /// CopyObject up to <see cref="CopyObjectLimit"/>, else a multipart upload whose parts are UploadPartCopy ranges of the
+    /// source (<see cref="PartsInFlight"/> at a time), completed with If-None-Match: *. No byte passes through this machine.
+    /// Returns the new object's ETag (a multipart copy's ETag is not the source's: verify by size and content, not ETag).
+    /// </summary>
+    internal string? CopyFrom(StorageRoot root, StorageRoot source, string sourceKey, string toKey, long size, CancellationToken cancel)
+    {
+        var from = ObjectKey(source, sourceKey);
+        var to = ObjectKey(root, toKey);
+        if (size <= CopyObjectLimit)
+            return Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = source.Bucket, SourceKey = from, DestinationBucket = root.Bucket, DestinationKey = to,
+                IfNoneMatch = condition ? "*" : null,
+            }, cancel), "copy an object", toKey).ETag;
+        var uploadId = Call(root, () => Client(root).InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = root.Bucket, Key = to }, cancel),
+            "start a multipart copy", toKey).UploadId;
+        try
+        {
+            var ranges = new List<(int Number, long First, long Last)>();
+            for (long first = 0; first < size; first += CopyPartSize) ranges.Add((ranges.Count + 1, first, Math.Min(size, first + CopyPartSize) - 1));
+            var etags = new PartETag[ranges.Count];
+            Call(root, async () =>
+            {
+                await Parallel.ForEachAsync(ranges, new ParallelOptions { MaxDegreeOfParallelism = PartsInFlight, CancellationToken = cancel }, async (r, ct) =>
+                {
+                    var part = await Client(root).CopyPartAsync(new CopyPartRequest
+                    {
+                        SourceBucket = source.Bucket, SourceKey = from, DestinationBucket = root.Bucket, DestinationKey = to,
+                        UploadId = uploadId, PartNumber = r.Number, FirstByte = r.First, LastByte = r.Last,
+                    }, ct).ConfigureAwait(false);
+                    etags[r.Number - 1] = new PartETag(r.Number, part.ETag);
+                }).ConfigureAwait(false);
+                return 0;
+            }, "copy parts of an object", toKey);
+            return Conditional(root, condition => Client(root).CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = root.Bucket, Key = to, UploadId = uploadId, PartETags = etags.ToList(), IfNoneMatch = condition ? "*" : null,
+            }, cancel), "complete a multipart copy", toKey).ETag;
+        }
+        catch
+        {
+            try { Client(root).AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = root.Bucket, Key = to, UploadId = uploadId }).Wait(); }
+            catch (AggregateException) { /* the server expires it; Clear-LaminStorage -Orphaned finds it under .lamindb/ */ }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// LaminDB's hash of an object, checked against its size, reading as little as possible: a plain ETag is
+    /// the md5 of a file up to 50 MiB (taken when it is the <paramref name="expected"/> one, else the bytes
+    /// decide: SSE-KMS ETags are no md5); above, sha1-fl from two ranged GETs of the first and last 50 MiB.
+    /// </summary>
+    internal Hashing.HashResult HashOf(StorageRoot root, string key, long size, Hashing.HashResult? expected, CancellationToken cancel)
+    {
+        var head = Head(root, key) ?? throw new LaminException(ErrorIds.PathNotFound, $"{UriOf(root, key)}: the copy is missing right after it was made.", UriOf(root, key));
+        if (head.Size != size)
+            throw new LaminException(ErrorIds.HashMismatch, $"The copy at {UriOf(root, key)} holds {head.Size} bytes, not {size}; nothing was registered there.", UriOf(root, key));
+        return Hashing.RangeHasher.Hash(size, (offset, count, sink) =>
+        {
+            using var s = OpenRange(root, key, offset, count, cancel);
+            s.CopyTo(sink);
+        }, Hashing.RangeHasher.Md5OfETag(head.ETag), expected, cancel);
+    }
 
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel) =>
         new CopyOnCommitWriter(new Objects(this, root, cancel), folder, proposedKey);
@@ -361,16 +442,19 @@ public sealed class S3StorageProvider : IStorageProvider
         public StorageRoot Root => root;
         public IStorageProvider Provider => provider;
         public Stream OpenUpload(string key, long size, Action<string?> created) => new S3UploadStream(provider, root, key, size, created, cancel);
-        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly);
+        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly, cancel);
         public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
         public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
+        public bool CanCopyFrom(StorageRoot source) => SameStore(source, root);
+        public string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size) => provider.CopyFrom(root, source, sourceKey, toKey, size, cancel);
+        public Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected) => provider.HashOf(root, key, size, expected, cancel);
 
         /// <summary>Deletes an object this writer created, only while it still is that object (its ETag, read just before).</summary>
         public void DeleteOwn(string key, string? token)
         {
             if (token is not null && (provider.Head(root, key) is not { } head || head.ETag.Trim('"') != token.Trim('"')))
                 return; // gone, or replaced since: not ours any more
-            Call(root, () => provider.Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, key)), "delete an object", key);
+            Call(root, () => provider.Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, key), Ct), "delete an object", key);
         }
     }
 
@@ -380,7 +464,7 @@ public sealed class S3StorageProvider : IStorageProvider
             Call(root, () => Client(root).DeleteObjectsAsync(new DeleteObjectsRequest
             {
                 BucketName = root.Bucket, Objects = chunk.Select(k => new KeyVersion { Key = ObjectKey(root, k) }).ToList(),
-            }), "delete objects");
+            }, Ct), "delete objects");
     }
 
     /// <summary>Disposes the GET response with its stream.</summary>
@@ -552,7 +636,7 @@ public sealed class S3StorageProvider : IStorageProvider
         while (true)
         {
             ListMultipartUploadsResponse page;
-            try { page = Call(root, () => Client(root).ListMultipartUploadsAsync(request), "list unfinished multipart uploads"); }
+            try { page = Call(root, () => Client(root).ListMultipartUploadsAsync(request, Ct), "list unfinished multipart uploads"); }
             catch (LaminException e) when (e.InnerException is AmazonServiceException { StatusCode: System.Net.HttpStatusCode.NotImplemented })
             {
                 return null; // an S3-compatible server without the call (s3rver): like GCS, it can't be listed
@@ -576,7 +660,7 @@ public sealed class S3StorageProvider : IStorageProvider
         long size = 0; int parts = 0;
         while (true)
         {
-            var page = Maybe(root, () => Client(root).ListPartsAsync(request), "list the parts of an unfinished upload");
+            var page = Maybe(root, () => Client(root).ListPartsAsync(request, Ct), "list the parts of an unfinished upload");
             if (page is null) break; // completed or aborted meanwhile
             foreach (var p in page.Parts ?? []) { size += p.Size ?? 0; parts++; }
             if (page.IsTruncated != true || page.NextPartNumberMarker is null) break;
@@ -589,5 +673,5 @@ public sealed class S3StorageProvider : IStorageProvider
         Maybe(root, () => Client(root).AbortMultipartUploadAsync(new AbortMultipartUploadRequest
         {
             BucketName = root.Bucket, Key = ObjectKey(root, upload.Key), UploadId = upload.UploadId,
-        }), "abort an unfinished multipart upload");
+        }, Ct), "abort an unfinished multipart upload");
 }
