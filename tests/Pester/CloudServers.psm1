@@ -112,6 +112,17 @@ function Get-S3ProxyLog {
     @($script:Http.GetStringAsync("$($Extra.Proxy)/__lamin/log").Result | ConvertFrom-Json)
 }
 
+function Wait-S3ProxyRequest {
+    <#
+    .SYNOPSIS
+        Returns once the proxy has seen a request whose "METHOD path+query" matches the regular expression
+        (already seen, or when it arrives); throws when none came within 60 s. Observation, not a sleep.
+    #>
+    param([Parameter(Mandatory)] $Extra, [Parameter(Mandatory)] [string] $Match)
+    $r = $script:Http.GetAsync("$($Extra.Proxy)/__lamin/seen?match=$([uri]::EscapeDataString($Match))").Result
+    if (-not $r.IsSuccessStatusCode) { throw "The proxy saw no request matching '$Match'" }
+}
+
 function ConvertTo-UrlPath([string] $Key) {
     ($Key.Split('/') | ForEach-Object { [uri]::EscapeDataString($_) }) -join '/'
 }
@@ -194,5 +205,5 @@ function Get-GcsKeys {
     @($keys | Sort-Object -CaseSensitive)
 }
 
-Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Get-S3Object, Send-S3Object, Remove-S3Object, Get-S3Keys,
+Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Wait-S3ProxyRequest, Get-S3Object, Send-S3Object, Remove-S3Object, Get-S3Keys,
     Get-GcsObject, Send-GcsObject, Get-GcsKeys

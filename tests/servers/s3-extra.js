@@ -17,6 +17,10 @@
 // GET /__lamin/uploads  the tracked uploads; POST /__lamin/uploads/backdate {"seconds": n} moves every
 // tracked upload's start n seconds into the past (an upload left by a process killed long ago).
 // Injected rules apply before these answers, so they can fail too.
+// UploadPartCopy (s3rver lacks it too): a PUT ?partNumber=&uploadId= with x-amz-copy-source is answered by the
+// proxy, which reads the source range from s3rver and uploads it there as that part (the log notes copySource).
+// Rule action 'hang': the request is never answered (a stalled server); POST /__lamin/reset drops such requests.
+// GET /__lamin/seen?match=<regex>  answers once a request whose "METHOD path+query" matches has arrived (at most 60 s).
 // Prints one JSON line {"second": url, "proxy": url} once both listen; stops when stdin closes.
 'use strict';
 const path = require('path');
@@ -49,6 +53,12 @@ function s3ErrorXml(code) {
 
   let rules = [];
   let log = [];
+  let hung = [];
+  let waiting = [];   // [{ re, res, timer }] answered by /__lamin/seen once a matching request arrives
+  const seenNow = () => { waiting = waiting.filter(w => {
+    if (!log.some(e => w.re.test(`${e.method} ${e.url}`))) return true;
+    clearTimeout(w.timer); w.res.end('{"seen":true}'); return false;
+  }); };
   // uploadId -> { bucket, key, initiated (Date), parts: Map(partNumber -> { size, etag, at }) }
   const uploads = new Map();
   const xmlEscape = t => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -125,6 +135,37 @@ function s3ErrorXml(code) {
       up.on('end', () => uploads.delete(q.get('uploadId')));
     }
   }
+  // UploadPartCopy: GET the source range from s3rver, PUT it there as the part, answer with CopyPartResult.
+  function copyPart(req, res, parsed, entry) {
+    req.resume();
+    const source = decodeURIComponent(req.headers['x-amz-copy-source'].split('?')[0]).replace(/^\//, '');
+    const sourcePath = '/' + source.split('/').map(encodeURIComponent).join('/');
+    const range = req.headers['x-amz-copy-source-range'];
+    const fail = (status, code) => { entry.status = status; sendXml(res, status, `<Error><Code>${code}</Code><Message>copy part failed</Message></Error>`); };
+    http.get({ host: target.hostname, port: target.port, path: sourcePath, headers: range ? { range } : {} }, g => {
+      const chunks = [];
+      g.on('data', c => chunks.push(c));
+      g.on('end', () => {
+        if (g.statusCode !== 200 && g.statusCode !== 206) { fail(404, 'NoSuchKey'); return; }
+        const body = Buffer.concat(chunks);
+        const put = http.request({ host: target.hostname, port: target.port, method: 'PUT', path: parsed.pathname + parsed.search,
+          headers: { 'content-length': body.length } }, p => {
+          let text = '';
+          p.on('data', c => { text += c; });
+          p.on('end', () => {
+            if (p.statusCode !== 200) { fail(p.statusCode, 'InternalError'); return; }
+            entry.status = 200;
+            const u = uploads.get(parsed.searchParams.get('uploadId'));
+            if (u) u.parts.set(Number(parsed.searchParams.get('partNumber')), { size: body.length, etag: p.headers.etag || '""', at: new Date() });
+            sendXml(res, 200, `<CopyPartResult ${ns}><LastModified>${new Date().toISOString()}</LastModified><ETag>${xmlEscape(p.headers.etag || '')}</ETag></CopyPartResult>`);
+          });
+        });
+        put.on('error', () => fail(500, 'InternalError'));
+        put.end(body);
+      });
+    }).on('error', () => fail(500, 'InternalError'));
+  }
+
   const proxy = http.createServer((req, res) => {
     const url = req.url;
     if (url.startsWith('/__lamin/')) {
@@ -133,7 +174,15 @@ function s3ErrorXml(code) {
       req.on('end', () => {
         if (url === '/__lamin/rules' && req.method === 'POST') { rules = JSON.parse(body || '[]'); res.end('{}'); }
         else if (url === '/__lamin/log') { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(log)); }
-        else if (url === '/__lamin/reset' && req.method === 'POST') { rules = []; log = []; res.end('{}'); }
+        else if (url === '/__lamin/reset' && req.method === 'POST') {
+          rules = []; log = []; for (const h of hung) h.destroy(); hung = []; res.end('{}');
+        }
+        else if (url.startsWith('/__lamin/seen')) {
+          const w = { re: new RegExp(new URL(url, 'http://proxy').searchParams.get('match')), res };
+          w.timer = setTimeout(() => { waiting = waiting.filter(x => x !== w); res.statusCode = 408; res.end('{"seen":false}'); }, 60000);
+          waiting.push(w);
+          seenNow();
+        }
         else if (url === '/__lamin/uploads') {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify([...uploads.entries()].map(([id, u]) => ({ uploadId: id, bucket: u.bucket, key: u.key, initiated: u.initiated, parts: u.parts.size }))));
@@ -147,12 +196,14 @@ function s3ErrorXml(code) {
       });
       return;
     }
-    const entry = { method: req.method, url, range: req.headers.range || null, status: 0 };
+    const entry = { method: req.method, url, range: req.headers.range || null, status: 0, copySource: req.headers['x-amz-copy-source'] || null };
     log.push(entry);
+    seenNow();
     const rule = rules.find(r => (!r.method || r.method === req.method) && new RegExp(r.match).test(url) && (r.times === undefined || r.times > 0));
     if (rule) {
       if (rule.times !== undefined) rule.times--;
       if (rule.action === 'reset') { entry.status = -1; req.socket.destroy(); return; }
+      if (rule.action === 'hang') { entry.status = -3; req.resume(); hung.push(req.socket); return; }
       entry.status = rule.status;
       // Answer once the request body was read, as a server does.
       req.on('end', () => {
@@ -164,6 +215,10 @@ function s3ErrorXml(code) {
       return;
     }
     const parsed = new URL(url, 'http://proxy');
+    if (req.method === 'PUT' && parsed.searchParams.has('uploadId') && parsed.searchParams.has('partNumber') && req.headers['x-amz-copy-source']) {
+      copyPart(req, res, parsed, entry);
+      return;
+    }
     if (answerMultipart(req, res, parsed)) { entry.status = res.statusCode; return; }
     let bytes = 0;
     req.on('data', c => { bytes += c.length; });
