@@ -41,6 +41,8 @@ public static class LocalPaths
     /// </summary>
     public static string ResolveLinks(string path)
     {
+        // Linux: realpath(3) does the same walk in one call (issue 15: this walk cost ~0.15 ms per file written).
+        if (OperatingSystem.IsLinux() && FastResolve(path) is { } fast) return fast;
         char[] seps = ['/', '\\'];
         var root = Path.GetPathRoot(path)!;
         var parts = path[root.Length..].Split(seps, StringSplitOptions.RemoveEmptyEntries).ToList();
@@ -71,6 +73,47 @@ public static class LocalPaths
             current = next;
         }
         return current;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "realpath")]
+    private static extern nint realpath([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, nint resolved);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "free")]
+    private static extern void free(nint p);
+
+    /// <summary>
+    /// <see cref="ResolveLinks"/> through realpath(3): the longest existing prefix resolved by the OS, the rest (which
+    /// does not exist) appended as it is. Null whenever the slow walk must decide: a missing part that is a dangling
+    /// link or holds "." or "..", a loop, any other error.
+    /// </summary>
+    private static string? FastResolve(string path)
+    {
+        try
+        {
+            var existing = path;
+            var rest = new List<string>();
+            while (true)
+            {
+                var p = realpath(existing, 0);
+                if (p != 0)
+                {
+                    var resolved = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(p)!;
+                    free(p);
+                    if (rest.Count == 0) return resolved;
+                    // The first missing part must be no link (a dangling one is followed by the slow walk).
+                    if (new FileInfo(Path.Combine(existing, rest[^1])).LinkTarget is not null) return null;
+                    rest.Reverse();
+                    return Path.Combine([resolved, .. rest]);
+                }
+                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 2 /* ENOENT */) return null;
+                var name = Path.GetFileName(existing);
+                var parent = Path.GetDirectoryName(existing);
+                if (parent is null || name.Length == 0 || name is "." or "..") return null;
+                rest.Add(name);
+                existing = parent;
+            }
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException) { return null; }
     }
 
     /// <summary>
