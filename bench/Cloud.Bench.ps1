@@ -7,11 +7,14 @@
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/Lamin/Lamin.psd1'),
     [int] $Runs = 3,
-    [int] $SmallFiles = 1000
+    [int] $SmallFiles = 1000,
+    # Only the S3 same-endpoint move of -MoveMiB (server-side copy against download + upload) and the upload's peak memory; no rclone.
+    [switch] $MoveOnly,
+    [int] $MoveMiB = 1024
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-if (-not (Get-Command rclone -ErrorAction SilentlyContinue)) {
+if (-not $MoveOnly -and -not (Get-Command rclone -ErrorAction SilentlyContinue)) {
     Write-Host 'Installing rclone (Debian package) for the baseline...'
     bash -c 'apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null'
     if ($LASTEXITCODE) { throw 'could not install rclone' }
@@ -36,9 +39,36 @@ try {
     $data = Join-Path $work 'data'; $small = Join-Path $data 'small'
     $null = New-Item -ItemType Directory $small
     Sh "head -c 268435456 /dev/urandom > '$data/big.bin'"
-    Sh "cd '$small' && head -c $(65536 * $SmallFiles) /dev/urandom | split -b 65536 -a 4 -d - s"
+    if (-not $MoveOnly) { Sh "cd '$small' && head -c $(65536 * $SmallFiles) /dev/urandom | split -b 65536 -a 4 -d - s" }
     New-LaminInstance -Name cb -Storage (Join-Path $work 'local') | Out-Null
 
+    # --- issue 15: a move between two prefixes of one S3 endpoint: CopyObject (server-side) against
+    # today's download + upload (server-side copies turned off), the same artifact moved back and forth.
+    $core = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin').Assemblies | Where-Object { $_.GetName().Name -eq 'Lamin.Core' }
+    $serverSide = $core.GetType('Lamin.Core.Storage.CopyOnCommitWriter').GetField('ServerSideCopies', [Reflection.BindingFlags]'Static,NonPublic')
+    Sh "head -c $($MoveMiB * 1MB) /dev/urandom > '$data/move.bin'"
+    $ma = New-LaminStorage (Get-S3Root $servers -Prefix 'move-a'); $mb = New-LaminStorage (Get-S3Root $servers -Prefix 'move-b')
+    $moving = Add-LaminArtifact (Join-Path $data 'move.bin') -Storage $ma.Uid -SkipHashLookup -Key 'move.bin'
+    $copyMoves = @(); $streamMoves = @()
+    try {
+        for ($r = 0; $r -lt $Runs; $r++) {
+            $serverSide.SetValue($null, $true)
+            $copyMoves += Seconds { $null = Move-LaminArtifact $moving.Uid -Storage $mb.Uid -Confirm:$false }
+            $serverSide.SetValue($null, $false)
+            $streamMoves += Seconds { $null = Move-LaminArtifact $moving.Uid -Storage $ma.Uid -Confirm:$false }
+        }
+    }
+    finally { $serverSide.SetValue($null, $true) }
+    if ((Test-LaminArtifact -Identity $moving.Uid -Hash).Status -ne 'Match') { throw 'the moved artifact does not match' }
+    $results.Move_MiB = $MoveMiB
+    $results.Move_server_side_s = [math]::Round((Median $copyMoves), 2)
+    $results.Move_download_upload_s = [math]::Round((Median $streamMoves), 2)
+    $results.Move_speedup = [math]::Round((Median $streamMoves) / (Median $copyMoves), 1)
+    $results.Move_runs = "server-side $(($copyMoves | ForEach-Object { [math]::Round($_, 2) }) -join ' / '); download+upload $(($streamMoves | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')"
+    Remove-LaminArtifact -Identity $moving.Uid -Permanent -DeleteFile -Confirm:$false -ErrorAction SilentlyContinue
+    Remove-Item (Join-Path $data 'move.bin')
+
+    if (-not $MoveOnly) {
     $upBig = @(); $upBigR = @(); $downBig = @(); $downBigR = @(); $upSmall = @(); $upSmallR = @(); $downSmall = @(); $downSmallR = @()
     for ($r = 0; $r -lt $Runs; $r++) {
         $s3 = New-LaminStorage (Get-S3Root $servers -Prefix "lamin$r")
@@ -67,6 +97,8 @@ try {
     $results.DownloadSmall_rclone_s = [math]::Round((Median $downSmallR), 2)
     $results.DownloadSmall_ours_s = [math]::Round((Median $downSmall), 2)
     $results.DownloadSmall_ratio = [math]::Round((Median $downSmall) / (Median $downSmallR), 2)
+    }
+    else { $s3 = New-LaminStorage (Get-S3Root $servers -Prefix 'mem') }
 
     # peak memory of a 256 MiB upload in a fresh process
     [string[]] $pre = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { @([Reflection.Assembly]::GetEntryAssembly().Location) } else { @() }

@@ -96,6 +96,12 @@ public sealed class ArtifactService(LaminContext context)
         internal Dictionary<int, LaminStorage> Storages { get; }
         private readonly Dictionary<int, StorageRoot> _roots = new();
 
+        /// <summary>
+        /// Local locations this planning view found present (SPEC §10 rule 3): a pipeline's plans read the marker
+        /// once per location, not once per path (issue 15). Staging checks again at the moment of writing.
+        /// </summary>
+        internal HashSet<int> FoundPresent { get; } = [];
+
         /// <summary>The same view, detached from its (closed) session, for planning.</summary>
         internal View Detach() { Session = null; return this; }
 
@@ -284,7 +290,11 @@ public sealed class ArtifactService(LaminContext context)
         view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, r.Storage is null ? "add artifacts to the default storage location" : $"add artifacts to '{r.Storage}'");
         if (r.KeyIsVirtual == false && r.Key is null)
             throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
-        StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
+        if (!view.FoundPresent.Contains(target.Id))
+        {
+            StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
+            view.FoundPresent.Add(target.Id);
+        }
         if (r.KeyIsVirtual == false && target.Type == "local")
             LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
         // SPEC §11: a key or member name the target's file system can't store (or tell apart) is refused before anything is copied.

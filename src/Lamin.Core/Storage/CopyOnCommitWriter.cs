@@ -80,7 +80,10 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         return store.OpenUpload(key, size, token => { lock (_created) _created[key] = token; });
     }
 
-    public bool CanCopyFrom(StorageRoot source) => store.CanCopyFrom(source);
+    /// <summary>Benchmarks turn server-side copies off to time the download-and-upload path against them.</summary>
+    internal static bool ServerSideCopies = true;
+
+    public bool CanCopyFrom(StorageRoot source) => ServerSideCopies && store.CanCopyFrom(source);
 
     /// <summary>
     /// A member filled by a copy inside the store (issue 15), under the same rules as an upload: the proposed key checked
