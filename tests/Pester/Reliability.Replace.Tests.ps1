@@ -39,7 +39,7 @@ Describe 'A folder replace killed between its two moves' {
         Invoke-KilledReplace $src
         # The kill landed in the window: the registered version is not at its path, but aside under .lamindb/.
         $v1.Path | Should -Not -Exist
-        $script:aside = @(Get-ChildItem (Join-Path $t.Storage '.lamindb') -Directory -Filter '.lamin-tmp-*-old')
+        $script:aside = @(Get-ChildItem (Join-Path $t.Storage '.lamindb') -Directory -Force -Filter '.lamin-tmp-*-old')
         $aside.Count | Should -Be 1
     }
     AfterEach { $t | Remove-TestInstance }
