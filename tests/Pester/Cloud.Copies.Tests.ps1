@@ -140,7 +140,7 @@ Describe 'Ctrl+C stops a command whose S3 request hangs' {
             $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
             @(Get-ChildItem $out -Force) | Should -BeNullOrEmpty
         }
-        finally { $run.PowerShell.Dispose() }
+        finally { Set-S3ProxyRule $extra; $run.PowerShell.Dispose() }   # the hung request dropped first: a command that ignores Stop() ends too
     }
 
     It 'Move-LaminArtifact: PowerShell.Stop() returns while the server-side copy is unanswered, and the artifact stays where it was' {
@@ -156,7 +156,7 @@ Describe 'Ctrl+C stops a command whose S3 request hangs' {
             $stop.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'Stop() returns once the hung copy is cancelled'
             $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
         }
-        finally { $run.PowerShell.Dispose() }
+        finally { Set-S3ProxyRule $extra; $run.PowerShell.Dispose() }   # the hung request dropped first: a command that ignores Stop() ends too
         Set-S3ProxyRule $extra
         (Get-LaminArtifact -Identity $art.Uid).StorageUid | Should -Be $a.Uid
         (Test-LaminArtifact -Identity $art.Uid -Hash).Status | Should -Be 'Match'
