@@ -166,8 +166,9 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// <summary>Requires a current instance (NoCurrentInstance otherwise) without reading the registry.</summary>
     private Lamin.Core.Settings.InstanceEntry NewContextInstance() => NewContext().Instance;
 
-    // The engine reads these two as yes/no and drops what they throw: the root always exists (no I/O), and a
-    // refusal (NoCurrentInstance...) is written as an error, so "Cannot find path" never hides it.
+    // The engine reads these two as yes/no: the root always exists (no I/O). An error that stops the whole
+    // command (NoCurrentInstance, RegistryCorrupt..., SPEC §4) is thrown with its record, at every path of the
+    // drive; another refusal is written as an error, so "Cannot find path" never hides it.
     protected override bool ItemExists(string path) => Parse(path).Uid is null || Probe(() => Lookup(path, out _) is not null);
 
     protected override bool IsItemContainer(string path) => Parse(path).Uid is null || Probe(() => Lookup(path, out var c) is not null && c);
@@ -175,7 +176,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     private bool Probe(Func<bool> work)
     {
         try { return work(); }
-        catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); return false; }
+        catch (LaminException e) { Report(e); return false; }
     }
 
     protected override bool HasChildItems(string path) => Guard(() =>
