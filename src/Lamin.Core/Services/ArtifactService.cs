@@ -751,6 +751,13 @@ public sealed class ArtifactService(LaminContext context)
     });
 
     /// <summary>
+    /// A destination for several artifacts (or the members of a key folder of the lamin: drive) is a folder,
+    /// existing or not: it gets a trailing separator, so each artifact goes inside it under its own name.
+    /// </summary>
+    public static string? SaveDestinationFolder(string? destination, bool several) =>
+        several && destination is { Length: > 0 } d && !d.EndsWith('/') && !d.EndsWith(Path.DirectorySeparatorChar) ? d + Path.DirectorySeparatorChar : destination;
+
+    /// <summary>
     /// The destination folder for an artifact saved as a member of a key folder of the lamin: drive (piped
     /// into Save-LaminArtifact): the destination (or the current folder) is a folder, and the artifact keeps
     /// its place below the folder, so `raw/sub` saves `raw/sub/c.txt` to `&lt;destination&gt;/sub/c.txt`.

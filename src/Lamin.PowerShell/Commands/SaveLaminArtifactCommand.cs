@@ -57,6 +57,8 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
             resolved = [];
             ForEachValue(identities, i => resolved.Add(service.Resolve(i)));
         }
+        // Several artifacts, or the members of a piped key folder, can only go into a folder.
+        dest = ArtifactService.SaveDestinationFolder(dest, resolved.Count > 1 || _folderOf.Count > 0);
         // A member of a piped key folder goes below the destination folder, at its place in the folder.
         var destinations = new Dictionary<string, string?>(StringComparer.Ordinal);
         var placed = new List<LaminArtifact>();
@@ -85,6 +87,10 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
             {
                 try { results[i] = service.Save(artifacts[i], DestOf(artifacts[i]), Force, null, Cancellation); }
                 catch (LaminException e) { errors[i] = e; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = new LaminException(ErrorIds.StorageIoError, $"{e.Message} Nothing else was changed for {artifacts[i].Uid}; fix the cause and retry.", artifacts[i].Uid, e);
+                }
                 return ValueTask.CompletedTask;
             });
         var total = artifacts.Count;
