@@ -318,7 +318,7 @@ Describe 'Key folders piped into the Lamin cmdlets (<Backend>)' -ForEach $backen
     BeforeEach { $f = New-DriveFixture }
     AfterEach { $f.T | Remove-TestInstance }
 
-    It 'saves a listing with its folders: Get-ChildItem lamin:\<uid>\raw | Save-LaminArtifact -Destination <new folder>' {
+    It 'saves a listing with its folders (Get-ChildItem of a folder piped into Save-LaminArtifact, destination a new folder)' {
         $out = Join-Path $f.T.Work 'out'   # does not exist yet: several artifacts make it a folder
         $saved = @(Get-ChildItem "lamin:\$($f.U)\raw" | Save-LaminArtifact -Destination $out -ErrorVariable e)
         $e.Count | Should -Be 0
