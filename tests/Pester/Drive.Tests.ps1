@@ -148,7 +148,7 @@ Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @("lamin:$sep$($f.U)${sep}raw${sep}sub${sep}c.TXT")
     }
 
-    It 'makes a drive for one location with New-PSDrive -Root <uid> or <root>' {
+    It 'makes a drive for one location with New-PSDrive -Root (a uid or a root)' {
         $null = New-PSDrive -Name dataA -PSProvider Lamin -Root $f.U
         $null = New-PSDrive -Name dataB -PSProvider Lamin -Root $f.S.Root
         try {
