@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using Lamin.Core.Errors;
+using Lamin.Core.Model;
 using Lamin.Core.Services;
 
 namespace Lamin.PowerShell;
@@ -125,16 +126,46 @@ public abstract class LaminCmdlet : PSCmdlet
     /// -Identity strings. Each goes to <paramref name="work"/> with its kind when the cmdlet takes that
     /// kind (<paramref name="accepted"/>; a plain identity always); any other record is refused with
     /// InvalidArgument. A refusal of one value is non-terminating and the next value goes on.
+    /// A key folder of the lamin: drive (when <see cref="RecordKind.KeyFolder"/> is accepted) stands for its
+    /// latest, non-trashed artifacts: each goes on as an artifact (to <paramref name="folderMember"/> with
+    /// the folder's key when given), once per command even when the folder's own items follow it in the
+    /// pipeline (Get-ChildItem -Recurse emits a folder and then what is in it).
     /// </summary>
-    protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work, params RecordKind[] accepted)
+    protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work, params RecordKind[] accepted) =>
+        Dispatch(input, identities, work, null, accepted);
+
+    private HashSet<string>? _fromFolders;
+    private readonly HashSet<string> _piped = new(StringComparer.Ordinal);
+
+    protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work,
+        Action<string, LaminArtifact>? folderMember, params RecordKind[] accepted)
     {
         var items = input is not null
             ? input.Select(Classify)
             : (identities ?? []).Select(i => new PipedRecord(RecordKind.Identity, i, "string"));
         ForEachValue(items, r =>
         {
-            if (r.Value is not null && (r.Kind == RecordKind.Identity || accepted.Contains(r.Kind))) work(r.Kind, r.Value);
-            else throw NotAccepted(r, accepted);
+            if (r.Value is null || (r.Kind != RecordKind.Identity && !accepted.Contains(r.Kind))) throw NotAccepted(r, accepted);
+            if (r.Kind == RecordKind.KeyFolder)
+            {
+                var slash = r.Value.IndexOf('/');
+                var (storageUid, folder) = slash < 0 ? (r.Value, "") : (r.Value[..slash], r.Value[(slash + 1)..]);
+                _fromFolders ??= new HashSet<string>(StringComparer.Ordinal);
+                ForEachValue(new DriveService(Context).ArtifactsInFolder(storageUid, folder), a =>
+                {
+                    if (_piped.Contains(a.Uid) || !_fromFolders.Add(a.Uid)) return;
+                    if (folderMember is not null) folderMember(folder, a);
+                    else work(RecordKind.Artifact, a.Uid);
+                });
+                return;
+            }
+            // An artifact already reached through a piped folder is not acted on twice.
+            if (r.Kind == RecordKind.Artifact)
+            {
+                if (_fromFolders?.Contains(r.Value) == true) return;
+                _piped.Add(r.Value);
+            }
+            work(r.Kind, r.Value);
         });
     }
 
@@ -142,7 +173,7 @@ public abstract class LaminCmdlet : PSCmdlet
     protected LaminException NotAccepted(PipedRecord r, IReadOnlyCollection<RecordKind> accepted) =>
         new(ErrorIds.InvalidArgument,
             $"{MyInvocation.MyCommand.Name} does not take a {r.TypeName} from the pipeline; pipe " +
-            string.Join(", ", accepted.Select(k => "a Lamin" + k)) + (accepted.Count > 0 ? " or " : "") + "an identity string, or pass -Identity.",
+            string.Join(", ", accepted.Select(k => k == RecordKind.KeyFolder ? "a LaminKeyFolder (a folder of the lamin: drive)" : "a Lamin" + k)) + (accepted.Count > 0 ? " or " : "") + "an identity string, or pass -Identity.",
             r.Value);
 
     // ------------------------------------------------------------ paths through PowerShell's providers (SPEC §4)

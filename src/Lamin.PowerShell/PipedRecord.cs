@@ -12,6 +12,8 @@ public enum RecordKind
     Artifact,
     Space,
     Instance,
+    /// <summary>A folder of the lamin: drive (LaminKeyFolder): Value is "&lt;storage uid&gt;/&lt;key&gt;"; cmdlets that take it act on its artifacts.</summary>
+    KeyFolder,
     /// <summary>Anything else: refused, never bound through a property it happens to have.</summary>
     Other,
 }
@@ -44,6 +46,7 @@ public readonly record struct PipedRecord(RecordKind Kind, string? Value, string
             case LaminSpace sp: return new(RecordKind.Space, sp.Name, nameof(LaminSpace));
             case LaminSpaceAccess g: return new(RecordKind.Space, g.Space, nameof(LaminSpaceAccess));
             case LaminInstance i: return new(RecordKind.Instance, i.Name, nameof(LaminInstance));
+            case LaminKeyFolder f: return new(RecordKind.KeyFolder, f.StorageUid + "/" + f.Key, nameof(LaminKeyFolder));
         }
         if (o is not PSCustomObject && ps is null) return new(RecordKind.Other, o.ToString(), o.GetType().Name);
         ps ??= PSObject.AsPSObject(o);
@@ -59,11 +62,13 @@ public readonly record struct PipedRecord(RecordKind Kind, string? Value, string
                 nameof(LaminArtifact) or nameof(LaminArtifactCheck) => RecordKind.Artifact,
                 nameof(LaminSpace) => RecordKind.Space,
                 nameof(LaminInstance) => RecordKind.Instance,
+                nameof(LaminKeyFolder) => RecordKind.KeyFolder,
                 _ => RecordKind.Other,
             };
             var value = kind switch
             {
                 RecordKind.Space or RecordKind.Instance => Prop("Name"),
+                RecordKind.KeyFolder => Prop("StorageUid") is { Length: > 0 } su && Prop("Key") is { } k ? su + "/" + k : null,
                 _ => Prop("Uid"),
             };
             return new(value is null ? RecordKind.Other : kind, value, shortName);

@@ -56,6 +56,21 @@ public sealed class DriveListingTests
     }
 
     [Fact]
+    public void Walk_is_one_pass_in_key_order_and_shows_an_artifact_that_is_also_a_folder_once()
+    {
+        var l = Listing(A("a"), A("a-c"), A("a.x"), A("a/b"), A("a/c/d"), A("a//hidden"), A("e/"), A("z/y/x.txt"));
+        var all = l.Walk("", null).Select(w => (w.Item.Key, w.Item.Name, w.Item.IsFolder, w.Level)).ToList();
+        Assert.Equal([
+            ("a", "a", true, 0), ("a-c", "a-c", false, 0), ("a.x", "a.x", false, 0),
+            ("a/b", "b", false, 1), ("a/c", "c", true, 1), ("a/c/d", "d", false, 2),
+            ("e", "e", true, 0), ("z", "z", true, 0), ("z/y", "y", true, 1), ("z/y/x.txt", "x.txt", false, 2)], all);
+        Assert.Equal(["b", "c"], l.Children("a").Select(c => c.Name));
+        Assert.Empty(l.Children("e"));
+        Assert.Equal(["a", "a-c", "a.x", "b", "c", "e", "z", "y"], l.Walk("", 1).Select(w => w.Item.Name));
+        Assert.Equal(["y", "x.txt"], l.Walk("z", null).Select(w => w.Item.Name));
+    }
+
+    [Fact]
     public void Ranged_reader_asks_for_small_ranges_first_and_reads_every_byte()
     {
         var data = Enumerable.Range(0, 300_000).Select(i => (byte)(i % 251)).ToArray();

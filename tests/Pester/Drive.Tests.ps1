@@ -2,6 +2,11 @@
 # navigation, listings, both separators, wildcard-character keys, completion, content, Set-Content,
 # Remove-Item to the trash, Move-Item between locations, the refused item cmdlets, piping into the
 # Lamin cmdlets, a locked artifact, a read-only location, and no I/O at import.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $backends = Get-TestBackend   # LiteDB, and PostgreSQL when LAMIN_TEST_POSTGRES names a server
+}
+
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     function Get-ArtifactState { @(Get-LaminArtifact -AllVersions) + @(Get-LaminArtifact -Trash) | Sort-Object Id | ConvertTo-Json -Depth 3 }
@@ -29,9 +34,9 @@ BeforeAll {
     }
 }
 
-Describe 'The provider and its drive' {
-    BeforeAll { $f = New-DriveFixture }
-    AfterAll { $f.T | Remove-TestInstance }
+Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend; $f = New-DriveFixture }
+    AfterAll { $f.T | Remove-TestInstance; Use-TestBackend $null }
 
     It 'registers the provider Lamin (Filter, ShouldProcess, content) and the drive lamin: at import' {
         $p = Get-PSProvider Lamin
@@ -143,7 +148,7 @@ Describe 'The provider and its drive' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @("lamin:$sep$($f.U)${sep}raw${sep}sub${sep}c.TXT")
     }
 
-    It 'makes a drive for one location with New-PSDrive -Root <uid> or <root>' {
+    It 'makes a drive for one location with New-PSDrive -Root (a uid or a root)' {
         $null = New-PSDrive -Name dataA -PSProvider Lamin -Root $f.U
         $null = New-PSDrive -Name dataB -PSProvider Lamin -Root $f.S.Root
         try {
@@ -158,7 +163,9 @@ Describe 'The provider and its drive' {
     }
 }
 
-Describe 'Content on the drive' {
+Describe 'Content on the drive (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $f = New-DriveFixture }
     AfterEach { $f.T | Remove-TestInstance }
 
@@ -229,7 +236,9 @@ Describe 'Content on the drive' {
     }
 }
 
-Describe 'Changing things through the drive' {
+Describe 'Changing things through the drive (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
     BeforeEach { $f = New-DriveFixture }
     AfterEach { $f.T | Remove-TestInstance }
 
@@ -303,6 +312,116 @@ Describe 'Changing things through the drive' {
     }
 }
 
+Describe 'Key folders piped into the Lamin cmdlets (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
+    BeforeEach { $f = New-DriveFixture }
+    AfterEach { $f.T | Remove-TestInstance }
+
+    It 'saves a listing with its folders (Get-ChildItem of a folder piped into Save-LaminArtifact, destination a new folder)' {
+        $out = Join-Path $f.T.Work 'out'   # does not exist yet: several artifacts make it a folder
+        $saved = @(Get-ChildItem "lamin:\$($f.U)\raw" | Save-LaminArtifact -Destination $out -ErrorVariable e)
+        $e.Count | Should -Be 0
+        $sep = [IO.Path]::DirectorySeparatorChar
+        ($saved.FullName | ForEach-Object { $_.Substring($out.Length + 1) } | Sort-Object) | Should -Be @('b.txt', "sub${sep}c.TXT", 'v.txt')
+        Get-Content (Join-Path $out 'sub' 'c.TXT') | Should -BeExactly 'sea'
+        Get-Content (Join-Path $out 'v.txt') | Should -BeExactly 'v2'   # the latest version
+    }
+
+    It 'trashes what a recursive listing holds, each artifact once: Get-ChildItem -Recurse | Remove-LaminArtifact' {
+        Get-ChildItem "lamin:\$($f.U)\raw" -Recurse | Remove-LaminArtifact -Confirm:$false -ErrorVariable e
+        $e.Count | Should -Be 0
+        (@(Get-LaminArtifact -Trash).Uid | Sort-Object) | Should -Be (@($f.Trashed.Uid, $f.A.b.Uid, $f.A.c.Uid, $f.A.v2.Uid) | Sort-Object)
+        Test-Path "lamin:\$($f.U)\raw\sub" | Should -BeFalse   # its only artifact is in the trash
+        (Get-LaminArtifact -Trash).Count | Should -Be 4   # nothing else; v.txt's older version is the latest now
+        (Get-ChildItem "lamin:\$($f.U)\raw" -Recurse -Name) | Should -Be 'v.txt'
+    }
+
+    It 'moves, tests and lists a key folder''s artifacts (Move-, Test-, Get-LaminArtifact)' {
+        $expected = @($f.A.b.Uid, $f.A.c.Uid, $f.A.v2.Uid) | Sort-Object
+        (@(Get-Item "lamin:\$($f.U)\raw" | Get-LaminArtifact).Uid | Sort-Object) | Should -Be $expected
+        $checks = @(Get-Item "lamin:\$($f.U)\raw" | Test-LaminArtifact)
+        ($checks.Uid | Sort-Object) | Should -Be $expected
+        $checks.Status | Sort-Object -Unique | Should -Be 'Match'
+        Get-Item "lamin:\$($f.U)\raw\sub" | Move-LaminArtifact -Storage $f.Second.Uid -Confirm:$false -WarningAction SilentlyContinue
+        (Get-LaminArtifact $f.A.c.Uid).StorageUid | Should -BeExactly $f.Second.Uid
+        (Get-LaminArtifact $f.A.b.Uid).StorageUid | Should -BeExactly $f.U
+        Get-Content "lamin:\$($f.Second.Uid)\raw\sub\c.TXT" | Should -BeExactly 'sea'
+    }
+
+    It 'refuses a key folder where the cmdlet has no use for it (Restore-LaminArtifact), naming what it takes' {
+        $before = Get-ArtifactState
+        Get-Item "lamin:\$($f.U)\raw" | Restore-LaminArtifact -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -BeLike 'InvalidArgument*'
+        $e[0].Exception.Message | Should -Match 'LaminKeyFolder'
+        Get-ArtifactState | Should -BeExactly $before
+    }
+}
+
+Describe 'Listing options and the listing cache (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
+    BeforeEach { $f = New-DriveFixture }
+    AfterEach { $f.T | Remove-TestInstance }
+
+    It 'filters with -Filter, -Include and -Exclude as the FileSystem drive does (case-insensitively)' {
+        $raw = "lamin:\$($f.U)\raw"
+        $sep = [IO.Path]::DirectorySeparatorChar
+        (Get-ChildItem $raw -Filter '*.TXT' -Name) | Should -Be @('b.txt', 'v.txt')
+        (Get-ChildItem $raw -Exclude 'b*' -Name) | Should -Be @('sub', 'v.txt')
+        (Get-ChildItem "$raw\*" -Include '*.txt').Uid | Should -Be @($f.A.b.Uid, $f.A.v2.Uid)
+        (Get-ChildItem $raw -Recurse -Include '*.txt' -Name | Sort-Object) | Should -Be @('b.txt', "sub${sep}c.TXT", 'v.txt')
+        (Get-ChildItem "lamin:\$($f.U)" -Recurse -Exclude '*.txt', '*.json' -Name | Sort-Object) | Should -Be @('a.csv', 'both', 'odd', 'raw', "raw${sep}sub")
+        # As on FileSystem, -Include without a wildcard path or -Recurse matches the folder itself, not its items.
+        @(Get-ChildItem $raw -Include '*.txt').Count | Should -Be 0
+    }
+
+    It 'shows this process''s own writes through any cmdlet at once (cache keyed on the write generation)' {
+        $raw = "lamin:\$($f.U)\raw"
+        (Get-ChildItem $raw -Name) | Should -Be @('b.txt', 'sub', 'v.txt')   # listed (and cached)
+        Test-Path "$raw\new.txt" | Should -BeFalse
+        $new = Add-LaminArtifact (New-TestFile (Join-Path $f.Src 'new.txt') -Text 'new').FullName -Key 'raw/new.txt'
+        (Get-ChildItem $raw -Name) | Should -Be @('b.txt', 'new.txt', 'sub', 'v.txt')
+        Test-Path "$raw\new.txt" | Should -BeTrue
+        Remove-LaminArtifact $new.Uid -Confirm:$false
+        (Get-ChildItem $raw -Name) | Should -Be @('b.txt', 'sub', 'v.txt')
+        Test-Path "$raw\new.txt" | Should -BeFalse
+        Set-LaminArtifact $f.A.b.Uid -Description 'changed' -Confirm:$false
+        (Get-Item "$raw\b.txt").Description | Should -BeExactly 'changed'
+    }
+
+    It 'shows another process''s writes at the next command' {
+        $raw = "lamin:\$($f.U)\raw"
+        (Get-ChildItem $raw -Name) | Should -Be @('b.txt', 'sub', 'v.txt')   # listed (and cached, where a cache may be kept)
+        $file = (New-TestFile (Join-Path $f.Src 'other.txt') -Text 'from another process').FullName
+        $psi = Get-PwshStartInfo -Command "Import-Module `$env:LAMIN_TEST_MODULE; `$null = Add-LaminArtifact '$file' -Key 'raw/other.txt' -ErrorAction Stop; 'added'"
+        $p = [Diagnostics.Process]::Start($psi); $p.StandardInput.Close()
+        $text = $p.StandardOutput.ReadToEnd() + $p.StandardError.ReadToEnd(); $p.WaitForExit()
+        $text | Should -Match 'added'
+        (Get-ChildItem $raw -Name) | Should -Be @('b.txt', 'other.txt', 'sub', 'v.txt')
+        Get-Content "$raw\other.txt" | Should -BeExactly 'from another process'
+    }
+}
+
+Describe 'Remove-Item on a folder without -Recurse (<Backend>)' -ForEach $backends {
+    BeforeAll { Use-TestBackend $Backend }
+    AfterAll { Use-TestBackend $null }
+    BeforeEach { $f = New-DriveFixture }
+    AfterEach { $f.T | Remove-TestInstance }
+
+    It 'asks, as for a FileSystem folder; where nobody can answer (-NonInteractive) it fails and trashes nothing (<Path>)' -ForEach @(
+        @{ Path = 'raw' }, @{ Path = 'both' }
+    ) {
+        $before = (Get-ArtifactState) + (Get-TreeSnapshot $f.T.Storage)
+        $psi = Get-PwshStartInfo -Command "Import-Module `$env:LAMIN_TEST_MODULE; try { Remove-Item 'lamin:\$($f.U)\$Path' -Confirm:`$false -ErrorAction Stop; 'removed' } catch { 'error=' + `$_.FullyQualifiedErrorId }"
+        $p = [Diagnostics.Process]::Start($psi); $p.StandardInput.Close()
+        $text = $p.StandardOutput.ReadToEnd(); $p.WaitForExit()
+        $text | Should -Match 'error=InvalidOperation'   # the engine's prompt for a folder with children, refused without a user
+        $text | Should -Not -Match 'removed'
+        (Get-ArtifactState) + (Get-TreeSnapshot $f.T.Storage) | Should -BeExactly $before
+    }
+}
+
 Describe 'Import and instances' {
     It 'reads no registry at import: a damaged registry is only reported when the drive is used (RegistryCorrupt)' {
         $t = New-TestInstance
@@ -329,10 +448,32 @@ try { Get-ChildItem lamin:\ | Out-Null; 'listed' } catch { 'error=' + $_.FullyQu
         $help | Should -Match 'Add-LaminArtifact'
     }
 
-    It 'says NoCurrentInstance when no instance is connected' {
+    It 'says NoCurrentInstance (terminating) at every path when no instance is connected: <Name>' -ForEach @(
+        @{ Name = 'Get-ChildItem lamin:\'; Run = { Get-ChildItem lamin:\ } }
+        @{ Name = 'Get-ChildItem <uid>'; Run = { Get-ChildItem lamin:\Abc123Abc123 } }
+        @{ Name = 'Get-ChildItem <uid>\<folder> -Recurse'; Run = { Get-ChildItem lamin:\Abc123Abc123\raw -Recurse } }
+        @{ Name = 'Get-Item'; Run = { Get-Item lamin:\Abc123Abc123\raw\b.txt } }
+        @{ Name = 'Get-Content'; Run = { Get-Content lamin:\Abc123Abc123\raw\b.txt } }
+        @{ Name = 'Set-Content'; Run = { 'x' | Set-Content lamin:\Abc123Abc123\raw\b.txt } }
+        @{ Name = 'Remove-Item'; Run = { Remove-Item lamin:\Abc123Abc123\raw\b.txt } }
+        @{ Name = 'Set-Location'; Run = { Set-Location lamin:\Abc123Abc123\raw } }
+        @{ Name = 'Resolve-Path with a wildcard'; Run = { Resolve-Path lamin:\Abc123Abc123\r* } }
+    ) {
         $t = New-TestInstance -NoInstance
         try {
-            { Get-ChildItem lamin:\ -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance*'
+            $err = $null
+            try { & { $ErrorActionPreference = 'Continue'; & $Run } 2>$null; $err = 'not terminating' }
+            catch { $err = $_.FullyQualifiedErrorId }
+            $err | Should -BeLike 'NoCurrentInstance*'
+        }
+        finally { $t | Remove-TestInstance }
+    }
+
+    It 'says NoCurrentInstance from Test-Path, and False' {
+        $t = New-TestInstance -NoInstance
+        try {
+            Test-Path lamin:\Abc123Abc123\raw -ErrorVariable e -ErrorAction SilentlyContinue | Should -BeFalse
+            $e[0].FullyQualifiedErrorId | Should -BeLike 'NoCurrentInstance*'
         }
         finally { $t | Remove-TestInstance }
     }

@@ -106,6 +106,7 @@ public sealed class LaminRegistry : IRegistry
                 RegistrySession.RefuseIfMoved(session.Instance.FindById(1), Path);
                 var result = work(session);
                 db.Commit();
+                RegistryChanges.Committed();
                 return result;
             }
             catch

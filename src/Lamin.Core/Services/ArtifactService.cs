@@ -760,6 +760,39 @@ public sealed class ArtifactService(LaminContext context)
         return identities.Select(i => Resolve(view, i)).ToList();
     });
 
+    /// <summary>
+    /// A destination for several artifacts (or the members of a key folder of the lamin: drive) is a folder,
+    /// existing or not: it gets a trailing separator, so each artifact goes inside it under its own name.
+    /// </summary>
+    public static string? SaveDestinationFolder(string? destination, bool several) =>
+        several && destination is { Length: > 0 } d && !d.EndsWith('/') && !d.EndsWith(Path.DirectorySeparatorChar) ? d + Path.DirectorySeparatorChar : destination;
+
+    /// <summary>
+    /// The destination folder for an artifact saved as a member of a key folder of the lamin: drive (piped
+    /// into Save-LaminArtifact): the destination (or the current folder) is a folder, and the artifact keeps
+    /// its place below the folder, so `raw/sub` saves `raw/sub/c.txt` to `&lt;destination&gt;/sub/c.txt`.
+    /// Ends with a separator (the file name is appended). A segment that can't be a folder name → InvalidKey.
+    /// </summary>
+    public string FolderMemberDestination(string? destination, string folderKey, LaminArtifact a)
+    {
+        var folder = folderKey.Trim('/');
+        var parent = folder.Contains('/') ? folder[..(folder.LastIndexOf('/') + 1)] : "";
+        var key = a.Key ?? "";
+        var below = key.StartsWith(parent, StringComparison.Ordinal) ? key[parent.Length..] : key;
+        var segments = below.Split('/');
+        var baseFolder = destination is null ? context.CurrentDirectory : Path.GetFullPath(LocalPaths.ExpandHome(destination), context.CurrentDirectory);
+        var target = baseFolder;
+        foreach (var segment in segments[..^1])
+        {
+            if (segment.Length == 0 || segment is "." or ".." || segment.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
+                || (OperatingSystem.IsWindows() && segment.IndexOfAny(['<', '>', ':', '"', '|', '?', '*', '\\']) >= 0))
+                throw new LaminException(ErrorIds.InvalidKey,
+                    $"The key '{key}' of {a.Uid} has a segment '{segment}' that can't be a folder name here; save it with Save-LaminArtifact {a.Uid} -Destination <file>.", key);
+            target = Path.Combine(target, segment);
+        }
+        return target + Path.DirectorySeparatorChar;
+    }
+
     /// <summary>Where Save writes an artifact for a destination (a file path, a folder, or the current folder).</summary>
     public string SaveTarget(LaminArtifact a, string? destination)
     {

@@ -8,8 +8,28 @@ using Lamin.Core.Storage;
 namespace Lamin.Core.Services;
 
 /// <summary>One item of the lamin: drive below a location: a key folder, an artifact, or an artifact whose key is also a folder.</summary>
-public sealed record DriveItem(string Name, string Key, LaminArtifact? Artifact, bool IsFolder)
+public sealed class DriveItem
 {
+    private readonly int _nameStart;
+
+    public DriveItem(string name, string key, LaminArtifact? artifact, bool isFolder) : this(key, key.Length - name.Length, artifact, isFolder) { }
+
+    /// <summary>An item whose name is <paramref name="key"/> from <paramref name="nameStart"/> on (made only when asked for: a recursive listing of 100,000 items never needs most names).</summary>
+    internal DriveItem(string key, int nameStart, LaminArtifact? artifact, bool isFolder)
+    {
+        Key = key;
+        _nameStart = nameStart;
+        Artifact = artifact;
+        IsFolder = isFolder;
+    }
+
+    /// <summary>The last '/'-segment of the key (a key-less artifact: &lt;uid&gt;&lt;suffix&gt;).</summary>
+    public string Name => _nameStart == 0 ? Key : Key[_nameStart..];
+
+    public string Key { get; }
+    public LaminArtifact? Artifact { get; }
+    public bool IsFolder { get; }
+
     /// <summary>What the drive emits: the artifact when the key is one (SPEC §8 "Details"), else the folder record.</summary>
     public object Record(string storageUid) => Artifact is not null ? Artifact : new LaminKeyFolder { Name = Name, Key = Key, StorageUid = storageUid };
 
@@ -87,50 +107,54 @@ public sealed class DriveListing
     /// <summary>The items directly below a folder key ("" = the location's top), in key order; key-less artifacts last.</summary>
     public IEnumerable<DriveItem> Children(string folder)
     {
-        var start = folder.Length == 0 ? "" : folder + "/";
-        int i = LowerBound(start);
-        string? lastFolder = null;
-        for (; i < _keys.Length && _keys[i].StartsWith(start, StringComparison.Ordinal); i++)
-        {
-            var rest = _keys[i][start.Length..];
-            int slash = rest.IndexOf('/');
-            if (slash < 0)
-            {
-                if (rest.Length == 0) continue; // a key ending in '/': no name on the drive
-                if (rest == lastFolder) continue;
-                // A leaf; it is also a folder when the next keys continue it with '/'.
-                int next = i + 1;
-                bool alsoFolder = false;
-                while (next < _keys.Length && _keys[next].StartsWith(start + rest, StringComparison.Ordinal))
-                {
-                    if (_keys[next].Length > start.Length + rest.Length && _keys[next][start.Length + rest.Length] == '/') { alsoFolder = true; break; }
-                    next++;
-                }
-                if (alsoFolder) lastFolder = rest;
-                yield return new DriveItem(rest, start + rest, _keyed[i], alsoFolder);
-                continue;
-            }
-            var name = rest[..slash];
-            if (name.Length == 0 || name == lastFolder) continue;
-            lastFolder = name;
-            yield return new DriveItem(name, start + name, null, true);
-        }
-        if (folder.Length == 0)
-            foreach (var a in Keyless) yield return new DriveItem(KeylessName(a), KeylessName(a), a, false);
+        foreach (var (item, _) in Walk(folder, 0)) yield return item;
     }
 
     /// <summary>
-    /// Every item below a folder, depth-first in key order, streamed; <paramref name="depth"/> levels
-    /// below the folder's children (null = all). Yields the item and its level (0 = a direct child).
+    /// Every item below a folder, streamed in one pass over the sorted keys (ordinal key order, so a folder's
+    /// items follow it, except that keys such as "a-c" or "a.x" sort between an artifact "a" and "a/b");
+    /// <paramref name="depth"/> levels below the folder's children (null = all). Yields the item and its
+    /// level (0 = a direct child). A key with an empty segment ("a//b", "a/") is not shown below it.
     /// </summary>
-    public IEnumerable<(DriveItem Item, int Level)> Walk(string folder, int? depth, int level = 0)
+    public IEnumerable<(DriveItem Item, int Level)> Walk(string folder, int? depth)
     {
-        foreach (var child in Children(folder))
+        var start = folder.Length == 0 ? "" : folder + "/";
+        // The folders the previous key opened, as the positions of their closing '/' in that key.
+        var open = new List<int>(8);
+        string? previous = null;
+        HashSet<string>? artifactFolders = null;   // artifacts already shown as containers (their folder is not shown again)
+        for (int i = LowerBound(start); i < _keys.Length; i++)
         {
-            yield return (child, level);
-            if (child.IsFolder && (depth is null || level < depth))
-                foreach (var below in Walk(child.Key, depth, level + 1)) yield return below;
+            var key = _keys[i];
+            if (!key.StartsWith(start, StringComparison.Ordinal)) break;
+            int keep = 0;
+            if (previous is not null)
+                while (keep < open.Count && key.Length > open[keep] && key[open[keep]] == '/'
+                       && string.CompareOrdinal(key, 0, previous, 0, open[keep]) == 0) keep++;
+            open.RemoveRange(keep, open.Count - keep);
+            previous = key;
+            int pos = open.Count == 0 ? start.Length : open[^1] + 1;
+            bool hidden = false;
+            for (int slash; (slash = key.IndexOf('/', pos)) >= 0; pos = slash + 1)
+            {
+                if (slash == pos) { hidden = true; break; }   // an empty segment: nothing of this key below it
+                int level = open.Count;
+                open.Add(slash);
+                if (depth is not null && level > depth) continue;
+                var folderKey = key[..slash];
+                if (artifactFolders?.Contains(folderKey) == true) continue;
+                yield return (new DriveItem(folderKey, pos, null, true), level);
+            }
+            if (hidden || pos == key.Length) continue;   // a key ending in '/': no name on the drive
+            int leafLevel = open.Count;
+            if (depth is not null && leafLevel > depth) continue;
+            // A leaf is also a folder when a later key continues it with '/' (only keys that start with it lie between).
+            bool alsoFolder = i + 1 < _keys.Length && _keys[i + 1].StartsWith(key, StringComparison.Ordinal) && HasChildren(key);
+            if (alsoFolder) (artifactFolders ??= new HashSet<string>(StringComparer.Ordinal)).Add(key);
+            yield return (new DriveItem(key, pos, _keyed[i], alsoFolder), leafLevel);
         }
+        if (folder.Length == 0)
+            foreach (var a in Keyless) yield return (new DriveItem(KeylessName(a), 0, a, false), 0);
     }
 
     /// <summary>The latest, non-trashed artifacts at or below a folder key (Remove-Item -Recurse, Move-Item of a folder).</summary>
@@ -145,9 +169,13 @@ public sealed class DriveListing
 /// <summary>
 /// What the lamin: drive (SPEC §8) asks of the registry and the stores: locations, the key tree of a
 /// location, an artifact's bytes (ranged reads on S3 and GCS), and writing a new artifact at a key.
-/// Listings are cached for a few seconds, keyed by the registry's file state (size and write time of the
-/// file and LiteDB's log, which every commit changes), so the many ItemExists calls of one command, and
-/// repeated Tab presses, read the registry once; the drive's own writes empty the cache.
+/// Listings are cached, so the many ItemExists calls of one command read the registry once: within one
+/// service (one provider call of the engine) always; across calls, for a few seconds, only where a change
+/// by another process can be seen without asking the registry: a LiteDB file, keyed by its file state
+/// (size and write time of the file and LiteDB's log, which every commit changes). Every key also holds
+/// <see cref="RegistryChanges.Generation"/>, so a write of this process (any cmdlet) is never answered
+/// from a listing read before it. A PostgreSQL registry (other machines write to it) is read afresh by
+/// every provider call.
 /// </summary>
 public sealed class DriveService(LaminContext context)
 {
@@ -155,52 +183,56 @@ public sealed class DriveService(LaminContext context)
     // never longer than this: repeated Tab presses and a command's many ItemExists calls read the registry once.
     private static readonly TimeSpan CacheLife = TimeSpan.FromSeconds(10);
     private const int CacheSize = 16;
-    private static readonly ConcurrentDictionary<string, (string Stamp, DateTime At, object Value)> Cache = new();
+    private static readonly ConcurrentDictionary<string, (string Stamp, DateTime At, object Value)> Shared = new();
+    private readonly ConcurrentDictionary<string, (string Stamp, DateTime At, object Value)> _own = new();
 
-    private string? _stamp;
+    private string? _fileStamp;
 
     /// <summary>
-    /// The registry file's state (size and write time of it and LiteDB's log): changes with every committed
-    /// write. Read once per service (one provider call of the engine), so a call's many lookups stat it once.
+    /// The registry's state as this process can know it: the file's size and write time (and its log's),
+    /// stat'ed once per service (one provider call), and this process's write generation. Null for a
+    /// registry without a file (PostgreSQL): only this service's own cache is used then.
     /// </summary>
-    private string Stamp() => _stamp ??= ReadStamp();
-
-    private string ReadStamp()
+    private string? Stamp()
     {
-        var path = context.Instance.RegistryPath;
+        var instance = context.Instance;   // NoCurrentInstance before anything is read
+        if (instance.IsPostgres || string.IsNullOrEmpty(instance.RegistryPath)) return null;
+        return (_fileStamp ??= ReadFileStamp(instance.RegistryPath)) + "|" + RegistryChanges.Generation;
+    }
+
+    private string ReadFileStamp(string path)
+    {
         static string Of(string p) { var f = new FileInfo(p); return f.Exists ? $"{f.Length}:{f.LastWriteTimeUtc.Ticks}" : "-"; }
         var dir = Path.GetDirectoryName(path) ?? "";
         var log = Path.Combine(dir, Path.GetFileNameWithoutExtension(path) + "-log" + Path.GetExtension(path));
         return $"{path}|{context.User}|{Of(path)}|{Of(log)}";
     }
 
-    private string CacheKey(string stamp, string what) => stamp[..stamp.IndexOf('|')] + "|" + context.User + "|" + what;
-
-    private bool TryCached<T>(string stamp, string what, out T value) where T : class
+    /// <summary>The cache to use and the stamp its entries must carry.</summary>
+    private (ConcurrentDictionary<string, (string Stamp, DateTime At, object Value)> Cache, string Stamp, string Head) CacheFor()
     {
-        if (Cache.TryGetValue(CacheKey(stamp, what), out var hit) && hit.Stamp == stamp && DateTime.UtcNow - hit.At < CacheLife && hit.Value is T v)
-        {
-            value = v;
-            return true;
-        }
-        value = null!;
-        return false;
+        var stamp = Stamp();
+        if (stamp is null) return (_own, "own|" + RegistryChanges.Generation, "");
+        return (Shared, stamp, stamp[..stamp.IndexOf('|')] + "|" + context.User + "|");
     }
+
+    private static bool Fresh((string Stamp, DateTime At, object Value) entry, string stamp, DateTime now) =>
+        entry.Stamp == stamp && now - entry.At < CacheLife;
 
     private T Cached<T>(string what, Func<T> load) where T : class
     {
-        var stamp = Stamp();
-        if (TryCached<T>(stamp, what, out var value)) return value;
-        var loaded = load();
+        var (cache, stamp, head) = CacheFor();
         var now = DateTime.UtcNow;
-        if (Cache.Count >= CacheSize)
-            foreach (var old in Cache.OrderBy(kv => kv.Value.At).Take(Cache.Count - CacheSize / 2).Select(kv => kv.Key).ToList()) Cache.TryRemove(old, out _);
-        Cache[CacheKey(stamp, what)] = (stamp, now, loaded);
+        if (cache.TryGetValue(head + what, out var hit) && Fresh(hit, stamp, now) && hit.Value is T v) return v;
+        var loaded = load();
+        if (cache.Count >= CacheSize)
+            foreach (var old in cache.OrderBy(kv => kv.Value.At).Take(cache.Count - CacheSize / 2).Select(kv => kv.Key).ToList()) cache.TryRemove(old, out _);
+        cache[head + what] = (stamp, now, loaded);
         return loaded;
     }
 
     /// <summary>Forgets cached listings (after the drive itself changed something).</summary>
-    public static void Invalidate() => Cache.Clear();
+    public static void Invalidate() => Shared.Clear();
 
     /// <summary>The locations the user may see (the containers of lamin:\).</summary>
     public IReadOnlyList<LaminStorage> Storages() =>
@@ -228,12 +260,12 @@ public sealed class DriveService(LaminContext context)
         var storage = Storage(storageUid)
             ?? throw new LaminException(ErrorIds.RecordNotFound, $"No storage location with uid '{storageUid}' in this instance; list them with Get-ChildItem lamin:\\.", storageUid);
         // A cached listing of the whole location (or of a shorter prefix) answers without a read.
-        var stamp = Stamp();
-        var head = CacheKey(stamp, "list|" + storageUid + "|");
+        var (cache, stamp, head) = CacheFor();
+        var prefix = head + "list|" + storageUid + "|";
         var now = DateTime.UtcNow;
-        foreach (var (key, entry) in Cache)
-            if (entry.Value is DriveListing l && entry.Stamp == stamp && now - entry.At < CacheLife
-                && key.StartsWith(head, StringComparison.Ordinal) && seek.StartsWith(l.Prefix, StringComparison.Ordinal)) return l;
+        foreach (var (key, entry) in cache)
+            if (entry.Value is DriveListing l && Fresh(entry, stamp, now)
+                && key.StartsWith(prefix, StringComparison.Ordinal) && seek.StartsWith(l.Prefix, StringComparison.Ordinal)) return l;
         return Cached("list|" + storageUid + "|" + seek, () => Load(storage, seek));
     }
 
@@ -243,10 +275,10 @@ public sealed class DriveService(LaminContext context)
         if (!view.Storages.TryGetValue(storage.Id, out var st))
             throw new LaminException(ErrorIds.RecordNotFound, $"The storage location {storage.Uid} was removed.", storage.Uid);
         view.Access.Require(st.SpaceId, SpaceRole.Read, storage.Uid, $"see storage location '{storage.Uid}'");
-        // The whole location: one sequential scan (as Get-LaminArtifact -Storage reads), faster than
-        // fetching most documents through the storage index one by one.
+        // The whole location: on LiteDB one sequential scan (as Get-LaminArtifact -Storage reads), faster
+        // than fetching most documents through the storage index one by one; on PostgreSQL its rows only.
         IEnumerable<LaminArtifact> rows = seek.Length == 0
-            ? s.Artifacts.FindAll().Where(a => a.StorageId == st.Id)
+            ? s.RegistryPath is null ? s.ArtifactsInStorage(st.Id) : s.Artifacts.FindAll().Where(a => a.StorageId == st.Id)
             : s.ArtifactsByKeyPrefix(seek).Where(a => a.StorageId == st.Id);
         var keyed = new List<LaminArtifact>();
         var keyless = new List<LaminArtifact>();
@@ -261,6 +293,25 @@ public sealed class DriveService(LaminContext context)
         keyless.Sort((x, y) => string.CompareOrdinal(x.Uid, y.Uid));
         return new DriveListing(view.Storages[st.Id], seek, keyed, keyless);
     });
+
+    /// <summary>
+    /// The latest, non-trashed artifacts at and below a key folder of the drive (a <see cref="LaminKeyFolder"/>
+    /// piped into the artifact cmdlets), in key order; an artifact whose key is the folder itself comes first.
+    /// A folder that no longer exists → PathNotFound.
+    /// </summary>
+    public IReadOnlyList<LaminArtifact> ArtifactsInFolder(string storageUid, string folderKey)
+    {
+        var key = folderKey.Trim('/');
+        var listing = List(storageUid, key);
+        var item = key.Length == 0 ? null : listing.Item(key);
+        if (key.Length > 0 && item is null)
+            throw new LaminException(ErrorIds.PathNotFound,
+                $"The key folder '{key}' of {storageUid} holds no latest, non-trashed artifact (any more); list it with Get-ChildItem lamin:\\{storageUid}.", key);
+        var found = new List<LaminArtifact>();
+        if (item?.Artifact is { } self) found.Add(self);
+        found.AddRange(listing.ArtifactsUnder(key));
+        return found;
+    }
 
     /// <summary>
     /// The seek prefix for listing a folder with a -Filter: the folder plus the filter's leading literal

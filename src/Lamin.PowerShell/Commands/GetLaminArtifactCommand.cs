@@ -50,7 +50,7 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
         {
             if (kind == RecordKind.Storage) List(null, value);
             else List(value, storage);
-        }, RecordKind.Artifact, RecordKind.Storage);
+        }, RecordKind.Artifact, RecordKind.KeyFolder, RecordKind.Storage);
     }
 
     private void List(string? identity, string? storage)

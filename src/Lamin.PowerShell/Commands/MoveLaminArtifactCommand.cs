@@ -37,6 +37,6 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
             try { moved = service.Move(a.Uid, storage, Warn, progress, Cancellation); }
             finally { progress.Complete(); }
             if (PassThru) WriteObject(moved);
-        }, RecordKind.Artifact);
+        }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 }

@@ -34,6 +34,6 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
             if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.Path})", what)) return;
             service.Remove(a.Uid, Permanent, DeleteFile);
-        }, RecordKind.Artifact);
+        }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 }

@@ -30,11 +30,14 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
     public SwitchParameter Force { get; set; }
 
     private readonly List<string> _identities = [];
+    /// <summary>Artifacts reached through a piped key folder of the lamin: drive, with the folder they keep their place in.</summary>
+    private readonly Dictionary<string, string> _folderOf = new(StringComparer.Ordinal);
 
     protected override void Process()
     {
         // Piped artifacts are collected and saved together at the end (one registry read, parallel downloads).
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) => _identities.Add(value), RecordKind.Artifact);
+        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) => _identities.Add(value),
+            (folder, a) => { _identities.Add(a.Uid); _folderOf[a.Uid] = folder; }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 
     protected override void End()
@@ -54,13 +57,24 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
             resolved = [];
             ForEachValue(identities, i => resolved.Add(service.Resolve(i)));
         }
-        var artifacts = resolved
-            .Where(a => ShouldProcess($"{a.Uid} ({a.Path})", $"Save to {service.SaveTarget(a, dest)}"))
+        // Several artifacts, or the members of a piped key folder, can only go into a folder.
+        dest = ArtifactService.SaveDestinationFolder(dest, resolved.Count > 1 || _folderOf.Count > 0);
+        // A member of a piped key folder goes below the destination folder, at its place in the folder.
+        var destinations = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var placed = new List<LaminArtifact>();
+        ForEachValue(resolved, a =>
+        {
+            destinations[a.Uid] = _folderOf.TryGetValue(a.Uid, out var folder) ? service.FolderMemberDestination(dest, folder, a) : dest;
+            placed.Add(a);
+        });
+        string? DestOf(LaminArtifact a) => destinations[a.Uid];
+        var artifacts = placed
+            .Where(a => ShouldProcess($"{a.Uid} ({a.Path})", $"Save to {service.SaveTarget(a, DestOf(a))}"))
             .ToList();
         if (artifacts.Count == 1)
         {
             var progress = new ProgressReporter(this, $"Saving {artifacts[0].Uid}", artifacts[0].Size, artifacts[0].NFiles ?? 1);
-            try { Emit(service.Save(artifacts[0], dest, Force, progress, Cancellation)); }
+            try { Emit(service.Save(artifacts[0], DestOf(artifacts[0]), Force, progress, Cancellation)); }
             finally { progress.Complete(); }
             return;
         }
@@ -71,8 +85,12 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
             new ParallelOptions { MaxDegreeOfParallelism = Parallel, CancellationToken = Cancellation },
             (i, _) =>
             {
-                try { results[i] = service.Save(artifacts[i], dest, Force, null, Cancellation); }
+                try { results[i] = service.Save(artifacts[i], DestOf(artifacts[i]), Force, null, Cancellation); }
                 catch (LaminException e) { errors[i] = e; }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    errors[i] = new LaminException(ErrorIds.StorageIoError, $"{e.Message} Nothing else was changed for {artifacts[i].Uid}; fix the cause and retry.", artifacts[i].Uid, e);
+                }
                 return ValueTask.CompletedTask;
             });
         var total = artifacts.Count;

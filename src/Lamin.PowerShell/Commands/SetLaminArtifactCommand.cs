@@ -25,7 +25,7 @@ public sealed class SetLaminArtifactCommand : SetCommandBase
             if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Set " + Changes(a))) return;
             var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
             if (PassThru) WriteObject(updated);
-        }, RecordKind.Artifact);
+        }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 
     private string Changes(LaminArtifact a)

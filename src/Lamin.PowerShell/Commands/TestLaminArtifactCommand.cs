@@ -52,7 +52,7 @@ public sealed class TestLaminArtifactCommand : LaminCmdlet
         {
             if (kind == RecordKind.Storage) Test(value, null);
             else Test(null, value);
-        }, RecordKind.Artifact, RecordKind.Storage);
+        }, RecordKind.Artifact, RecordKind.KeyFolder, RecordKind.Storage);
     }
 
     private void Test(string? storage, string? artifact, OuterProgress? outer = null)

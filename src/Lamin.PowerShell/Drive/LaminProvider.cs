@@ -166,16 +166,28 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// <summary>Requires a current instance (NoCurrentInstance otherwise) without reading the registry.</summary>
     private Lamin.Core.Settings.InstanceEntry NewContextInstance() => NewContext().Instance;
 
-    // The engine reads these two as yes/no and drops what they throw: the root always exists (no I/O), and a
-    // refusal (NoCurrentInstance...) is written as an error, so "Cannot find path" never hides it.
-    protected override bool ItemExists(string path) => Parse(path).Uid is null || Probe(() => Lookup(path, out _) is not null);
+    // The engine reads ItemExists as yes/no and drops whatever it throws (errors it writes stay non-terminating).
+    // An error that stops the whole command (NoCurrentInstance, RegistryCorrupt..., SPEC §4) therefore answers
+    // "exists", so the command's next call (IsItemContainer, GetItem, GetChildItems, content, RemoveItem) throws
+    // it, terminating, at every path of the drive, instead of a "Cannot find path" that would hide it. Test-Path
+    // asks nothing else: it is told apart by its dynamic parameters and gets the error and False. The root
+    // itself always exists (no I/O).
+    protected override bool ItemExists(string path)
+    {
+        if (Parse(path).Uid is null) return true;
+        try { return Lookup(path, out _) is not null; }
+        catch (LaminException e) when (LaminCmdlet.TerminatingIds.Contains(e.ErrorId) && DynamicParameters is not TestPathParameters) { return true; }
+        catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); return false; }
+    }
+
+    protected override object ItemExistsDynamicParameters(string path) => new TestPathParameters();
 
     protected override bool IsItemContainer(string path) => Parse(path).Uid is null || Probe(() => Lookup(path, out var c) is not null && c);
 
     private bool Probe(Func<bool> work)
     {
         try { return work(); }
-        catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); return false; }
+        catch (LaminException e) { Report(e); return false; }
     }
 
     protected override bool HasChildItems(string path) => Guard(() =>
@@ -393,6 +405,11 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         throw new PSNotSupportedException("Clear-Content is not supported on the lamin: drive: Set-Content writes a new version of an artifact, and Remove-Item moves it to the trash.");
 
     public object? ClearContentDynamicParameters(string path) => null;
+}
+
+/// <summary>Test-Path's dynamic parameters on the lamin: drive: none; they tell the provider a call comes from Test-Path.</summary>
+public sealed class TestPathParameters
+{
 }
 
 /// <summary>Get-Content's dynamic parameters on the lamin: drive.</summary>

@@ -67,6 +67,7 @@ public sealed class PostgresRegistry : IRegistry
             var session = new PostgresSession(connection, tx, this);
             var result = work(session);
             tx.Commit();
+            if (write) RegistryChanges.Committed();
             return result;
         }
         catch (Exception e) when (Map(e) is { } mapped)
@@ -155,6 +156,7 @@ public sealed class PostgresRegistry : IRegistry
             session.InsertInstance(instance);
             session.Spaces.Insert(all);
             tx.Commit();
+            RegistryChanges.Committed();
         }
         catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
         SchemaChecked.TryRemove(connection.Builder.ConnectionString, out _);
@@ -206,6 +208,7 @@ public sealed class PostgresRegistry : IRegistry
             Verify(s.StorageTable, source.Storages, "storage locations", counts.Storages);
             Verify(s.ArtifactTable, source.Artifacts, "artifacts", counts.Artifacts);
             tx.Commit();
+            RegistryChanges.Committed();
         }
         catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
         SchemaChecked.TryRemove(destination.Builder.ConnectionString, out _);
