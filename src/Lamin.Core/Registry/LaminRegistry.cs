@@ -58,7 +58,7 @@ public sealed class LaminRegistry : IRegistry
             throw new LaminException(ErrorIds.InstanceExists, $"A registry already exists at '{path}'; connect to it with Connect-LaminInstance -Path.", path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var registry = new LaminRegistry(path);
-        using (RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
+        using (var held = RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
         {
             // Ordinal collation: uids are base62 (case matters) and roots are case-sensitive on Unix.
             using (var db = Open(path, new Collation("en-US/Ordinal"), create: true))
@@ -69,6 +69,7 @@ public sealed class LaminRegistry : IRegistry
                 s.Spaces.Insert(all);
             }
             RestrictToOwner(path);
+            registry.RecordVerified(held, null);
         }
         return registry;
     }
@@ -97,7 +98,8 @@ public sealed class LaminRegistry : IRegistry
         // session left it (VerifiedStamp: length, write time and header, kept in the lock file): a file
         // damaged by another program where this write does not look is refused instead of written into,
         // while a registry of a million artifacts is not read from end to end for every write.
-        if (write && VerifiedStamp.Read(held.Stream) is var known && (known.Length == 0 || known != VerifiedStamp.Of(Path, header)))
+        var known = write ? VerifiedStamp.Read(held.Stream) : "";
+        if (write && (Suspect.ContainsKey(Path) || known.Length == 0 || known != VerifiedStamp.Of(Path, header)))
             CheckPages(Path);
         bool corrupt = false;
         try
@@ -122,28 +124,35 @@ public sealed class LaminRegistry : IRegistry
         }
         catch (Exception e) when (IsCorruption(e))
         {
+            // A damaged registry is left as it was found, its lock file too; this process checks it whole from now on.
             corrupt = true;
-            VerifiedStamp.Write(held.Stream, "");
+            Suspect[Path] = true;
             RestoreHeader(Path, header);
             throw Corrupt(Path, e);
         }
         finally
         {
             // What a write session leaves was built from verified pages: the next write starts from it.
-            if (write && !corrupt) RecordVerified(held);
+            if (write && !corrupt) { RecordVerified(held, known); Suspect.TryRemove(Path, out _); }
         }
     }
 
-    private void RecordVerified(RegistryLock held)
+    /// <summary>Registries this process found damaged: every later write checks the whole file again, whatever the stamp says.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Suspect = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps the stamp of the file as this session leaves it (the lock file is rewritten only when it changed).</summary>
+    private void RecordVerified(RegistryLock held, string? known)
     {
+        string stamp;
         try
         {
             var header = new byte[PageSize];
             using (var fs = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
                 fs.ReadExactly(header);
-            VerifiedStamp.Write(held.Stream, VerifiedStamp.Of(Path, header));
+            stamp = VerifiedStamp.Of(Path, header);
         }
-        catch (IOException) { VerifiedStamp.Write(held.Stream, ""); }
+        catch (IOException) { stamp = ""; }
+        if (stamp != known) VerifiedStamp.Write(held.Stream, stamp);
     }
 
     /// <summary>LiteDB's own failures (not Lamin's refusals): LiteException, or anything thrown from inside LiteDB on bad pages.</summary>
@@ -157,9 +166,15 @@ public sealed class LaminRegistry : IRegistry
              && e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException or InvalidOperationException or OverflowException or EndOfStreamException,
     };
 
+    private static long _wholeFileChecks;
+
+    /// <summary>How many times this process read a registry file from end to end (tests: a write reads it only when it must).</summary>
+    internal static long WholeFileChecks => Interlocked.Read(ref _wholeFileChecks);
+
     /// <summary>Every 8 KiB page carries its own position (bytes 0–3) and a page type 0–5 (byte 4).</summary>
     private static void CheckPages(string path)
     {
+        Interlocked.Increment(ref _wholeFileChecks);
         var buffer = new byte[PageSize * 128];
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         uint page = 0;
