@@ -343,11 +343,14 @@ public sealed class RegistrySession : IRegistrySession
 
     private IEnumerable<LaminArtifact> ByIndex(string expr, string value, bool exact)
     {
-        if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(LiteDB.Query.EQ(expr, value));
+        // The value goes in as a parameter, never into the expression's text: LiteDB compiles and keeps one
+        // delegate per distinct expression text for the life of the process (a few KiB for every key ever
+        // looked up: the memory of a long pipeline grew with every artifact it added).
+        if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(BsonExpression.Create(expr + " = @0", new BsonValue(value)));
         var p = value.Length > KeyIndexChars ? value[..KeyIndexChars] : value;
         // A surrogate pair cut by the index prefix is stored as U+FFFD: seek by whole characters only.
         if (p.Length > 0 && char.IsHighSurrogate(p[^1])) p = p[..^1];
-        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(LiteDB.Query.StartsWith(expr, p));
+        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(BsonExpression.Create(expr + " LIKE @0", new BsonValue(p + "%")));
     }
 
     // ---------------------------------------------------------------- IRegistrySession (LiteDB expressions stay here)
