@@ -15,6 +15,9 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
 {
     private const int Parallel = 4;
 
+    /// <summary>Piped artifacts are saved in groups of this many (one registry read, parallel downloads), then let go: memory stays flat along any pipeline.</summary>
+    private const int BatchSize = 256;
+
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
     public string[] Identity { get; set; } = [];
@@ -33,13 +36,19 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        // Piped artifacts are collected and saved together at the end (one registry read, parallel downloads).
+        // Piped artifacts are saved a batch at a time (one registry read, parallel downloads), never held to the end.
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) => _identities.Add(value), RecordKind.Artifact);
+        if (_identities.Count >= BatchSize) SaveBatch();
     }
 
-    protected override void End()
+    protected override void End() => SaveBatch();
+
+    private void SaveBatch()
     {
-        if (_identities.Count > 0) Save(_identities);
+        if (_identities.Count == 0) return;
+        var batch = _identities.ToList();
+        _identities.Clear();
+        Save(batch);
     }
 
     private void Save(IReadOnlyList<string> identities)
