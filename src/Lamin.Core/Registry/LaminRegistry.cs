@@ -58,17 +58,18 @@ public sealed class LaminRegistry : IRegistry
             throw new LaminException(ErrorIds.InstanceExists, $"A registry already exists at '{path}'; connect to it with Connect-LaminInstance -Path.", path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var registry = new LaminRegistry(path);
-        using (RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
+        using (var held = RegistryLock.Acquire(path, RegistryLock.DefaultTimeout))
         {
             // Ordinal collation: uids are base62 (case matters) and roots are case-sensitive on Unix.
-            using (var db = Open(path, new Collation("en-US/Ordinal")))
+            using (var db = Open(path, new Collation("en-US/Ordinal"), create: true))
             {
-                var s = new RegistrySession(db, registry);
+                var s = new RegistrySession(db.Database, registry);
                 s.EnsureSchema();
                 s.Instance.Insert(instance);
                 s.Spaces.Insert(all);
             }
             RestrictToOwner(path);
+            registry.RecordVerified(held, null);
         }
         return registry;
     }
@@ -89,52 +90,92 @@ public sealed class LaminRegistry : IRegistry
     {
         // A missing registry (or its folder) is reported before the lock file would be created beside it.
         if (!File.Exists(Path)) Validate(Path);
-        using var _ = RegistryLock.Acquire(Path, RegistryLock.DefaultTimeout);
+        using var held = RegistryLock.Acquire(Path, RegistryLock.DefaultTimeout);
         var header = Validate(Path);
-        // LiteDB reads only the pages a query touches: before writing, check every page's id and type,
-        // so a file damaged where a read did not look is refused instead of written into.
-        if (write) CheckPages(Path);
+        // LiteDB has no page checksums and reads only the pages a query touches. Every page any session
+        // reads is checked on the way in (PageCheckedStream), so a write never builds on a damaged page.
+        // Before a write, the whole file is checked as well unless it is exactly as the last verified
+        // session left it (VerifiedStamp: length, write time and header, kept in the lock file): a file
+        // damaged by another program where this write does not look is refused instead of written into,
+        // while a registry of a million artifacts is not read from end to end for every write.
+        var known = write ? VerifiedStamp.Read(held.Stream) : "";
+        if (write && (Suspect.ContainsKey(Path) || known.Length == 0 || known != VerifiedStamp.Of(Path, header)))
+            CheckPages(Path);
+        bool corrupt = false;
         try
         {
             using var db = Open(Path);
-            var session = new RegistrySession(db, this);
+            var session = new RegistrySession(db.Database, this);
             if (!write) return work(session);
-            RegistrySession.EnsureKeyIndexes(db);
-            db.BeginTrans();
+            RegistrySession.EnsureKeyIndexes(db.Database);
+            db.Database.BeginTrans();
             try
             {
                 RegistrySession.RefuseIfMoved(session.Instance.FindById(1), Path);
                 var result = work(session);
-                db.Commit();
+                db.Database.Commit();
                 RegistryChanges.Committed();
                 return result;
             }
             catch
             {
-                try { db.Rollback(); } catch (Exception) { /* a damaged file may refuse even this; the first error is the one to report */ }
+                try { db.Database.Rollback(); } catch (Exception) { /* a damaged file may refuse even this; the first error is the one to report */ }
                 throw;
             }
         }
         catch (Exception e) when (IsCorruption(e))
         {
+            // A damaged registry is left as it was found, its lock file too; this process checks it whole from now on.
+            corrupt = true;
+            Suspect[Path] = true;
             RestoreHeader(Path, header);
             throw Corrupt(Path, e);
         }
+        finally
+        {
+            // What a write session leaves was built from verified pages: the next write starts from it.
+            if (write && !corrupt) { RecordVerified(held, known); Suspect.TryRemove(Path, out _); }
+        }
+    }
+
+    /// <summary>Registries this process found damaged: every later write checks the whole file again, whatever the stamp says.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Suspect = new(StringComparer.Ordinal);
+
+    /// <summary>Keeps the stamp of the file as this session leaves it (the lock file is rewritten only when it changed).</summary>
+    private void RecordVerified(RegistryLock held, string? known)
+    {
+        string stamp;
+        try
+        {
+            var header = new byte[PageSize];
+            using (var fs = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+                fs.ReadExactly(header);
+            stamp = VerifiedStamp.Of(Path, header);
+        }
+        catch (IOException) { stamp = ""; }
+        if (stamp != known) VerifiedStamp.Write(held.Stream, stamp);
     }
 
     /// <summary>LiteDB's own failures (not Lamin's refusals): LiteException, or anything thrown from inside LiteDB on bad pages.</summary>
     private static bool IsCorruption(Exception e) => e switch
     {
         LaminException => false,
+        RegistryPageDamagedException => true,
         // An index key over LiteDB's 1023 bytes is about the value written, never about the file.
         LiteException le => le.ErrorCode is not (LiteException.INDEX_DUPLICATE_KEY or LiteException.LOCK_TIMEOUT or LiteException.INVALID_INDEX_KEY),
         _ => e.TargetSite?.DeclaringType?.Namespace?.StartsWith("LiteDB", StringComparison.Ordinal) == true
              && e is IndexOutOfRangeException or ArgumentException or InvalidCastException or NullReferenceException or InvalidOperationException or OverflowException or EndOfStreamException,
     };
 
+    private static long _wholeFileChecks;
+
+    /// <summary>How many times this process read a registry file from end to end (tests: a write reads it only when it must).</summary>
+    internal static long WholeFileChecks => Interlocked.Read(ref _wholeFileChecks);
+
     /// <summary>Every 8 KiB page carries its own position (bytes 0–3) and a page type 0–5 (byte 4).</summary>
     private static void CheckPages(string path)
     {
+        Interlocked.Increment(ref _wholeFileChecks);
         var buffer = new byte[PageSize * 128];
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         uint page = 0;
@@ -169,11 +210,52 @@ public sealed class LaminRegistry : IRegistry
         catch (UnauthorizedAccessException) { }
     }
 
-    private static LiteDatabase Open(string path, Collation? collation = null)
+    /// <summary>
+    /// Opens the registry in direct mode through <see cref="PageCheckedStream"/> (every page read is checked)
+    /// and <see cref="RegistryLogStream"/> (the log is created owner-only); <paramref name="create"/>: a new
+    /// file, owner-only from its first byte.
+    /// </summary>
+    private static OpenRegistry Open(string path, Collation? collation = null, bool create = false)
     {
-        var cs = new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false, AutoRebuild = false };
-        if (collation is not null) cs.Collation = collation;
-        return new LiteDatabase(cs, Mapper);
+        var options = new FileStreamOptions
+        {
+            Mode = create ? FileMode.CreateNew : FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.Read,
+            BufferSize = 0, Options = FileOptions.RandomAccess,
+        };
+        if (create && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var data = new PageCheckedStream(new FileStream(path, options));
+        var log = new RegistryLogStream(RegistryLogStream.PathFor(path));
+        try
+        {
+            var settings = new LiteDB.Engine.EngineSettings
+            {
+                DataStream = data, LogStream = log, Filename = path, // the file name places LiteDB's sort file beside the registry, as before
+                Upgrade = false, AutoRebuild = false, Collation = collation,
+            };
+            return new OpenRegistry(new LiteDatabase(new LiteDB.Engine.LiteEngine(settings), Mapper, disposeOnClose: true), data, log);
+        }
+        catch
+        {
+            data.Dispose();
+            log.CloseAndRemoveIfEmpty();
+            throw;
+        }
+    }
+
+    /// <summary>An open LiteDB database and the two files under it, closed in that order.</summary>
+    private sealed class OpenRegistry(LiteDatabase database, PageCheckedStream data, RegistryLogStream log) : IDisposable
+    {
+        public LiteDatabase Database { get; } = database;
+
+        public void Dispose()
+        {
+            try { Database.Dispose(); }
+            finally
+            {
+                data.Dispose();
+                log.CloseAndRemoveIfEmpty();
+            }
+        }
     }
 
     /// <summary>Checks that the file exists and carries LiteDB's header; LiteDB would silently re-initialise an empty or foreign file.</summary>
@@ -262,11 +344,14 @@ public sealed class RegistrySession : IRegistrySession
 
     private IEnumerable<LaminArtifact> ByIndex(string expr, string value, bool exact)
     {
-        if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(LiteDB.Query.EQ(expr, value));
+        // The value goes in as a parameter, never into the expression's text: LiteDB compiles and keeps one
+        // delegate per distinct expression text for the life of the process (a few KiB for every key ever
+        // looked up: the memory of a long pipeline grew with every artifact it added).
+        if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(BsonExpression.Create(expr + " = @0", new BsonValue(value)));
         var p = value.Length > KeyIndexChars ? value[..KeyIndexChars] : value;
         // A surrogate pair cut by the index prefix is stored as U+FFFD: seek by whole characters only.
         if (p.Length > 0 && char.IsHighSurrogate(p[^1])) p = p[..^1];
-        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(LiteDB.Query.StartsWith(expr, p));
+        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(BsonExpression.Create(expr + " LIKE @0", new BsonValue(p + "%")));
     }
 
     // ---------------------------------------------------------------- IRegistrySession (LiteDB expressions stay here)

@@ -22,6 +22,9 @@ internal sealed class RegistryLock : IDisposable
         _path = path;
     }
 
+    /// <summary>The open lock file: it also keeps the registry's <see cref="VerifiedStamp"/> (read and written only while held).</summary>
+    internal FileStream Stream => _stream;
+
     public static TimeSpan DefaultTimeout
     {
         get

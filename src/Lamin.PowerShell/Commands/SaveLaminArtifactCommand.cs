@@ -15,6 +15,9 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
 {
     private const int Parallel = 4;
 
+    /// <summary>Piped artifacts are saved in groups of this many (one registry read, parallel downloads), then let go: memory stays flat along any pipeline.</summary>
+    private const int BatchSize = 256;
+
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
     public string[] Identity { get; set; } = [];
@@ -35,15 +38,26 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        // Piped artifacts are collected and saved together at the end (one registry read, parallel downloads).
+        // Piped artifacts are saved a batch at a time (one registry read, parallel downloads), never held to the end.
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) => _identities.Add(value),
             (folder, a) => { _identities.Add(a.Uid); _folderOf[a.Uid] = folder; }, RecordKind.Artifact, RecordKind.KeyFolder);
+        if (_identities.Count >= BatchSize) SaveBatch();
     }
 
-    protected override void End()
+    protected override void End() => SaveBatch();
+
+    private void SaveBatch()
     {
-        if (_identities.Count > 0) Save(_identities);
+        if (_identities.Count == 0) return;
+        var batch = _identities.ToList();
+        _identities.Clear();
+        Save(batch);
+        // A later batch of the same pipeline goes into the same folder, even if it holds one artifact.
+        _batchSaved = true;
+        _folderOf.Clear();
     }
+
+    private bool _batchSaved;
 
     private void Save(IReadOnlyList<string> identities)
     {
@@ -58,7 +72,7 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
             ForEachValue(identities, i => resolved.Add(service.Resolve(i)));
         }
         // Several artifacts, or the members of a piped key folder, can only go into a folder.
-        dest = ArtifactService.SaveDestinationFolder(dest, resolved.Count > 1 || _folderOf.Count > 0);
+        dest = ArtifactService.SaveDestinationFolder(dest, resolved.Count > 1 || _folderOf.Count > 0 || _batchSaved);
         // A member of a piped key folder goes below the destination folder, at its place in the folder.
         var destinations = new Dictionary<string, string?>(StringComparer.Ordinal);
         var placed = new List<LaminArtifact>();

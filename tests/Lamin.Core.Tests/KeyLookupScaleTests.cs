@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Lamin.Core.Services;
+using Xunit;
+
+namespace Lamin.Core.Tests;
+
+/// <summary>
+/// -Key lookups at scale (issue 15): they seek the key index in every letter case instead of reading every
+/// record, and they leave nothing behind per key (LiteDB keeps a compiled delegate per distinct query text).
+/// </summary>
+public sealed class KeyLookupScaleTests : IDisposable
+{
+    private readonly Sandbox _box = new();
+    private ArtifactService Svc => new(_box.As(Sandbox.Alice));
+
+    public void Dispose() => _box.Dispose();
+
+    private void AddFile(string key, string text)
+    {
+        var path = Path.Combine(_box.Cwd, Guid.NewGuid().ToString("N") + ".txt");
+        File.WriteAllText(path, text);
+        var svc = Svc;
+        var staged = svc.Stage(svc.Plan(new AddRequest(path, Key: key)), null, CancellationToken.None);
+        Assert.Null(svc.Commit([staged], _ => { })[0].Error);
+    }
+
+    [Theory]
+    [InlineData("d0000/f0000101.txt", "d0000/f0000101.txt")]
+    [InlineData("abcdefgh/", "abcdef")]            // 2^6 = 64 spellings: the seventh letter is not seeked
+    [InlineData("data/run-1/x.txt", "data/ru")]
+    [InlineData("2024/Q1/*.csv", "2024/Q1/")]
+    [InlineData("ß/x", "")]                        // ß is the lower case of ẞ: never seeked as it is
+    [InlineData("日本/x*", "日本/x")]               // letters without case are seeked as they are
+    [InlineData("ı/x", "")]                        // the dotless i upper-cases to I
+    public void The_seekable_prefix_stops_where_case_variants_would_not_be_cheap(string pattern, string prefix) =>
+        Assert.Equal(prefix, ArtifactService.LiteralPrefixAnyCase(pattern));
+
+    [Fact]
+    public void Every_spelling_the_case_insensitive_match_accepts_is_seeked()
+    {
+        var variants = ArtifactService.CaseVariants("k1s");
+        Assert.Contains("k1s", variants);
+        Assert.Contains("K1S", variants);
+        Assert.Contains("\u212A1s", variants);  // KELVIN SIGN: lower case k
+        Assert.Contains("k1\u017F", variants);  // LONG S: upper case S
+        Assert.Equal(variants.Count, variants.Distinct().Count());
+    }
+
+    [Fact]
+    public void Key_lookups_find_keys_in_any_letter_case_and_only_those()
+    {
+        AddFile("Data/Run-1/A.txt", "1");
+        AddFile("data/run-1/b.txt", "2");
+        AddFile("DATA/RUN-1/c.txt", "3");
+        AddFile("data/run-2/d.txt", "4");
+        AddFile("other/e.txt", "5");
+        AddFile("dat\u212A/f.txt", "6"); // not a spelling of "data/" (K is not a)
+
+        Assert.Equal(["Data/Run-1/A.txt", "data/run-1/b.txt", "DATA/RUN-1/c.txt"],
+            Svc.Get(new ArtifactQuery { Key = "data/run-1/*" }).Select(a => a.Key!).ToArray());
+        Assert.Equal(["Data/Run-1/A.txt"], Svc.Get(new ArtifactQuery { Key = "data/run-1/a.txt" }).Select(a => a.Key!).ToArray());
+        Assert.Equal(4, Svc.Get(new ArtifactQuery { Key = "DATA/*" }).Count);
+        Assert.Equal(["dat\u212A/f.txt"], Svc.Get(new ArtifactQuery { Key = "datk/*" }).Select(a => a.Key!).ToArray());
+    }
+
+    [Fact]
+    public void Looking_up_many_different_keys_leaves_no_compiled_query_per_key()
+    {
+        AddFile("seed/one.txt", "seed");
+        var field = typeof(LiteDB.BsonExpression).GetField("_cacheScalar", BindingFlags.NonPublic | BindingFlags.Static)!;
+        int Cached() => ((System.Collections.ICollection)field.GetValue(null)!).Count;
+        var svc = Svc;
+        for (int i = 0; i < 20; i++) svc.Get(new ArtifactQuery { Key = $"seed/warm-{i}.txt" });
+        var before = Cached();
+        for (int i = 0; i < 300; i++) svc.Get(new ArtifactQuery { Key = $"seed/other-{i}.txt" });
+        for (int i = 0; i < 300; i++) svc.Get(new ArtifactQuery { Key = $"seed/pre-{i}/*" });
+        // Other tests run in parallel and may add a few of their own: far fewer than one per key.
+        Assert.True(Cached() - before < 50, $"{Cached() - before} compiled queries added for 600 different keys");
+    }
+}
