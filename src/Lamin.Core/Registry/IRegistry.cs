@@ -39,6 +39,16 @@ public interface IRecordTable<T> where T : class
 
     void Insert(T record);
 
+    /// <summary>
+    /// Inserts the records in as few round trips as the engine allows (PostgreSQL: one multi-row INSERT per
+    /// thousand or so rows, never COPY, which row-level security refuses) and sets each new record's id.
+    /// The same rules as <see cref="Insert"/>: a broken constraint fails the whole session.
+    /// </summary>
+    void InsertMany(IReadOnlyList<T> records);
+
+    /// <summary>The records with these ids (ids with no record are left out), in id order.</summary>
+    List<T> FindByIds(IReadOnlyCollection<int> ids);
+
     /// <summary>Writes every stored field of the record with the same id; false when there is none.</summary>
     bool Update(T record);
 
@@ -111,6 +121,12 @@ public interface IRegistrySession
 
     /// <summary>Artifacts with this hash.</summary>
     IEnumerable<LaminArtifact> ArtifactsByHash(string hash);
+
+    /// <summary>Artifacts with any of these hashes: a batch's dedupe lookups in one query.</summary>
+    IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes);
+
+    /// <summary>Artifacts whose key is any of these keys (ordinal): a batch's version lookups in one query.</summary>
+    IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys);
 
     /// <summary>Artifacts (trashed included) in the storage record with this id.</summary>
     IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId);

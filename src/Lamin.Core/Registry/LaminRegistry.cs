@@ -289,6 +289,8 @@ public sealed class RegistrySession : IRegistrySession
     public LaminArtifact? ArtifactByUid(string uid) => Artifacts.FindOne(x => x.Uid == uid);
     public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => Artifacts.Find(x => x.Uid.StartsWith(prefix));
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(x => x.Hash == hash);
+    public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes) => hashes.Distinct().SelectMany(ArtifactsByHash).ToList();
+    public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) => keys.Distinct().SelectMany(ArtifactsByKey).ToList();
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => Artifacts.FindAll().Where(a => a.StorageId == storageId);
     public int CountArtifactsInStorage(int storageId) => Artifacts.Count(a => a.StorageId == storageId);
     public int CountArtifactsInSpace(int spaceId) => Artifacts.Count(a => a.SpaceId == spaceId);
@@ -341,6 +343,9 @@ internal sealed class LiteTable<T>(ILiteCollection<T> collection) : IRecordTable
     public IEnumerable<T> FindAll() => collection.FindAll();
     public T FindById(int id) => collection.FindById(id);
     public void Insert(T record) => collection.Insert(record);
+    public void InsertMany(IReadOnlyList<T> records) { foreach (var r in records) collection.Insert(r); }
+    public List<T> FindByIds(IReadOnlyCollection<int> ids) =>
+        ids.Distinct().Order().Select(id => collection.FindById(id)).Where(x => x is not null).ToList();
     public bool Update(T record) => collection.Update(record);
     public bool Delete(int id) => collection.Delete(id);
     public int Count() => collection.Count();

@@ -484,12 +484,13 @@ public sealed class ArtifactService(LaminContext context)
             return context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);
+                var batch = new BatchLookups(s, staged);
                 var results = new List<CommitResult>(staged.Count);
                 foreach (var item in staged)
                 {
                     try
                     {
-                        var (artifact, existed) = CommitOne(view, item, warn, published);
+                        var (artifact, existed) = CommitOne(view, batch, item, warn, published);
                         results.Add(new CommitResult(item, artifact, existed, null));
                     }
                     catch (ItemRefused refused)
@@ -498,12 +499,14 @@ public sealed class ArtifactService(LaminContext context)
                         results.Add(new CommitResult(item, null, false, refused.Error));
                     }
                 }
+                batch.Flush();
                 // SPEC §10 rule 10: the data of this batch on stable storage before its transaction commits.
                 Durable.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
                 // The records emitted are the state this transaction commits: a later item of the batch
-                // may have superseded an earlier one (two paths with one key: v1 is no longer latest).
+                // may have superseded an earlier one (two paths with one key: v1 is no longer latest). One read for all.
+                var now = s.Artifacts.FindByIds(results.Where(r => r.Artifact is not null).Select(r => r.Artifact!.Id).ToList()).ToDictionary(a => a.Id);
                 return results.Select(r => r.Artifact is null ? r
-                    : r with { Artifact = view.Decorate(s.Artifacts.FindById(r.Artifact.Id) ?? r.Artifact) }).ToList();
+                    : r with { Artifact = view.Decorate(now.GetValueOrDefault(r.Artifact.Id) ?? r.Artifact) }).ToList();
             });
         }
         catch
@@ -523,7 +526,57 @@ public sealed class ArtifactService(LaminContext context)
 
     private static ItemRefused Refuse(string id, string message, object? target) => new(new LaminException(id, message, target));
 
-    private (LaminArtifact, bool) CommitOne(View view, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
+    /// <summary>
+    /// The registry reads and writes of one batch in few round trips (a team instance's server is a network
+    /// hop away): the dedupe lookups by hash and the version lookups by key are answered by one query each
+    /// for the whole batch, then kept up to date with the batch's own records; the new records wait in
+    /// <see cref="Pending"/> and go in together (<see cref="IRecordTable{T}.InsertMany"/>). Anything that
+    /// asks the registry about the batch's records otherwise (a version's family, ObjectUsage, an update)
+    /// calls <see cref="Flush"/> first, so it sees them exactly as it did when each was inserted at once.
+    /// </summary>
+    private sealed class BatchLookups
+    {
+        private readonly IRegistrySession _s;
+        private readonly Dictionary<string, List<LaminArtifact>> _byHash = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<LaminArtifact>> _byKey = new(StringComparer.Ordinal);
+        private readonly List<LaminArtifact> _pending = [];
+
+        public BatchLookups(IRegistrySession s, IReadOnlyList<StagedArtifact> staged)
+        {
+            _s = s;
+            var hashes = staged.Select(i => i.Hash.Hash).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            foreach (var h in hashes) _byHash[h] = [];
+            foreach (var a in s.ArtifactsByHashes(hashes)) if (a.Hash is not null && _byHash.TryGetValue(a.Hash, out var l)) l.Add(a);
+            var keys = staged.Select(i => i.Plan.Key).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            foreach (var k in keys) _byKey[k] = [];
+            foreach (var a in s.ArtifactsByKeys(keys)) if (a.Key is not null && _byKey.TryGetValue(a.Key, out var l)) l.Add(a);
+        }
+
+        /// <summary>Artifacts with this hash, the batch's own included, in id order (as <see cref="IRegistrySession.ArtifactsByHash"/>).</summary>
+        public List<LaminArtifact> ByHash(string hash) => _byHash.TryGetValue(hash, out var l) ? l : [.. _s.ArtifactsByHash(hash)];
+
+        /// <summary>Artifacts with this key, the batch's own included (as <see cref="IRegistrySession.ArtifactsByKey"/>).</summary>
+        public List<LaminArtifact> ByKey(string key) => _byKey.TryGetValue(key, out var l) ? l : [.. _s.ArtifactsByKey(key)];
+
+        public IReadOnlyList<LaminArtifact> Pending => _pending;
+
+        public void Add(LaminArtifact a)
+        {
+            _pending.Add(a);
+            if (a.Hash is not null) { if (!_byHash.TryGetValue(a.Hash, out var h)) _byHash[a.Hash] = h = [.. _s.ArtifactsByHash(a.Hash)]; h.Add(a); }
+            if (a.Key is not null) { if (!_byKey.TryGetValue(a.Key, out var k)) _byKey[a.Key] = k = [.. _s.ArtifactsByKey(a.Key)]; k.Add(a); }
+        }
+
+        /// <summary>Inserts the records waiting (each gets its id).</summary>
+        public void Flush()
+        {
+            if (_pending.Count == 0) return;
+            _s.Artifacts.InsertMany(_pending);
+            _pending.Clear();
+        }
+    }
+
+    private (LaminArtifact, bool) CommitOne(View view, BatchLookups batch, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
     {
         var s = view.RequireSession();
         var plan = item.Plan;
@@ -536,7 +589,7 @@ public sealed class ArtifactService(LaminContext context)
             throw Refuse(ErrorIds.StorageReadOnly,
                 $"{storage.Root} is no longer managed by the current instance; '{plan.SourcePath}' was not registered.", plan.SourcePath);
         var hash = item.Hash;
-        var sameHash = hash.Hash is null ? [] : s.ArtifactsByHash(hash.Hash).Where(a => !a.IsTrashed).ToList();
+        var sameHash = hash.Hash is null ? [] : batch.ByHash(hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
@@ -563,10 +616,11 @@ public sealed class ArtifactService(LaminContext context)
         if (plan.Key is not null)
         {
             // SPEC §10 rule 9: versions belong to (key, storage), as in LaminDB.
-            var family = s.ArtifactsByKey(plan.Key).Where(a => a.StorageId == storage.Id).ToList();
+            var family = batch.ByKey(plan.Key).Where(a => a.StorageId == storage.Id).ToList();
             previous = family.Where(a => a.IsLatest && !a.IsTrashed).MaxBy(a => a.Version);
             if (previous is not null)
             {
+                batch.Flush(); // the family query and the demotion below see (and may change) the batch's own records
                 if (previous.IsLocked)
                     throw Refuse(ErrorIds.RecordLocked,
                         $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked " +
@@ -587,6 +641,7 @@ public sealed class ArtifactService(LaminContext context)
             // live artifact, e.g. a registered folder that includes that path; the family's own versions are superseded by design.
             if (!finalKey.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal))
             {
+                batch.Flush(); // ObjectUsage sees the batch's own records
                 var own = previous is null ? [] : Family(s, previous.Stem).Select(v => v.Id).ToHashSet();
                 var users = ObjectUsage.Users(s, storage, finalKey, plan.IsFolder, own);
                 if (users.Count > 0)
@@ -608,7 +663,7 @@ public sealed class ArtifactService(LaminContext context)
             previous.UpdatedAt = now;
             s.Artifacts.Update(previous);
         }
-        s.Artifacts.Insert(artifact);
+        batch.Add(artifact); // inserted with the batch's others (Flush), before the transaction commits
         return (view.Decorate(artifact), false);
     }
 

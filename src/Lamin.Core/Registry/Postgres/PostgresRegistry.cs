@@ -219,12 +219,12 @@ public sealed class PostgresRegistry : IRegistry
             {
                 buffer.Add(r);
                 if (buffer.Count < batch) continue;
-                into.InsertMany(buffer);
+                into.InsertWithIds(buffer);
                 done += buffer.Count;
                 buffer.Clear();
                 progress?.Invoke($"copying {what}", done, total);
             }
-            into.InsertMany(buffer);
+            into.InsertWithIds(buffer);
             into.MoveSequence();
             progress?.Invoke($"copying {what}", done + buffer.Count, total);
         }

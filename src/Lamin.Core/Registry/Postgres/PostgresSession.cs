@@ -187,6 +187,12 @@ internal sealed class PostgresSession : IRegistrySession
 
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
 
+    public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes) =>
+        hashes.Count == 0 ? [] : ArtifactTable.Where("hash = ANY($1) ORDER BY id", [hashes.Distinct().ToArray()]);
+
+    public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) =>
+        keys.Count == 0 ? [] : ArtifactTable.Where("key = ANY($1) ORDER BY id", [keys.Distinct().ToArray()]);
+
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => ArtifactTable.Where("storage_id = $1 ORDER BY id", storageId);
 
     public int CountArtifactsInStorage(int storageId) => Convert.ToInt32(Scalar("SELECT count(*) FROM lamin.artifact WHERE storage_id = $1", storageId));
@@ -252,21 +258,50 @@ internal sealed class PgTable<T>(
 
     public int Count() => Convert.ToInt32(session.Scalar($"SELECT count(*) FROM lamin.{table}"));
 
-    /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
-    internal void InsertMany(IReadOnlyList<T> records)
+    /// <summary>Rows per multi-row INSERT: well below PostgreSQL's 65,535 parameters per statement.</summary>
+    private const int RowsPerInsert = 1000;
+
+    /// <summary>
+    /// Inserts many records in few round trips: one query draws the ids of the new records from the table's
+    /// sequence, then one multi-row INSERT per <see cref="RowsPerInsert"/> rows (PostgreSQL refuses COPY into
+    /// tables with row-level security). Records that carry an id keep it (the sequence then moves past it).
+    /// </summary>
+    public void InsertMany(IReadOnlyList<T> records)
     {
         if (records.Count == 0) return;
-        var args = new List<object?>(records.Count * (columns.Length + 1));
-        var rows = new StringBuilder();
-        foreach (var r in records)
+        var fresh = records.Where(r => getId(r) == 0).ToList();
+        if (fresh.Count > 0)
         {
-            if (rows.Length > 0) rows.Append(", ");
-            rows.Append('(');
-            foreach (var v in values(r)) { args.Add(v); rows.Append('$').Append(args.Count).Append(", "); }
-            args.Add(getId(r));
-            rows.Append('$').Append(args.Count).Append(')');
+            var ids = session.Query($"SELECT nextval(pg_get_serial_sequence('lamin.{table}', 'id'))::integer FROM generate_series(1, $1)",
+                r => r.GetInt32(0), fresh.Count);
+            for (int i = 0; i < fresh.Count; i++) setId(fresh[i], ids[i]);
         }
-        session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES {rows}", args.ToArray());
+        InsertWithIds(records);
+        if (fresh.Count < records.Count) MoveSequence();
+    }
+
+    public List<T> FindByIds(IReadOnlyCollection<int> ids) =>
+        ids.Count == 0 ? [] : session.Query($"{_select} WHERE t.id = ANY($1) ORDER BY t.id", read, [ids.Distinct().ToArray()]);
+
+    /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
+    internal void InsertWithIds(IReadOnlyList<T> records)
+    {
+        for (int start = 0; start < records.Count; start += RowsPerInsert)
+        {
+            int end = Math.Min(records.Count, start + RowsPerInsert);
+            var args = new List<object?>((end - start) * (columns.Length + 1));
+            var rows = new StringBuilder();
+            for (int i = start; i < end; i++)
+            {
+                var r = records[i];
+                if (rows.Length > 0) rows.Append(", ");
+                rows.Append('(');
+                foreach (var v in values(r)) { args.Add(v); rows.Append('$').Append(args.Count).Append(", "); }
+                args.Add(getId(r));
+                rows.Append('$').Append(args.Count).Append(')');
+            }
+            session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES {rows}", args.ToArray());
+        }
     }
 
     /// <summary>Moves the id sequence past the largest id (after records were inserted with their ids).</summary>
