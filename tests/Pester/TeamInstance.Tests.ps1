@@ -36,6 +36,16 @@ try { & { $Work } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } } c
         , $lines.ToArray()
     }
 
+    # The server's client programs (pg_dump, pg_ctl), found as tests/servers/Start-Postgres.ps1 finds initdb:
+    # Debian's /usr/lib/postgresql/<major>/bin (the newest), else one on PATH. $null when there is none.
+    function Find-PostgresProgram([string] $Name) {
+        $found = Get-ChildItem "/usr/lib/postgresql/*/bin/$Name" -ErrorAction SilentlyContinue |
+            Sort-Object { [int]($_.Directory.Parent.Name -replace '\D', '') } -Descending | Select-Object -First 1
+        if ($found) { return $found.FullName }
+        $onPath = Get-Command $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($onPath) { $onPath.Source } else { $null }
+    }
+
     function Get-SettingsText([string] $HomeDir) {
         Get-ChildItem -LiteralPath $HomeDir -Recurse -File -Force | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }
     }
@@ -160,6 +170,52 @@ Describe 'Team instance: passwords and connection errors' -Skip:$noServer {
         Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($server.Password))
         # The next command has no password: the server refuses the login.
         { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "RegistryAuthenticationFailed$E"
+    }
+
+    It 'no password in any file of the settings folder, in verbose output, nor anywhere in pg_dump of the database' {
+        $pgDump = Find-PostgresProgram 'pg_dump'
+        if (-not $pgDump) { Set-ItResult -Skipped -Because 'pg_dump is not installed here'; return }
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url -Credential $cred -Verbose 4>&1 |
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $_.Message | Should -Not -Match ([regex]::Escape($server.Password)) } else { $_ } }
+        $i.Name | Should -Be 'team'
+        $f = Join-Path $t.Work 'data.txt'; Set-Content -LiteralPath $f -Value 'what the team keeps' -NoNewline
+        $a = Add-LaminArtifact $f -Key 'team/data.txt' -Verbose 4>&1 |
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $_.Message | Should -Not -Match ([regex]::Escape($server.Password)) } else { $_ } }
+        $null = New-LaminSpace -Name 'lab'
+        $null = New-LaminStorage -Root (Join-Path $t.Work 'second') -Space 'lab'
+        Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($server.Password))
+        # The whole database as its owner dumps it: schema, data, comments, roles' grants.
+        $env:PGPASSWORD = $server.Password
+        try { $dump = & $pgDump --no-password -h $server.Host -p $server.Port -U $server.User -d $db.Name 2>&1 | Out-String }
+        finally { $env:PGPASSWORD = $null }
+        $LASTEXITCODE | Should -Be 0 -Because $dump
+        $dump | Should -Match 'CREATE TABLE lamin\.artifact'   # a real dump of the registry ...
+        $dump | Should -Match ([regex]::Escape($a.Uid))          # ... with its records
+        $dump | Should -Not -Match ([regex]::Escape($server.Password))
+    }
+
+    It 'keyword options of the connection are kept in the stored connection (never the password) and used by later commands' {
+        $app = 'lamin-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $keywords = "Host=$($server.Host);Port=$($server.Port);Database=$($db.Name);Username=$($server.User);Password=$($server.Password);" +
+            "Timeout=7;Command Timeout=45;Application Name=$app;SSL Mode=Disable"
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $keywords -WarningAction SilentlyContinue
+        $i.Database | Should -Not -Match ([regex]::Escape($server.Password))
+        $i.Database | Should -Match "^postgresql://$([regex]::Escape($server.User))@"
+        $i.Database | Should -Match 'connect_timeout=7'
+        $i.Database | Should -Match 'Command%20Timeout=45'
+        $i.Database | Should -Match "application_name=$app"
+        $i.Database | Should -Match 'sslmode=disable'
+        $settings = Get-SettingsText $t.Home
+        $settings | Should -Not -Match ([regex]::Escape($server.Password))
+        $settings | Should -Match "application_name=$app"
+        # A later command (password from PGPASSWORD) connects with the kept options: the server sees its application name.
+        $env:PGPASSWORD = $server.Password
+        (Get-LaminStorage).Root | Should -Be $t.Storage
+        (Get-LaminInstance | Where-Object Name -eq 'team').Database | Should -BeExactly $i.Database
+        Invoke-TestPostgresSql "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'" | Should -BeGreaterThan 0
+        # A second machine connecting with the stored URL gets the same options.
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-second'
+        (Connect-LaminInstance -Database $i.Database).Database | Should -BeExactly $i.Database
     }
 
     It 'a server that is not there is RegistryUnavailable naming host and port; nothing is written to settings' {

@@ -23,6 +23,25 @@ public interface IRegistry
 }
 
 /// <summary>
+/// What a registry failure says about its transaction. A failure normally means nothing of the session was
+/// written. A connection lost while its commit was under way, when the server could not be asked afterwards,
+/// may have committed: callers then keep what the session registered (objects it published stay, and are
+/// orphans for Clear-LaminStorage -Orphaned if the commit did not happen).
+/// </summary>
+public static class RegistryFailure
+{
+    private const string Key = "Lamin.RegistryFailure.MayHaveCommitted";
+
+    public static T MarkMayHaveCommitted<T>(T e) where T : Exception
+    {
+        e.Data[Key] = true;
+        return e;
+    }
+
+    public static bool MayHaveCommitted(Exception e) => e.Data.Contains(Key);
+}
+
+/// <summary>
 /// One table of records with an integer id. <see cref="Insert"/> sets the new record's id; a unique
 /// constraint it breaks (uid, root and host, one latest version per key) fails the whole session.
 /// </summary>
@@ -115,6 +134,13 @@ public interface IRegistrySession
 
     /// <summary>Artifacts whose key starts with <paramref name="prefix"/> (ordinal).</summary>
     IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix);
+
+    /// <summary>
+    /// Candidates for artifacts whose key starts with <paramref name="prefix"/> without regard to case
+    /// (Get-LaminArtifact -Key 'prefix*'): every one that does, and possibly others (each engine seeks by
+    /// as much of the prefix as its index can compare without case); callers match exactly.
+    /// </summary>
+    IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix);
 
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix);

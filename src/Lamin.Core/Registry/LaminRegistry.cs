@@ -255,6 +255,14 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
         ByIndex(KeyIndexExpr, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
 
+    /// <summary>The ordinal index seeks up to the first character that has another case.</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
+    {
+        int i = 0;
+        while (i < prefix.Length && char.ToUpperInvariant(prefix[i]) == char.ToLowerInvariant(prefix[i])) i++;
+        return i == 0 ? Artifacts.FindAll() : ArtifactsByKeyPrefix(prefix[..i]);
+    }
+
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
         ByIndex(RealKeyIndexExpr, prefix, exact: false).Where(a => a.RealKey is not null && a.RealKey.StartsWith(prefix, StringComparison.Ordinal));

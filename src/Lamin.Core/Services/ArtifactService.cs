@@ -131,7 +131,7 @@ public sealed class ArtifactService(LaminContext context)
         else
         {
             rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
-                ? FindByKeyPrefix(s, LiteralPrefix(k))
+                ? s.ArtifactsByKeyPrefixIgnoreCase(WildcardFreePrefix(k))
                 : q.Hash is not null ? s.ArtifactsByHash(q.Hash) : s.Artifacts.FindAll();
             rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
         }
@@ -147,9 +147,12 @@ public sealed class ArtifactService(LaminContext context)
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
 
-    /// <summary>Key-prefix lookup through the key index (see <see cref="IRegistrySession.ArtifactsByKeyPrefix"/>).</summary>
-    private static IEnumerable<LaminArtifact> FindByKeyPrefix(IRegistrySession s, string prefix) =>
-        prefix.Length == 0 ? s.Artifacts.FindAll() : s.ArtifactsByKeyPrefix(prefix);
+    /// <summary>The part of a -Key pattern before its first wildcard or escape: every match starts with it, without regard to case.</summary>
+    internal static string WildcardFreePrefix(string pattern)
+    {
+        int i = pattern.IndexOfAny(['*', '?', '[', '`']);
+        return i < 0 ? pattern : pattern[..i];
+    }
 
     /// <summary>
     /// The part of a -Key pattern the ordinal (case-sensitive) index can seek by: up to the first wildcard,
@@ -509,9 +512,11 @@ public sealed class ArtifactService(LaminContext context)
                     : r with { Artifact = view.Decorate(now.GetValueOrDefault(r.Artifact.Id) ?? r.Artifact) }).ToList();
             });
         }
-        catch
+        catch (Exception failure) when (!RegistryFailure.MayHaveCommitted(failure))
         {
             // Only objects this batch created at keys that were free (never a replaced one): nothing else is touched.
+            // (A commit cut off with an unknown outcome keeps them: its records may be there. If they are not,
+            // the objects are orphans, which Clear-LaminStorage -Orphaned finds.)
             foreach (var (root, key) in published)
                 try { StorageProviders.For(root).Delete(root, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
