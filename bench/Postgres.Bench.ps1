@@ -116,6 +116,7 @@ FROM generate_series(1, $Artifacts) g
             if ($r -gt 0) { $ours += $o; $raw += $w }
         }
         $results.PrefixQuery = [ordered]@{ Artifacts = $Artifacts; Hits = $hits; Ours = Median $ours; RawNpgsql = Median $raw; Ratio = (Median $ours) / (Median $raw); OursAll = $ours; RawAll = $raw }
+        Write-Host "PrefixQuery: $($results.PrefixQuery | ConvertTo-Json -Compress)"
     }
     if ('add' -in $Only) {
         $one = Join-Path $work 'one'; $null = New-Item -ItemType Directory $one -Force
@@ -132,6 +133,7 @@ FROM generate_series(1, $Artifacts) g
             }
         }
         $results.AddOne = [ordered]@{ IntoBig = Median $addBig; IntoEmpty = Median $addEmpty; Ratio = (Median $addBig) / (Median $addEmpty); BigAll = $addBig; EmptyAll = $addEmpty }
+        Write-Host "AddOne: $($results.AddOne | ConvertTo-Json -Compress)"
     }
     if ($bigDs) { $bigDs.Dispose() }
 
@@ -153,6 +155,7 @@ FROM generate_series(1, $Artifacts) g
             # the copies stay until every run is timed
         }
         $results.Ingest = [ordered]@{ Files = $Files; PostgreSQL = Median $pgTimes; LiteDB = Median $liteTimes; Ratio = (Median $pgTimes) / (Median $liteTimes); PostgreSQLAll = $pgTimes; LiteDBAll = $liteTimes }
+        Write-Host "Ingest: $($results.Ingest | ConvertTo-Json -Compress)"
     }
 
     if ('copy' -in $Only) {
@@ -182,6 +185,7 @@ Import-Module '$($env:LAMIN_TEST_MODULE)'
             $count = Invoke-Sql (Get-DataSource $dest.Name) 'SELECT count(*) FROM lamin.artifact'
             if ($count -ne $n) { throw "the copy holds $count of $n artifacts" }
             $results.Copy += [ordered]@{ Artifacts = $n; Seconds = [double]$secs; PeakWorkingSetMiB = [math]::Round([double]$peak / 1MB, 1); WorkingSetBeforeCopyMiB = [math]::Round([double]$before / 1MB, 1) }
+            Write-Host "Copy: $($results.Copy[-1] | ConvertTo-Json -Compress)"
         }
     }
 

@@ -54,7 +54,17 @@ public sealed class PostgresRegistry : IRegistry
         var tx = connection.BeginTransaction(IsolationLevel.ReadCommitted);
         using var lockCmd = new NpgsqlCommand("SELECT txid_current() FROM (SELECT pg_advisory_xact_lock(@key)) AS l", connection, tx);
         lockCmd.Parameters.AddWithValue("key", WriteLockKey);
-        xid = Convert.ToInt64(lockCmd.ExecuteScalar());
+        // Writers on other machines may hold the lock for a while (a big batch): wait as long as a LiteDB writer
+        // waits for its lock file (LAMIN_REGISTRY_TIMEOUT, 60 s by default), not the 30 s of a command.
+        var wait = RegistryLock.DefaultTimeout;
+        lockCmd.CommandTimeout = Math.Max(connection.CommandTimeout, (int)Math.Ceiling(wait.TotalSeconds));
+        try { xid = Convert.ToInt64(lockCmd.ExecuteScalar()); }
+        catch (NpgsqlException e) when (e.InnerException is TimeoutException && connection.State == ConnectionState.Open)
+        {
+            throw new LaminException(ErrorIds.RegistryBusy,
+                $"Another writer has held the registry's write lock for more than {lockCmd.CommandTimeout} s; nothing was written. " +
+                "Try again when it is done, or wait longer with LAMIN_REGISTRY_TIMEOUT=<seconds>.", null, e);
+        }
         return tx;
     }
 
@@ -126,7 +136,7 @@ public sealed class PostgresRegistry : IRegistry
     /// </summary>
     private void Commit(NpgsqlTransaction tx, long xid)
     {
-        Util.TestHooks.Pause("pg-commit");
+        if (xid != 0) Util.TestHooks.Pause("pg-commit"); // a write about to commit
         try { tx.Commit(); }
         catch (Exception e) when (xid != 0 && IsConnectionLost(e))
         {
