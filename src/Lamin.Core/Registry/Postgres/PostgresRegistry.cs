@@ -100,11 +100,15 @@ public sealed class PostgresRegistry : IRegistry
                     ClearPool();
                     continue;
                 }
-                using (tx)
+                try
                 {
                     var result = work(session);
                     Commit(tx, xid);
                     return result;
+                }
+                finally
+                {
+                    Quietly(tx.Dispose); // rolls back what did not commit; on a broken connection it must not hide the failure
                 }
             }
             catch (Exception e) when (Map(e) is { } mapped)
@@ -114,9 +118,16 @@ public sealed class PostgresRegistry : IRegistry
             }
             finally
             {
-                connection?.Dispose();
+                if (connection is not null) Quietly(connection.Dispose);
             }
         }
+    }
+
+    /// <summary>Runs a clean-up whose own failure (a connection already broken) must not replace the failure being reported.</summary>
+    private static void Quietly(Action cleanup)
+    {
+        try { cleanup(); }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or System.Net.Sockets.SocketException) { }
     }
 
     /// <summary>The failure is the connection's (server gone, restarted, unreachable): what RegistryUnavailable reports.</summary>
