@@ -172,6 +172,11 @@ public sealed class PostgresRegistry : IRegistry
                 cmd.Parameters.Add(new NpgsqlParameter { Value = xid });
                 return cmd.ExecuteScalar() as string;
             }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidParameterValue)
+            {
+                // "transaction ID … is in the future": the crash lost even its xid (it never reached the WAL), so it never committed.
+                return "aborted";
+            }
             catch (Exception e) when (IsConnectionLost(e) || e is LaminException { ErrorId: ErrorIds.RegistryUnavailable })
             {
                 ClearPool();
