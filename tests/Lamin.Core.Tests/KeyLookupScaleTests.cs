@@ -34,12 +34,12 @@ public sealed class KeyLookupScaleTests : IDisposable
     [InlineData("日本/x*", "日本/x")]               // letters without case are seeked as they are
     [InlineData("ı/x", "")]                        // the dotless i upper-cases to I
     public void The_seekable_prefix_stops_where_case_variants_would_not_be_cheap(string pattern, string prefix) =>
-        Assert.Equal(prefix, ArtifactService.LiteralPrefixAnyCase(pattern));
+        Assert.Equal(prefix, Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(pattern));
 
     [Fact]
     public void Every_spelling_the_case_insensitive_match_accepts_is_seeked()
     {
-        var variants = ArtifactService.CaseVariants("k1s");
+        var variants = Lamin.Core.Query.KeyCase.CaseVariants("k1s");
         Assert.Contains("k1s", variants);
         Assert.Contains("K1S", variants);
         Assert.Contains("\u212A1s", variants);  // KELVIN SIGN: lower case k

@@ -36,6 +36,16 @@ try { & { $Work } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } } c
         , $lines.ToArray()
     }
 
+    # The server's client programs (pg_dump, pg_ctl), found as tests/servers/Start-Postgres.ps1 finds initdb:
+    # Debian's /usr/lib/postgresql/<major>/bin (the newest), else one on PATH. $null when there is none.
+    function Find-PostgresProgram([string] $Name) {
+        $found = Get-ChildItem "/usr/lib/postgresql/*/bin/$Name" -ErrorAction SilentlyContinue |
+            Sort-Object { [int]($_.Directory.Parent.Name -replace '\D', '') } -Descending | Select-Object -First 1
+        if ($found) { return $found.FullName }
+        $onPath = Get-Command $Name -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($onPath) { $onPath.Source } else { $null }
+    }
+
     function Get-SettingsText([string] $HomeDir) {
         Get-ChildItem -LiteralPath $HomeDir -Recurse -File -Force | ForEach-Object { [IO.File]::ReadAllText($_.FullName) }
     }
@@ -162,6 +172,53 @@ Describe 'Team instance: passwords and connection errors' -Skip:$noServer {
         { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "RegistryAuthenticationFailed$E"
     }
 
+    It 'no password in any file of the settings folder, in verbose output, nor anywhere in pg_dump of the database' {
+        $pgDump = Find-PostgresProgram 'pg_dump'
+        if (-not $pgDump) { Set-ItResult -Skipped -Because 'pg_dump is not installed here'; return }
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $db.Url -Credential $cred -Verbose 4>&1 |
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $_.Message | Should -Not -Match ([regex]::Escape($server.Password)) } else { $_ } }
+        $i.Name | Should -Be 'team'
+        $f = Join-Path $t.Work 'data.txt'; Set-Content -LiteralPath $f -Value 'what the team keeps' -NoNewline
+        $a = Add-LaminArtifact $f -Key 'team/data.txt' -Verbose 4>&1 |
+            ForEach-Object { if ($_ -is [System.Management.Automation.VerboseRecord]) { $_.Message | Should -Not -Match ([regex]::Escape($server.Password)) } else { $_ } }
+        $null = New-LaminSpace -Name 'lab'
+        $null = New-LaminStorage -Root (Join-Path $t.Work 'second') -Space 'lab'
+        Get-SettingsText $t.Home | Should -Not -Match ([regex]::Escape($server.Password))
+        # The whole database as its owner dumps it: schema, data, comments, roles' grants.
+        $env:PGPASSWORD = $server.Password
+        try { $dump = & $pgDump --no-password -h $server.Host -p $server.Port -U $server.User -d $db.Name 2>&1 | Out-String }
+        finally { $env:PGPASSWORD = $null }
+        $LASTEXITCODE | Should -Be 0 -Because $dump
+        $dump | Should -Match 'CREATE TABLE lamin\.artifact'   # a real dump of the registry ...
+        $dump | Should -Match ([regex]::Escape($a.Uid))          # ... with its records
+        $dump | Should -Not -Match ([regex]::Escape($server.Password))
+    }
+
+    It 'keyword options of the connection are kept in the stored connection (never the password) and used by later commands' {
+        $app = 'lamin-test-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $keywords = "Host=$($server.Host);Port=$($server.Port);Database=$($db.Name);Username=$($server.User);Password=$($server.Password);" +
+            "Timeout=7;Command Timeout=45;Application Name=$app;SSL Mode=Disable"
+        $i = New-LaminInstance -Name team -Storage $t.Storage -Database $keywords -WarningAction SilentlyContinue
+        $i.Database | Should -Not -Match ([regex]::Escape($server.Password))
+        $i.Database | Should -Match "^postgresql://$([regex]::Escape($server.User))@"
+        $i.Database | Should -Match 'connect_timeout=7'
+        $i.Database | Should -Match 'Command%20Timeout=45'
+        $i.Database | Should -Match "application_name=$app"
+        $i.Database | Should -Match 'sslmode=disable'
+        $settings = (Get-SettingsText $t.Home) -join "`n"
+        $settings | Should -Not -Match ([regex]::Escape($server.Password))
+        $settings | Should -Match "application_name=$app"
+        # A later command (password from PGPASSWORD) connects with the kept options: the server sees its application name.
+        $env:PGPASSWORD = $server.Password
+        (Get-LaminStorage).Root | Should -Be $t.Storage
+        (Get-LaminInstance | Where-Object Name -eq 'team').Database | Should -BeExactly $i.Database
+        Invoke-TestPostgresSql "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'" | Should -BeGreaterThan 0
+        # A second machine connecting with the stored URL gets the same options.
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-second'
+        $null = Connect-LaminInstance -Database $i.Database
+        (Get-LaminInstance | Where-Object Name -EQ 'team').Database | Should -BeExactly $i.Database
+    }
+
     It 'a server that is not there is RegistryUnavailable naming host and port; nothing is written to settings' {
         $err = { Connect-LaminInstance -Database "postgresql://$($server.User)@127.0.0.1:1/$($db.Name)" -ErrorAction Stop } |
             Should -Throw -ErrorId "RegistryUnavailable$E" -PassThru
@@ -269,5 +326,149 @@ Describe 'Copy-LaminInstance: a LiteDB instance into a team instance' -Skip:$noS
         (Get-LaminInstance | Where-Object IsCurrent).Backend | Should -BeExactly 'LiteDB'
         $null = New-LaminSpace -Name still-writable
         Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $db.Name | Should -Be 0
+    }
+}
+
+# SPEC §7, crashes: the server killed and restarted (pg_ctl restart -m immediate) while a command runs. The
+# command is stopped at a point the test observes (a test hook: the command creates a file at that point
+# and waits until the test deletes it), never by a timer. A throwaway server of this Describe's own, so the
+# shared test server is never restarted under other tests.
+Describe 'Team instance: the server restarts in the middle of a command' -Skip:($noServer -or -not $IsLinux) {
+    BeforeAll {
+        $script:savedServer = $env:LAMIN_TEST_POSTGRES
+        $env:LAMIN_TEST_POSTGRES = $null
+        $script:own = & (Join-Path $PSScriptRoot '../servers/Start-Postgres.ps1')   # sets LAMIN_TEST_POSTGRES to it
+        $script:ownServer = Get-TestPostgresServer
+
+        function Restart-OwnServer {
+            $cmd = @((Join-Path $own.BinDirectory 'pg_ctl'), '-D', (Join-Path $own.Directory 'data'), '-l', (Join-Path $own.Directory 'log'),
+                '-m', 'immediate', '-w', '-t', '60', 'restart')
+            if ($own.OsUser) { $cmd = @('runuser', '-u', $own.OsUser, '--') + $cmd }
+            $out = & $cmd[0] $cmd[1..($cmd.Length - 1)] 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
+        }
+
+        # Runs $Body in a child (this LAMIN_HOME) that stops at the test hook $Pause; restarts the server
+        # there, lets the child go on, and returns what it printed (one line per value, 'error: <id>' for a failure).
+        function Invoke-RestartedAt([string] $Pause, [string] $Body, [int] $BatchSize = 0) {
+            $file = Join-Path $t.Work ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            $child = @"
+`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
+Import-Module `$env:LAMIN_TEST_MODULE
+try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
+catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ') + ' ' + (`$_.Exception.InnerException.GetType().Name)) }
+[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
+"@
+            $psi = Get-PwshStartInfo -Command $child
+            $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
+            $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
+            $psi.Environment['PGPASSWORD'] = $ownServer.Password
+            if ($BatchSize) { $psi.Environment['LAMIN_TEST_BATCH_SIZE'] = "$BatchSize" }
+            $p = [System.Diagnostics.Process]::Start($psi)
+            $lines = [System.Collections.Generic.List[string]]::new()
+            $reader = $p.StandardOutput.ReadToEndAsync()
+            # The child creates the file when it reaches the hook (a safety bound, not a delay).
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
+            $file | Should -Exist -Because "the child reaches the hook $Pause ($($p.HasExited) $(if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() }))"
+            Restart-OwnServer
+            Remove-Item -LiteralPath $file
+            if (-not $p.WaitForExit(180000)) { $p.Kill($true); throw "the child did not finish after the restart" }
+            $out = $reader.Result
+            $p.Dispose()
+            @($out -split "`r?`n" | Where-Object { $_ -ne '' })
+        }
+    }
+    AfterAll {
+        & (Join-Path $PSScriptRoot '../servers/Stop-Postgres.ps1') -Server $own
+        $env:LAMIN_TEST_POSTGRES = $savedServer
+        $env:PGPASSWORD = $null
+    }
+    BeforeEach {
+        $t = New-TestInstance -NoInstance
+        $db = New-TestDatabase
+        $env:PGPASSWORD = $ownServer.Password
+    }
+    AfterEach { $t | Remove-TestInstance; Remove-TestDatabase $db }
+
+    It 'in the middle of a 300-file ingest: every registered artifact has its complete file and hash, the rest are orphans, the next add works' {
+        $null = New-LaminInstance -Name crash -Storage $t.Storage -Database $db.Url
+        $src = Join-Path $t.Work 'src'; $null = New-Item -ItemType Directory $src
+        1..300 | ForEach-Object { Set-Content -LiteralPath (Join-Path $src "f$_.txt") -Value "file $_ of an ingest the server dies in" -NoNewline }
+        # Batches of 50: two commit, the server restarts while the third is about to commit.
+        $out = Invoke-RestartedAt -Pause 'pg-commit#3' -BatchSize 50 -Body "Add-LaminArtifact -Path '$src/*' | ForEach-Object Uid"
+        $out[-1] | Should -Be 'done'
+        $uids = @($out | Where-Object { $_ -notmatch '^(done|error: )' })
+        $errors = @($out | Where-Object { $_ -like 'error: *' })
+        # Either it failed with RegistryUnavailable, or a retry at a safe point let it finish.
+        if ($errors) { $errors | Should -BeLike 'error: RegistryUnavailable,*' -Because ($out -join "`n") } else { $uids | Should -HaveCount 300 }
+        $uids.Count | Should -BeGreaterOrEqual 100
+        # The first command after the restart, in this process whose pool held connections from before it.
+        $registered = @(Get-LaminArtifact)
+        @($registered.Uid | Sort-Object) | Should -Be @($uids | Sort-Object)
+        $checks = @(Test-LaminArtifact -Hash)
+        @($checks | Where-Object Status -in 'Missing', 'Differ', 'Error') | Should -BeNullOrEmpty
+        @($checks | Where-Object Status -EQ 'Match') | Should -HaveCount $uids.Count
+        foreach ($s in @($checks | Where-Object Status -EQ 'Unregistered')) { $s.Path | Should -BeLike '*/.lamindb/*' }
+        Clear-LaminStorage -Orphaned -Confirm:$false
+        @(Test-LaminArtifact | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
+        # The ingest resumes: the files registered before are returned, the others added.
+        $again = @(Add-LaminArtifact -Path "$src/*" -WarningAction SilentlyContinue)
+        $again | Should -HaveCount 300
+        $all = @(Get-LaminArtifact)
+        $all | Should -HaveCount 300
+        @($all.Hash | Sort-Object -Unique) | Should -HaveCount 300
+        @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
+    }
+
+    It 'in the middle of Move-LaminStorage: the location is where it was, nothing lost, and the move resumes' {
+        $null = New-LaminInstance -Name crash -Storage $t.Storage -Database $db.Url
+        $src = Join-Path $t.Work 'src'; $null = New-Item -ItemType Directory $src
+        1..20 | ForEach-Object { Set-Content -LiteralPath (Join-Path $src "m$_.txt") -Value "moved file $_" -NoNewline }
+        $added = @(Add-LaminArtifact -Path "$src/*")
+        $dest = Join-Path $t.Work 'moved-here'
+        $out = Invoke-RestartedAt -Pause 'pg-commit#1' -Body "Move-LaminStorage '$($t.Storage)' -Destination '$dest' -Confirm:`$false | ForEach-Object Root"
+        $out[-1] | Should -Be 'done'
+        if ($out[0] -like 'error: *') {
+            $out[0] | Should -BeLike 'error: RegistryUnavailable,*'
+            (Get-LaminStorage).Root | Should -Be $t.Storage   # the switch did not commit: the record is unchanged
+            @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
+            $moved = Move-LaminStorage $t.Storage -Destination $dest -Confirm:$false   # resumes
+        }
+        (Get-LaminStorage).Root | Should -Be $dest
+        $after = @(Get-LaminArtifact)
+        @($after.Uid | Sort-Object) | Should -Be @($added.Uid | Sort-Object)
+        foreach ($a in $after) { $a.Path | Should -BeLike "$dest*" }
+        @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
+        Invoke-TestPostgresSql 'SELECT root FROM lamin.storage' -Database $db.Name | Should -Be $dest
+    }
+
+    It 'in the middle of Copy-LaminInstance: the source stays current and writable, the database empty, and the copy runs again' {
+        $null = New-LaminInstance -Name crash -Storage $t.Storage
+        $src = Join-Path $t.Work 'src'; $null = New-Item -ItemType Directory $src
+        1..30 | ForEach-Object { Set-Content -LiteralPath (Join-Path $src "c$_.txt") -Value "copied record $_" -NoNewline }
+        $added = @(Add-LaminArtifact -Path "$src/*")
+        $out = Invoke-RestartedAt -Pause 'pg-commit#1' -Body "Copy-LaminInstance -Destination '$($db.Url)' -Confirm:`$false | ForEach-Object Backend"
+        $out[-1] | Should -Be 'done'
+        if ($out[0] -like 'error: *') {
+            $out[0] | Should -BeLike 'error: RegistryUnavailable,*'
+            (Get-LaminInstance | Where-Object Name -EQ 'crash').Backend | Should -Be 'LiteDB'
+            Invoke-TestPostgresSql "SELECT count(*) FROM pg_tables WHERE schemaname = 'lamin' AND tablename = 'instance'" -Database $db.Name | ForEach-Object {
+                if ($_ -gt 0) { Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.instance' -Database $db.Name | Should -Be 0 }
+            }
+            # The source is still the live registry: a write works there, then the copy runs again.
+            $extra = Join-Path $t.Work 'extra.txt'; Set-Content -LiteralPath $extra -Value 'added after the failed copy' -NoNewline
+            $added += Add-LaminArtifact $extra
+            $null = Copy-LaminInstance -Destination $db.Url -Confirm:$false
+        }
+        (Get-LaminInstance | Where-Object Name -EQ 'crash').Backend | Should -Be 'PostgreSQL'
+        $copied = @(Get-LaminArtifact)
+        @($copied.Uid | Sort-Object) | Should -Be @($added.Uid | Sort-Object)
+        Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $db.Name | Should -Be $added.Count
+        # (The retired LiteDB registry stays in the root's .lamindb/, read-only: not an artifact.)
+        $checks = @(Test-LaminArtifact -Hash | Where-Object { $_.Path -notmatch 'lamin\.db(\.lock)?$' })
+        @($checks | Where-Object Status -EQ 'Match') | Should -HaveCount $added.Count
+        $bad = @($checks | Where-Object Status -NE 'Match')
+        $bad | Should -BeNullOrEmpty -Because ((($bad | ForEach-Object { "$($_.Status) $($_.Path) $($_.Reason)" }) -join '; ') + ' ' + ($out -join ' '))
     }
 }

@@ -23,6 +23,25 @@ public interface IRegistry
 }
 
 /// <summary>
+/// What a registry failure says about its transaction. A failure normally means nothing of the session was
+/// written. A connection lost while its commit was under way, when the server could not be asked afterwards,
+/// may have committed: callers then keep what the session registered (objects it published stay, and are
+/// orphans for Clear-LaminStorage -Orphaned if the commit did not happen).
+/// </summary>
+public static class RegistryFailure
+{
+    private const string Key = "Lamin.RegistryFailure.MayHaveCommitted";
+
+    public static T MarkMayHaveCommitted<T>(T e) where T : Exception
+    {
+        e.Data[Key] = true;
+        return e;
+    }
+
+    public static bool MayHaveCommitted(Exception e) => e.Data.Contains(Key);
+}
+
+/// <summary>
 /// One table of records with an integer id. <see cref="Insert"/> sets the new record's id; a unique
 /// constraint it breaks (uid, root and host, one latest version per key) fails the whole session.
 /// </summary>
@@ -38,6 +57,16 @@ public interface IRecordTable<T> where T : class
     T FindById(int id);
 
     void Insert(T record);
+
+    /// <summary>
+    /// Inserts the records in as few round trips as the engine allows (PostgreSQL: one multi-row INSERT per
+    /// thousand or so rows, never COPY, which row-level security refuses) and sets each new record's id.
+    /// The same rules as <see cref="Insert"/>: a broken constraint fails the whole session.
+    /// </summary>
+    void InsertMany(IReadOnlyList<T> records);
+
+    /// <summary>The records with these ids (ids with no record are left out), in id order.</summary>
+    List<T> FindByIds(IReadOnlyCollection<int> ids);
 
     /// <summary>Writes every stored field of the record with the same id; false when there is none.</summary>
     bool Update(T record);
@@ -106,11 +135,24 @@ public interface IRegistrySession
     /// <summary>Artifacts whose key starts with <paramref name="prefix"/> (ordinal).</summary>
     IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix);
 
+    /// <summary>
+    /// Candidates for artifacts whose key starts with <paramref name="prefix"/> without regard to case
+    /// (Get-LaminArtifact -Key 'prefix*'): every one that does, and possibly others (each engine seeks by
+    /// as much of the prefix as its index can compare without case); callers match exactly.
+    /// </summary>
+    IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix);
+
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix);
 
     /// <summary>Artifacts with this hash.</summary>
     IEnumerable<LaminArtifact> ArtifactsByHash(string hash);
+
+    /// <summary>Artifacts with any of these hashes: a batch's dedupe lookups in one query.</summary>
+    IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes);
+
+    /// <summary>Artifacts whose key is any of these keys (ordinal): a batch's version lookups in one query.</summary>
+    IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys);
 
     /// <summary>Artifacts (trashed included) in the storage record with this id.</summary>
     IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId);

@@ -338,6 +338,16 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
         ByIndex(KeyIndexExpr, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
 
+    /// <summary>The ordinal index seeks up to the first character that has another case.</summary>
+    public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
+    {
+        // One index seek per spelling (no key starts with two of them, so no row twice), in id order.
+        var literal = Query.KeyCase.LiteralPrefixAnyCase(prefix);
+        if (literal.Length == 0) return Artifacts.FindAll();
+        var variants = Query.KeyCase.CaseVariants(literal);
+        return variants.Count == 1 ? ArtifactsByKeyPrefix(variants[0]) : variants.SelectMany(ArtifactsByKeyPrefix).OrderBy(a => a.Id);
+    }
+
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
         ByIndex(RealKeyIndexExpr, prefix, exact: false).Where(a => a.RealKey is not null && a.RealKey.StartsWith(prefix, StringComparison.Ordinal));
@@ -375,6 +385,8 @@ public sealed class RegistrySession : IRegistrySession
     public LaminArtifact? ArtifactByUid(string uid) => Artifacts.FindOne(x => x.Uid == uid);
     public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => Artifacts.Find(x => x.Uid.StartsWith(prefix));
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(x => x.Hash == hash);
+    public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes) => hashes.Distinct().SelectMany(ArtifactsByHash).ToList();
+    public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) => keys.Distinct().SelectMany(ArtifactsByKey).ToList();
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => Artifacts.FindAll().Where(a => a.StorageId == storageId);
     public int CountArtifactsInStorage(int storageId) => Artifacts.Count(a => a.StorageId == storageId);
     public int CountArtifactsInSpace(int spaceId) => Artifacts.Count(a => a.SpaceId == spaceId);
@@ -427,6 +439,9 @@ internal sealed class LiteTable<T>(ILiteCollection<T> collection) : IRecordTable
     public IEnumerable<T> FindAll() => collection.FindAll();
     public T FindById(int id) => collection.FindById(id);
     public void Insert(T record) => collection.Insert(record);
+    public void InsertMany(IReadOnlyList<T> records) { foreach (var r in records) collection.Insert(r); }
+    public List<T> FindByIds(IReadOnlyCollection<int> ids) =>
+        ids.Distinct().Order().Select(id => collection.FindById(id)).Where(x => x is not null).ToList();
     public bool Update(T record) => collection.Update(record);
     public bool Delete(int id) => collection.Delete(id);
     public int Count() => collection.Count();

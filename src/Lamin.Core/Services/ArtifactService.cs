@@ -137,7 +137,7 @@ public sealed class ArtifactService(LaminContext context)
         else
         {
             rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
-                ? FindByKeyPrefixes(s, CaseVariants(LiteralPrefixAnyCase(k)))
+                ? s.ArtifactsByKeyPrefixIgnoreCase(WildcardFreePrefix(k))
                 : q.Hash is not null ? s.ArtifactsByHash(q.Hash) : s.Artifacts.FindAll();
             rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
         }
@@ -153,86 +153,11 @@ public sealed class ArtifactService(LaminContext context)
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
 
-    /// <summary>Key-prefix lookup through the key index (see <see cref="IRegistrySession.ArtifactsByKeyPrefix"/>).</summary>
-    private static IEnumerable<LaminArtifact> FindByKeyPrefix(IRegistrySession s, string prefix) =>
-        prefix.Length == 0 ? s.Artifacts.FindAll() : s.ArtifactsByKeyPrefix(prefix);
-
-    /// <summary>
-    /// Every key that starts with one of <paramref name="prefixes"/> (one index seek each, no row twice;
-    /// the prefixes are the case variants of one prefix, so no key starts with two of them).
-    /// </summary>
-    private static IEnumerable<LaminArtifact> FindByKeyPrefixes(IRegistrySession s, IReadOnlyList<string> prefixes) =>
-        prefixes.Count == 1 ? FindByKeyPrefix(s, prefixes[0]) : prefixes.SelectMany(p => FindByKeyPrefix(s, p)).OrderBy(a => a.Id);
-
-    /// <summary>At most this many case variants of a -Key prefix are looked up (one index seek each); a longer prefix is cut.</summary>
-    private const int MaxCaseVariants = 64;
-
-    /// <summary>
-    /// The literal part of a -Key pattern (up to its first wildcard), cut where it stops being cheap to seek
-    /// in every letter case: at a non-ASCII character that has another case, or where the number of case
-    /// variants would pass <see cref="MaxCaseVariants"/>. -Key matches case-insensitively, the key index is ordinal.
-    /// </summary>
-    internal static string LiteralPrefixAnyCase(string pattern)
+    /// <summary>The part of a -Key pattern before its first wildcard or escape: every match starts with it, without regard to case.</summary>
+    internal static string WildcardFreePrefix(string pattern)
     {
-        int i = 0, variants = 1;
-        while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`'))
-        {
-            var c = pattern[i];
-            int n = char.IsAsciiLetter(c) ? AsciiCaseForms[char.ToLowerInvariant(c) - 'a'].Length
-                : char.IsAscii(c) || !HasCase[c] ? 1 : 0;
-            if (n == 0 || variants * n > MaxCaseVariants) break;
-            variants *= n;
-            i++;
-        }
-        return pattern[..i];
-    }
-
-    /// <summary>
-    /// Every spelling of <paramref name="prefix"/> that -Key's case-insensitive match accepts: each ASCII letter
-    /// in every character that upper- or lower-cases to it (k also as the Kelvin sign, s as the long s, i as the dotless i…).
-    /// </summary>
-    internal static IReadOnlyList<string> CaseVariants(string prefix)
-    {
-        var result = new List<string> { "" };
-        foreach (var c in prefix)
-        {
-            var forms = char.IsAsciiLetter(c) ? AsciiCaseForms[char.ToLowerInvariant(c) - 'a'] : [c];
-            result = result.SelectMany(r => forms.Select(f => r + f)).ToList();
-        }
-        return result;
-    }
-
-    /// <summary>For a..z: the characters whose invariant upper or lower case is that letter (in either case), the letter's two cases first.</summary>
-    private static readonly char[][] AsciiCaseForms = BuildAsciiCaseForms();
-
-    /// <summary>Characters that have another case, or are another character's case (ß, the case of ẞ): never seeked as they are.</summary>
-    private static readonly System.Collections.BitArray HasCase = BuildHasCase();
-
-    private static System.Collections.BitArray BuildHasCase()
-    {
-        var bits = new System.Collections.BitArray(char.MaxValue + 1);
-        for (int ch = 0; ch <= char.MaxValue; ch++)
-        {
-            var c = (char)ch;
-            foreach (var m in new[] { char.ToUpperInvariant(c), char.ToLowerInvariant(c) })
-                if (m != c) { bits[c] = true; bits[m] = true; }
-        }
-        bits['\u0130'] = bits['\u0131'] = true; // the Turkish i's: a culture's case, whatever the invariant tables say
-        return bits;
-    }
-
-    private static char[][] BuildAsciiCaseForms()
-    {
-        var forms = Enumerable.Range(0, 26).Select(k => new List<char> { (char)('a' + k), (char)('A' + k) }).ToArray();
-        for (int ch = 128; ch <= char.MaxValue; ch++)
-        {
-            var c = (char)ch;
-            if (char.IsSurrogate(c)) continue;
-            foreach (var m in new[] { char.ToUpperInvariant(c), char.ToLowerInvariant(c) })
-                if (char.IsAsciiLetter(m) && !forms[char.ToLowerInvariant(m) - 'a'].Contains(c)) forms[char.ToLowerInvariant(m) - 'a'].Add(c);
-        }
-        foreach (var turkish in "\u0130\u0131") if (!forms['i' - 'a'].Contains(turkish)) forms['i' - 'a'].Add(turkish);
-        return forms.Select(f => f.ToArray()).ToArray();
+        int i = pattern.IndexOfAny(['*', '?', '[', '`']);
+        return i < 0 ? pattern : pattern[..i];
     }
 
     /// <summary>
@@ -572,12 +497,13 @@ public sealed class ArtifactService(LaminContext context)
             return context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);
+                var batch = new BatchLookups(s, staged);
                 var results = new List<CommitResult>(staged.Count);
                 foreach (var item in staged)
                 {
                     try
                     {
-                        var (artifact, existed) = CommitOne(view, item, warn, published);
+                        var (artifact, existed) = CommitOne(view, batch, item, warn, published);
                         results.Add(new CommitResult(item, artifact, existed, null));
                     }
                     catch (ItemRefused refused)
@@ -586,17 +512,21 @@ public sealed class ArtifactService(LaminContext context)
                         results.Add(new CommitResult(item, null, false, refused.Error));
                     }
                 }
+                batch.Flush();
                 // SPEC §10 rule 10: the data of this batch on stable storage before its transaction commits.
                 Durable.Barrier([], staged.Where(i => i.Writer is not null && i.Plan.Root.IsLocal).Select(i => i.Plan.Root.Root).Distinct().ToList());
                 // The records emitted are the state this transaction commits: a later item of the batch
-                // may have superseded an earlier one (two paths with one key: v1 is no longer latest).
+                // may have superseded an earlier one (two paths with one key: v1 is no longer latest). One read for all.
+                var now = s.Artifacts.FindByIds(results.Where(r => r.Artifact is not null).Select(r => r.Artifact!.Id).ToList()).ToDictionary(a => a.Id);
                 return results.Select(r => r.Artifact is null ? r
-                    : r with { Artifact = view.Decorate(s.Artifacts.FindById(r.Artifact.Id) ?? r.Artifact) }).ToList();
+                    : r with { Artifact = view.Decorate(now.GetValueOrDefault(r.Artifact.Id) ?? r.Artifact) }).ToList();
             });
         }
-        catch
+        catch (Exception failure) when (!RegistryFailure.MayHaveCommitted(failure))
         {
             // Only objects this batch created at keys that were free (never a replaced one): nothing else is touched.
+            // (A commit cut off with an unknown outcome keeps them: its records may be there. If they are not,
+            // the objects are orphans, which Clear-LaminStorage -Orphaned finds.)
             foreach (var (root, key) in published)
                 try { StorageProviders.For(root).Delete(root, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
@@ -611,7 +541,57 @@ public sealed class ArtifactService(LaminContext context)
 
     private static ItemRefused Refuse(string id, string message, object? target) => new(new LaminException(id, message, target));
 
-    private (LaminArtifact, bool) CommitOne(View view, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
+    /// <summary>
+    /// The registry reads and writes of one batch in few round trips (a team instance's server is a network
+    /// hop away): the dedupe lookups by hash and the version lookups by key are answered by one query each
+    /// for the whole batch, then kept up to date with the batch's own records; the new records wait in
+    /// <see cref="Pending"/> and go in together (<see cref="IRecordTable{T}.InsertMany"/>). Anything that
+    /// asks the registry about the batch's records otherwise (a version's family, ObjectUsage, an update)
+    /// calls <see cref="Flush"/> first, so it sees them exactly as it did when each was inserted at once.
+    /// </summary>
+    private sealed class BatchLookups
+    {
+        private readonly IRegistrySession _s;
+        private readonly Dictionary<string, List<LaminArtifact>> _byHash = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<LaminArtifact>> _byKey = new(StringComparer.Ordinal);
+        private readonly List<LaminArtifact> _pending = [];
+
+        public BatchLookups(IRegistrySession s, IReadOnlyList<StagedArtifact> staged)
+        {
+            _s = s;
+            var hashes = staged.Select(i => i.Hash.Hash).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            foreach (var h in hashes) _byHash[h] = [];
+            foreach (var a in s.ArtifactsByHashes(hashes)) if (a.Hash is not null && _byHash.TryGetValue(a.Hash, out var l)) l.Add(a);
+            var keys = staged.Select(i => i.Plan.Key).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            foreach (var k in keys) _byKey[k] = [];
+            foreach (var a in s.ArtifactsByKeys(keys)) if (a.Key is not null && _byKey.TryGetValue(a.Key, out var l)) l.Add(a);
+        }
+
+        /// <summary>Artifacts with this hash, the batch's own included, in id order (as <see cref="IRegistrySession.ArtifactsByHash"/>).</summary>
+        public List<LaminArtifact> ByHash(string hash) => _byHash.TryGetValue(hash, out var l) ? l : [.. _s.ArtifactsByHash(hash)];
+
+        /// <summary>Artifacts with this key, the batch's own included (as <see cref="IRegistrySession.ArtifactsByKey"/>).</summary>
+        public List<LaminArtifact> ByKey(string key) => _byKey.TryGetValue(key, out var l) ? l : [.. _s.ArtifactsByKey(key)];
+
+        public IReadOnlyList<LaminArtifact> Pending => _pending;
+
+        public void Add(LaminArtifact a)
+        {
+            _pending.Add(a);
+            if (a.Hash is not null) { if (!_byHash.TryGetValue(a.Hash, out var h)) _byHash[a.Hash] = h = [.. _s.ArtifactsByHash(a.Hash)]; h.Add(a); }
+            if (a.Key is not null) { if (!_byKey.TryGetValue(a.Key, out var k)) _byKey[a.Key] = k = [.. _s.ArtifactsByKey(a.Key)]; k.Add(a); }
+        }
+
+        /// <summary>Inserts the records waiting (each gets its id).</summary>
+        public void Flush()
+        {
+            if (_pending.Count == 0) return;
+            _s.Artifacts.InsertMany(_pending);
+            _pending.Clear();
+        }
+    }
+
+    private (LaminArtifact, bool) CommitOne(View view, BatchLookups batch, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
     {
         var s = view.RequireSession();
         var plan = item.Plan;
@@ -624,7 +604,7 @@ public sealed class ArtifactService(LaminContext context)
             throw Refuse(ErrorIds.StorageReadOnly,
                 $"{storage.Root} is no longer managed by the current instance; '{plan.SourcePath}' was not registered.", plan.SourcePath);
         var hash = item.Hash;
-        var sameHash = hash.Hash is null ? [] : s.ArtifactsByHash(hash.Hash).Where(a => !a.IsTrashed).ToList();
+        var sameHash = hash.Hash is null ? [] : batch.ByHash(hash.Hash).Where(a => !a.IsTrashed).ToList();
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
@@ -651,10 +631,11 @@ public sealed class ArtifactService(LaminContext context)
         if (plan.Key is not null)
         {
             // SPEC §10 rule 9: versions belong to (key, storage), as in LaminDB.
-            var family = s.ArtifactsByKey(plan.Key).Where(a => a.StorageId == storage.Id).ToList();
+            var family = batch.ByKey(plan.Key).Where(a => a.StorageId == storage.Id).ToList();
             previous = family.Where(a => a.IsLatest && !a.IsTrashed).MaxBy(a => a.Version);
             if (previous is not null)
             {
+                batch.Flush(); // the family query and the demotion below see (and may change) the batch's own records
                 if (previous.IsLocked)
                     throw Refuse(ErrorIds.RecordLocked,
                         $"The artifact {previous.Uid} with key '{plan.Key}' is locked; a new version can't be added until it is unlocked " +
@@ -675,6 +656,7 @@ public sealed class ArtifactService(LaminContext context)
             // live artifact, e.g. a registered folder that includes that path; the family's own versions are superseded by design.
             if (!finalKey.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal))
             {
+                batch.Flush(); // ObjectUsage sees the batch's own records
                 var own = previous is null ? [] : Family(s, previous.Stem).Select(v => v.Id).ToHashSet();
                 var users = ObjectUsage.Users(s, storage, finalKey, plan.IsFolder, own);
                 if (users.Count > 0)
@@ -696,7 +678,7 @@ public sealed class ArtifactService(LaminContext context)
             previous.UpdatedAt = now;
             s.Artifacts.Update(previous);
         }
-        s.Artifacts.Insert(artifact);
+        batch.Add(artifact); // inserted with the batch's others (Flush), before the transaction commits
         return (view.Decorate(artifact), false);
     }
 

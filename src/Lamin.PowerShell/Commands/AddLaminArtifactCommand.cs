@@ -15,7 +15,7 @@ namespace Lamin.PowerShell.Commands;
 [OutputType(typeof(LaminArtifact))]
 public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 {
-    private const int BatchSize = 500;
+    private static readonly int BatchSize = Lamin.Core.Util.TestHooks.Int("LAMIN_TEST_BATCH_SIZE") ?? 500;
     private static readonly TimeSpan BatchAge = TimeSpan.FromSeconds(2);
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]

@@ -209,7 +209,13 @@ public sealed class PostgresConnection
                         b.Password = value;
                         break;
                     default:
-                        throw Invalid($"The URL parameter '{name}' is not supported. Supported: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, host, port, user, dbname; or give an Npgsql keyword string.");
+                        // Any other Npgsql keyword (Command Timeout, Keepalive, …): what Redact writes back for a keyword string's options.
+                        try { b[name] = value; }
+                        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or KeyNotFoundException or OverflowException)
+                        {
+                            throw Invalid($"The URL parameter '{name}' is not supported ({ScrubPassword(e.Message)}). Supported: sslmode, sslrootcert, sslcert, sslkey, application_name, connect_timeout, host, port, user, dbname, and Npgsql's keywords; or give an Npgsql keyword string.");
+                        }
+                        break;
                 }
             }
         }
@@ -232,7 +238,31 @@ public sealed class PostgresConnection
         }
     }
 
-    /// <summary>The connection as a URL without the password: postgresql://user@host:port/database[?sslmode=…].</summary>
+    /// <summary>Keywords never written back: the password and what leads to one (our own order finds it each time).</summary>
+    private static readonly HashSet<string> SecretKeywords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Password", "PWD", "SSL Password", "SslPassword", "Passfile",
+    };
+
+    /// <summary>Keywords the URL itself carries (user, host, port, database, sslmode).</summary>
+    private static readonly HashSet<string> UrlKeywords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Host", "Server", "Port", "Database", "DB", "Username", "User Name", "User Id", "UserId", "User", "SSL Mode", "SslMode",
+    };
+
+    /// <summary>libpq's URL parameter names for the Npgsql keywords that have one.</summary>
+    private static readonly Dictionary<string, string> LibpqNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Timeout"] = "connect_timeout", ["Application Name"] = "application_name", ["ApplicationName"] = "application_name",
+        ["Root Certificate"] = "sslrootcert", ["RootCertificate"] = "sslrootcert", ["SSL Certificate"] = "sslcert", ["SslCertificate"] = "sslcert",
+        ["SSL Key"] = "sslkey", ["SslKey"] = "sslkey",
+    };
+
+    /// <summary>
+    /// The connection as a URL without the password: postgresql://user@host:port/database[?sslmode=…&amp;…]. Every
+    /// other option the connection sets (timeouts, application name, certificates, Npgsql keywords) is kept as
+    /// a URL parameter, sorted, so the stored connection connects the same way; never a password.
+    /// </summary>
     public static string Redact(NpgsqlConnectionStringBuilder b)
     {
         var sb = new StringBuilder("postgresql://");
@@ -241,8 +271,20 @@ public sealed class PostgresConnection
         sb.Append(host.Contains(':') && !host.Contains(',') ? $"[{host}]" : Uri.EscapeDataString(host).Replace("%2C", ","));
         sb.Append(':').Append(b.Port);
         sb.Append('/').Append(Uri.EscapeDataString(b.Database ?? ""));
-        if (b.SslMode != SslMode.Prefer)
-            sb.Append("?sslmode=").Append(SslModes.First(kv => kv.Value == b.SslMode).Key);
+        var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (b.SslMode != SslMode.Prefer) options["sslmode"] = SslModes.First(kv => kv.Value == b.SslMode).Key;
+        foreach (string key in b.Keys)
+        {
+            if (SecretKeywords.Contains(key) || UrlKeywords.Contains(key) || !b.TryGetValue(key, out var value) || value is null) continue;
+            var text = value is IFormattable f ? f.ToString(null, System.Globalization.CultureInfo.InvariantCulture) : value.ToString() ?? "";
+            options[LibpqNames.GetValueOrDefault(key, key)] = text;
+        }
+        var separator = '?';
+        foreach (var (name, value) in options)
+        {
+            sb.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
+            separator = '&';
+        }
         return sb.ToString();
     }
 

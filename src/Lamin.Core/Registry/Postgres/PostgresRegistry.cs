@@ -47,32 +47,143 @@ public sealed class PostgresRegistry : IRegistry
     public void Write(Action<IRegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
 
     /// <summary>A write transaction holding the instance's write lock: writers on every machine take turns;
-    /// the server releases the lock at commit, rollback or a dropped connection.</summary>
-    private static NpgsqlTransaction BeginWrite(NpgsqlConnection connection)
+    /// the server releases the lock at commit, rollback or a dropped connection. <paramref name="xid"/>: the
+    /// transaction's id (same round trip), to learn after a lost connection whether its commit happened.</summary>
+    private static NpgsqlTransaction BeginWrite(NpgsqlConnection connection, out long xid)
     {
         var tx = connection.BeginTransaction(IsolationLevel.ReadCommitted);
-        using var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx);
+        using var lockCmd = new NpgsqlCommand("SELECT txid_current() FROM (SELECT pg_advisory_xact_lock(@key)) AS l", connection, tx);
         lockCmd.Parameters.AddWithValue("key", WriteLockKey);
-        lockCmd.ExecuteNonQuery();
+        // Writers on other machines may hold the lock for a while (a big batch): wait as long as a LiteDB writer
+        // waits for its lock file (LAMIN_REGISTRY_TIMEOUT, 60 s by default), not the 30 s of a command.
+        var wait = RegistryLock.DefaultTimeout;
+        lockCmd.CommandTimeout = Math.Max(connection.CommandTimeout, (int)Math.Ceiling(wait.TotalSeconds));
+        try { xid = Convert.ToInt64(lockCmd.ExecuteScalar()); }
+        catch (NpgsqlException e) when (e.InnerException is TimeoutException && connection.State == ConnectionState.Open)
+        {
+            throw new LaminException(ErrorIds.RegistryBusy,
+                $"Another writer has held the registry's write lock for more than {lockCmd.CommandTimeout} s; nothing was written. " +
+                "Try again when it is done, or wait longer with LAMIN_REGISTRY_TIMEOUT=<seconds>.", null, e);
+        }
         return tx;
     }
 
+    private static NpgsqlTransaction BeginWrite(NpgsqlConnection connection) => BeginWrite(connection, out _);
+
+    /// <summary>
+    /// One session, one transaction. A server that restarted leaves dead connections in the pool: a connection
+    /// that fails on the session's first round trip (before <paramref name="work"/> runs: nothing of it was
+    /// done) empties the pool and the session starts once more on a fresh one. Any later connection-level
+    /// failure empties the pool too (the next command starts fresh) and fails with RegistryUnavailable; a write
+    /// whose commit was cut off learns from the server whether it happened (<see cref="Commit"/>).
+    /// </summary>
     private T Run<T>(Func<IRegistrySession, T> work, bool write)
     {
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            using var connection = Open();
-            CheckSchema(connection);
-            using var tx = write ? BeginWrite(connection) : connection.BeginTransaction(IsolationLevel.RepeatableRead);
-            var session = new PostgresSession(connection, tx, this);
-            var result = work(session);
-            tx.Commit();
-            if (write) RegistryChanges.Committed();
-            return result;
+            NpgsqlConnection? connection = null;
+            try
+            {
+                connection = Open();
+                NpgsqlTransaction tx;
+                PostgresSession session;
+                long xid = 0;
+                try
+                {
+                    CheckSchema(connection);
+                    tx = write ? BeginWrite(connection, out xid) : connection.BeginTransaction(IsolationLevel.RepeatableRead);
+                    session = new PostgresSession(connection, tx, this);
+                    if (!write) _ = session.Small; // a read's first round trip (nearly every command reads these first)
+                }
+                catch (Exception e) when (attempt == 0 && IsConnectionLost(e))
+                {
+                    ClearPool();
+                    continue;
+                }
+                try
+                {
+                    var result = work(session);
+                    Commit(tx, xid);
+                    if (write) RegistryChanges.Committed();
+                    return result;
+                }
+                finally
+                {
+                    Quietly(tx.Dispose); // rolls back what did not commit; on a broken connection it must not hide the failure
+                }
+            }
+            catch (Exception e) when (Map(e) is { } mapped)
+            {
+                if (IsConnectionLost(e)) ClearPool();
+                throw mapped;
+            }
+            finally
+            {
+                if (connection is not null) Quietly(connection.Dispose);
+            }
         }
-        catch (Exception e) when (Map(e) is { } mapped)
+    }
+
+    /// <summary>Runs a clean-up whose own failure (a connection already broken) must not replace the failure being reported.</summary>
+    private static void Quietly(Action cleanup)
+    {
+        try { cleanup(); }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or IOException or System.Net.Sockets.SocketException) { }
+    }
+
+    /// <summary>The failure is the connection's (server gone, restarted, unreachable): what RegistryUnavailable reports.</summary>
+    private bool IsConnectionLost(Exception e) => Connection.MapError(e) is { ErrorId: ErrorIds.RegistryUnavailable };
+
+    /// <summary>Drops every idle connection of this instance's pool (they died with the server).</summary>
+    private void ClearPool()
+    {
+        try { DataSource.Clear(); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { }
+    }
+
+    /// <summary>
+    /// Commits; when the connection is lost during the commit, asks the server (a new connection, for a few
+    /// seconds while it restarts) what became of the transaction <paramref name="xid"/>: committed → success;
+    /// aborted → the original failure (nothing was written); unknown → RegistryUnavailable marked
+    /// <see cref="RegistryFailure.MayHaveCommitted"/>, so callers keep what the transaction may have registered.
+    /// </summary>
+    private void Commit(NpgsqlTransaction tx, long xid)
+    {
+        if (xid != 0) Util.TestHooks.Pause("pg-commit"); // a write about to commit
+        try { tx.Commit(); }
+        catch (Exception e) when (xid != 0 && IsConnectionLost(e))
         {
-            throw mapped;
+            ClearPool();
+            var status = CommitStatus(xid);
+            if (status == "committed") return;
+            if (status == "aborted") throw;
+            throw RegistryFailure.MarkMayHaveCommitted(Map(e) ?? new LaminException(ErrorIds.RegistryUnavailable, e.Message, Description, e));
+        }
+    }
+
+    /// <summary>txid_status of a transaction after its connection was lost; null when the server can't be asked.</summary>
+    private string? CommitStatus(long xid)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(Math.Max(5, Connection.Builder.Timeout));
+        while (true)
+        {
+            try
+            {
+                using var c = Open();
+                using var cmd = new NpgsqlCommand("SELECT txid_status($1)", c);
+                cmd.Parameters.Add(new NpgsqlParameter { Value = xid });
+                return cmd.ExecuteScalar() as string;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidParameterValue)
+            {
+                // "transaction ID … is in the future": the crash lost even its xid (it never reached the WAL), so it never committed.
+                return "aborted";
+            }
+            catch (Exception e) when (IsConnectionLost(e) || e is LaminException { ErrorId: ErrorIds.RegistryUnavailable })
+            {
+                ClearPool();
+                if (DateTime.UtcNow >= until) return null;
+                Thread.Sleep(250); // the server is restarting: ask again shortly, for a bounded time
+            }
         }
     }
 
@@ -186,7 +297,7 @@ public sealed class PostgresRegistry : IRegistry
         {
             using var c = registry.Open();
             PostgresSchema.Ensure(c, registry.Description);
-            using var tx = BeginWrite(c);
+            using var tx = BeginWrite(c, out var xid);
             var s = new PostgresSession(c, tx, registry);
             if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM lamin.instance")) > 0)
                 throw new LaminException(ErrorIds.InstanceExists,
@@ -207,10 +318,14 @@ public sealed class PostgresRegistry : IRegistry
             Verify(s.GrantTable, source.SpaceAccess, "grants", counts.Grants);
             Verify(s.StorageTable, source.Storages, "storage locations", counts.Storages);
             Verify(s.ArtifactTable, source.Artifacts, "artifacts", counts.Artifacts);
-            tx.Commit();
+            registry.Commit(tx, xid);
             RegistryChanges.Committed();
         }
-        catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
+        catch (Exception e) when (registry.Map(e) is { } mapped)
+        {
+            if (registry.IsConnectionLost(e)) registry.ClearPool();
+            throw mapped;
+        }
         SchemaChecked.TryRemove(destination.Builder.ConnectionString, out _);
         return counts;
 
@@ -222,12 +337,12 @@ public sealed class PostgresRegistry : IRegistry
             {
                 buffer.Add(r);
                 if (buffer.Count < batch) continue;
-                into.InsertMany(buffer);
+                into.InsertWithIds(buffer);
                 done += buffer.Count;
                 buffer.Clear();
                 progress?.Invoke($"copying {what}", done, total);
             }
-            into.InsertMany(buffer);
+            into.InsertWithIds(buffer);
             into.MoveSequence();
             progress?.Invoke($"copying {what}", done + buffer.Count, total);
         }

@@ -41,16 +41,24 @@ internal sealed class PostgresSession : IRegistrySession
 
     // ---------------------------------------------------------------- commands
 
+    /// <summary>A command in this session's transaction. Anything but <see cref="Query{T}"/> may write, so it forgets <see cref="Small"/>.</summary>
     internal NpgsqlCommand Command(string sql, params object?[] values)
+    {
+        _small = null;
+        return ReadCommand(sql, values);
+    }
+
+    private NpgsqlCommand ReadCommand(string sql, object?[] values)
     {
         var cmd = new NpgsqlCommand(sql, _connection, _tx);
         foreach (var v in values) cmd.Parameters.Add(new NpgsqlParameter { Value = v ?? DBNull.Value });
         return cmd;
     }
 
+    /// <summary>Rows of a query that only reads (never a write: use <see cref="Execute"/> or <see cref="Scalar"/>).</summary>
     internal List<T> Query<T>(string sql, Func<NpgsqlDataReader, T> read, params object?[] values)
     {
-        using var cmd = Command(sql, values);
+        using var cmd = ReadCommand(sql, values);
         using var reader = cmd.ExecuteReader();
         var list = new List<T>();
         while (reader.Read()) list.Add(read(reader));
@@ -90,14 +98,65 @@ internal sealed class PostgresSession : IRegistrySession
         "SELECT i.instance_id, i.instance_uid, i.name, i.created_by, i.created_at, i.default_storage_uid, i.keep_artifacts_local, v.version " +
         "FROM lamin.instance i CROSS JOIN lamin.schema_version v WHERE i.id = 1";
 
+    private static InstanceDocument ReadInstance(NpgsqlDataReader r) => new()
+    {
+        Id = 1, InstanceId = r.GetGuid(0), Uid = r.GetString(1), Name = r.GetString(2), CreatedBy = r.GetString(3),
+        CreatedAt = Utc(r, 4), DefaultStorageUid = Str(r, 5) ?? "", KeepArtifactsLocal = r.GetBoolean(6), SchemaVersion = r.GetInt32(7),
+    };
+
     public InstanceDocument InstanceDocument =>
-        Query(InstanceSelect, r => new InstanceDocument
-        {
-            Id = 1, InstanceId = r.GetGuid(0), Uid = r.GetString(1), Name = r.GetString(2), CreatedBy = r.GetString(3),
-            CreatedAt = Utc(r, 4), DefaultStorageUid = Str(r, 5) ?? "", KeepArtifactsLocal = r.GetBoolean(6), SchemaVersion = r.GetInt32(7),
-        }).FirstOrDefault()
+        (Small.Instance is { } d ? Clone(d) : null)
         ?? throw new LaminException(ErrorIds.RegistryNotFound,
             $"The database {Description} has a Lamin schema but no instance in it; create one with New-LaminInstance -Database.", Description);
+
+    // ---------------------------------------------------------------- the small tables in one round trip
+
+    /// <summary>The instance row, the storage locations, the spaces and the grants, as this session last read them.</summary>
+    internal sealed record SmallTables(InstanceDocument? Instance, List<LaminStorage> Storages, List<LaminSpace> Spaces, List<LaminSpaceAccess> Grants);
+
+    private SmallTables? _small;
+
+    /// <summary>
+    /// What nearly every command reads first (the instance, its locations, spaces and grants: a few rows each),
+    /// read in ONE round trip (a batch of four queries) and kept until this session runs anything that may
+    /// write (<see cref="Command"/>). Callers get copies (<see cref="Clone{T}"/>), as if each read were fresh.
+    /// </summary>
+    internal SmallTables Small
+    {
+        get
+        {
+            if (_small is not null) return _small;
+            using var batch = new NpgsqlBatch(_connection, _tx);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(InstanceSelect));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(StorageTable.SelectAll));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SpaceTable.SelectAll));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(GrantTable.SelectAll));
+            using var r = batch.ExecuteReader();
+            InstanceDocument? instance = r.Read() ? ReadInstance(r) : null;
+            r.NextResult();
+            var storages = new List<LaminStorage>(); while (r.Read()) storages.Add(ReadStorage(r));
+            r.NextResult();
+            var spaces = new List<LaminSpace>(); while (r.Read()) spaces.Add(ReadSpace(r));
+            r.NextResult();
+            var grants = new List<LaminSpaceAccess>(); while (r.Read()) grants.Add(ReadGrant(r));
+            return _small = new SmallTables(instance, storages, spaces, grants);
+        }
+    }
+
+    private static readonly System.Reflection.MethodInfo ShallowCopy =
+        typeof(object).GetMethod("MemberwiseClone", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+
+    /// <summary>A copy of a cached record (its fields are strings and values: a shallow copy is a fresh record).</summary>
+    internal static T Clone<T>(T x) where T : class => (T)ShallowCopy.Invoke(x, null)!;
+
+    /// <summary>Copies of every cached record of <paramref name="table"/>, or null when that table is not one of the small ones.</summary>
+    internal List<T>? CachedAll<T>(string table) where T : class => table switch
+    {
+        "storage" => Small.Storages.Select(x => Clone(x)).Cast<T>().ToList(),
+        "space" => Small.Spaces.Select(x => Clone(x)).Cast<T>().ToList(),
+        "space_access" => Small.Grants.Select(x => Clone(x)).Cast<T>().ToList(),
+        _ => null,
+    };
 
     internal void InsertInstance(InstanceDocument d) =>
         Execute("INSERT INTO lamin.instance (id, instance_id, instance_uid, name, default_storage_uid, keep_artifacts_local, created_at, created_by) " +
@@ -182,10 +241,35 @@ internal sealed class PostgresSession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
         prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where("key LIKE $1 ORDER BY id", PrefixPattern(prefix));
 
+    /// <summary>
+    /// Seeks the index artifact_key_fold_idx by the prefix up to its first non-ASCII character. The index folds
+    /// case as .NET's case-insensitive match does for ASCII letters: lower() of a "C" column folds A-Z only, and
+    /// translate() first maps the four non-ASCII characters .NET equates with an ASCII letter (dotless ı and
+    /// dotted İ to i, long ſ to s, the Kelvin sign to k). A prefix without letters seeks the key index itself.
+    /// </summary>
+    public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
+    {
+        int i = 0;
+        while (i < prefix.Length && prefix[i] < 128) i++;
+        var seek = prefix[..i];
+        if (seek.Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
+        if (!seek.Any(char.IsAsciiLetter)) return ArtifactsByKeyPrefix(seek);
+        return ArtifactTable.Where($"{KeyFold} LIKE $1 ORDER BY id", PrefixPattern(seek.ToLowerInvariant()));
+    }
+
+    /// <summary>The expression of the index artifact_key_fold_idx (Schema.sql): the same text, or the index is not used.</summary>
+    internal const string KeyFold = "lower(translate(key, '\u0131\u0130\u017F\u212A', 'iisk'))";
+
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
         prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where("_real_key LIKE $1 ORDER BY id", PrefixPattern(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
+
+    public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes) =>
+        hashes.Count == 0 ? [] : ArtifactTable.Where("hash = ANY($1) ORDER BY id", [hashes.Distinct().ToArray()]);
+
+    public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) =>
+        keys.Count == 0 ? [] : ArtifactTable.Where("key = ANY($1) ORDER BY id", [keys.Distinct().ToArray()]);
 
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => ArtifactTable.Where("storage_id = $1 ORDER BY id", storageId);
 
@@ -222,7 +306,10 @@ internal sealed class PgTable<T>(
     // The grants' select joins the spaces: their own columns are t.*.
     private string Qualify(string condition) => select is null ? condition : "t." + condition;
 
-    public IEnumerable<T> FindAll() => session.Query($"{_select} ORDER BY t.id", read);
+    /// <summary>Every record in id order, as SQL.</summary>
+    internal string SelectAll => $"{_select} ORDER BY t.id";
+
+    public IEnumerable<T> FindAll() => session.CachedAll<T>(table) ?? session.Query(SelectAll, read);
 
     public T FindById(int id) => session.Query($"{_select} WHERE t.id = $1", read, id).FirstOrDefault()!;
 
@@ -252,21 +339,50 @@ internal sealed class PgTable<T>(
 
     public int Count() => Convert.ToInt32(session.Scalar($"SELECT count(*) FROM lamin.{table}"));
 
-    /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
-    internal void InsertMany(IReadOnlyList<T> records)
+    /// <summary>Rows per multi-row INSERT: well below PostgreSQL's 65,535 parameters per statement.</summary>
+    private const int RowsPerInsert = 1000;
+
+    /// <summary>
+    /// Inserts many records in few round trips: one query draws the ids of the new records from the table's
+    /// sequence, then one multi-row INSERT per <see cref="RowsPerInsert"/> rows (PostgreSQL refuses COPY into
+    /// tables with row-level security). Records that carry an id keep it (the sequence then moves past it).
+    /// </summary>
+    public void InsertMany(IReadOnlyList<T> records)
     {
         if (records.Count == 0) return;
-        var args = new List<object?>(records.Count * (columns.Length + 1));
-        var rows = new StringBuilder();
-        foreach (var r in records)
+        var fresh = records.Where(r => getId(r) == 0).ToList();
+        if (fresh.Count > 0)
         {
-            if (rows.Length > 0) rows.Append(", ");
-            rows.Append('(');
-            foreach (var v in values(r)) { args.Add(v); rows.Append('$').Append(args.Count).Append(", "); }
-            args.Add(getId(r));
-            rows.Append('$').Append(args.Count).Append(')');
+            var ids = session.Query($"SELECT nextval(pg_get_serial_sequence('lamin.{table}', 'id'))::integer FROM generate_series(1, $1)",
+                r => r.GetInt32(0), fresh.Count);
+            for (int i = 0; i < fresh.Count; i++) setId(fresh[i], ids[i]);
         }
-        session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES {rows}", args.ToArray());
+        InsertWithIds(records);
+        if (fresh.Count < records.Count) MoveSequence();
+    }
+
+    public List<T> FindByIds(IReadOnlyCollection<int> ids) =>
+        ids.Count == 0 ? [] : session.Query($"{_select} WHERE t.id = ANY($1) ORDER BY t.id", read, [ids.Distinct().ToArray()]);
+
+    /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
+    internal void InsertWithIds(IReadOnlyList<T> records)
+    {
+        for (int start = 0; start < records.Count; start += RowsPerInsert)
+        {
+            int end = Math.Min(records.Count, start + RowsPerInsert);
+            var args = new List<object?>((end - start) * (columns.Length + 1));
+            var rows = new StringBuilder();
+            for (int i = start; i < end; i++)
+            {
+                var r = records[i];
+                if (rows.Length > 0) rows.Append(", ");
+                rows.Append('(');
+                foreach (var v in values(r)) { args.Add(v); rows.Append('$').Append(args.Count).Append(", "); }
+                args.Add(getId(r));
+                rows.Append('$').Append(args.Count).Append(')');
+            }
+            session.Execute($"INSERT INTO lamin.{table} ({string.Join(", ", columns)}, id) VALUES {rows}", args.ToArray());
+        }
     }
 
     /// <summary>Moves the id sequence past the largest id (after records were inserted with their ids).</summary>
