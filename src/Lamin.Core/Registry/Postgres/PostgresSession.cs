@@ -28,6 +28,17 @@ internal sealed class PostgresSession : IRegistrySession
     public string? RegistryPath => null;
     public string Description => _registry.Description;
 
+    private RegistryIdentity? _identity;
+
+    /// <summary>SPEC §7: the login role (session_user; SET ROLE and LAMIN_USER change nothing) and whether it is the instance admin (Upgrade-2.sql).</summary>
+    public RegistryIdentity Identity =>
+        _identity ??= Query("SELECT session_user::text, lamin.is_admin()", r => new RegistryIdentity(r.GetString(0), r.GetBoolean(1))).Single();
+
+    RegistryIdentity? IRegistrySession.Identity => Identity;
+
+    /// <summary>The identity if it was asked for in this session (a failed transaction can't ask any more).</summary>
+    internal RegistryIdentity? KnownIdentity => _identity;
+
     public IRecordTable<LaminStorage> Storages { get; }
     public IRecordTable<LaminArtifact> Artifacts { get; }
     public IRecordTable<LaminSpace> Spaces { get; }
@@ -79,6 +90,28 @@ internal sealed class PostgresSession : IRegistrySession
             sb.Append(c);
         }
         return sb.Append('%').ToString();
+    }
+
+    /// <summary>
+    /// The rows whose <paramref name="column"/> (collation "C") starts with <paramref name="prefix"/>: a range
+    /// [prefix, prefix with its last character raised) and the LIKE that is exact. Under row-level security
+    /// the planner puts the policies' conditions first and may use only leakproof conditions of the query for
+    /// an index: text comparisons are leakproof, LIKE is not, so the range is what keeps the index seek.
+    /// Arguments: <see cref="PrefixArgs"/>.
+    /// </summary>
+    internal static string PrefixCondition(string column, string prefix) =>
+        UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{column} >= $2 AND {column} < $3 AND {column} LIKE $1";
+
+    internal static object?[] PrefixArgs(string prefix) =>
+        UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
+
+    /// <summary>The least string above every string that starts with <paramref name="prefix"/>, in code point order (collation "C"); null when its last character can't be raised simply.</summary>
+    internal static string? UpperBound(string prefix)
+    {
+        if (prefix.Length == 0) return null;
+        var last = prefix[^1];
+        if (last >= '\uD7FF' || last == '\0') return null; // surrogates and beyond: code point order differs from UTF-16's; LIKE alone
+        return prefix[..^1] + (char)(last + 1);
     }
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -173,17 +206,17 @@ internal sealed class PostgresSession : IRegistrySession
 
     public LaminArtifact? ArtifactByUid(string uid) => ArtifactTable.Where("uid = $1", uid).FirstOrDefault();
 
-    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where("uid LIKE $1 ORDER BY id", PrefixPattern(prefix));
+    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where(PrefixCondition("uid", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByKey(string key) => ArtifactTable.Where("key = $1 ORDER BY id", key);
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) => ArtifactTable.Where("_real_key = $1 ORDER BY id", key);
 
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where("key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where("_real_key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("_real_key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
 
