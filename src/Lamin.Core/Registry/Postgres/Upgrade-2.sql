@@ -33,21 +33,23 @@
 -- ------------------------------------------------------------------------------------- functions
 
 -- True when the login role is the instance admin: the owner of schema lamin, a member of it, or a superuser.
+-- (The functions the policies call are PL/pgSQL, not SQL: their plans are cached for the session, where an
+-- SQL function that can't be inlined is planned again by every statement.)
 CREATE FUNCTION lamin.is_admin() RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT COALESCE((SELECT pg_has_role(session_user, n.nspowner, 'MEMBER') FROM pg_namespace n WHERE n.nspname = 'lamin'), false)
-$$;
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    RETURN COALESCE((SELECT pg_has_role(session_user, n.nspowner, 'MEMBER') FROM pg_namespace n WHERE n.nspname = 'lamin'), false);
+END $$;
 
 -- True inside this schema's own SECURITY DEFINER functions (the current user is then the owner): the triggers
 -- below read and write as the owner, past the policies, after checking the login role themselves. SECURITY
 -- INVOKER on purpose; a user reaches the owner's current_user only through these functions (or by being
 -- a member of the owner, which makes it the admin anyway).
 CREATE FUNCTION lamin.in_definer() RETURNS boolean
-    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT COALESCE((SELECT pg_has_role(current_user, n.nspowner, 'MEMBER') FROM pg_namespace n WHERE n.nspname = 'lamin'), false)
-$$;
+    LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    RETURN COALESCE((SELECT pg_has_role(current_user, n.nspowner, 'MEMBER') FROM pg_namespace n WHERE n.nspname = 'lamin'), false);
+END $$;
 
 -- A role name as a rank: Read 1, Write 2, Admin 3.
 CREATE FUNCTION lamin.role_rank(role text) RETURNS integer
@@ -56,21 +58,21 @@ AS $$ SELECT CASE role WHEN 'Read' THEN 1 WHEN 'Write' THEN 2 WHEN 'Admin' THEN 
 
 -- The login role's rank on one space: 3 for the instance admin, else its grant (0: none).
 CREATE FUNCTION lamin.space_role(space integer) RETURNS integer
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT CASE WHEN lamin.is_admin() THEN 3 ELSE
-        COALESCE((SELECT max(lamin.role_rank(a.role)) FROM lamin.space_access a
-                  WHERE a.space_id = space AND lower(a.user_handle) = lower(session_user)), 0) END
-$$;
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    IF lamin.is_admin() THEN RETURN 3; END IF;
+    RETURN COALESCE((SELECT max(lamin.role_rank(a.role)) FROM lamin.space_access a
+                     WHERE a.space_id = space AND lower(a.user_handle) = lower(session_user)), 0);
+END $$;
 
 -- The spaces the login role holds at least rank `minimum` on (the instance admin: see lamin.is_admin; the
 -- policies test that first). Reads space_access only, as its owner: no policy of space_access runs.
 CREATE FUNCTION lamin.granted_spaces(minimum integer) RETURNS integer[]
-    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT COALESCE(array_agg(DISTINCT a.space_id), '{}') FROM lamin.space_access a
-    WHERE lower(a.user_handle) = lower(session_user) AND lamin.role_rank(a.role) >= minimum
-$$;
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    RETURN (SELECT COALESCE(array_agg(DISTINCT a.space_id), '{}') FROM lamin.space_access a
+            WHERE lower(a.user_handle) = lower(session_user) AND lamin.role_rank(a.role) >= minimum);
+END $$;
 
 -- Copy-LaminInstance keeps created_by and the grants of its source: only the instance admin may ask for
 -- that, in its own transaction (SET LOCAL lamin.import = 'on').
