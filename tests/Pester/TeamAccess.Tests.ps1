@@ -286,11 +286,15 @@ Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the da
         Invoke-Super "SELECT count(*) FROM lamin.storage WHERE root = '$($hidden.Root)'" | Should -Be 1
     }
 
-    It 'a new version of a key whose latest version is hidden is AccessDenied; nothing registered, nothing left in storage' {
+    BeforeAll {
         # A location moved into "all" keeps its artifacts in their space (rule 18): one of them hidden from carol.
+        Use-Role alice
         $moved = New-LaminStorage -Root (Join-Path $root 'moved') -Space 'secret'
         $secretKey = Add-LaminArtifact (New-File 'm1.txt' 'first, secret') -Key 'dup/m.txt' -Storage $moved.Uid
         $null = Set-LaminStorage -Identity $moved.Uid -Space 'all'
+    }
+
+    It 'a new version of a key whose latest version is hidden is AccessDenied; nothing registered, nothing left in storage' {
         Use-Role carol
         @(Get-LaminArtifact -Storage $moved.Uid).Uid | Should -Not -Contain $secretKey.Uid
         $tree = Get-TreeSnapshot $moved.Root
@@ -304,6 +308,22 @@ Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the da
         $same = Add-LaminArtifact (New-File 'h2.txt' 'hidden content') -Key 'pub/h2.txt' -Storage $open.Uid -WarningVariable w -WarningAction SilentlyContinue
         $same.Uid | Should -Not -Be $hiddenArtifact.Uid
         "$w" | Should -Not -Match $hiddenArtifact.Uid
+    }
+
+    It 'bytes of hidden artifacts are never deleted or left behind: remove, move and orphan clearing refuse or keep them' {
+        Use-Role carol
+        $object = $secretKey.Path
+        $object | Should -Exist
+        $e1 = { Remove-LaminStorage -Identity $moved.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E" -PassThru
+        $e1.Exception.Message | Should -Not -Match $secretKey.Uid
+        $dest = Join-Path $root 'moved-elsewhere'
+        { Move-LaminStorage -Identity $moved.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        $dest | Should -Not -Exist
+        Clear-LaminStorage -Identity $moved.Uid -Orphaned -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $object | Should -Exist
+        Use-Role alice
+        (Get-LaminArtifact -Identity $secretKey.Uid).Path | Should -BeExactly $object
+        (Get-LaminStorage -Identity $moved.Uid).Root | Should -BeExactly $moved.Root
     }
 
     It 'a refusal by the database itself (a privilege taken away behind the module) is AccessDenied, never a half-done change' {

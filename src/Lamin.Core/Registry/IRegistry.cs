@@ -80,6 +80,13 @@ public interface IRegistrySession
     /// </summary>
     RegistryIdentity? Identity => null;
 
+    /// <summary>
+    /// True when the storage record holds artifacts this session can't see (PostgreSQL: in a space the login role
+    /// is not granted). Whatever deletes or moves bytes of a location refuses then: it can't account for them.
+    /// Always false where the module sees every record (LiteDB).
+    /// </summary>
+    bool HidesArtifactsIn(int storageId) => false;
+
     InstanceDocument InstanceDocument { get; }
 
     /// <summary>The instance document's table: <c>Instance.Update(document)</c> writes the instance-wide settings.</summary>

@@ -36,6 +36,14 @@ internal sealed class PostgresSession : IRegistrySession
 
     RegistryIdentity? IRegistrySession.Identity => Identity;
 
+    private readonly Dictionary<int, bool> _hides = [];
+
+    public bool HidesArtifactsIn(int storageId)
+    {
+        if (_hides.TryGetValue(storageId, out var known)) return known;
+        return _hides[storageId] = (bool)Scalar("SELECT lamin.hides_artifacts_in($1)", storageId)!;
+    }
+
     /// <summary>The identity if it was asked for in this session (a failed transaction can't ask any more).</summary>
     internal RegistryIdentity? KnownIdentity => _identity;
 

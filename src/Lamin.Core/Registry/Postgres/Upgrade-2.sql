@@ -105,6 +105,20 @@ BEGIN
 END
 $$;
 
+-- True when the storage location holds artifacts in a space the login role can't see (a location moved into
+-- another space keeps its artifacts in theirs). The module then refuses what would touch bytes it can't
+-- account for (deleting an object, clearing orphans, moving or removing the location): SPEC §10, nothing
+-- registered is lost because someone could not see it. Says only yes or no.
+CREATE INDEX artifact_storage_space_idx ON lamin.artifact (storage_id, space_id);
+CREATE FUNCTION lamin.hides_artifacts_in(storage integer) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    IF lamin.is_admin() THEN RETURN false; END IF;
+    RETURN EXISTS (SELECT 1 FROM lamin.space s
+                   WHERE NOT (s.id = ANY (lamin.granted_spaces(1)))
+                     AND EXISTS (SELECT 1 FROM lamin.artifact a WHERE a.storage_id = storage AND a.space_id = s.id));
+END $$;
+
 -- ------------------------------------------------------------------------------------- triggers
 
 -- storage, artifact: Write on the row's space, before and after the change; created_by from the database.
