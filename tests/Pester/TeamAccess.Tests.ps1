@@ -310,20 +310,29 @@ Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the da
         "$w" | Should -Not -Match $hiddenArtifact.Uid
     }
 
-    It 'bytes of hidden artifacts are never deleted or left behind: remove, move and orphan clearing refuse or keep them' {
+    It 'Remove-LaminStorage of a location holding hidden artifacts is StorageHasArtifacts, naming none of them' {
         Use-Role carol
-        $object = $secretKey.Path
-        $object | Should -Exist
         $e1 = { Remove-LaminStorage -Identity $moved.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E" -PassThru
         $e1.Exception.Message | Should -Not -Match $secretKey.Uid
+        Invoke-Super "SELECT count(*) FROM lamin.storage WHERE uid = '$($moved.Uid)'" | Should -Be 1
+        Get-MarkerPath $moved.Root | Should -Exist
+    }
+
+    It 'Move-LaminStorage of a location holding hidden artifacts is AccessDenied; nothing moved' {
+        Use-Role carol
         $dest = Join-Path $root 'moved-elsewhere'
         { Move-LaminStorage -Identity $moved.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
         $dest | Should -Not -Exist
+        Invoke-Super "SELECT root FROM lamin.storage WHERE uid = '$($moved.Uid)'" | Should -BeExactly $moved.Root
+    }
+
+    It 'Clear-LaminStorage -Orphaned by a role that can''t see an artifact keeps that artifact''s bytes' {
+        Use-Role carol
+        $secretKey.Path | Should -Exist
         Clear-LaminStorage -Identity $moved.Uid -Orphaned -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-        $object | Should -Exist
+        $secretKey.Path | Should -Exist
         Use-Role alice
-        (Get-LaminArtifact -Identity $secretKey.Uid).Path | Should -BeExactly $object
-        (Get-LaminStorage -Identity $moved.Uid).Root | Should -BeExactly $moved.Root
+        (Get-LaminArtifact -Identity $secretKey.Uid).Path | Should -BeExactly $secretKey.Path
     }
 
     It 'a refusal by the database itself (a privilege taken away behind the module) is AccessDenied, never a half-done change' {
