@@ -34,7 +34,7 @@ public class PostgresRegistryTests
     {
         using var db = new TestPostgres();
         var registry = NewRegistry(db);
-        var keys = new[] { "a_b/1", "axb/1", "a%b/2", "a%%/3", @"a\b/4", "A_b/5", "a_b" };
+        var keys = new[] { "a_b/1", "axb/1", "a%b/2", "a%%/3", @"a\b/4", "A_b/5", "a_b", "\u00e9/6", "\u00ea/7", "\U0001F600/8", "\U0001F601/9" };
         registry.Write(s =>
         {
             var st = Storage("/data/x");
@@ -48,6 +48,10 @@ public class PostgresRegistryTests
             Assert.Equal(new[] { @"a\b/4" }, s.ArtifactsByRealKeyPrefix(@"a\").Select(a => a.RealKey));
             Assert.Equal(new[] { "A_b/5" }, s.ArtifactsByKeyPrefix("A").Select(a => a.Key));
             Assert.Equal(new[] { "a_b" }, s.ArtifactsByKey("a_b").Select(a => a.Key));
+            // A prefix is a key range under row-level security (an index seek) and must stay exact beyond ASCII.
+            Assert.Equal(new[] { "\u00e9/6" }, s.ArtifactsByKeyPrefix("\u00e9").Select(a => a.Key));
+            Assert.Equal(new[] { "\U0001F600/8" }, s.ArtifactsByKeyPrefix("\U0001F600").Select(a => a.Key));
+            Assert.Equal(new[] { "\U0001F601/9" }, s.ArtifactsByKeyPrefix("\U0001F601").Select(a => a.Key));
             Assert.Equal(keys.Length, s.ArtifactsByKeyPrefix("").Count());
             return 0;
         });

@@ -153,6 +153,38 @@ public class PostgresSchemaTests
     }
 
     [PostgresFact]
+    public void A_version_1_registry_is_upgraded_once_when_two_connections_race_and_keeps_its_rows()
+    {
+        using var db = new TestPostgres();
+        for (int round = 0; round < 3; round++)
+        {
+            if (round > 0) db.Execute("DROP SCHEMA lamin CASCADE");
+            db.Execute(PostgresSchema.Script(1));
+            db.Execute("INSERT INTO lamin.schema_version (id, version) VALUES (1, 1); " +
+                       "INSERT INTO lamin.space (id, uid, name, created_by) VALUES (1, 'A1LSpace0000', 'all', 'me'); " +
+                       "INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('st0000000001', '/data/v1', 'local', 'me')");
+            using var a = db.Open();
+            using var b = db.Open();
+            using var start = new Barrier(2);
+            SchemaOutcome Race(NpgsqlConnection c)
+            {
+                start.SignalAndWait();
+                return PostgresSchema.Ensure(c, db.Connection.Redacted);
+            }
+            var ta = Task.Factory.StartNew(() => Race(a), TaskCreationOptions.LongRunning);
+            var tb = Task.Factory.StartNew(() => Race(b), TaskCreationOptions.LongRunning);
+            var outcomes = new[] { ta.Result, tb.Result };
+            Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.Upgraded));
+            Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.UpToDate));
+            Assert.Equal(PostgresSchema.CurrentVersion, db.Scalar("SELECT version FROM lamin.schema_version"));
+            // Rows kept, created_by as it was (the triggers only set it on new rows), policies in force.
+            Assert.Equal("me", db.Scalar("SELECT created_by FROM lamin.storage WHERE uid = 'st0000000001'"));
+            Assert.Equal(true, db.Scalar("SELECT relforcerowsecurity FROM pg_class WHERE oid = 'lamin.artifact'::regclass"));
+            Assert.Equal(1L, db.Scalar("SELECT count(*) FROM pg_proc WHERE proname = 'granted_spaces' AND pronamespace = 'lamin'::regnamespace"));
+        }
+    }
+
+    [PostgresFact]
     public void Key_prefix_queries_can_use_an_index_in_a_non_C_locale()
     {
         using var db = new TestPostgres();

@@ -173,3 +173,92 @@ Describe 'Private files and odd markers' {
         Get-LaminStorage -Root $root | Should -BeNullOrEmpty
     }
 }
+
+# The same hostile input against a team instance (issue 12): filters, keys, roots, uids and search strings
+# that look like SQL (quotes, ;, comments, %, _, backslashes, NUL, dollar quotes, statements), entered by an
+# ordinary admitted role (Write on "all", row-level security in force). Every outcome is success or a
+# catalogued error id, and nothing outside the instance's tables changes: a canary table in another schema,
+# the list of tables, functions and roles of the database, and the role's privileges are as they were.
+Describe 'Seeded fuzz on PostgreSQL: input that looks like SQL' -Skip:(-not $env:LAMIN_TEST_POSTGRES) {
+    BeforeAll {
+        $t = New-TestInstance -Backend PostgreSQL
+        $server = Get-TestPostgresServer
+        $writer = New-TestRole -Prefix 'fuzzwriter'
+        $null = Grant-LaminSpaceAccess -Space all -User $writer.Name -Role Write
+        $dbName = $t.Database.Name
+        $null = Invoke-TestPostgresSql -Database $dbName @"
+DROP SCHEMA IF EXISTS canary CASCADE;
+CREATE SCHEMA canary; CREATE TABLE canary.t (x text); INSERT INTO canary.t VALUES ('untouched');
+GRANT USAGE ON SCHEMA canary TO $($writer.Name); GRANT SELECT ON canary.t TO $($writer.Name);
+"@
+        function Get-DatabaseState {
+            Invoke-TestPostgresSql -Database $dbName @"
+SELECT string_agg(x, ',' ORDER BY x) FROM canary.t
+UNION ALL SELECT string_agg(n.nspname || '.' || c.relname || ':' || c.relkind::text, ',' ORDER BY 1) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+UNION ALL SELECT string_agg(p.oid::regprocedure::text || ':' || p.prosecdef, ',' ORDER BY 1) FROM pg_proc p WHERE p.pronamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)
+UNION ALL SELECT string_agg(rolname || ':' || rolsuper::text || rolbypassrls::text || rolcreaterole::text, ',' ORDER BY 1) FROM pg_roles WHERE rolsuper OR rolbypassrls OR rolname = '$($writer.Name)'
+UNION ALL SELECT COALESCE(string_agg(roleid::regrole::text, ',' ORDER BY 1), '') FROM pg_auth_members WHERE member = '$($writer.Name)'::regrole
+UNION ALL SELECT string_agg(c.relname || ':' || array_to_string(c.relacl, ';'), ',' ORDER BY 1) FROM pg_class c WHERE c.relnamespace = 'lamin'::regnamespace
+UNION ALL SELECT count(*)::text FROM pg_policies WHERE schemaname = 'lamin'
+"@
+        }
+        $stateBefore = Get-DatabaseState
+        $env:LAMIN_HOME = Join-Path $t.Root 'home-writer'
+        $hostPart = if ($server.Host.Contains(':')) { "[$($server.Host)]" } else { $server.Host }
+        $savedPassword = $env:PGPASSWORD; $env:PGPASSWORD = $null
+        $null = Connect-LaminInstance -Database "postgresql://$($writer.Name)@${hostPart}:$($server.Port)/$dbName" -Credential $writer.Credential
+        $null = New-Item -ItemType Directory (Join-Path $t.Work 'pg-sandbox')
+        Push-Location (Join-Path $t.Work 'pg-sandbox')
+        $file = Join-Path $t.Work 'pgfuzz.txt'; [IO.File]::WriteAllText($file, 'pg fuzz')
+        $ErrorActionPreference = 'Stop'; $WarningPreference = 'SilentlyContinue'; $ProgressPreference = 'SilentlyContinue'
+        $script:sqlPieces = @("'", "''", '"', ';', '--', '/*', '*/', '%', '_', '\', '\\', "`0", '$$', '$1', '::text', ' OR 1=1', "' OR '1'='1",
+            "'; DROP TABLE canary.t; --", '); DELETE FROM lamin.storage; --', 'lamin.artifact', 'pg_sleep(0)', "E'\x00'", '\x', 'ILIKE', 'ESCAPE',
+            '*', '?', '[a-z]', ' ', "`t", "`n", 'é', [char]::ConvertFromUtf32(0x1F600), 'a', 'k', '/', '.txt')
+        function Get-SqlFuzzString([int] $MaxPieces = 6) {
+            $sb = [System.Text.StringBuilder]::new()
+            for ($i = 0; $i -lt $rng.Next(1, $MaxPieces + 1); $i++) {
+                if ($rng.Next(4) -eq 0) { $null = $sb.Append([char]$rng.Next(32, 127)) } else { $null = $sb.Append($sqlPieces[$rng.Next($sqlPieces.Count)]) }
+            }
+            $sb.ToString()
+        }
+        $script:failures.Clear()
+    }
+    AfterAll {
+        Pop-Location
+        $env:PGPASSWORD = $savedPassword
+        Write-Host "PostgreSQL fuzz cases tried: $cases in all (seed $seed); unmapped: $($failures.Count)"
+        $null = Invoke-TestPostgresSql 'DROP SCHEMA IF EXISTS canary CASCADE' -Database $dbName
+        $t | Remove-TestInstance
+        Use-TestBackend $null   # drops this file's database (and the writer's privileges with it)
+        $writer | Remove-TestRole
+    }
+
+    It 'roots, keys, uids, filters and search strings (1,000 cases) end in success or a catalogued error' {
+        foreach ($i in 1..100) {
+            $s = Get-SqlFuzzString
+            Invoke-Case "pg root '$s'" { New-LaminStorage -Root (Join-Path $t.Work ('r' + $s)) }
+            $k = (Get-SqlFuzzString) + '.txt'
+            Invoke-Case "pg key '$k'" { Add-LaminArtifact -LiteralPath $file -Key $k -SkipHashLookup }
+        }
+        $fields = 'uid', 'key', 'root', 'description', 'hash', 'space_id', 'created_by', 'suffix'
+        $lookups = '', '__exact', '__iexact', '__contains', '__icontains', '__startswith', '__endswith', '__in', '__gt', '__lt', '__isnull'
+        foreach ($i in 1..200) {
+            $u = Get-SqlFuzzString 3
+            Invoke-Case "pg identity '$u'" { Get-LaminArtifact -Identity $u }
+            Invoke-Case "pg key filter '$u'" { Get-LaminArtifact -Key ($u + '*') }
+            $key = $fields[$rng.Next($fields.Count)] + $lookups[$rng.Next($lookups.Count)]
+            $value = if ($rng.Next(4) -eq 0) { @((Get-SqlFuzzString 2), (Get-SqlFuzzString 2)) } else { Get-SqlFuzzString }
+            Invoke-Case "pg filter $key = '$value'" { Get-LaminArtifact -Filter @{ $key = $value } }
+            $q = Get-SqlFuzzString
+            Invoke-Case "pg search '$q'" { Search-LaminArtifact -Query $q }
+        }
+        $failures | Should -BeNullOrEmpty
+    }
+
+    It 'changed nothing outside the instance''s tables: canary, tables, functions, roles, privileges, policies' {
+        Get-DatabaseState | Should -Be $stateBefore
+        # The records entered are the role's own, in "all".
+        Invoke-TestPostgresSql "SELECT count(*) FROM lamin.artifact WHERE created_by <> '$($writer.Name)'" -Database $dbName | Should -Be 0
+        Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $dbName | Should -BeGreaterThan 0
+    }
+}

@@ -39,7 +39,8 @@ Describe 'New-LaminStorage (<Backend>)' -ForEach $backends {
         $s.IsManaged | Should -BeTrue
         $s.Space | Should -BeExactly 'all'
         $s.Description | Should -BeExactly 'first'
-        $s.CreatedBy | Should -BeExactly 'alice'
+        # The user: LAMIN_USER on LiteDB; the login role on PostgreSQL, which LAMIN_USER can't change (SPEC §7).
+        $s.CreatedBy | Should -BeExactly $(if ($Backend -eq 'PostgreSQL') { (Get-TestPostgresServer).User } else { 'alice' })
         $s.Region | Should -BeNullOrEmpty
         $s.Host | Should -BeNullOrEmpty
         $lines = Get-Content -LiteralPath (Get-MarkerPath $root)

@@ -512,3 +512,66 @@ function Get-ProgressRecord {
 
 Export-ModuleMember -Function New-TestFile, ConvertTo-LaminB64, Get-ExpectedLaminHash, Get-ArtifactSnapshot,
     Get-StorageTreeSnapshot, Get-LaminTempLeftover, Get-ProgressRecord
+
+# ------------------------------------------------------------------------------------------------
+# PostgreSQL login roles (issue 12, access enforced by the database): ordinary roles (the test server's
+# user is a superuser, and superusers bypass row-level security), and raw SQL under such a role with psql.
+# ------------------------------------------------------------------------------------------------
+
+function New-TestRole {
+    <# CREATE ROLE <prefix>_<random> LOGIN PASSWORD <random>: Name, Password, Credential. Remove-TestRole drops it. #>
+    param([string] $Prefix = 'r')
+    $name = ($Prefix + '_' + [guid]::NewGuid().ToString('N').Substring(0, 8)).ToLowerInvariant()
+    $password = [guid]::NewGuid().ToString('N')
+    $null = Invoke-TestPostgresSql "CREATE ROLE $name LOGIN PASSWORD '$password'"
+    [pscustomobject]@{
+        Name = $name; Password = $password
+        Credential = [pscredential]::new($name, (ConvertTo-SecureString $password -AsPlainText -Force))
+    }
+}
+
+function Remove-TestRole {
+    <# Drops roles made by New-TestRole (after the databases they had privileges in are dropped). #>
+    param([Parameter(ValueFromPipeline)] $Role)
+    process { if ($Role) { $null = Invoke-TestPostgresSql "DROP ROLE IF EXISTS $($Role.Name)" } }
+}
+
+function Get-TestPsqlPath {
+    <# psql: on PATH, else beside the server binaries (Debian: /usr/lib/postgresql/<major>/bin); $null when there is none. #>
+    $onPath = Get-Command psql -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($onPath) { return $onPath.Source }
+    Get-ChildItem '/usr/lib/postgresql/*/bin/psql' -ErrorAction SilentlyContinue |
+        Sort-Object { [int]($_.Directory.Parent.Name -replace '\D', '') } -Descending | Select-Object -First 1 -ExpandProperty FullName
+}
+
+function Invoke-TestPsql {
+    <#
+    Runs SQL with psql as -Role (an object from New-TestRole) in -Database, the way a user bypassing the
+    module would. Returns Output (the lines psql printed: unaligned, tuples only), Error (stderr) and ExitCode
+    (ON_ERROR_STOP: not 0 when a statement failed). -Sql may hold several statements.
+    #>
+    param([Parameter(Mandatory)] $Role, [Parameter(Mandatory)] [string] $Database, [Parameter(Mandatory)] [string] $Sql)
+    $psql = Get-TestPsqlPath
+    if (-not $psql) { throw 'psql is not installed (the tests look on PATH and under /usr/lib/postgresql/*/bin).' }
+    $server = Get-TestPostgresServer
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($psql)
+    foreach ($a in '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', $server.Host, '-p', "$($server.Port)", '-U', $Role.Name, '-d', $Database, '-f', '-') {
+        $psi.ArgumentList.Add($a)
+    }
+    $psi.Environment['PGPASSWORD'] = $Role.Password
+    $psi.Environment['PGCONNECT_TIMEOUT'] = '20'
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $p.StandardInput.Write($Sql); $p.StandardInput.Close()
+    $err = $p.StandardError.ReadToEndAsync()
+    $out = $p.StandardOutput.ReadToEnd()
+    $p.WaitForExit()
+    [pscustomobject]@{
+        Output = @($out -split "`r?`n" | Where-Object { $_ -ne '' })
+        Error = $err.Result
+        ExitCode = $p.ExitCode
+    }
+}
+
+Export-ModuleMember -Function New-TestRole, Remove-TestRole, Get-TestPsqlPath, Invoke-TestPsql

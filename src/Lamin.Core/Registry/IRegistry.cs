@@ -77,6 +77,14 @@ public interface IRecordTable<T> where T : class
     int Count();
 }
 
+/// <summary>
+/// The user as a registry that enforces access knows it: <paramref name="User"/> is PostgreSQL's session_user
+/// (LAMIN_USER can't change it); <paramref name="IsAdmin"/> when it owns the registry (or is a superuser): Admin
+/// of every space. Everyone else has the grants of the space-access table, "all" included (no grant on "all":
+/// not admitted).
+/// </summary>
+public sealed record RegistryIdentity(string User, bool IsAdmin);
+
 /// <summary>The one instance document of a registry.</summary>
 public interface IInstanceTable
 {
@@ -94,6 +102,19 @@ public interface IRegistrySession
 
     /// <summary>Where the registry is, for messages (never a password).</summary>
     string Description { get; }
+
+    /// <summary>
+    /// Who the database says the user is, when it enforces access itself (PostgreSQL, SPEC §7: the login
+    /// role, and whether it is the instance admin); null when the module decides (LiteDB: LAMIN_USER or the OS user).
+    /// </summary>
+    RegistryIdentity? Identity => null;
+
+    /// <summary>
+    /// True when the storage record holds artifacts this session can't see (PostgreSQL: in a space the login role
+    /// is not granted). Whatever deletes or moves bytes of a location refuses then: it can't account for them.
+    /// Always false where the module sees every record (LiteDB).
+    /// </summary>
+    bool HidesArtifactsIn(int storageId) => false;
 
     InstanceDocument InstanceDocument { get; }
 

@@ -342,9 +342,9 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
         // One index seek per spelling (no key starts with two of them, so no row twice), in id order.
-        var literal = Query.KeyCase.LiteralPrefixAnyCase(prefix);
+        var literal = Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix);
         if (literal.Length == 0) return Artifacts.FindAll();
-        var variants = Query.KeyCase.CaseVariants(literal);
+        var variants = Lamin.Core.Query.KeyCase.CaseVariants(literal);
         return variants.Count == 1 ? ArtifactsByKeyPrefix(variants[0]) : variants.SelectMany(ArtifactsByKeyPrefix).OrderBy(a => a.Id);
     }
 

@@ -8,6 +8,10 @@ namespace Lamin.Core.Services;
 /// SPEC rule 18: records in "all" are open to every user of the instance; any other space is visible
 /// and changeable only with a grant (Read sees, Write changes, Admin also grants); the instance
 /// creator is Admin everywhere.
+/// On a registry that enforces access itself (PostgreSQL, SPEC §7) the user is the one the database names
+/// (its login role, whatever LAMIN_USER says), the admin is the role that owns the registry, and "all"
+/// is open only to the roles granted on it (the grant admits them); the database applies the same rules
+/// to every query, so these checks only give the refusal its message early.
 /// </summary>
 public sealed class AccessPolicy
 {
@@ -17,9 +21,12 @@ public sealed class AccessPolicy
 
     public AccessPolicy(IRegistrySession session, string user)
     {
+        var identity = session.Identity;
+        if (identity is not null) user = identity.User;
         User = user;
+        EnforcedByRegistry = identity is not null;
         // SPEC §11: "CORP\alice" and a bare "alice" (a local account on any machine) are different users.
-        IsInstanceAdmin = Util.UserHandles.Same(session.InstanceDocument.CreatedBy, user);
+        IsInstanceAdmin = identity?.IsAdmin ?? Util.UserHandles.Same(session.InstanceDocument.CreatedBy, user);
         _grants = session.SpaceAccess.FindAll()
             .Where(a => Util.UserHandles.Same(a.User, user))
             .GroupBy(a => a.SpaceId)
@@ -30,9 +37,12 @@ public sealed class AccessPolicy
     public string User { get; }
     public bool IsInstanceAdmin { get; }
 
+    /// <summary>True when the registry enforces access itself (PostgreSQL): "all" needs a grant too.</summary>
+    public bool EnforcedByRegistry { get; }
+
     public SpaceRole? RoleOn(int spaceId) =>
         IsInstanceAdmin ? SpaceRole.Admin
-        : spaceId == AllSpaceId ? SpaceRole.Write
+        : spaceId == AllSpaceId && !EnforcedByRegistry ? SpaceRole.Write
         : _grants.TryGetValue(spaceId, out var r) ? r : null;
 
     public bool CanSee(int spaceId) => RoleOn(spaceId) is not null;
@@ -49,10 +59,13 @@ public sealed class AccessPolicy
         var role = RoleOn(spaceId);
         if (role is not null && role >= needed) return;
         string message =
-            role is null
+            role is null && spaceId == AllSpaceId
+                ? $"User '{User}' can't {action}: the role is not admitted to this instance. " +
+                  $"Ask an admin of the instance to run Grant-LaminSpaceAccess -Space all -User '{User}' -Role Read (or Write)."
+            : role is null
                 ? $"User '{User}' can't {action}: it is in a space they have no access to. " +
                   "Ask an admin of the instance or of that space to grant access with Grant-LaminSpaceAccess."
-            : spaceId == AllSpaceId
+            : spaceId == AllSpaceId && !EnforcedByRegistry
                 ? $"User '{User}' can't {action}: only the instance admin (the user who created the instance) may; " +
                   $"every other user has {role} access to the space '{SpaceName(spaceId)}'."
             : $"User '{User}' can't {action}: it needs {needed} access to space '{SpaceName(spaceId)}' and has {role}. " +

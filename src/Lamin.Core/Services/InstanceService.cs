@@ -77,16 +77,18 @@ public sealed class InstanceService(LaminContext context)
         }
         var id = Guid.NewGuid();
         var now = Util.Clock.UtcNow;
-        var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = context.User, CreatedAt = now };
+        // SPEC §7: on PostgreSQL the creator is the login role (the database records it as session_user).
+        var creator = plan.Database?.Username ?? context.User;
+        var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = creator, CreatedAt = now };
         bool createdRoot = plan.Root.IsLocal && !Directory.Exists(plan.Root.Root);
         IRegistry registry = plan.Database is { } database
-            ? PostgresRegistry.Create(database, doc, SpaceService.NewAllSpace(context.User))
-            : LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(context.User));
+            ? PostgresRegistry.Create(database, doc, SpaceService.NewAllSpace(creator))
+            : LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(creator));
         var entry = new InstanceEntry { Name = plan.Name, Id = id, Uid = doc.Uid, RegistryPath = plan.RegistryPath, Storage = plan.Root.Root };
         if (plan.Database is not null) { entry.Backend = registry.Backend; entry.Database = plan.Database.Redacted; }
         try
         {
-            var scoped = new LaminContext(Home, context.User, context.CurrentDirectory);
+            var scoped = new LaminContext(Home, creator, context.CurrentDirectory);
             Home.Save(entry);
             var previous = Home.CurrentName;
             Home.CurrentName = plan.Name;

@@ -12,12 +12,36 @@ public sealed class LaminContext
     public LaminContext(LaminHome home, string user, string currentDirectory)
     {
         Home = home;
-        User = user;
+        _environmentUser = user;
         CurrentDirectory = currentDirectory;
     }
 
+    private readonly string _environmentUser;
+    private string? _user;
+
     public LaminHome Home { get; }
-    public string User { get; }
+
+    /// <summary>
+    /// The user handle: on a team instance (the current one is on PostgreSQL) the login role, which the
+    /// database knows as session_user and enforces (SPEC §7; LAMIN_USER can't change it); else LAMIN_USER or the OS user.
+    /// </summary>
+    public string User => _user ??= ResolveUser();
+
+    private string ResolveUser()
+    {
+        InstanceEntry? entry = _entry;
+        if (entry is null)
+        {
+            try { entry = Home.CurrentName is { } name ? Home.Find(name) : null; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Errors.LaminException) { entry = null; }
+        }
+        if (entry is { IsPostgres: true, Database: { } database })
+        {
+            try { return RegistryFactory.Connect(database).Username; }
+            catch (Errors.LaminException) { /* an unparsable connection is reported by the command itself */ }
+        }
+        return _environmentUser;
+    }
     public string CurrentDirectory { get; }
 
     public static LaminContext FromEnvironment(string currentDirectory) =>

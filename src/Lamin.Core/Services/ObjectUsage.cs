@@ -73,11 +73,17 @@ public static class ObjectUsage
         }
         // A file system that ignores case: the key indexes are ordinal, so every artifact of the root is a candidate.
         if (cmp != StringComparison.Ordinal) foreach (var id in sameRoot) Add(s.ArtifactsInStorage(id));
-        return candidates.Values
+        var users = candidates.Values
             .Where(a => Overlaps(key, isFolder, a.StorageKey(), a.NFiles is not null, cmp))
             .OrderBy(a => a.Id)
             .ToList();
+        // Artifacts this session can't see (PostgreSQL, SPEC §7) may hold these bytes: count them as a user, naming nothing.
+        if (sameRoot.Any(s.HidesArtifactsIn)) users.Add(Hidden);
+        return users;
     }
+
+    /// <summary>Stands for artifacts in spaces the user can't see, whose keys it can't check: its space is none the user has.</summary>
+    public static readonly LaminArtifact Hidden = new() { Id = -1, Uid = "(not shown)", Key = "an artifact in a space you have no access to", SpaceId = -1 };
 
     /// <summary>A short list of artifacts for a message: "uid (key)".</summary>
     public static string Describe(IReadOnlyCollection<LaminArtifact> users) =>

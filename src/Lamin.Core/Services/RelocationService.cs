@@ -51,6 +51,11 @@ public sealed class RelocationService(LaminContext context)
         var st = _storages.ResolveForChange(s, access, identity);
         if (!st.IsManaged)
             throw new LaminException(ErrorIds.StorageReadOnly, $"{st.Root} is not managed by this instance; only its owner can move it.", identity);
+        // SPEC §7 and §10: a move takes every artifact's bytes along; one the user can't see would be left behind.
+        if (s.HidesArtifactsIn(st.Id))
+            throw new LaminException(ErrorIds.AccessDenied,
+                $"User '{access.User}' can't move {st.Root}: it holds artifacts in a space the user has no access to. " +
+                "Only a user who sees all of them (the instance admin) can move it; nothing was moved.", identity);
         var source = StorageRoot.Parse(st.Root, "/");
         var dest = StorageRoot.Parse(destination, context.CurrentDirectory);
         if (!dest.IsLocal && !dest.IsCloud)

@@ -60,11 +60,15 @@ public sealed class SpaceService(LaminContext context)
         name = name.Trim();
         if (s.Spaces.FindAll().Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)))
             throw new LaminException(ErrorIds.SpaceExists, $"A space named '{name}' already exists; use Get-LaminSpace '{name}'.", name);
+        // Creating a space needs Write on "all" (every user on LiteDB; the admitted writers on PostgreSQL).
+        var access = new AccessPolicy(s, context.User);
+        access.Require(AccessPolicy.AllSpaceId, SpaceRole.Write, name, $"create the space '{name}'");
         var now = Util.Clock.UtcNow;
-        var space = new LaminSpace { Uid = Uids.NewSpaceUid(), Name = name, Description = description, CreatedAt = now, CreatedBy = context.User };
+        var space = new LaminSpace { Uid = Uids.NewSpaceUid(), Name = name, Description = description, CreatedAt = now, CreatedBy = access.User };
         s.Spaces.Insert(space);
-        // Whoever creates a space administers it.
-        s.SpaceAccess.Insert(new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = context.User, Role = SpaceRole.Admin, CreatedAt = now, CreatedBy = context.User });
+        // Whoever creates a space administers it (on PostgreSQL the database has written that grant itself).
+        if (!s.SpaceAccess.FindAll().Any(a => a.SpaceId == space.Id && Util.UserHandles.Same(a.User, access.User)))
+            s.SpaceAccess.Insert(new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = access.User, Role = SpaceRole.Admin, CreatedAt = now, CreatedBy = access.User });
         return space;
     });
 
@@ -101,14 +105,17 @@ public sealed class SpaceService(LaminContext context)
     public LaminSpaceAccess Grant(string spaceName, string user, SpaceRole role) => context.Registry.Write(s =>
     {
         var space = Visible(s, spaceName);
-        if (space.Id == AccessPolicy.AllSpaceId)
+        var access = new AccessPolicy(s, context.User);
+        // On LiteDB every user has access to "all"; on PostgreSQL a grant on "all" admits a login role to the
+        // instance (SPEC §7: the database runs the GRANTs it needs, see Upgrade-2.sql).
+        if (space.Id == AccessPolicy.AllSpaceId && !access.EnforcedByRegistry)
             throw new LaminException(ErrorIds.SpaceIsBuiltIn, "Every user already has access to the built-in space 'all'; grants apply to other spaces.", spaceName);
-        new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, spaceName, $"grant access to space '{space.Name}'");
+        access.Require(space.Id, SpaceRole.Admin, spaceName, $"grant access to space '{space.Name}'");
         if (string.IsNullOrWhiteSpace(user) || user.Any(char.IsControl))
             throw new LaminException(ErrorIds.InvalidArgument, "-User must be a user handle.", user);
         user = user.Trim();
         var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
-        var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = context.User };
+        var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = access.User };
         grant.Role = role;
         s.UpsertGrant(grant);
         return grant;

@@ -431,6 +431,10 @@ public sealed class StorageService(LaminContext context)
         var access = new AccessPolicy(s, context.User);
         var r = ResolveForChange(s, access, identity);
         var artifacts = s.CountArtifactsInStorage(r.Id);
+        if (artifacts == 0 && s.HidesArtifactsIn(r.Id))
+            throw new LaminException(ErrorIds.StorageHasArtifacts,
+                $"Cannot delete storage with artifacts in current instance: {r.Root} holds artifacts in a space you have no access to. " +
+                "Ask an admin of the instance to remove or move them first.", r);
         if (artifacts > 0)
             throw new LaminException(ErrorIds.StorageHasArtifacts,
                 $"Cannot delete storage with artifacts in current instance: {r.Root} holds {artifacts} artifact(s), trashed ones included. " +

@@ -82,11 +82,11 @@ public sealed class PostgresRegistry : IRegistry
         for (int attempt = 0; ; attempt++)
         {
             NpgsqlConnection? connection = null;
+            PostgresSession? session = null;
             try
             {
                 connection = Open();
                 NpgsqlTransaction tx;
-                PostgresSession session;
                 long xid = 0;
                 try
                 {
@@ -112,7 +112,7 @@ public sealed class PostgresRegistry : IRegistry
                     Quietly(tx.Dispose); // rolls back what did not commit; on a broken connection it must not hide the failure
                 }
             }
-            catch (Exception e) when (Map(e) is { } mapped)
+            catch (Exception e) when (Map(e, session?.KnownIdentity) is { } mapped)
             {
                 if (IsConnectionLost(e)) ClearPool();
                 throw mapped;
@@ -187,10 +187,26 @@ public sealed class PostgresRegistry : IRegistry
         }
     }
 
-    /// <summary>Npgsql's failures as Lamin errors; null for the caller's own refusals and anything else (reported as it is).</summary>
-    internal LaminException? Map(Exception e)
+    /// <summary>
+    /// Npgsql's failures as Lamin errors; null for the caller's own refusals and anything else (reported as it is).
+    /// <paramref name="identity"/>: who the session was, when it was asked (hidden conflicts are told apart from races by it).
+    /// </summary>
+    internal LaminException? Map(Exception e, RegistryIdentity? identity = null)
     {
         if (e is LaminException) return null;
+        if (e is PostgresException { SqlState: PostgresErrorCodes.InsufficientPrivilege } denied) return Denied(denied, identity);
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UndefinedObject } noRole && noRole.MessageText.StartsWith("there is no login role", StringComparison.Ordinal))
+            return new LaminException(ErrorIds.InvalidArgument,
+                $"The database {Description} refused the grant: {noRole.MessageText}. {noRole.Hint} Nothing was changed.", null, e);
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } hidden && identity is { IsAdmin: false }
+            && HiddenConflicts.TryGetValue(hidden.ConstraintName ?? "", out var what))
+        {
+            // SPEC §7: the role saw no such record (the module looked first), so the one it collides with is in a
+            // space the role may not see: refused, naming nothing of it.
+            return new LaminException(ErrorIds.AccessDenied,
+                $"Role '{identity.User}' can't register this: {what} already exists in a space the role has no access to. " +
+                "Nothing of this command was written. Choose another, or ask an admin of the instance for access.", null, e);
+        }
         if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
         {
             return unique.ConstraintName switch
@@ -209,6 +225,40 @@ public sealed class PostgresRegistry : IRegistry
         return Connection.MapError(e);
     }
 
+    /// <summary>The unique rules a role can break only against a record it can't see, and what to call that record.</summary>
+    private static readonly Dictionary<string, string> HiddenConflicts = new(StringComparer.Ordinal)
+    {
+        ["storage_root_host_key"] = "a storage location with this root",
+        ["storage_uid_key"] = "a storage location with this uid (the marker in that root names it)",
+        ["artifact_latest_key"] = "a latest version of this key in this storage location",
+        ["artifact_uid_key"] = "an artifact with this uid",
+        ["space_uid_key"] = "a space with this uid",
+        ["space_name_key"] = "a space with this name",
+    };
+
+    /// <summary>
+    /// A refusal by the database (insufficient_privilege: a guard trigger of Upgrade-2.sql naming role and space,
+    /// row-level security, or a table or schema privilege the role lacks) as AccessDenied; nothing of the
+    /// transaction was written.
+    /// </summary>
+    private LaminException Denied(PostgresException e, RegistryIdentity? identity)
+    {
+        var role = identity?.User ?? Connection.Username;
+        var text = e.MessageText;
+        string message =
+            text.StartsWith("role \"", StringComparison.Ordinal)
+                ? $"The database {Description} refused it: {text}. {e.Hint}".TrimEnd()
+            : text.Contains("schema lamin", StringComparison.Ordinal)
+                ? $"Role '{role}' is not admitted to the instance in {Description} ({text}). " +
+                  $"An admin of the instance admits it with Grant-LaminSpaceAccess -Space all -User '{role}' -Role Read (or Write, Admin)."
+            : text.Contains("row-level security", StringComparison.Ordinal)
+                ? $"Role '{role}' can't write this record: the database {Description} refused it ({text}): it needs Write access to the record's space. " +
+                  "Ask an admin of that space to grant it with Grant-LaminSpaceAccess."
+            : $"Role '{role}' may not do this in {Description} ({text}): its grants give it no Write access. " +
+              $"Ask an admin of the instance to run Grant-LaminSpaceAccess -Space <space> -User '{role}' -Role Write.";
+        return new LaminException(ErrorIds.AccessDenied, message + " Nothing of this command was written.", role, e);
+    }
+
     private LaminException NotFound(Exception? inner = null) =>
         new(ErrorIds.RegistryNotFound,
             $"The database {Description} holds no Lamin registry (no schema '{PostgresSchema.SchemaName}' with an instance). " +
@@ -219,8 +269,30 @@ public sealed class PostgresRegistry : IRegistry
     {
         if (SchemaChecked.ContainsKey(Connection.Builder.ConnectionString)) return;
         var version = PostgresSchema.ReadVersion(connection);
-        if (version is null) throw NotFound();
-        if (version != PostgresSchema.CurrentVersion) PostgresSchema.Ensure(connection, Description); // older: upgraded once; newer: RegistrySchemaTooNew
+        if (version is null)
+        {
+            // A schema lamin this role may not use: a registry the role is not admitted to (SPEC §7), not a missing one.
+            using var usable = new NpgsqlCommand(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'lamin') AND NOT has_schema_privilege('lamin', 'USAGE')", connection);
+            if ((bool)usable.ExecuteScalar()!)
+                throw new LaminException(ErrorIds.AccessDenied,
+                    $"Role '{Connection.Username}' is not admitted to the instance in {Description}. " +
+                    $"An admin of the instance admits it with Grant-LaminSpaceAccess -Space all -User '{Connection.Username}' -Role Read (or Write, Admin).", Connection.Username);
+            throw NotFound();
+        }
+        if (version < PostgresSchema.CurrentVersion)
+        {
+            // Older: upgraded once, under the advisory lock, by a role that owns the registry.
+            try { PostgresSchema.Ensure(connection, Description); }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+            {
+                throw new LaminException(ErrorIds.AccessDenied,
+                    $"The registry in {Description} has schema version {version} and needs upgrading to {PostgresSchema.CurrentVersion}, " +
+                    $"which only its owner (the instance admin) can do; role '{Connection.Username}' is not. Ask the admin to connect once with this module version. Nothing was changed.",
+                    Connection.Username, e);
+            }
+        }
+        else if (version > PostgresSchema.CurrentVersion) PostgresSchema.Ensure(connection, Description); // RegistrySchemaTooNew
         using (var cmd = new NpgsqlCommand("SELECT count(*) FROM lamin.instance", connection))
             if ((long)cmd.ExecuteScalar()! == 0) throw NotFound();
         SchemaChecked[Connection.Builder.ConnectionString] = true;
@@ -299,6 +371,9 @@ public sealed class PostgresRegistry : IRegistry
             PostgresSchema.Ensure(c, registry.Description);
             using var tx = BeginWrite(c, out var xid);
             var s = new PostgresSession(c, tx, registry);
+            // The copy keeps who created each record and the source's grants (Upgrade-2.sql: only the instance
+            // admin, which the role that just created the schema is, may ask for that; for this transaction only).
+            s.Execute("SET LOCAL lamin.import = 'on'");
             if (Convert.ToInt64(s.Scalar("SELECT count(*) FROM lamin.instance")) > 0)
                 throw new LaminException(ErrorIds.InstanceExists,
                     $"The database {registry.Description} already holds a Lamin registry; copy into an empty database.", registry.Description);

@@ -28,6 +28,25 @@ internal sealed class PostgresSession : IRegistrySession
     public string? RegistryPath => null;
     public string Description => _registry.Description;
 
+    private RegistryIdentity? _identity;
+
+    /// <summary>SPEC §7: the login role (session_user; SET ROLE and LAMIN_USER change nothing) and whether it is the instance admin (Upgrade-2.sql).</summary>
+    public RegistryIdentity Identity =>
+        _identity ??= Query("SELECT session_user::text, lamin.is_admin()", r => new RegistryIdentity(r.GetString(0), r.GetBoolean(1))).Single();
+
+    RegistryIdentity? IRegistrySession.Identity => Identity;
+
+    private readonly Dictionary<int, bool> _hides = [];
+
+    public bool HidesArtifactsIn(int storageId)
+    {
+        if (_hides.TryGetValue(storageId, out var known)) return known;
+        return _hides[storageId] = (bool)Scalar("SELECT lamin.hides_artifacts_in($1)", storageId)!;
+    }
+
+    /// <summary>The identity if it was asked for in this session (a failed transaction can't ask any more).</summary>
+    internal RegistryIdentity? KnownIdentity => _identity;
+
     public IRecordTable<LaminStorage> Storages { get; }
     public IRecordTable<LaminArtifact> Artifacts { get; }
     public IRecordTable<LaminSpace> Spaces { get; }
@@ -87,6 +106,28 @@ internal sealed class PostgresSession : IRegistrySession
             sb.Append(c);
         }
         return sb.Append('%').ToString();
+    }
+
+    /// <summary>
+    /// The rows whose <paramref name="column"/> (collation "C") starts with <paramref name="prefix"/>: a range
+    /// [prefix, prefix with its last character raised) and the LIKE that is exact. Under row-level security
+    /// the planner puts the policies' conditions first and may use only leakproof conditions of the query for
+    /// an index: text comparisons are leakproof, LIKE is not, so the range is what keeps the index seek.
+    /// Arguments: <see cref="PrefixArgs"/>.
+    /// </summary>
+    internal static string PrefixCondition(string column, string prefix) =>
+        UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{column} >= $2 AND {column} < $3 AND {column} LIKE $1";
+
+    internal static object?[] PrefixArgs(string prefix) =>
+        UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
+
+    /// <summary>The least string above every string that starts with <paramref name="prefix"/>, in code point order (collation "C"); null when its last character can't be raised simply.</summary>
+    internal static string? UpperBound(string prefix)
+    {
+        if (prefix.Length == 0) return null;
+        var last = prefix[^1];
+        if (last >= '\uD7FF' || last == '\0') return null; // surrogates and beyond: code point order differs from UTF-16's; LIKE alone
+        return prefix[..^1] + (char)(last + 1);
     }
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
@@ -232,36 +273,39 @@ internal sealed class PostgresSession : IRegistrySession
 
     public LaminArtifact? ArtifactByUid(string uid) => ArtifactTable.Where("uid = $1", uid).FirstOrDefault();
 
-    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where("uid LIKE $1 ORDER BY id", PrefixPattern(prefix));
+    public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where(PrefixCondition("uid", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByKey(string key) => ArtifactTable.Where("key = $1 ORDER BY id", key);
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) => ArtifactTable.Where("_real_key = $1 ORDER BY id", key);
 
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where("key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     /// <summary>
-    /// Seeks the index artifact_key_fold_idx by the prefix up to its first non-ASCII character. The index folds
-    /// case as .NET's case-insensitive match does for ASCII letters: lower() of a "C" column folds A-Z only, and
-    /// translate() first maps the four non-ASCII characters .NET equates with an ASCII letter (dotless ı and
-    /// dotted İ to i, long ſ to s, the Kelvin sign to k). A prefix without letters seeks the key index itself.
+    /// One range seek of the key index per spelling that -Key's case-insensitive match accepts (KeyCase: up to
+    /// 64, the prefix cut where more would be needed), OR-ed in one query. Only ordinal comparisons, which are
+    /// leakproof: under row-level security PostgreSQL uses an index only for leakproof conditions (lower() and
+    /// LIKE are not), so a restricted role seeks as the owner does. Callers match the pattern exactly.
     /// </summary>
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
-        int i = 0;
-        while (i < prefix.Length && prefix[i] < 128) i++;
-        var seek = prefix[..i];
-        if (seek.Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
-        if (!seek.Any(char.IsAsciiLetter)) return ArtifactsByKeyPrefix(seek);
-        return ArtifactTable.Where($"{KeyFold} LIKE $1 ORDER BY id", PrefixPattern(seek.ToLowerInvariant()));
+        var literal = Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix);
+        if (literal.Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
+        var ranges = new List<string>();
+        var args = new List<object?>();
+        foreach (var spelling in Lamin.Core.Query.KeyCase.CaseVariants(literal))
+        {
+            if (UpperBound(spelling) is not { } upper) return ArtifactTable.Where("key IS NOT NULL ORDER BY id"); // no simple upper bound (surrogates): every key
+            args.Add(spelling);
+            args.Add(upper);
+            ranges.Add($"(key >= ${args.Count - 1} AND key < ${args.Count})");
+        }
+        return ArtifactTable.Where($"({string.Join(" OR ", ranges)}) ORDER BY id", args.ToArray());
     }
 
-    /// <summary>The expression of the index artifact_key_fold_idx (Schema.sql): the same text, or the index is not used.</summary>
-    internal const string KeyFold = "lower(translate(key, '\u0131\u0130\u017F\u212A', 'iisk'))";
-
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where("_real_key LIKE $1 ORDER BY id", PrefixPattern(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("_real_key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
 

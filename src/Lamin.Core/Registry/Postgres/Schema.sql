@@ -112,9 +112,6 @@ CREATE UNIQUE INDEX artifact_latest_key ON lamin.artifact (storage_id, key)
     WHERE is_latest AND NOT is_trashed AND key IS NOT NULL;
 -- Key prefix queries (Get-LaminArtifact -Key 'prefix*', the lamin: drive), across storage locations.
 CREATE INDEX artifact_key_idx ON lamin.artifact (key);
--- The same without regard to case (-Key matches so): lower() of a "C" column folds A-Z, translate() the four
--- other characters .NET equates with an ASCII letter (ı İ ſ and the Kelvin sign); it seeks LIKE 'prefix%'.
-CREATE INDEX artifact_key_fold_idx ON lamin.artifact (lower(translate(key, 'ıİſK', 'iisk')));
 -- ObjectUsage: which artifacts hold bytes at a storage key.
 CREATE INDEX artifact_real_key_idx ON lamin.artifact (_real_key) WHERE _real_key IS NOT NULL;
 -- Dedupe by content.

@@ -1,0 +1,392 @@
+# Access enforced by PostgreSQL (issue 12, SPEC §7 and rule 18): spaces as row-level security, the user as
+# the login role, admission by a grant on "all". Every restriction is checked through the cmdlets AND with
+# raw SQL under the role itself (psql), as someone bypassing the module would. All roles here are ordinary
+# LOGIN roles: the test server's own user is a superuser, and superusers bypass row-level security.
+# Needs the server named by LAMIN_TEST_POSTGRES (build.ps1 -Task Test starts one) and psql; skipped without them.
+BeforeDiscovery {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $noServer = -not $env:LAMIN_TEST_POSTGRES -or -not (Get-TestPsqlPath)
+}
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:E = ',Lamin.PowerShell.Commands.*'
+    $server = Get-TestPostgresServer
+    $saved = @{ LAMIN_HOME = $env:LAMIN_HOME; LAMIN_USER = $env:LAMIN_USER; PGPASSWORD = $env:PGPASSWORD }
+    $env:PGPASSWORD = $null   # every role logs in with its own -Credential
+    $env:LAMIN_USER = $null
+    $db = New-TestDatabase
+    $roles = [ordered]@{}
+    # alice creates the instance (owner: Admin everywhere); bob reads "all"; carol writes "all"; dave reads
+    # "all" and the space "secret"; erin is never admitted; frank is admitted and revoked again.
+    foreach ($n in 'alice', 'bob', 'carol', 'dave', 'erin', 'frank') { $roles[$n] = New-TestRole -Prefix "lt$n" }
+    $null = Invoke-TestPostgresSql "GRANT CREATE ON DATABASE $($db.Name) TO $($roles.alice.Name)"
+    $root = New-TestFolder
+
+    function Get-RoleUrl([string] $Name) { "postgresql://$($roles[$Name].Name)@$($server.Host):$($server.Port)/$($db.Name)" }
+    # One "machine" per role: its own LAMIN_HOME, connected as that role (the credential stays in memory).
+    function Use-Role([string] $Name) { $env:LAMIN_HOME = Join-Path $root "home-$Name" }
+    function Connect-Role([string] $Name) {
+        Use-Role $Name
+        $null = Connect-LaminInstance -Database (Get-RoleUrl $Name) -Credential $roles[$Name].Credential -ErrorAction Stop
+    }
+    function Invoke-As([string] $Name, [string] $Sql) { Invoke-TestPsql -Role $roles[$Name] -Database $db.Name -Sql $Sql }
+    function Invoke-Super([string] $Sql) { Invoke-TestPostgresSql $Sql -Database $db.Name }
+    function New-File([string] $Name, [string] $Text) {
+        $p = Join-Path $root "src/$Name"
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $p)
+        Set-Content -LiteralPath $p -Value $Text -NoNewline
+        $p
+    }
+
+    Use-Role alice
+    $instance = New-LaminInstance -Name team -Storage (Join-Path $root 'default') -Database (Get-RoleUrl alice) -Credential $roles.alice.Credential
+    $null = New-LaminSpace -Name 'secret'
+    $hidden = New-LaminStorage -Root (Join-Path $root 'hidden') -Space 'secret'
+    $open = New-LaminStorage -Root (Join-Path $root 'open')
+    $hiddenArtifact = Add-LaminArtifact (New-File 'h.txt' 'hidden content') -Key 'sec/h.txt' -Storage $hidden.Uid
+    $openArtifact = Add-LaminArtifact (New-File 'o.txt' 'open content') -Key 'pub/o.txt' -Storage $open.Uid
+    $null = Grant-LaminSpaceAccess -Space all -User $roles.bob.Name -Role Read
+    $null = Grant-LaminSpaceAccess -Space all -User $roles.carol.Name -Role Write
+    $null = Grant-LaminSpaceAccess -Space all -User $roles.dave.Name -Role Read
+    $null = Grant-LaminSpaceAccess -Space secret -User $roles.dave.Name -Role Read
+    foreach ($n in 'bob', 'carol', 'dave') { Connect-Role $n }
+}
+AfterAll {
+    foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    if ($db) { Remove-TestDatabase $db }
+    $roles.Values | Remove-TestRole
+    if ($root) { Remove-TestFolder $root }
+}
+
+Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
+    AfterEach { Use-Role alice }
+
+    It 'the schema is at version 2, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 2
+        $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
+        $forced | Should -Be @('artifact', 'space', 'storage')
+        Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
+        foreach ($n in 'bob', 'carol', 'dave') {
+            Invoke-Super "SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'lamin'::regnamespace AND c.relkind = 'r' AND has_table_privilege('$($roles[$n].Name)', c.oid, 'TRUNCATE')" | Should -Be 0
+        }
+        $r = Invoke-As carol 'TRUNCATE lamin.artifact'
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'permission denied'
+        Invoke-Super 'SELECT count(*) FROM lamin.artifact' | Should -Be 2
+    }
+
+    It 'the creating role is Admin everywhere and is the user, whatever LAMIN_USER says' {
+        $env:LAMIN_USER = 'mallory'
+        try {
+            (Get-LaminSetting).User | Should -BeExactly $roles.alice.Name
+            (Get-LaminStorage).Uid | Should -Contain $hidden.Uid
+            $hidden.CreatedBy | Should -BeExactly $roles.alice.Name
+            Invoke-Super "SELECT created_by FROM lamin.instance" | Should -BeExactly $roles.alice.Name
+        }
+        finally { $env:LAMIN_USER = $null }
+    }
+
+    It 'a reader of all does not see a location in an ungranted space, through Get-LaminStorage nor SELECT; its UPDATE changes nothing' {
+        Use-Role bob
+        $seen = @(Get-LaminStorage).Uid
+        $seen | Should -Contain $open.Uid
+        $seen | Should -Not -Contain $hidden.Uid
+        (Get-LaminSpace).Name | Should -Not -Contain 'secret'
+        @(Get-LaminArtifact).Uid | Should -Not -Contain $hiddenArtifact.Uid
+        @(Search-LaminStorage 'hidden').Uid | Should -Not -Contain $hidden.Uid
+        # SPEC §7: rows of a space the role is not granted are invisible (not found, nothing about them named).
+        $err = { Get-LaminStorage -Identity $hidden.Uid -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'RecordNotFound*'
+        $err.Exception.Message | Should -Not -Match 'secret'
+
+        $r = Invoke-As bob 'SELECT uid FROM lamin.storage ORDER BY id'
+        $r.ExitCode | Should -Be 0
+        $r.Output | Should -Contain $open.Uid
+        $r.Output | Should -Not -Contain $hidden.Uid
+        (Invoke-As bob "SELECT count(*) FROM lamin.artifact WHERE key = 'sec/h.txt'").Output | Should -Be @('0')
+        (Invoke-As bob "SELECT count(*) FROM lamin.space WHERE name = 'secret'").Output | Should -Be @('0')
+        $u = Invoke-As bob "UPDATE lamin.storage SET description = 'by bob' WHERE uid = '$($hidden.Uid)' RETURNING uid"
+        $u.Output | Should -BeNullOrEmpty
+        $d = Invoke-As bob "DELETE FROM lamin.storage WHERE uid = '$($hidden.Uid)'"
+        $d.ExitCode | Should -Not -Be 0   # a reader holds no DELETE privilege at all
+        Invoke-Super "SELECT description IS NULL FROM lamin.storage WHERE uid = '$($hidden.Uid)'" | Should -BeTrue
+    }
+
+    It 'a reader sees but cannot change: the cmdlets and raw SQL both refuse, naming the space and the role' {
+        Use-Role dave
+        (Get-LaminStorage -Identity $hidden.Uid).Root | Should -BeExactly $hidden.Root
+        $err = { Set-LaminStorage -Identity $hidden.Uid -Description 'by dave' -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Match 'secret'
+        $err.Exception.Message | Should -Match $roles.dave.Name
+        { Remove-LaminArtifact -Identity $hiddenArtifact.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+
+        (Invoke-As dave "SELECT uid FROM lamin.storage WHERE uid = '$($hidden.Uid)'").Output | Should -Be @($hidden.Uid)
+        $r = Invoke-As dave "UPDATE lamin.storage SET description = 'by dave' WHERE uid = '$($hidden.Uid)'"
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'permission denied|needs Write|row-level security'
+        Invoke-Super "SELECT description IS NULL FROM lamin.storage WHERE uid = '$($hidden.Uid)'" | Should -BeTrue
+        Invoke-Super "SELECT count(*) FROM lamin.artifact WHERE uid = '$($hiddenArtifact.Uid)' AND NOT is_trashed" | Should -Be 1
+    }
+
+    It 'a writer of all changes public records but no record of a space it is not granted' {
+        Use-Role carol
+        (Set-LaminStorage -Identity $open.Uid -Description 'by carol' -PassThru).Description | Should -BeExactly 'by carol'
+        $r = Invoke-As carol "UPDATE lamin.artifact SET description = 'raw carol' WHERE uid = '$($openArtifact.Uid)' RETURNING uid"
+        $r.Output | Should -Be @($openArtifact.Uid)
+        Invoke-Super "SELECT description FROM lamin.artifact WHERE uid = '$($openArtifact.Uid)'" | Should -BeExactly 'raw carol'
+        # The hidden location: invisible, so untouched; moving a public one into it is refused.
+        (Invoke-As carol "UPDATE lamin.storage SET description = 'x' WHERE uid = '$($hidden.Uid)' RETURNING uid").Output | Should -BeNullOrEmpty
+        $secretId = Invoke-Super "SELECT id FROM lamin.space WHERE name = 'secret'"
+        $m = Invoke-As carol "UPDATE lamin.storage SET space_id = $secretId WHERE uid = '$($open.Uid)'"
+        $m.ExitCode | Should -Not -Be 0
+        $i = Invoke-As carol "INSERT INTO lamin.storage (uid, root, type, space_id) VALUES ('RawIntoSecrt', '/raw/secret', 'local', $secretId)"
+        $i.ExitCode | Should -Not -Be 0
+        Invoke-Super "SELECT space_id FROM lamin.storage WHERE uid = '$($open.Uid)'" | Should -Be 1
+        Invoke-Super "SELECT count(*) FROM lamin.storage WHERE uid = 'RawIntoSecrt'" | Should -Be 0
+    }
+
+    It 'LAMIN_USER=mallory does not change CreatedBy, and raw SQL can''t forge or change it' {
+        Use-Role carol
+        $env:LAMIN_USER = 'mallory'
+        try {
+            (Get-LaminSetting).User | Should -BeExactly $roles.carol.Name
+            $s = New-LaminStorage -Root (Join-Path $root 'by-carol')
+            $s.CreatedBy | Should -BeExactly $roles.carol.Name
+            $a = Add-LaminArtifact (New-File 'c.txt' 'carol content') -Key 'pub/c.txt' -Storage $open.Uid
+            $a.CreatedBy | Should -BeExactly $roles.carol.Name
+        }
+        finally { $env:LAMIN_USER = $null }
+        Invoke-Super "SELECT created_by FROM lamin.storage WHERE uid = '$($s.Uid)'" | Should -BeExactly $roles.carol.Name
+        Invoke-Super "SELECT created_by FROM lamin.artifact WHERE uid = '$($a.Uid)'" | Should -BeExactly $roles.carol.Name
+        # Forging on INSERT, even claiming Copy-LaminInstance's import mode: the database writes the login role.
+        $r = Invoke-As carol "SET lamin.import = 'on'; INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('ForgedByCarl', '/raw/forged', 'local', 'mallory')"
+        $r.ExitCode | Should -Be 0
+        Invoke-Super "SELECT created_by FROM lamin.storage WHERE uid = 'ForgedByCarl'" | Should -BeExactly $roles.carol.Name
+        $u = Invoke-As carol "UPDATE lamin.storage SET created_by = 'mallory' WHERE uid = 'ForgedByCarl'"
+        $u.ExitCode | Should -Not -Be 0
+        $u.Error | Should -Match 'created_by'
+        Invoke-Super "SELECT created_by FROM lamin.storage WHERE uid = 'ForgedByCarl'" | Should -BeExactly $roles.carol.Name
+        $null = Invoke-Super "DELETE FROM lamin.storage WHERE uid = 'ForgedByCarl'"
+    }
+
+    It 'a role never admitted gets AccessDenied from connect and from every cmdlet; psql sees no table' {
+        Use-Role erin
+        $err = { Connect-LaminInstance -Database (Get-RoleUrl erin) -Credential $roles.erin.Credential -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Match $roles.erin.Name
+        $err.Exception.Message | Should -Match 'Grant-LaminSpaceAccess -Space all'
+        Join-Path $root 'home-erin/instances' | Should -Not -Exist
+        # The instance known on this machine anyway (its settings entry copied from alice's): every command refuses.
+        $null = New-Item -ItemType Directory -Force -Path (Join-Path $root 'home-erin/instances')
+        $entry = Get-Content -Raw (Join-Path $root 'home-alice/instances/team.json')
+        Set-Content -LiteralPath (Join-Path $root 'home-erin/instances/team.json') -Value ($entry -replace [regex]::Escape($roles.alice.Name), $roles.erin.Name)
+        Set-Content -LiteralPath (Join-Path $root 'home-erin/current.txt') -Value 'team'
+        $f = New-File 'e.txt' 'erin content'
+        $before = Invoke-Super 'SELECT count(*) FROM lamin.storage' ; $beforeA = Invoke-Super 'SELECT count(*) FROM lamin.artifact'
+        foreach ($command in @(
+                { Get-LaminStorage }, { Get-LaminArtifact }, { Get-LaminSpace }, { Get-LaminSpaceAccess }, { Get-LaminSetting },
+                { Search-LaminArtifact 'o' }, { New-LaminStorage -Root (Join-Path $root 'by-erin') }, { Add-LaminArtifact $f -Key 'e.txt' },
+                { New-LaminSpace -Name 'erins' }, { Grant-LaminSpaceAccess -Space all -User $roles.erin.Name -Role Admin },
+                { Set-LaminSetting -KeepArtifactsLocal $true }, { Remove-LaminStorage -Identity $open.Uid -Confirm:$false })) {
+            $e = { & $command -ErrorAction Stop } | Should -Throw -PassThru -Because "$command"
+            $e.FullyQualifiedErrorId | Should -BeLike 'AccessDenied*' -Because "$command"
+            $e.Exception.Message | Should -Not -Match 'Npgsql|PostgresException' -Because "$command"
+        }
+        Invoke-Super 'SELECT count(*) FROM lamin.storage' | Should -Be $before
+        Invoke-Super 'SELECT count(*) FROM lamin.artifact' | Should -Be $beforeA
+        Join-Path $root 'by-erin' | Should -Not -Exist
+        $r = Invoke-As erin 'SELECT count(*) FROM lamin.storage'
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'permission denied for schema lamin'
+    }
+
+    It 'admission: a grant on all runs the GRANTs; a revoked role sees nothing any more (cmdlets and SQL), at once' {
+        $null = Grant-LaminSpaceAccess -Space all -User $roles.frank.Name -Role Write
+        Invoke-Super "SELECT has_table_privilege('$($roles.frank.Name)', 'lamin.artifact', 'INSERT')" | Should -BeTrue
+        Connect-Role frank
+        @(Get-LaminStorage).Uid | Should -Contain $open.Uid
+        (Invoke-As frank 'SELECT count(*) FROM lamin.storage').Output | Should -Not -Be @('0')
+        Use-Role alice
+        Revoke-LaminSpaceAccess -Space all -User $roles.frank.Name
+        Invoke-Super "SELECT has_schema_privilege('$($roles.frank.Name)', 'lamin', 'USAGE') OR has_table_privilege('$($roles.frank.Name)', 'lamin.storage', 'SELECT')" | Should -BeFalse
+        Use-Role frank
+        { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        { New-LaminStorage -Root (Join-Path $root 'by-frank') -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        $r = Invoke-As frank 'SELECT count(*) FROM lamin.storage'
+        $r.ExitCode | Should -Not -Be 0
+        # Revoking a space grant hides that space at once.
+        Use-Role alice
+        $null = Grant-LaminSpaceAccess -Space all -User $roles.frank.Name -Role Read
+        $null = Grant-LaminSpaceAccess -Space secret -User $roles.frank.Name -Role Read
+        Use-Role frank
+        @(Get-LaminStorage).Uid | Should -Contain $hidden.Uid
+        Use-Role alice
+        Revoke-LaminSpaceAccess -Space secret -User $roles.frank.Name
+        Use-Role frank
+        @(Get-LaminStorage).Uid | Should -Not -Contain $hidden.Uid
+        (Invoke-As frank "SELECT count(*) FROM lamin.storage WHERE uid = '$($hidden.Uid)'").Output | Should -Be @('0')
+    }
+
+    It 'a grant to a role that does not exist is InvalidArgument naming the CREATE ROLE line; nothing written' {
+        $count = Invoke-Super 'SELECT count(*) FROM lamin.space_access'
+        $err = { Grant-LaminSpaceAccess -Space all -User 'no_such_role_x' -Role Read -ErrorAction Stop } | Should -Throw -ErrorId "InvalidArgument$E" -PassThru
+        $err.Exception.Message | Should -Match 'CREATE ROLE'
+        Invoke-Super 'SELECT count(*) FROM lamin.space_access' | Should -Be $count
+    }
+
+    It 'grants are changed only by an Admin of the space: raw SQL escalation attempts fail' {
+        $secretId = Invoke-Super "SELECT id FROM lamin.space WHERE name = 'secret'"
+        $c = $roles.carol.Name
+        foreach ($sql in @(
+                "INSERT INTO lamin.space_access (space_id, user_handle, role) VALUES ($secretId, '$c', 'Admin')",
+                "UPDATE lamin.space_access SET role = 'Admin' WHERE lower(user_handle) = '$c'",
+                "DELETE FROM lamin.space_access WHERE space_id = 1 AND lower(user_handle) = '$($roles.bob.Name)'",
+                "SELECT lamin.sync_privileges('$c', false)",
+                "ALTER TABLE lamin.artifact DISABLE ROW LEVEL SECURITY",
+                "ALTER TABLE lamin.artifact NO FORCE ROW LEVEL SECURITY",
+                "SET row_security = off; SELECT count(*) FROM lamin.storage",
+                "CREATE FUNCTION lamin.is_admin2() RETURNS boolean LANGUAGE sql AS 'SELECT true'",
+                "UPDATE lamin.instance SET keep_artifacts_local = true",
+                "SET ROLE $($roles.alice.Name)")) {
+            $r = Invoke-As carol $sql
+            $r.ExitCode | Should -Not -Be 0 -Because $sql
+        }
+        Invoke-Super "SELECT count(*) FROM lamin.space_access WHERE lower(user_handle) = '$c' AND role = 'Admin'" | Should -Be 0
+        Invoke-Super "SELECT count(*) FROM lamin.space_access WHERE space_id = 1 AND lower(user_handle) = '$($roles.bob.Name)'" | Should -Be 1
+        Invoke-Super 'SELECT keep_artifacts_local FROM lamin.instance' | Should -BeFalse
+        # A space carol creates with raw SQL is hers (Admin), and can't be turned into another.
+        $r = Invoke-As carol "INSERT INTO lamin.space (uid, name) VALUES ('CarolsSpace1', 'carols')"
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        Invoke-Super "SELECT a.role FROM lamin.space_access a JOIN lamin.space s ON s.id = a.space_id WHERE s.name = 'carols' AND a.user_handle = '$c'" | Should -BeExactly 'Admin'
+        (Invoke-As carol "UPDATE lamin.space SET id = $secretId + 1000 WHERE name = 'carols'").ExitCode | Should -Not -Be 0
+        $null = Invoke-Super "DELETE FROM lamin.space_access WHERE space_id = (SELECT id FROM lamin.space WHERE name = 'carols'); DELETE FROM lamin.space WHERE name = 'carols'"
+    }
+
+    It 'a function of the role''s own (pg_temp) in a WHERE clause sees only the rows the policies let through' {
+        $r = Invoke-As bob @"
+CREATE FUNCTION pg_temp.peek(k text) RETURNS boolean LANGUAGE plpgsql COST 0.0000001 AS `$`$ BEGIN RAISE NOTICE 'peek:%', k; RETURN true; END `$`$;
+SELECT count(*) FROM lamin.artifact WHERE pg_temp.peek(key);
+"@
+        $r.ExitCode | Should -Be 0
+        $r.Error | Should -Match 'peek:pub/o.txt'
+        $r.Error | Should -Not -Match 'sec/h.txt'
+    }
+}
+
+Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the database' -Skip:$noServer {
+    AfterEach { Use-Role alice }
+
+    It 'registering a root that is registered in a space the role can''t see is AccessDenied naming nothing hidden' {
+        Use-Role carol
+        $tree = Get-TreeSnapshot (Join-Path $root 'hidden')
+        $err = { New-LaminStorage -Root $hidden.Root -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Not -Match 'secret'
+        $err.Exception.Message | Should -Not -Match $hidden.Uid
+        $err.Exception.Message | Should -Not -Match 'Npgsql'
+        Get-TreeSnapshot (Join-Path $root 'hidden') | Should -BeExactly $tree
+        Invoke-Super "SELECT count(*) FROM lamin.storage WHERE root = '$($hidden.Root)'" | Should -Be 1
+    }
+
+    BeforeAll {
+        # A location moved into "all" keeps its artifacts in their space (rule 18): one of them hidden from carol.
+        Use-Role alice
+        $moved = New-LaminStorage -Root (Join-Path $root 'moved') -Space 'secret'
+        $secretKey = Add-LaminArtifact (New-File 'm1.txt' 'first, secret') -Key 'dup/m.txt' -Storage $moved.Uid
+        $null = Set-LaminStorage -Identity $moved.Uid -Space 'all'
+    }
+
+    It 'a new version of a key whose latest version is hidden is AccessDenied; nothing registered, nothing left in storage' {
+        Use-Role carol
+        @(Get-LaminArtifact -Storage $moved.Uid).Uid | Should -Not -Contain $secretKey.Uid
+        $tree = Get-TreeSnapshot $moved.Root
+        $count = Invoke-Super 'SELECT count(*) FROM lamin.artifact'
+        $err = { Add-LaminArtifact (New-File 'm2.txt' 'second, by carol') -Key 'dup/m.txt' -Storage $moved.Uid -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Not -Match $secretKey.Uid
+        $err.Exception.Message | Should -Not -Match 'secret'
+        Invoke-Super 'SELECT count(*) FROM lamin.artifact' | Should -Be $count
+        Get-TreeSnapshot $moved.Root | Should -BeExactly $tree
+        # Content that a hidden artifact already has is not deduplicated against it: carol gets her own record, told nothing of the other.
+        $same = Add-LaminArtifact (New-File 'h2.txt' 'hidden content') -Key 'pub/h2.txt' -Storage $open.Uid -WarningVariable w -WarningAction SilentlyContinue
+        $same.Uid | Should -Not -Be $hiddenArtifact.Uid
+        "$w" | Should -Not -Match $hiddenArtifact.Uid
+    }
+
+    It 'Remove-LaminStorage of a location holding hidden artifacts is StorageHasArtifacts, naming none of them' {
+        Use-Role carol
+        $e1 = { Remove-LaminStorage -Identity $moved.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "StorageHasArtifacts$E" -PassThru
+        $e1.Exception.Message | Should -Not -Match $secretKey.Uid
+        Invoke-Super "SELECT count(*) FROM lamin.storage WHERE uid = '$($moved.Uid)'" | Should -Be 1
+        Get-MarkerPath $moved.Root | Should -Exist
+    }
+
+    It 'Move-LaminStorage of a location holding hidden artifacts is AccessDenied; nothing moved' {
+        Use-Role carol
+        $dest = Join-Path $root 'moved-elsewhere'
+        { Move-LaminStorage -Identity $moved.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        $dest | Should -Not -Exist
+        Invoke-Super "SELECT root FROM lamin.storage WHERE uid = '$($moved.Uid)'" | Should -BeExactly $moved.Root
+    }
+
+    It 'Clear-LaminStorage -Orphaned by a role that can''t see an artifact keeps that artifact''s bytes' {
+        Use-Role carol
+        $secretKey.Path | Should -Exist
+        Clear-LaminStorage -Identity $moved.Uid -Orphaned -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $secretKey.Path | Should -Exist
+        Use-Role alice
+        (Get-LaminArtifact -Identity $secretKey.Uid).Path | Should -BeExactly $secretKey.Path
+    }
+
+    It 'a refusal by the database itself (a privilege taken away behind the module) is AccessDenied, never a half-done change' {
+        $null = Invoke-Super "REVOKE INSERT ON lamin.artifact FROM $($roles.carol.Name)"
+        try {
+            Use-Role carol
+            $tree = Get-TreeSnapshot $open.Root
+            $count = Invoke-Super 'SELECT count(*) FROM lamin.artifact'
+            $err = { Add-LaminArtifact (New-File 'r.txt' 'refused by the database') -Key 'pub/r.txt' -Storage $open.Uid -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+            $err.Exception.Message | Should -Match $roles.carol.Name
+            $err.Exception.Message | Should -Not -Match 'Npgsql'
+            $err.Exception.InnerException | Should -Not -BeNullOrEmpty
+            Invoke-Super 'SELECT count(*) FROM lamin.artifact' | Should -Be $count
+            Get-TreeSnapshot $open.Root | Should -BeExactly $tree
+        }
+        finally { $null = Invoke-Super "GRANT INSERT ON lamin.artifact TO $($roles.carol.Name)" }
+    }
+}
+
+Describe 'Access enforced by PostgreSQL: a version-1 registry is upgraded by its owner only' -Skip:$noServer {
+    It 'a non-owner connecting first is AccessDenied and changes nothing; the owner''s connect upgrades it to version 2 with the rows kept' {
+        $db1 = New-TestDatabase
+        try {
+            $owner = $roles.alice
+            $null = Invoke-TestPostgresSql "GRANT CREATE ON DATABASE $($db1.Name) TO $($owner.Name)"
+            $v1 = Get-Content -Raw (Join-Path $PSScriptRoot '../../src/Lamin.Core/Registry/Postgres/Schema.sql')
+            $r = Invoke-TestPsql -Role $owner -Database $db1.Name -Sql (@"
+$v1
+INSERT INTO lamin.schema_version (id, version) VALUES (1, 1);
+INSERT INTO lamin.space (id, uid, name) VALUES (1, 'A1LSpace0000', 'all');
+INSERT INTO lamin.instance (id, instance_id, instance_uid, name) VALUES (1, '10075f07-0b0b-48b0-9006-18724fb3be62', '7clAMMtTbqlK', 'old');
+INSERT INTO lamin.storage (uid, root, type) VALUES ('OldStorage01', '/old/root', 'local');
+INSERT INTO lamin.space_access (space_id, user_handle, role) VALUES (1, '$($roles.bob.Name)', 'Read');
+GRANT USAGE ON SCHEMA lamin TO $($roles.bob.Name);
+GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
+"@)
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $url = { param($n) "postgresql://$($roles[$n].Name)@$($server.Host):$($server.Port)/$($db1.Name)" }
+            $env:LAMIN_HOME = Join-Path $root 'home-upgrade-bob'
+            $err = { Connect-LaminInstance -Database (& $url bob) -Credential $roles.bob.Credential -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+            $err.Exception.Message | Should -Match 'upgrad'
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 1
+            $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
+            $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
+            $i.Uid | Should -BeExactly '7clAMMtTbqlK'
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 2
+            (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
+            Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10
+            Invoke-TestPostgresSql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'lamin'::regnamespace AND p.proowner <> (SELECT nspowner FROM pg_namespace WHERE nspname = 'lamin')" -Database $db1.Name | Should -Be 0
+            # bob, admitted in version 1 only by hand, now reads through the policies (Read on all).
+            $env:LAMIN_HOME = Join-Path $root 'home-upgrade-bob'
+            $null = Connect-LaminInstance -Database (& $url bob) -Credential $roles.bob.Credential
+            (Get-LaminStorage -Identity 'OldStorage01').Uid | Should -BeExactly 'OldStorage01'
+        }
+        finally { Use-Role alice; Remove-TestDatabase $db1 }
+    }
+}
