@@ -66,17 +66,23 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
     private LaminException Exists(string key) =>
         new(ErrorIds.DestinationExists, $"'{Provider.PathOf(Root, key)}' already exists; nothing was overwritten. Move or remove what is there first.", Provider.PathOf(Root, key));
 
-    public Stream OpenMember(string relativePath, long size)
+    /// <summary>Before a member's first byte: the proposed key must be free (an object there, or a folder's members); the member is then ours to clean up.</summary>
+    private string StartMember(string relativePath)
     {
         if (_direct && !_checked)
         {
-            // Before the first byte: the proposed key must be free (an object there, or a folder's members).
             if (Provider.Stat(Root, _base) is not null) throw Exists(_base);
             _checked = true;
         }
         var key = KeyOf(relativePath);
         _members.Add(relativePath);
         _opened.Add(key);
+        return key;
+    }
+
+    public Stream OpenMember(string relativePath, long size)
+    {
+        var key = StartMember(relativePath);
         return store.OpenUpload(key, size, token => { lock (_created) _created[key] = token; });
     }
 
@@ -93,14 +99,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
     /// </summary>
     public Hashing.HashResult CopyMemberFrom(string relativePath, StorageRoot source, string sourceKey, long size, Hashing.HashResult? expected)
     {
-        if (_direct && !_checked)
-        {
-            if (Provider.Stat(Root, _base) is not null) throw Exists(_base);
-            _checked = true;
-        }
-        var key = KeyOf(relativePath);
-        _members.Add(relativePath);
-        _opened.Add(key);
+        var key = StartMember(relativePath);
         var token = store.CopyFrom(source, sourceKey, key, size);
         lock (_created) _created[key] = token;
         return store.HashOf(key, size, expected);
