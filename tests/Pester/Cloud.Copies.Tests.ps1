@@ -89,6 +89,22 @@ Describe 'Server-side copies between two roots of one store' {
         @(Test-LaminArtifact -Storage $moved.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
     }
 
+    It 'a real key above the CopyObject limit is committed from the temporary upload in UploadPartCopy parts' {
+        Set-CopyLimits (5MB) (5MB)
+        $a = New-LaminStorage (ProxyRoot $pa)
+        $bytes = New-RandomBytes (12MB + 7) 4
+        $file = Join-Path $t.Work 'big.bin'; [IO.File]::WriteAllBytes($file, $bytes)
+        Set-S3ProxyRule $extra
+        $art = Add-LaminArtifact $file -Storage $a.Uid -Key 'data/big.bin' -KeyIsVirtual $false
+        $log = Get-S3ProxyLog $extra
+        $parts = @($log | Where-Object { $_.method -eq 'PUT' -and $_.url -match "^/lamin-test/$pa/data/big\.bin\?.*partNumber=" })
+        $parts.Count | Should -Be 3 -Because 'the commit copy of 12 MiB goes in 5 MiB parts (CopyObject stops at the limit)'
+        @($parts | Where-Object { -not $_.copySource }).Count | Should -Be 0 -Because 'every part is an UploadPartCopy of the temporary upload'
+        Sha (Get-S3Object $servers.S3 lamin-test "$pa/data/big.bin").Bytes | Should -BeExactly (Sha $bytes)
+        @(Get-S3Keys $servers.S3 lamin-test "$pa/" | Where-Object { $_ -match 'lamin-tmp' }) | Should -BeNullOrEmpty -Because 'the temporary upload is removed after the commit'
+        (Test-LaminArtifact -Identity $art.Uid -Hash).Status | Should -Be 'Match'
+    }
+
     It 'a copy whose bytes no longer match the record is refused (HashMismatch), the copy removed and nothing moved' {
         $a = New-LaminStorage (ProxyRoot $pa)
         $b = New-LaminStorage (ProxyRoot $pb)

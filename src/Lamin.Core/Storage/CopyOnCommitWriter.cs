@@ -28,8 +28,8 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         /// <summary>A create-only upload; <paramref name="created"/> gets the new object's version token (ETag, generation) once the store confirmed it.</summary>
         Stream OpenUpload(string key, long size, Action<string?> created);
 
-        /// <summary>Server-side copy (create-only when asked); returns the new object's version token.</summary>
-        string? Copy(string from, string to, bool createOnly);
+        /// <summary>Server-side copy of an object of <paramref name="size"/> bytes (create-only when asked); returns the new object's version token.</summary>
+        string? Copy(string from, string to, long size, bool createOnly);
 
         /// <summary>The keys below "key/" (a folder's members; an object at the key itself is not one).</summary>
         IReadOnlyList<string> MemberKeys(string key);
@@ -53,6 +53,8 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
     private readonly bool _direct = proposedKey is not null;
     private readonly string _base = proposedKey ?? $"{Marker.ManagedFolder}/{Util.ProcessIdentity.Current().TemporaryName(LocalStorageProvider.TempPrefix)}";
     private readonly List<string> _members = [];
+    // Each member's size: a commit copy above 5 GiB must go in parts on S3.
+    private readonly Dictionary<string, long> _sizes = new(StringComparer.Ordinal);
     private readonly List<string> _opened = [];
     // Objects this writer created (key → version token), in the order they were confirmed.
     private readonly Dictionary<string, string?> _created = new(StringComparer.Ordinal);
@@ -67,7 +69,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         new(ErrorIds.DestinationExists, $"'{Provider.PathOf(Root, key)}' already exists; nothing was overwritten. Move or remove what is there first.", Provider.PathOf(Root, key));
 
     /// <summary>Before a member's first byte: the proposed key must be free (an object there, or a folder's members); the member is then ours to clean up.</summary>
-    private string StartMember(string relativePath)
+    private string StartMember(string relativePath, long size)
     {
         if (_direct && !_checked)
         {
@@ -76,13 +78,14 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
         }
         var key = KeyOf(relativePath);
         _members.Add(relativePath);
+        _sizes[relativePath] = size;
         _opened.Add(key);
         return key;
     }
 
     public Stream OpenMember(string relativePath, long size)
     {
-        var key = StartMember(relativePath);
+        var key = StartMember(relativePath, size);
         return store.OpenUpload(key, size, token => { lock (_created) _created[key] = token; });
     }
 
@@ -99,7 +102,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
     /// </summary>
     public Hashing.HashResult CopyMemberFrom(string relativePath, StorageRoot source, string sourceKey, long size, Hashing.HashResult? expected)
     {
-        var key = StartMember(relativePath);
+        var key = StartMember(relativePath, size);
         var token = store.CopyFrom(source, sourceKey, key, size);
         lock (_created) _created[key] = token;
         return store.HashOf(key, size, expected);
@@ -123,7 +126,7 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
             foreach (var m in _members)
             {
                 var target = folder ? finalKey + "/" + m : finalKey;
-                var token = store.Copy(KeyOf(m), target, createOnly: !replace);
+                var token = store.Copy(KeyOf(m), target, _sizes[m], createOnly: !replace);
                 if (!replace) _created[target] = token; // ours until committed: removed if a later copy fails
                 old.Remove(target);
             }

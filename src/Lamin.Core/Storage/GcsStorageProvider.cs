@@ -268,7 +268,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         public IStorageProvider Provider => provider;
         public Stream OpenUpload(string key, long size, Action<string?> created) =>
             new SpoolStream(size, spool => created(provider.Upload(root, key, spool, size, cancel)));
-        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly);
+        public string? Copy(string from, string to, long size, bool createOnly) => provider.Copy(root, from, to, createOnly); // the rewrite call has no size limit
         public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
         public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
         public bool CanCopyFrom(StorageRoot source) => source.Type == "gs" && root.Type == "gs";

@@ -347,13 +347,13 @@ public sealed class S3StorageProvider : IStorageProvider
         if (keys.Count > 0) DeleteKeys(root, keys);
     }
 
-    /// <summary>Server-side copy; <paramref name="createOnly"/>: only when nothing is at the destination (If-None-Match: *). Returns the new ETag.</summary>
-    internal string? Copy(StorageRoot root, string fromKey, string toKey, bool createOnly = false, CancellationToken cancel = default) =>
-        Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
-        {
-            SourceBucket = root.Bucket, SourceKey = ObjectKey(root, fromKey), DestinationBucket = root.Bucket, DestinationKey = ObjectKey(root, toKey),
-            IfNoneMatch = createOnly && condition ? "*" : null,
-        }, cancel), "copy an object", toKey).ETag;
+    /// <summary>
+    /// Server-side copy inside one root of <paramref name="size"/> bytes (CopyObject, or UploadPartCopy parts above
+    /// <see cref="CopyObjectLimit"/>); <paramref name="createOnly"/>: only when nothing is at the destination
+    /// (If-None-Match: *). Returns the new ETag.
+    /// </summary>
+    internal string? Copy(StorageRoot root, string fromKey, string toKey, long size, bool createOnly = false, CancellationToken cancel = default) =>
+        CopyInStore(root, root, fromKey, toKey, size, createOnly, cancel);
 
     // ------------------------------------------------------------------ server-side copies between roots
 
@@ -373,7 +373,11 @@ public sealed class S3StorageProvider : IStorageProvider
     /// source (<see cref="PartsInFlight"/> at a time), completed with If-None-Match: *. No byte passes through this machine.
     /// Returns the new object's ETag (a multipart copy's ETag is not the source's: verify by size and content, not ETag).
     /// </summary>
-    internal string? CopyFrom(StorageRoot root, StorageRoot source, string sourceKey, string toKey, long size, CancellationToken cancel)
+    internal string? CopyFrom(StorageRoot root, StorageRoot source, string sourceKey, string toKey, long size, CancellationToken cancel) =>
+        CopyInStore(root, source, sourceKey, toKey, size, createOnly: true, cancel);
+
+    /// <summary>One server-side copy on one endpoint, whole or in parts by size; create-only when asked.</summary>
+    private string? CopyInStore(StorageRoot root, StorageRoot source, string sourceKey, string toKey, long size, bool createOnly, CancellationToken cancel)
     {
         var from = ObjectKey(source, sourceKey);
         var to = ObjectKey(root, toKey);
@@ -381,7 +385,7 @@ public sealed class S3StorageProvider : IStorageProvider
             return Conditional(root, condition => Client(root).CopyObjectAsync(new CopyObjectRequest
             {
                 SourceBucket = source.Bucket, SourceKey = from, DestinationBucket = root.Bucket, DestinationKey = to,
-                IfNoneMatch = condition ? "*" : null,
+                IfNoneMatch = createOnly && condition ? "*" : null,
             }, cancel), "copy an object", toKey).ETag;
         var uploadId = Call(root, () => Client(root).InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = root.Bucket, Key = to }, cancel),
             "start a multipart copy", toKey).UploadId;
@@ -405,7 +409,7 @@ public sealed class S3StorageProvider : IStorageProvider
             }, "copy parts of an object", toKey);
             return Conditional(root, condition => Client(root).CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
-                BucketName = root.Bucket, Key = to, UploadId = uploadId, PartETags = etags.ToList(), IfNoneMatch = condition ? "*" : null,
+                BucketName = root.Bucket, Key = to, UploadId = uploadId, PartETags = etags.ToList(), IfNoneMatch = createOnly && condition ? "*" : null,
             }, cancel), "complete a multipart copy", toKey).ETag;
         }
         catch
@@ -442,7 +446,7 @@ public sealed class S3StorageProvider : IStorageProvider
         public StorageRoot Root => root;
         public IStorageProvider Provider => provider;
         public Stream OpenUpload(string key, long size, Action<string?> created) => new S3UploadStream(provider, root, key, size, created, cancel);
-        public string? Copy(string from, string to, bool createOnly) => provider.Copy(root, from, to, createOnly, cancel);
+        public string? Copy(string from, string to, long size, bool createOnly) => provider.Copy(root, from, to, size, createOnly, cancel);
         public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
         public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
         public bool CanCopyFrom(StorageRoot source) => SameStore(source, root);
