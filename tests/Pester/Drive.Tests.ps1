@@ -161,6 +161,34 @@ Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
         finally { Remove-PSDrive dataA, dataB }
         { New-PSDrive -Name dataC -PSProvider Lamin -Root 'NoSuchUid123' -ErrorAction Stop } | Should -Throw
     }
+
+    It 'gives every listed item the PSPath, PSParentPath and PSChildName that Get-Item gives its path (<Drive>)' -ForEach @(
+        @{ Drive = 'lamin:' }, @{ Drive = 'one location (New-PSDrive -Root)' }
+    ) {
+        # A listing writes parent paths and names it already knows; they must be what the engine computes from the path.
+        $sep = [IO.Path]::DirectorySeparatorChar
+        if ($Drive -eq 'lamin:') { $start = "lamin:\$($f.U)" } else { $null = New-PSDrive -Name dataP -PSProvider Lamin -Root $f.U; $start = 'dataP:\' }
+        try {
+            $listed = @(Get-ChildItem $start -Recurse) + @(Get-ChildItem lamin:\)
+            $listed.Count | Should -BeGreaterThan 10
+            foreach ($i in $listed) {
+                $one = Get-Item -LiteralPath $i.PSPath
+                $i.PSPath | Should -BeExactly $one.PSPath
+                $i.PSParentPath | Should -BeExactly $one.PSParentPath
+                $i.PSChildName | Should -BeExactly $one.PSChildName
+                $i.PSIsContainer | Should -Be $one.PSIsContainer
+            }
+            $c = $listed | Where-Object { $_.PSObject.Properties['Key'] -and $_.Key -eq 'raw/sub/c.TXT' }
+            $c.PSChildName | Should -BeExactly 'c.TXT'
+            $location = (Get-Item "lamin:\$($f.U)").PSPath   # <provider>::<uid>
+            $location | Should -BeLike "*::$($f.U)"
+            $c.PSParentPath | Should -BeExactly "$location${sep}raw${sep}sub"
+            $c.PSPath | Should -BeExactly "$location${sep}raw${sep}sub${sep}c.TXT"
+            ($listed | Where-Object PSChildName -eq 'raw' | Select-Object -First 1).PSParentPath | Should -BeExactly $location
+            ($listed | Where-Object { $_.PSObject.Properties['Root'] } | Select-Object -First 1).PSParentPath | Should -BeExactly ''
+        }
+        finally { if ($Drive -ne 'lamin:') { Remove-PSDrive dataP } }
+    }
 }
 
 Describe 'Content on the drive (<Backend>)' -ForEach $backends {

@@ -84,8 +84,25 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         return p.TrimEnd(Separator) + Separator + c.TrimStart(Separator);
     }
 
+    // The engine asks GetParentPath and GetChildName of every item written (for PSParentPath and PSChildName),
+    // right after WriteItemObject and with the same path string: a listing already knows both, so Emit leaves
+    // them here and the two calls answer without parsing (a folder's parent path is one string for all its items).
+    private string? _emitPath, _emitParent, _emitName;
+
+    /// <summary>Writes an item whose parent path and name are known (the same strings GetParentPath/GetChildName compute).</summary>
+    private void Emit(object record, string path, string parent, string name, bool container)
+    {
+        _emitPath = path;
+        _emitParent = parent;
+        _emitName = name;
+        try { WriteItemObject(record, path, container); }
+        finally { _emitPath = null; }
+    }
+
     protected override string GetParentPath(string path, string root)
     {
+        // An item of a listing is never the drive's root itself (that is written by GetItem, not Emit).
+        if (_emitPath is not null && ReferenceEquals(path, _emitPath)) return _emitParent!;
         var p = Trim(path ?? "");
         var r = Trim(root ?? "");
         if (p.Length == 0 || (r.Length > 0 && p == r)) return "";
@@ -95,6 +112,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
 
     protected override string GetChildName(string path)
     {
+        if (_emitPath is not null && ReferenceEquals(path, _emitPath)) return _emitName!;
         var p = Trim(path ?? "");
         int i = p.LastIndexOf(Separator);
         return i < 0 ? p : p[(i + 1)..];
@@ -226,7 +244,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         {
             var storages = Drive.Storages();
             foreach (var s in storages)
-                if (filter is null || filter.IsMatch(s.Uid)) WriteItemObject(s, s.Uid, true);
+                if (filter is null || filter.IsMatch(s.Uid)) Emit(s, s.Uid, "", s.Uid, true);
             if (levels is 0) return;
             foreach (var s in storages)
             {
@@ -250,11 +268,24 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         // -Filter narrows the registry read by its literal start when only this level is listed.
         var seek = levels is 0 ? DriveService.SeekFor(folder, Filter) : folder.Length == 0 ? "" : folder + "/";
         var listing = Drive.List(uid, seek);
+        // Items come in key order, so the items of one folder follow each other: its path is made once.
+        string parentKey = "", parentPath = uid;
         foreach (var (item, _) in listing.Walk(folder, levels))
         {
             if (Stopping) return;
-            if (filter is null || filter.IsMatch(item.Name))
-                WriteItemObject(item.Record(uid), PathOf(uid, item.Key), item.IsContainer);
+            var name = item.Name;
+            if (filter is not null && !filter.IsMatch(name)) continue;
+            var key = item.Key;
+            int parentLength = key.Length - name.Length - 1;   // -1: a top-level item (or a key-less one) has no parent key
+            if (parentLength <= 0) parentPath = uid;
+            else if (parentLength != parentKey.Length || string.CompareOrdinal(key, 0, parentKey, 0, parentLength) != 0)
+            {
+                parentKey = key[..parentLength];
+                parentPath = PathOf(uid, parentKey);
+            }
+            // A key registered elsewhere with a '\\' (a separator on the drive) is parsed as the engine would.
+            if (key.Contains('\\')) WriteItemObject(item.Record(uid), PathOf(uid, key), item.IsContainer);
+            else Emit(item.Record(uid), PathOf(uid, key), parentLength <= 0 ? uid : parentPath, name, item.IsContainer);
         }
     }
 
