@@ -497,6 +497,23 @@ try { Get-ChildItem lamin:\ | Out-Null; 'listed' } catch { 'error=' + $_.FullyQu
         finally { $t | Remove-TestInstance }
     }
 
+    It 'says NoCurrentInstance from <Name> of a literal path, and resolves nothing' -ForEach @(
+        @{ Name = 'Resolve-Path'; Run = { Resolve-Path lamin:\x -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+        @{ Name = 'Resolve-Path -LiteralPath'; Run = { Resolve-Path -LiteralPath lamin:\Abc123Abc123\raw -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+        @{ Name = 'Convert-Path'; Run = { Convert-Path lamin:\Abc123Abc123\raw -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+    ) {
+        # The engine drops what ItemExists throws (it is all these commands ask), so the error is written, not terminating.
+        $t = New-TestInstance -NoInstance
+        try {
+            $out = @(& $Run)
+            @($out | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] }) | Should -HaveCount 0
+            $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.Count | Should -BeGreaterThan 0
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'NoCurrentInstance*'
+        }
+        finally { $t | Remove-TestInstance }
+    }
+
     It 'says NoCurrentInstance from Test-Path, and False' {
         $t = New-TestInstance -NoInstance
         try {

@@ -184,18 +184,44 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// <summary>Requires a current instance (NoCurrentInstance otherwise) without reading the registry.</summary>
     private Lamin.Core.Settings.InstanceEntry NewContextInstance() => NewContext().Instance;
 
-    // The engine reads ItemExists as yes/no and drops whatever it throws (errors it writes stay non-terminating).
+    // The engine reads ItemExists as yes/no and drops whatever it throws (ThrowTerminatingError included).
     // An error that stops the whole command (NoCurrentInstance, RegistryCorrupt..., SPEC §4) therefore answers
     // "exists", so the command's next call (IsItemContainer, GetItem, GetChildItems, content, RemoveItem) throws
     // it, terminating, at every path of the drive, instead of a "Cannot find path" that would hide it. Test-Path
-    // asks nothing else: it is told apart by its dynamic parameters and gets the error and False. The root
-    // itself always exists (no I/O).
+    // (told apart by its dynamic parameters), Resolve-Path and Convert-Path of a path without wildcards ask nothing else:
+    // they get the error, written (the only way out of ItemExists), and "does not exist", never a resolved path.
+    // The root itself always exists (no I/O).
     protected override bool ItemExists(string path)
     {
         if (Parse(path).Uid is null) return true;
         try { return Lookup(path, out _) is not null; }
-        catch (LaminException e) when (LaminCmdlet.TerminatingIds.Contains(e.ErrorId) && DynamicParameters is not TestPathParameters) { return true; }
+        catch (LaminException e) when (LaminCmdlet.TerminatingIds.Contains(e.ErrorId) && DynamicParameters is not TestPathParameters && !AsksOnlyWhetherItExists()) { return true; }
         catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); return false; }
+    }
+
+    private static readonly System.Reflection.PropertyInfo? ContextProperty =
+        typeof(CmdletProvider).GetProperty("Context", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+
+    /// <summary>
+    /// Whether the running command resolves paths and makes no other provider call (Resolve-Path, Convert-Path).
+    /// The engine does not say which command calls a provider; its context does (read by reflection; if that
+    /// ever fails, the answer is no and such a command sees the path as existing, as before).
+    /// </summary>
+    private bool AsksOnlyWhetherItExists()
+    {
+        try
+        {
+            var context = ContextProperty?.GetValue(this);
+            var invocation = context?.GetType().GetProperty("MyInvocation", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(context) as InvocationInfo;
+            if (invocation?.MyCommand is not { ModuleName: "Microsoft.PowerShell.Management", Name: "Resolve-Path" or "Convert-Path" }) return false;
+            // A wildcard path is globbed: its container's listing (GetChildNames) comes next and throws the error.
+            return !(invocation.BoundParameters.TryGetValue("Path", out var paths) && paths is string[] list
+                     && list.Any(WildcardPattern.ContainsWildcardCharacters));
+        }
+        catch (Exception e) when (e is System.Reflection.TargetInvocationException or MemberAccessException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     protected override object ItemExistsDynamicParameters(string path) => new TestPathParameters();
