@@ -320,7 +320,7 @@ public sealed class DriveService(LaminContext context)
     public static string SeekFor(string folder, string? filter)
     {
         var start = folder.Length == 0 ? "" : folder + "/";
-        return filter is null ? start : start + ArtifactService.LiteralPrefix(filter);
+        return filter is null ? start : start + Query.KeyCase.LiteralPrefixAnyCase(filter, maxVariants: 1);
     }
 
     // ---------------------------------------------------------------- content
