@@ -162,6 +162,19 @@ Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
         { New-PSDrive -Name dataC -PSProvider Lamin -Root 'NoSuchUid123' -ErrorAction Stop } | Should -Throw
     }
 
+    It 'finds a key-less artifact by its name at the top of its location with a fresh read (Get-Item, Test-Path, -Filter)' {
+        # The write makes the next read fresh (the listing cache is keyed on the write generation), so the
+        # name is sought on its own, not answered from a listing of the whole location.
+        $k = Add-LaminArtifact (New-TestFile "$($f.Src)/fresh.tsv" -Text 'k').FullName
+        try {
+            $name = "$($k.Uid).tsv"
+            (Get-Item "lamin:\$($f.U)\$name").Uid | Should -BeExactly $k.Uid
+            Test-Path "lamin:\$($f.U)\$name" | Should -BeTrue
+            (Get-ChildItem "lamin:\$($f.U)" -Filter "$($k.Uid.Substring(0, 3))*" -Name) | Should -Contain $name
+        }
+        finally { Remove-LaminArtifact $k.Uid -Confirm:$false }
+    }
+
     It 'gives every listed item the PSPath, PSParentPath and PSChildName that Get-Item gives its path (<Drive>)' -ForEach @(
         @{ Drive = 'lamin:' }, @{ Drive = 'one location (New-PSDrive -Root)' }
     ) {
