@@ -36,6 +36,14 @@ public sealed class KeyLookupScaleTests : IDisposable
     public void The_seekable_prefix_stops_where_case_variants_would_not_be_cheap(string pattern, string prefix) =>
         Assert.Equal(prefix, Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(pattern));
 
+    [Theory]
+    [InlineData("file-12*", "")]                   // a letter has another case: one ordinal seek stops before it
+    [InlineData("2024-*.csv", "2024-")]
+    [InlineData("ß*", "")]                         // ß is the lower case of ẞ: a seek by ß would miss ẞ
+    [InlineData("日本*", "日本")]
+    public void The_drive_filter_seeks_only_what_one_ordinal_seek_covers(string filter, string prefix) =>
+        Assert.Equal(prefix, Lamin.Core.Services.DriveService.SeekFor("", filter));
+
     [Fact]
     public void Every_spelling_the_case_insensitive_match_accepts_is_seeked()
     {

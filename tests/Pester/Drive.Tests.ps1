@@ -161,6 +161,47 @@ Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
         finally { Remove-PSDrive dataA, dataB }
         { New-PSDrive -Name dataC -PSProvider Lamin -Root 'NoSuchUid123' -ErrorAction Stop } | Should -Throw
     }
+
+    It 'finds a key-less artifact by its name at the top of its location with a fresh read (Get-Item, Test-Path, -Filter)' {
+        # The write makes the next read fresh (the listing cache is keyed on the write generation), so the
+        # name is sought on its own, not answered from a listing of the whole location.
+        $k = Add-LaminArtifact (New-TestFile "$($f.Src)/fresh.tsv" -Text 'k').FullName
+        try {
+            $name = "$($k.Uid).tsv"
+            (Get-Item "lamin:\$($f.U)\$name").Uid | Should -BeExactly $k.Uid
+            Test-Path "lamin:\$($f.U)\$name" | Should -BeTrue
+            (Get-ChildItem "lamin:\$($f.U)" -Filter "$($k.Uid.Substring(0, 3))*" -Name) | Should -Contain $name
+        }
+        finally { Remove-LaminArtifact $k.Uid -Confirm:$false }
+    }
+
+    It 'gives every listed item the PSPath, PSParentPath and PSChildName that Get-Item gives its path (<Drive>)' -ForEach @(
+        @{ Drive = 'lamin:' }, @{ Drive = 'one location (New-PSDrive -Root)' }
+    ) {
+        # A listing writes parent paths and names it already knows; they must be what the engine computes from the path.
+        $sep = [IO.Path]::DirectorySeparatorChar
+        if ($Drive -eq 'lamin:') { $start = "lamin:\$($f.U)" } else { $null = New-PSDrive -Name dataP -PSProvider Lamin -Root $f.U; $start = 'dataP:\' }
+        try {
+            $listed = @(Get-ChildItem $start -Recurse) + @(Get-ChildItem lamin:\)
+            $listed.Count | Should -BeGreaterThan 10
+            foreach ($i in $listed) {
+                $one = Get-Item -LiteralPath $i.PSPath
+                $i.PSPath | Should -BeExactly $one.PSPath
+                $i.PSParentPath | Should -BeExactly $one.PSParentPath
+                $i.PSChildName | Should -BeExactly $one.PSChildName
+                $i.PSIsContainer | Should -Be $one.PSIsContainer
+            }
+            $c = $listed | Where-Object { $_.PSObject.Properties['Key'] -and $_.Key -eq 'raw/sub/c.TXT' }
+            $c.PSChildName | Should -BeExactly 'c.TXT'
+            $location = (Get-Item "lamin:\$($f.U)").PSPath   # <provider>::<uid>
+            $location | Should -BeLike "*::$($f.U)"
+            $c.PSParentPath | Should -BeExactly "$location${sep}raw${sep}sub"
+            $c.PSPath | Should -BeExactly "$location${sep}raw${sep}sub${sep}c.TXT"
+            ($listed | Where-Object PSChildName -eq 'raw' | Select-Object -First 1).PSParentPath | Should -BeExactly $location
+            ($listed | Where-Object { $_.PSObject.Properties['Root'] } | Select-Object -First 1).PSParentPath | Should -BeExactly ''
+        }
+        finally { if ($Drive -ne 'lamin:') { Remove-PSDrive dataP } }
+    }
 }
 
 Describe 'Content on the drive (<Backend>)' -ForEach $backends {
@@ -465,6 +506,23 @@ try { Get-ChildItem lamin:\ | Out-Null; 'listed' } catch { 'error=' + $_.FullyQu
             try { & { $ErrorActionPreference = 'Continue'; & $Run } 2>$null; $err = 'not terminating' }
             catch { $err = $_.FullyQualifiedErrorId }
             $err | Should -BeLike 'NoCurrentInstance*'
+        }
+        finally { $t | Remove-TestInstance }
+    }
+
+    It 'says NoCurrentInstance from <Name> of a literal path, and resolves nothing' -ForEach @(
+        @{ Name = 'Resolve-Path'; Run = { Resolve-Path lamin:\x -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+        @{ Name = 'Resolve-Path -LiteralPath'; Run = { Resolve-Path -LiteralPath lamin:\Abc123Abc123\raw -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+        @{ Name = 'Convert-Path'; Run = { Convert-Path lamin:\Abc123Abc123\raw -ErrorVariable e -ErrorAction SilentlyContinue; $e } }
+    ) {
+        # The engine drops what ItemExists throws (it is all these commands ask), so the error is written, not terminating.
+        $t = New-TestInstance -NoInstance
+        try {
+            $out = @(& $Run)
+            @($out | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] }) | Should -HaveCount 0
+            $errors = @($out | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
+            $errors.Count | Should -BeGreaterThan 0
+            $errors[0].FullyQualifiedErrorId | Should -BeLike 'NoCurrentInstance*'
         }
         finally { $t | Remove-TestInstance }
     }

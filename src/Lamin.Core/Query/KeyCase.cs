@@ -12,9 +12,11 @@ public static class KeyCase
     /// <summary>
     /// The literal part of a -Key pattern (up to its first wildcard), cut where it stops being cheap to seek
     /// in every letter case: at a non-ASCII character that has another case, or where the number of case
-    /// variants would pass <see cref="MaxCaseVariants"/>. -Key matches case-insensitively, the key index is ordinal.
+    /// variants would pass <paramref name="maxVariants"/>. -Key matches case-insensitively, the key index is ordinal.
+    /// With <paramref name="maxVariants"/> 1 it is the part one ordinal seek covers (cut at the first character
+    /// that has another case): the lamin: drive's -Filter.
     /// </summary>
-    internal static string LiteralPrefixAnyCase(string pattern)
+    internal static string LiteralPrefixAnyCase(string pattern, int maxVariants = MaxCaseVariants)
     {
         int i = 0, variants = 1;
         while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`'))
@@ -22,7 +24,7 @@ public static class KeyCase
             var c = pattern[i];
             int n = char.IsAsciiLetter(c) ? AsciiCaseForms[char.ToLowerInvariant(c) - 'a'].Length
                 : char.IsAscii(c) || !HasCase[c] ? 1 : 0;
-            if (n == 0 || variants * n > MaxCaseVariants) break;
+            if (n == 0 || variants * n > maxVariants) break;
             variants *= n;
             i++;
         }

@@ -160,18 +160,6 @@ public sealed class ArtifactService(LaminContext context)
         return i < 0 ? pattern : pattern[..i];
     }
 
-    /// <summary>
-    /// The part of a -Key pattern the ordinal (case-sensitive) index can seek by: up to the first wildcard,
-    /// and up to the first character that has another case, since -Key matches case-insensitively.
-    /// </summary>
-    internal static string LiteralPrefix(string pattern)
-    {
-        int i = 0;
-        while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`')
-               && char.ToUpperInvariant(pattern[i]) == char.ToLowerInvariant(pattern[i])) i++;
-        return pattern[..i];
-    }
-
     /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
     internal static LaminArtifact Resolve(View view, string identity)
     {

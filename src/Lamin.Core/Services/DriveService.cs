@@ -57,7 +57,7 @@ public sealed class DriveListing
     private readonly List<LaminArtifact> _keyed;
     private readonly string[] _keys;
 
-    /// <summary>Artifacts without a key (only in a listing of the whole location): shown at the top as &lt;uid&gt;&lt;suffix&gt;.</summary>
+    /// <summary>Artifacts without a key (in a listing of the whole location, or of a top-level prefix their name starts with): shown at the top as &lt;uid&gt;&lt;suffix&gt;.</summary>
     public IReadOnlyList<LaminArtifact> Keyless { get; }
 
     public int Count => _keyed.Count + Keyless.Count;
@@ -289,6 +289,16 @@ public sealed class DriveService(LaminContext context)
             if (a.Key is null) { if (seek.Length == 0) keyless.Add(a); }
             else keyed.Add(a);
         }
+        // A top-level name may also be a key-less artifact's <uid><suffix> (Get-Item of it, a -Filter at the
+        // top): those whose name starts with the seek are found by their uid, not by a key.
+        if (seek.Length > 0 && !seek.Contains('/'))
+        {
+            var stem = seek.Length > Artifacts.ArtifactVersions.StemLength ? seek[..Artifacts.ArtifactVersions.StemLength] : seek;
+            foreach (var a in s.ArtifactsByUidPrefix(stem))
+                if (a.Key is null && a.StorageId == st.Id && a.IsLatest && !a.IsTrashed && view.Access.CanSee(a.SpaceId)
+                    && DriveListing.KeylessName(a).StartsWith(seek, StringComparison.Ordinal))
+                    keyless.Add(view.Decorate(a));
+        }
         keyed.Sort((x, y) => string.CompareOrdinal(x.Key, y.Key));
         keyless.Sort((x, y) => string.CompareOrdinal(x.Uid, y.Uid));
         return new DriveListing(view.Storages[st.Id], seek, keyed, keyless);
@@ -320,7 +330,7 @@ public sealed class DriveService(LaminContext context)
     public static string SeekFor(string folder, string? filter)
     {
         var start = folder.Length == 0 ? "" : folder + "/";
-        return filter is null ? start : start + ArtifactService.LiteralPrefix(filter);
+        return filter is null ? start : start + Query.KeyCase.LiteralPrefixAnyCase(filter, maxVariants: 1);
     }
 
     // ---------------------------------------------------------------- content

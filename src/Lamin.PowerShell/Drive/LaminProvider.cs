@@ -84,8 +84,25 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         return p.TrimEnd(Separator) + Separator + c.TrimStart(Separator);
     }
 
+    // The engine asks GetParentPath and GetChildName of every item written (for PSParentPath and PSChildName),
+    // right after WriteItemObject and with the same path string: a listing already knows both, so Emit leaves
+    // them here and the two calls answer without parsing (a folder's parent path is one string for all its items).
+    private string? _emitPath, _emitParent, _emitName;
+
+    /// <summary>Writes an item whose parent path and name are known (the same strings GetParentPath/GetChildName compute).</summary>
+    private void Emit(object record, string path, string parent, string name, bool container)
+    {
+        _emitPath = path;
+        _emitParent = parent;
+        _emitName = name;
+        try { WriteItemObject(record, path, container); }
+        finally { _emitPath = null; }
+    }
+
     protected override string GetParentPath(string path, string root)
     {
+        // An item of a listing is never the drive's root itself (that is written by GetItem, not Emit).
+        if (_emitPath is not null && ReferenceEquals(path, _emitPath)) return _emitParent!;
         var p = Trim(path ?? "");
         var r = Trim(root ?? "");
         if (p.Length == 0 || (r.Length > 0 && p == r)) return "";
@@ -95,6 +112,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
 
     protected override string GetChildName(string path)
     {
+        if (_emitPath is not null && ReferenceEquals(path, _emitPath)) return _emitName!;
         var p = Trim(path ?? "");
         int i = p.LastIndexOf(Separator);
         return i < 0 ? p : p[(i + 1)..];
@@ -166,18 +184,44 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// <summary>Requires a current instance (NoCurrentInstance otherwise) without reading the registry.</summary>
     private Lamin.Core.Settings.InstanceEntry NewContextInstance() => NewContext().Instance;
 
-    // The engine reads ItemExists as yes/no and drops whatever it throws (errors it writes stay non-terminating).
+    // The engine reads ItemExists as yes/no and drops whatever it throws (ThrowTerminatingError included).
     // An error that stops the whole command (NoCurrentInstance, RegistryCorrupt..., SPEC §4) therefore answers
     // "exists", so the command's next call (IsItemContainer, GetItem, GetChildItems, content, RemoveItem) throws
     // it, terminating, at every path of the drive, instead of a "Cannot find path" that would hide it. Test-Path
-    // asks nothing else: it is told apart by its dynamic parameters and gets the error and False. The root
-    // itself always exists (no I/O).
+    // (told apart by its dynamic parameters), Resolve-Path and Convert-Path of a path without wildcards ask nothing else:
+    // they get the error, written (the only way out of ItemExists), and "does not exist", never a resolved path.
+    // The root itself always exists (no I/O).
     protected override bool ItemExists(string path)
     {
         if (Parse(path).Uid is null) return true;
         try { return Lookup(path, out _) is not null; }
-        catch (LaminException e) when (LaminCmdlet.TerminatingIds.Contains(e.ErrorId) && DynamicParameters is not TestPathParameters) { return true; }
+        catch (LaminException e) when (LaminCmdlet.TerminatingIds.Contains(e.ErrorId) && DynamicParameters is not TestPathParameters && !AsksOnlyWhetherItExists()) { return true; }
         catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); return false; }
+    }
+
+    private static readonly System.Reflection.PropertyInfo? ContextProperty =
+        typeof(CmdletProvider).GetProperty("Context", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+
+    /// <summary>
+    /// Whether the running command resolves paths and makes no other provider call (Resolve-Path, Convert-Path).
+    /// The engine does not say which command calls a provider; its context does (read by reflection; if that
+    /// ever fails, the answer is no and such a command sees the path as existing, as before).
+    /// </summary>
+    private bool AsksOnlyWhetherItExists()
+    {
+        try
+        {
+            var context = ContextProperty?.GetValue(this);
+            var invocation = context?.GetType().GetProperty("MyInvocation", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(context) as InvocationInfo;
+            if (invocation?.MyCommand is not { ModuleName: "Microsoft.PowerShell.Management", Name: "Resolve-Path" or "Convert-Path" }) return false;
+            // A wildcard path is globbed: its container's listing (GetChildNames) comes next and throws the error.
+            return !(invocation.BoundParameters.TryGetValue("Path", out var paths) && paths is string[] list
+                     && list.Any(WildcardPattern.ContainsWildcardCharacters));
+        }
+        catch (Exception e) when (e is System.Reflection.TargetInvocationException or MemberAccessException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     protected override object ItemExistsDynamicParameters(string path) => new TestPathParameters();
@@ -226,7 +270,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         {
             var storages = Drive.Storages();
             foreach (var s in storages)
-                if (filter is null || filter.IsMatch(s.Uid)) WriteItemObject(s, s.Uid, true);
+                if (filter is null || filter.IsMatch(s.Uid)) Emit(s, s.Uid, "", s.Uid, true);
             if (levels is 0) return;
             foreach (var s in storages)
             {
@@ -250,11 +294,24 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         // -Filter narrows the registry read by its literal start when only this level is listed.
         var seek = levels is 0 ? DriveService.SeekFor(folder, Filter) : folder.Length == 0 ? "" : folder + "/";
         var listing = Drive.List(uid, seek);
+        // Items come in key order, so the items of one folder follow each other: its path is made once.
+        string parentKey = "", parentPath = uid;
         foreach (var (item, _) in listing.Walk(folder, levels))
         {
             if (Stopping) return;
-            if (filter is null || filter.IsMatch(item.Name))
-                WriteItemObject(item.Record(uid), PathOf(uid, item.Key), item.IsContainer);
+            var name = item.Name;
+            if (filter is not null && !filter.IsMatch(name)) continue;
+            var key = item.Key;
+            int parentLength = key.Length - name.Length - 1;   // -1: a top-level item (or a key-less one) has no parent key
+            if (parentLength <= 0) parentPath = uid;
+            else if (parentLength != parentKey.Length || string.CompareOrdinal(key, 0, parentKey, 0, parentLength) != 0)
+            {
+                parentKey = key[..parentLength];
+                parentPath = PathOf(uid, parentKey);
+            }
+            // A key registered elsewhere with a '\\' (a separator on the drive) is parsed as the engine would.
+            if (key.Contains('\\')) WriteItemObject(item.Record(uid), PathOf(uid, key), item.IsContainer);
+            else Emit(item.Record(uid), PathOf(uid, key), parentLength <= 0 ? uid : parentPath, name, item.IsContainer);
         }
     }
 
