@@ -433,8 +433,9 @@ internal sealed class PgTable<T>(
     internal void MoveSequence() =>
         session.Scalar($"SELECT setval(pg_get_serial_sequence('lamin.{table}', 'id'), GREATEST((SELECT max(id) FROM lamin.{table}), 1))");
 
-    /// <summary>The records with ids above <paramref name="afterId"/>, in id order, at most <paramref name="limit"/>.</summary>
-    internal List<T> Page(int afterId, int limit) => session.Query($"{_select} WHERE t.id > $1 ORDER BY t.id LIMIT {limit}", read, afterId);
+    public List<T> FindPage(int afterId, int count) => session.Query($"{_select} WHERE t.id > $1 ORDER BY t.id LIMIT $2", read, afterId, count);
+
+    internal int IdOf(T record) => getId(record);
 
     /// <summary>The stored fields of a record, for comparing a copy with its source.</summary>
     internal string Fingerprint(T record) =>
