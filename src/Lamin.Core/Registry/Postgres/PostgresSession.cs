@@ -31,8 +31,11 @@ internal sealed class PostgresSession : IRegistrySession
     private RegistryIdentity? _identity;
 
     /// <summary>SPEC §7: the login role (session_user; SET ROLE and LAMIN_USER change nothing) and whether it is the instance admin (Upgrade-2.sql).</summary>
-    public RegistryIdentity Identity =>
-        _identity ??= Query("SELECT session_user::text, lamin.is_admin()", r => new RegistryIdentity(r.GetString(0), r.GetBoolean(1))).Single();
+    public RegistryIdentity Identity => _identity ??= Query(IdentitySelect, ReadIdentity).Single();
+
+    private const string IdentitySelect = "SELECT session_user::text, lamin.is_admin()";
+
+    private static RegistryIdentity ReadIdentity(NpgsqlDataReader r) => new(r.GetString(0), r.GetBoolean(1));
 
     RegistryIdentity? IRegistrySession.Identity => Identity;
 
@@ -172,6 +175,9 @@ internal sealed class PostgresSession : IRegistrySession
             batch.BatchCommands.Add(new NpgsqlBatchCommand(StorageTable.SelectAll));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SpaceTable.SelectAll));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GrantTable.SelectAll));
+            // Who the login role is comes in the same round trip: every command's access checks ask for it.
+            var askIdentity = _identity is null;
+            if (askIdentity) batch.BatchCommands.Add(new NpgsqlBatchCommand(IdentitySelect));
             using var r = batch.ExecuteReader();
             InstanceDocument? instance = r.Read() ? ReadInstance(r) : null;
             r.NextResult();
@@ -180,6 +186,7 @@ internal sealed class PostgresSession : IRegistrySession
             var spaces = new List<LaminSpace>(); while (r.Read()) spaces.Add(ReadSpace(r));
             r.NextResult();
             var grants = new List<LaminSpaceAccess>(); while (r.Read()) grants.Add(ReadGrant(r));
+            if (askIdentity && r.NextResult() && r.Read()) _identity = ReadIdentity(r);
             return _small = new SmallTables(instance, storages, spaces, grants);
         }
     }
