@@ -6,8 +6,9 @@
     - add: adding one artifact into that registry against adding it into an empty one (ratio; target <= 1.2);
     - ingest: -Files files of 4 KiB through one pipeline into a PostgreSQL instance against the same into
       LiteDB (ratio; target <= 1.2);
-    - copy: Copy-LaminInstance of -CopyArtifacts (and of a tenth of them) artifacts, each copy in a fresh
-      process: time, and that process's peak working set (flat in n: the copy streams);
+    - copy: Copy-LaminInstance of each of -CopySizes artifacts (a LiteDB registry filled with LiteDB's
+      InsertBulk, as bench/Scale.Bench.ps1 -Fill Bulk does), each copy in a fresh process: time, and that
+      process's peak resident memory above its resident memory just before the copy (flat in n: the copy streams);
     - concurrency: -Machines processes (their own LAMIN_HOME) adding -PerMachine files each through one
       pipeline into one instance at once, against one machine alone: aggregate rate, lost and duplicated.
     Medians of -Runs runs; `sync` before every timed run (ours and the baseline alike). Uses the server
@@ -20,10 +21,13 @@ param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/Lamin/Lamin.psd1'),
     [int] $Artifacts = 1000000,
     [int] $Files = 10000,
-    [int] $CopyArtifacts = 100000,
+    [int[]] $CopySizes = @(2000, 20000, 100000),
     [int] $Machines = 4,
     [int] $PerMachine = 2500,
     [int] $Runs = 3,
+    # prefix: samples (ours and the raw query alternating), each timing -CallsPerSample calls
+    [int] $PrefixSamples = 15,
+    [int] $CallsPerSample = 5,
     [ValidateSet('prefix', 'add', 'ingest', 'copy', 'concurrency')] [string[]] $Only = @('prefix', 'add', 'ingest', 'copy', 'concurrency')
 )
 $ErrorActionPreference = 'Stop'
@@ -98,24 +102,27 @@ FROM generate_series(1, $Artifacts) g
         # '042/' holds $Artifacts / 1000 artifacts (1,000 for a million).
         $prefix = '042/'   # digits: -Key matches without regard to case, so the index seeks by the prefix up to the first letter
         $hits = @(Get-LaminArtifact -Key "$prefix*").Count
-        $results.PrefixPlan = @(Invoke-Sql $bigDs "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM lamin.artifact t WHERE key LIKE '042/%' ORDER BY id") -join ' | '
-        $ours = @(); $raw = @()
-        for ($r = 0; $r -lt $Runs + 1; $r++) {   # the first run warms both (pool, plan, JIT) and is not counted
-            $o = Seconds { $null = Get-LaminArtifact -Key "$prefix*" }
-            $w = Seconds {
-                $c = $bigDs.OpenConnection()
-                try {
-                    $cmd = $c.CreateCommand()
-                    $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE key LIKE '042/%' AND is_latest AND NOT is_trashed"
-                    $rd = $cmd.ExecuteReader(); $rows = [System.Collections.Generic.List[object[]]]::new()
-                    while ($rd.Read()) { $v = [object[]]::new($rd.FieldCount); $null = $rd.GetValues($v); $rows.Add($v) }
-                    $rd.Dispose()
-                }
-                finally { $c.Dispose() }
+        $results.PrefixPlan = @(Invoke-Sql $bigDs "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM lamin.artifact t WHERE (key >= '042/' AND key < '0420')") -join ' | '
+        function Get-Raw {
+            $c = $bigDs.OpenConnection()
+            try {
+                $cmd = $c.CreateCommand()
+                $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE key LIKE '042/%' AND is_latest AND NOT is_trashed"
+                $rd = $cmd.ExecuteReader(); $rows = [System.Collections.Generic.List[object[]]]::new()
+                while ($rd.Read()) { $v = [object[]]::new($rd.FieldCount); $null = $rd.GetValues($v); $rows.Add($v) }
+                $rd.Dispose()
             }
+            finally { $c.Dispose() }
+        }
+        # A sample times -CallsPerSample calls (single calls of 10-30 ms are mostly noise on a busy machine);
+        # ours and the raw query alternate, `sync` before every sample; the first pair warms up (pool, plans, JIT).
+        $ours = @(); $raw = @()
+        for ($r = 0; $r -lt $PrefixSamples + 1; $r++) {
+            $o = (Seconds { for ($i = 0; $i -lt $CallsPerSample; $i++) { $null = Get-LaminArtifact -Key "$prefix*" } }) / $CallsPerSample
+            $w = (Seconds { for ($i = 0; $i -lt $CallsPerSample; $i++) { Get-Raw } }) / $CallsPerSample
             if ($r -gt 0) { $ours += $o; $raw += $w }
         }
-        $results.PrefixQuery = [ordered]@{ Artifacts = $Artifacts; Hits = $hits; Ours = Median $ours; RawNpgsql = Median $raw; Ratio = (Median $ours) / (Median $raw); OursAll = $ours; RawAll = $raw }
+        $results.PrefixQuery = [ordered]@{ Artifacts = $Artifacts; Hits = $hits; Samples = $PrefixSamples; CallsPerSample = $CallsPerSample; Ours = Median $ours; RawNpgsql = Median $raw; Ratio = (Median $ours) / (Median $raw); OursAll = $ours; RawAll = $raw }
         Write-Host "PrefixQuery: $($results.PrefixQuery | ConvertTo-Json -Compress)"
     }
     if ('add' -in $Only) {
@@ -159,33 +166,67 @@ FROM generate_series(1, $Artifacts) g
     }
 
     if ('copy' -in $Only) {
-        # ---- Copy-LaminInstance of n artifacts (a LiteDB registry filled through one pipeline), each in a fresh process --
+        # ---- Copy-LaminInstance of n artifacts, each in a fresh process -------------------------------------
+        # The LiteDB source: one real artifact, then n-1 records cloned from it with LiteDB's InsertBulk
+        # (distinct ids, uids, keys and hashes), as bench/Scale.Bench.ps1 -Fill Bulk fills its registries.
+        $lite = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin').Assemblies | Where-Object { $_.GetName().Name -eq 'LiteDB' }
+        $null = [System.Reflection.Assembly]::LoadFrom($lite.Location)   # a copy in the default context, for the fill only
+        Add-Type -ReferencedAssemblies $lite.Location, 'netstandard', 'System.Collections', 'System.Linq', 'System.Runtime' -TypeDefinition @'
+using System.Collections.Generic;
+using System.Linq;
+using LiteDB;
+public static class CopyBulkFill
+{
+    public static void Fill(string registry, int n)
+    {
+        using var db = new LiteDatabase("Filename=" + registry + ";Connection=direct");
+        var col = db.GetCollection("artifact");
+        var template = col.FindAll().First();
+        for (int start = 1; start < n; start += 50000)
+        {
+            var docs = new List<BsonDocument>();
+            for (int i = start; i < System.Math.Min(n, start + 50000); i++)
+            {
+                var d = new BsonDocument();
+                foreach (var kv in template) d[kv.Key] = kv.Value;
+                d["_id"] = i + 10; d["Uid"] = "b" + i.ToString("D15") + "0000";
+                d["Key"] = "d" + (i / 1000).ToString("D4") + "/f" + i.ToString("D7") + ".txt"; d["Hash"] = "bulk-hash-" + i;
+                docs.Add(d);
+            }
+            col.InsertBulk(docs, 10000);
+        }
+    }
+}
+'@
         $results.Copy = @()
-        foreach ($n in @([int]($CopyArtifacts / 10), $CopyArtifacts)) {
+        foreach ($n in $CopySizes) {
             $homeDir = Join-Path $work "home-copy$n"
             $env:LAMIN_HOME = $homeDir
             $null = New-LaminInstance -Name "copy$n" -Storage (Join-Path $work "copy$n")
-            $src = Join-Path $work "copysrc$n"
-            New-Files $src $n 16 'c'
-            Write-Host "registering $n artifacts in LiteDB for the copy..."
-            $null = Add-LaminArtifact -Path (Join-Path $src '*') -SkipHashLookup
+            $first = Join-Path $work "copy$n-first.txt"; Set-Content -LiteralPath $first -Value "first of $n" -NoNewline
+            $null = Add-LaminArtifact $first -Key 'd0000/f0000000.txt'
+            Write-Host "filling $n artifacts into LiteDB for the copy..."
+            [CopyBulkFill]::Fill((Get-LaminInstance).RegistryPath, $n)
             $dest = New-TestDatabase; $databases += $dest
             & sync
             $line = Invoke-Child @"
 `$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'
+function Status([string] `$field) { [long]((Get-Content /proc/self/status | Select-String "^`$field") -replace '\D', '') * 1KB }
 Import-Module '$($env:LAMIN_TEST_MODULE)'
 `$env:LAMIN_HOME = '$homeDir'; `$env:PGPASSWORD = '$($server.Password)'
 `$null = Get-LaminInstance
-`$p = Get-Process -Id `$PID; `$p.Refresh(); `$before = `$p.WorkingSet64
+[GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+`$before = Status VmRSS
 `$s = (Measure-Command { `$null = Copy-LaminInstance -Destination '$($dest.Url)' -Confirm:`$false }).TotalSeconds
-`$p.Refresh()
-'{0}|{1}|{2}' -f `$s, `$p.PeakWorkingSet64, `$before
+'{0}|{1}|{2}|{3}' -f `$s, (Status VmHWM), `$before, [GC]::GetTotalMemory(`$true)
 "@
-            $secs, $peak, $before = $line.Split('|')
+            $secs, $peak, $before, $heap = $line.Split('|')
             $count = Invoke-Sql (Get-DataSource $dest.Name) 'SELECT count(*) FROM lamin.artifact'
             if ($count -ne $n) { throw "the copy holds $count of $n artifacts" }
-            $results.Copy += [ordered]@{ Artifacts = $n; Seconds = [double]$secs; PeakWorkingSetMiB = [math]::Round([double]$peak / 1MB, 1); WorkingSetBeforeCopyMiB = [math]::Round([double]$before / 1MB, 1) }
+            $results.Copy += [ordered]@{ Artifacts = $n; Seconds = [math]::Round([double]$secs, 1); PeakAboveStartMiB = [math]::Round(([double]$peak - [double]$before) / 1MB, 1)
+                RssBeforeMiB = [math]::Round([double]$before / 1MB, 1); PeakRssMiB = [math]::Round([double]$peak / 1MB, 1); GcHeapAfterMiB = [math]::Round([double]$heap / 1MB, 1) }
             Write-Host "Copy: $($results.Copy[-1] | ConvertTo-Json -Compress)"
+            Remove-Item -Recurse -Force $homeDir, (Join-Path $work "copy$n") -ErrorAction SilentlyContinue
         }
     }
 

@@ -51,6 +51,12 @@ public interface IRecordTable<T> where T : class
     IEnumerable<T> FindAll();
 
     /// <summary>
+    /// At most <paramref name="count"/> records with ids above <paramref name="afterId"/>, in id order, each
+    /// call its own query: a whole table read in pages (Copy-LaminInstance), holding one page at a time.
+    /// </summary>
+    List<T> FindPage(int afterId, int count);
+
+    /// <summary>
     /// The record with this id, or null when there is none. Typed without '?' as LiteDB's collections are,
     /// so callers that know the record exists need no '!'; callers that may miss check for null.
     /// </summary>
@@ -115,6 +121,13 @@ public interface IRegistrySession
     /// Always false where the module sees every record (LiteDB).
     /// </summary>
     bool HidesArtifactsIn(int storageId) => false;
+
+    /// <summary>
+    /// Lets go of what the session's reads so far hold in memory, where the engine keeps it until the
+    /// transaction ends (LiteDB: every page read); only before the session has written anything. A session
+    /// reading a whole table page by page calls it between pages. Nothing to do on PostgreSQL.
+    /// </summary>
+    void ReleaseReads() { }
 
     InstanceDocument InstanceDocument { get; }
 

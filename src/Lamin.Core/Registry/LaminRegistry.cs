@@ -109,6 +109,7 @@ public sealed class LaminRegistry : IRegistry
             if (!write) return work(session);
             RegistrySession.EnsureKeyIndexes(db.Database);
             db.Database.BeginTrans();
+            session.InTransaction = true;
             try
             {
                 RegistrySession.RefuseIfMoved(session.Instance.FindById(1), Path);
@@ -302,6 +303,28 @@ public sealed class RegistrySession : IRegistrySession
     public ILiteCollection<InstanceDocument> Instance => Database.GetCollection<InstanceDocument>("instance");
     public ILiteCollection<LaminArtifact> Artifacts => Database.GetCollection<LaminArtifact>("artifact");
 
+    /// <summary>True in a write session: its work runs in one explicit LiteDB transaction.</summary>
+    internal bool InTransaction { get; set; }
+
+    /// <summary>
+    /// LiteDB keeps every page a transaction has read in memory until the transaction ends (up to 100,000
+    /// pages of 8 KiB), so a write session that reads a whole large table grows with it. A write session that
+    /// has written nothing yet ends its (empty) transaction here and starts a fresh one: nothing is committed,
+    /// and the registry lock stays held, so no other process writes in between. Once the session has
+    /// written, this refuses: committing part of a session would break its all-or-nothing.
+    /// </summary>
+    public void ReleaseReads()
+    {
+        if (!InTransaction) return; // a read session: each query is its own transaction, released when it ends
+        var thread = System.Environment.CurrentManagedThreadId;
+        var mine = Database.GetCollection("$transactions").FindAll().FirstOrDefault(t => t["threadID"].AsInt32 == thread);
+        if (mine is null) return;
+        if (mine["mode"].AsString != "Read")
+            throw new InvalidOperationException("ReleaseReads is for a write session that has written nothing yet.");
+        Database.Commit();
+        Database.BeginTrans();
+    }
+
     // Keys may be 1024 characters (SPEC rule 20), up to ~4 KB in UTF-8, but a LiteDB index key must stay
     // under 1023 bytes: the key indexes hold the first KeyIndexChars characters (at most 3 bytes each),
     // and every lookup below filters the index's rows by the whole key.
@@ -437,6 +460,8 @@ internal sealed class LiteInstanceTable(ILiteCollection<InstanceDocument> collec
 internal sealed class LiteTable<T>(ILiteCollection<T> collection) : IRecordTable<T> where T : class
 {
     public IEnumerable<T> FindAll() => collection.FindAll();
+    public List<T> FindPage(int afterId, int count) =>
+        collection.Query().Where(BsonExpression.Create("_id > @0", new BsonValue(afterId))).OrderBy("_id").Limit(count).ToList();
     public T FindById(int id) => collection.FindById(id);
     public void Insert(T record) => collection.Insert(record);
     public void InsertMany(IReadOnlyList<T> records) { foreach (var r in records) collection.Insert(r); }

@@ -379,7 +379,26 @@ public sealed class PostgresConnection
     // ------------------------------------------------------------------------------- opening and errors
 
     /// <summary>One data source per instance: it is the connection pool.</summary>
-    public NpgsqlDataSource CreateDataSource() => new NpgsqlDataSourceBuilder(Builder.ConnectionString).Build();
+    /// <summary>
+    /// The pool of this connection. Every session is one transaction that leaves nothing behind on its
+    /// connection (SET LOCAL and transaction-level advisory locks only; the schema's session-level lock is
+    /// released before the connection goes back, PostgresSchema.Ensure), so a returned connection needs no
+    /// DISCARD ALL, and the statements every command runs (the small tables and the login role, the lookups)
+    /// stay prepared on it: parsed and planned once per connection, not once per command. A connection that
+    /// gives its own Max Auto Prepare keeps it.
+    /// </summary>
+    public NpgsqlDataSource CreateDataSource()
+    {
+        var builder = new NpgsqlDataSourceBuilder(Builder.ConnectionString);
+        var options = builder.ConnectionStringBuilder;
+        options.NoResetOnClose = true;
+        if (options.MaxAutoPrepare == 0)
+        {
+            options.MaxAutoPrepare = 64;
+            options.AutoPrepareMinUsages = 2;
+        }
+        return builder.Build();
+    }
 
     /// <summary>Opens a connection from <paramref name="dataSource"/>; every failure is a <see cref="LaminException"/>.</summary>
     public NpgsqlConnection Open(NpgsqlDataSource dataSource)

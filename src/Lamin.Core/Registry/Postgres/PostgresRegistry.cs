@@ -404,42 +404,49 @@ public sealed class PostgresRegistry : IRegistry
         SchemaChecked.TryRemove(destination.Builder.ConnectionString, out _);
         return counts;
 
+        // Both passes read the source a page at a time (one query per page, in id order) and let go of each page
+        // before the next (source.ReleaseReads: LiteDB would otherwise keep every page its transaction read
+        // until it ends): the memory of a copy is one page of records, whatever the number of records.
+        // Ids are copied as they are, so nothing maps old ids to new ones.
         void Copy<T>(PgTable<T> into, IRecordTable<T> from, string what, long total) where T : class
         {
-            var buffer = new List<T>(batch);
+            int last = int.MinValue;
             long done = 0;
-            foreach (var r in from.FindAll())
+            while (true)
             {
-                buffer.Add(r);
-                if (buffer.Count < batch) continue;
-                into.InsertWithIds(buffer);
-                done += buffer.Count;
-                buffer.Clear();
+                var page = from.FindPage(last, batch);
+                if (page.Count == 0) break;
+                into.InsertWithIds(page);
+                last = into.IdOf(page[^1]);
+                done += page.Count;
+                source.ReleaseReads();
                 progress?.Invoke($"copying {what}", done, total);
             }
-            into.InsertWithIds(buffer);
             into.MoveSequence();
-            progress?.Invoke($"copying {what}", done + buffer.Count, total);
+            if (done == 0) progress?.Invoke($"copying {what}", 0, total);
         }
 
         void Verify<T>(PgTable<T> copy, IRecordTable<T> from, string what, long total) where T : class
         {
-            int last = 0;
+            int last = int.MinValue;
             long done = 0;
-            var page = new Queue<T>();
-            foreach (var r in from.FindAll())
+            while (true)
             {
+                var page = from.FindPage(last, batch);
+                var back = copy.FindPage(last, page.Count == 0 ? 1 : page.Count);
+                if (back.Count < page.Count) throw Mismatch(registry, $"{what}: the copy has fewer records");
                 if (page.Count == 0)
                 {
-                    foreach (var x in copy.Page(last, batch)) page.Enqueue(x);
-                    if (page.Count == 0) throw Mismatch(registry, $"{what}: the copy has fewer records");
+                    if (back.Count > 0) throw Mismatch(registry, $"{what}: the copy has more records");
+                    break;
                 }
-                var back = page.Dequeue();
-                if (copy.Fingerprint(back) != copy.Fingerprint(r)) throw Mismatch(registry, $"{what}: the record with id {copy.Fingerprint(r).Split('|')[0]}");
-                last = int.Parse(copy.Fingerprint(back).Split('|')[0], System.Globalization.CultureInfo.InvariantCulture);
-                if (++done % batch == 0) progress?.Invoke($"verifying {what}", done, total);
+                for (int i = 0; i < page.Count; i++)
+                    if (copy.Fingerprint(back[i]) != copy.Fingerprint(page[i])) throw Mismatch(registry, $"{what}: the record with id {copy.IdOf(page[i])}");
+                last = copy.IdOf(page[^1]);
+                done += page.Count;
+                source.ReleaseReads();
+                progress?.Invoke($"verifying {what}", done, total);
             }
-            if (page.Count > 0 || copy.Page(last, 1).Count > 0) throw Mismatch(registry, $"{what}: the copy has more records");
         }
     }
 

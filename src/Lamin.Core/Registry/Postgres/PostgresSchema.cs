@@ -99,9 +99,17 @@ public static class PostgresSchema
         }
         finally
         {
-            // A broken connection has lost the lock with its session; a pooled one is reset on return too.
+            // A broken connection has lost the lock with its session. The pool does not reset connections it takes
+            // back (PostgresConnection.CreateDataSource): one that may still hold the lock is closed, never reused.
             if (connection.State == System.Data.ConnectionState.Open)
-                Exec(connection, "SELECT pg_advisory_unlock(@key)", AdvisoryLockKey);
+            {
+                try { Exec(connection, "SELECT pg_advisory_unlock(@key)", AdvisoryLockKey); }
+                catch
+                {
+                    NpgsqlConnection.ClearPool(connection);
+                    throw;
+                }
+            }
         }
     }
 

@@ -31,8 +31,11 @@ internal sealed class PostgresSession : IRegistrySession
     private RegistryIdentity? _identity;
 
     /// <summary>SPEC §7: the login role (session_user; SET ROLE and LAMIN_USER change nothing) and whether it is the instance admin (Upgrade-2.sql).</summary>
-    public RegistryIdentity Identity =>
-        _identity ??= Query("SELECT session_user::text, lamin.is_admin()", r => new RegistryIdentity(r.GetString(0), r.GetBoolean(1))).Single();
+    public RegistryIdentity Identity => _identity ??= Query(IdentitySelect, ReadIdentity).Single();
+
+    private const string IdentitySelect = "SELECT session_user::text, lamin.is_admin()";
+
+    private static RegistryIdentity ReadIdentity(NpgsqlDataReader r) => new(r.GetString(0), r.GetBoolean(1));
 
     RegistryIdentity? IRegistrySession.Identity => Identity;
 
@@ -172,6 +175,9 @@ internal sealed class PostgresSession : IRegistrySession
             batch.BatchCommands.Add(new NpgsqlBatchCommand(StorageTable.SelectAll));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(SpaceTable.SelectAll));
             batch.BatchCommands.Add(new NpgsqlBatchCommand(GrantTable.SelectAll));
+            // Who the login role is comes in the same round trip: every command's access checks ask for it.
+            var askIdentity = _identity is null;
+            if (askIdentity) batch.BatchCommands.Add(new NpgsqlBatchCommand(IdentitySelect));
             using var r = batch.ExecuteReader();
             InstanceDocument? instance = r.Read() ? ReadInstance(r) : null;
             r.NextResult();
@@ -180,6 +186,7 @@ internal sealed class PostgresSession : IRegistrySession
             var spaces = new List<LaminSpace>(); while (r.Read()) spaces.Add(ReadSpace(r));
             r.NextResult();
             var grants = new List<LaminSpaceAccess>(); while (r.Read()) grants.Add(ReadGrant(r));
+            if (askIdentity && r.NextResult() && r.Read()) _identity = ReadIdentity(r);
             return _small = new SmallTables(instance, storages, spaces, grants);
         }
     }
@@ -301,7 +308,11 @@ internal sealed class PostgresSession : IRegistrySession
             args.Add(upper);
             ranges.Add($"(key >= ${args.Count - 1} AND key < ${args.Count})");
         }
-        return ArtifactTable.Where($"({string.Join(" OR ", ranges)}) ORDER BY id", args.ToArray());
+        // In id order as every lookup returns, sorted here: the server would sort the whole result before
+        // sending its first row (Get-LaminArtifact -Key 'prefix*' reads a thousand rows and more this way).
+        var rows = ArtifactTable.Where(string.Join(" OR ", ranges), args.ToArray());
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return rows;
     }
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
@@ -433,8 +444,9 @@ internal sealed class PgTable<T>(
     internal void MoveSequence() =>
         session.Scalar($"SELECT setval(pg_get_serial_sequence('lamin.{table}', 'id'), GREATEST((SELECT max(id) FROM lamin.{table}), 1))");
 
-    /// <summary>The records with ids above <paramref name="afterId"/>, in id order, at most <paramref name="limit"/>.</summary>
-    internal List<T> Page(int afterId, int limit) => session.Query($"{_select} WHERE t.id > $1 ORDER BY t.id LIMIT {limit}", read, afterId);
+    public List<T> FindPage(int afterId, int count) => session.Query($"{_select} WHERE t.id > $1 ORDER BY t.id LIMIT $2", read, afterId, count);
+
+    internal int IdOf(T record) => getId(record);
 
     /// <summary>The stored fields of a record, for comparing a copy with its source.</summary>
     internal string Fingerprint(T record) =>
