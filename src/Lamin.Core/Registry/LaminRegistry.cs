@@ -372,7 +372,7 @@ public sealed class RegistrySession : IRegistrySession
     private IRecordTable<LaminSpaceAccess>? _grantTable;
 
     IRecordTable<LaminStorage> IRegistrySession.Storages => _storageTable ??= new LiteTable<LaminStorage>(Storages);
-    IRecordTable<LaminArtifact> IRegistrySession.Artifacts => _artifactTable ??= new LiteTable<LaminArtifact>(Artifacts);
+    IRecordTable<LaminArtifact> IRegistrySession.Artifacts => _artifactTable ??= new LiteTable<LaminArtifact>(Artifacts, a => a.Id);
     IRecordTable<LaminSpace> IRegistrySession.Spaces => _spaceTable ??= new LiteTable<LaminSpace>(Spaces);
     IRecordTable<LaminSpaceAccess> IRegistrySession.SpaceAccess => _grantTable ??= new LiteTable<LaminSpaceAccess>(SpaceAccess);
 
@@ -384,7 +384,9 @@ public sealed class RegistrySession : IRegistrySession
     public int CountStoragesInSpace(int spaceId) => Storages.Count(x => x.SpaceId == spaceId);
     public LaminArtifact? ArtifactByUid(string uid) => Artifacts.FindOne(x => x.Uid == uid);
     public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => Artifacts.Find(x => x.Uid.StartsWith(prefix));
-    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(x => x.Hash == hash);
+    // A parameter, not a lambda: LiteDB translates a lambda anew on every call (issue 15: the dedupe lookups
+    // of a batch of small files cost more than their inserts), while one expression text is compiled once.
+    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(BsonExpression.Create("$.Hash = @0", new BsonValue(hash)));
     public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes) => hashes.Distinct().SelectMany(ArtifactsByHash).ToList();
     public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) => keys.Distinct().SelectMany(ArtifactsByKey).ToList();
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => Artifacts.FindAll().Where(a => a.StorageId == storageId);
@@ -434,14 +436,36 @@ internal sealed class LiteInstanceTable(ILiteCollection<InstanceDocument> collec
 }
 
 /// <summary>A LiteDB collection as an <see cref="IRecordTable{T}"/>.</summary>
-internal sealed class LiteTable<T>(ILiteCollection<T> collection) : IRecordTable<T> where T : class
+internal sealed class LiteTable<T>(ILiteCollection<T> collection, Func<T, int>? idOf = null) : IRecordTable<T> where T : class
 {
     public IEnumerable<T> FindAll() => collection.FindAll();
     public T FindById(int id) => collection.FindById(id);
     public void Insert(T record) => collection.Insert(record);
-    public void InsertMany(IReadOnlyList<T> records) { foreach (var r in records) collection.Insert(r); }
-    public List<T> FindByIds(IReadOnlyCollection<int> ids) =>
-        ids.Distinct().Order().Select(id => collection.FindById(id)).Where(x => x is not null).ToList();
+    /// <summary>One engine call for the whole list (each record gets its id), inside the session's transaction.</summary>
+    public void InsertMany(IReadOnlyList<T> records)
+    {
+        if (records.Count > 0) collection.Insert(records);
+    }
+
+    /// <summary>
+    /// The records with these ids, in id order. A batch's new records have consecutive ids: when the ids are
+    /// dense, one range seek on the id index reads them all (issue 15: one query per record cost as much as
+    /// its insert); scattered ids are read one by one.
+    /// </summary>
+    public List<T> FindByIds(IReadOnlyCollection<int> ids)
+    {
+        var wanted = ids.Distinct().Order().ToList();
+        if (wanted.Count == 0) return [];
+        long span = (long)wanted[^1] - wanted[0] + 1;
+        if (idOf is null || wanted.Count < 4 || span > 2L * wanted.Count)
+            return wanted.Select(id => collection.FindById(id)).Where(x => x is not null).ToList();
+        var set = wanted.ToHashSet();
+        var range = BsonExpression.Create("_id BETWEEN @0 AND @1", new BsonValue(wanted[0]), new BsonValue(wanted[^1]));
+        var found = new List<T>(wanted.Count);
+        foreach (var doc in collection.Find(range))
+            if (set.Contains(idOf(doc))) found.Add(doc);
+        return found;
+    }
     public bool Update(T record) => collection.Update(record);
     public bool Delete(int id) => collection.Delete(id);
     public int Count() => collection.Count();
