@@ -386,7 +386,10 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => Artifacts.Find(x => x.Uid.StartsWith(prefix));
     // A parameter, not a lambda: LiteDB translates a lambda anew on every call (issue 15: the dedupe lookups
     // of a batch of small files cost more than their inserts), while one expression text is compiled once.
-    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => Artifacts.Find(BsonExpression.Create("$.Hash = @0", new BsonValue(hash)));
+    // In id order, as on PostgreSQL: LiteDB's index gives equal keys in no fixed order, and the dedupe
+    // answers the oldest artifact with the hash.
+    public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) =>
+        Artifacts.Find(BsonExpression.Create("$.Hash = @0", new BsonValue(hash))).OrderBy(a => a.Id).ToList();
     /// <summary>One index seek per chunk of hashes (`IN @0`, a parameter), in id order, instead of one query per hash.</summary>
     public IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes)
     {
