@@ -14,7 +14,13 @@ param(
     # Only the Get-LaminArtifact -Key query over $QueryArtifacts artifacts (seconds instead of minutes).
     [switch] $QueryOnly,
     # Only the copies (1 GiB, 48 MiB, 10,000 x 4 KiB), without the memory probe and the key query.
-    [switch] $CopyOnly
+    [switch] $CopyOnly,
+    # Only $ManyFiles x 4 KiB as $ManyFiles artifacts against `cp -r` + `sync`, each of ours in a fresh
+    # process (warmed up on 300 other files first, untimed), plus the floor: the same pipeline into a
+    # no-op binary cmdlet, and Get-ChildItem alone.
+    [switch] $ManyOnly,
+    # With -ManyOnly: a second build to time in the same rounds (interleaved: cp -r, this, that, floor).
+    [string] $BeforeModulePath
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -29,6 +35,79 @@ $exe = [Environment]::ProcessPath
 $results = [ordered]@{ Machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"; Date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-dd') }
 
 try {
+    if ($ManyOnly) {
+        $data = Join-Path $work 'data'; $many = Join-Path $data 'many'; $warm = Join-Path $data 'warm'
+        $null = New-Item -ItemType Directory $many, $warm
+        Sh "cd '$many' && head -c $(4096 * $ManyFiles) /dev/urandom | split -b 4096 -a 5 -d - f"
+        Sh "cd '$warm' && head -c $(4096 * 300) /dev/urandom | split -b 4096 -a 5 -d - w"
+        # One fresh process per timed run: import, create an instance, warm up (untimed), then
+        # sync; time the pipeline; sync. Prints seconds. The copies stay until all runs are timed.
+        $child = {
+            param($module, $home_, $root, $mode)
+            $ProgressPreference = 'SilentlyContinue'; $ErrorActionPreference = 'Stop'
+            $env:LAMIN_HOME = $home_
+            if ($mode -eq 'floor') {
+                Add-Type -TypeDefinition @'
+using System.Management.Automation;
+[Cmdlet("Skip", "LaminBenchItem")]
+public sealed class SkipLaminBenchItem : PSCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    public string[] LiteralPath { get; set; } = new string[0];
+    protected override void ProcessRecord() { WriteObject(LiteralPath[0]); }
+}
+'@ -PassThru | ForEach-Object { Import-Module $_.Assembly }
+                Get-ChildItem "$root/../data/warm" -File | Skip-LaminBenchItem | Out-Null
+                bash -c sync
+                $w = [Diagnostics.Stopwatch]::StartNew()
+                Get-ChildItem "$root/../data/many" -File | Skip-LaminBenchItem | Out-Null
+                $floor = $w.Elapsed.TotalSeconds
+                $w.Restart(); Get-ChildItem "$root/../data/many" -File | Out-Null
+                "$floor $($w.Elapsed.TotalSeconds)"
+                return
+            }
+            Import-Module $module
+            New-LaminInstance -Name ("b" + [guid]::NewGuid().ToString('N').Substring(0, 6)) -Storage $root | Out-Null
+            Get-ChildItem "$root/../data/warm" -File | Add-LaminArtifact -SkipHashLookup | Out-Null
+            bash -c sync
+            $w = [Diagnostics.Stopwatch]::StartNew()
+            Get-ChildItem "$root/../data/many" -File | Add-LaminArtifact -SkipHashLookup | Out-Null
+            bash -c sync
+            "$($w.Elapsed.TotalSeconds)"
+        }
+        function Child([string] $module, [string] $mode) {
+            $script:n++
+            $out = & $exe @pre -NoProfile -NonInteractive -Command $child -args $module, (Join-Path $work "home$script:n"), (Join-Path $work "inst$script:n"), $mode
+            if ($LASTEXITCODE) { throw "child run failed: $out" }
+            ($out | Select-Object -Last 1) -split ' ' | ForEach-Object { [double]$_ }
+        }
+        $n = 0
+        $cpr = @(); $after = @(); $before = @(); $floor = @(); $gci = @()
+        for ($r = 0; $r -lt $Runs; $r++) {
+            $dst = Join-Path $work "cpr$r"
+            Sh 'sync'; $w = [Diagnostics.Stopwatch]::StartNew(); Sh "cp -r '$many' '$dst'"; Sh 'sync'; $cpr += $w.Elapsed.TotalSeconds
+            $after += Child $ModulePath 'ours'
+            if ($BeforeModulePath) { $before += Child $BeforeModulePath 'ours' }
+            $f = Child '' 'floor'; $floor += $f[0]; $gci += $f[1]
+        }
+        $results.Load = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -join ''
+        $results.Many_cp_r_sync_s = [math]::Round((Median $cpr), 3)
+        $results.Many_as_artifacts_s = [math]::Round((Median $after), 3)
+        $results.Many_as_artifacts_ratio = [math]::Round((Median $after) / (Median $cpr), 2)
+        if ($BeforeModulePath) {
+            $results.Many_before_s = [math]::Round((Median $before), 3)
+            $results.Many_before_ratio = [math]::Round((Median $before) / (Median $cpr), 2)
+        }
+        $results.Floor_noop_cmdlet_s = [math]::Round((Median $floor), 3)
+        $results.Floor_noop_ratio = [math]::Round((Median $floor) / (Median $cpr), 2)
+        $results.Floor_gci_alone_s = [math]::Round((Median $gci), 3)
+        $results.Many_runs = "cp -r+sync $(($cpr | ForEach-Object { [math]::Round($_, 2) }) -join ' / '); after $(($after | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')" +
+            $(if ($BeforeModulePath) { "; before $(($before | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')" }) +
+            "; no-op cmdlet $(($floor | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')"
+        [pscustomobject]$results | Format-List
+        return
+    }
     Import-Module $ModulePath
     $data = Join-Path $work 'data'; $null = New-Item -ItemType Directory $data
     $n = 0

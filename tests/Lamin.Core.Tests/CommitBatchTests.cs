@@ -87,4 +87,51 @@ public sealed class CommitBatchTests : IDisposable
         static bool Data(string k) => !Path.GetFileName(k).StartsWith("lamin", StringComparison.Ordinal);
         Assert.Equal(before.Keys.Where(Data), after.Keys.Where(Data));
     }
+
+    private StagedArtifact StageKeyed(string name, string text, string key)
+    {
+        var path = Path.Combine(_box.Cwd, name);
+        File.WriteAllText(path, text);
+        return Svc.Stage(Svc.Plan(new AddRequest(path, Key: key)), null, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The records a batch emits are read back as its transaction commits them (issue 15 reads them by id
+    /// ranges): the batch's own new records (consecutive ids), an older record far from them that one item
+    /// found by its hash and a later item of the same batch superseded, and an item of the batch that a later
+    /// one superseded.
+    /// </summary>
+    [Fact]
+    public void The_records_emitted_are_the_committed_state_of_old_and_new_records_alike()
+    {
+        var old = Svc.Commit([StageKeyed("old.txt", "same bytes", "data/k.txt")], _ => { })[0].Artifact!;
+        for (int i = 0; i < 20; i++) Svc.Commit([StageFile($"filler{i}.txt", $"filler {i}")], _ => { }); // ids between
+
+        var batch = new List<StagedArtifact>();
+        for (int i = 0; i < 10; i++) batch.Add(StageFile($"new{i}.txt", $"new {i}"));
+        batch.Add(StageFile("dup.txt", "same bytes"));                   // found by its hash: the old record
+        batch.Add(StageKeyed("v2.txt", "version two", "data/k.txt"));     // supersedes the old record
+        batch.Add(StageKeyed("m1.txt", "m one", "data/m.txt"));           // superseded by the next item
+        batch.Add(StageKeyed("m2.txt", "m two", "data/m.txt"));
+        var results = Svc.Commit(batch, _ => { });
+
+        Assert.All(results, r => Assert.Null(r.Error));
+        var dup = results[10].Artifact!;
+        Assert.Equal(old.Uid, dup.Uid);
+        Assert.True(results[10].Existed);
+        Assert.False(dup.IsLatest); // as committed: item 12 demoted it after item 11 found it
+        Assert.True(results[11].Artifact!.IsLatest);
+        Assert.Equal(2, results[11].Artifact!.Version);
+        Assert.False(results[12].Artifact!.IsLatest);
+        Assert.True(results[13].Artifact!.IsLatest);
+        // Every emitted record equals the registry's record, field by field that the registry keeps.
+        var stored = Svc.Get(new ArtifactQuery(AllVersions: true)).ToDictionary(a => a.Uid);
+        foreach (var r in results)
+        {
+            var a = r.Artifact!;
+            var s = stored[a.Uid];
+            Assert.Equal((s.Id, s.Key, s.Hash, s.Version, s.IsLatest, s.Size, s.CreatedAt, s.UpdatedAt, s.Path),
+                (a.Id, a.Key, a.Hash, a.Version, a.IsLatest, a.Size, a.CreatedAt, a.UpdatedAt, a.Path));
+        }
+    }
 }

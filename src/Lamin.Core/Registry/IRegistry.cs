@@ -179,10 +179,10 @@ public interface IRegistrySession
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix);
 
-    /// <summary>Artifacts with this hash.</summary>
+    /// <summary>Artifacts with this hash, in id order (the dedupe answers the oldest).</summary>
     IEnumerable<LaminArtifact> ArtifactsByHash(string hash);
 
-    /// <summary>Artifacts with any of these hashes: a batch's dedupe lookups in one query.</summary>
+    /// <summary>Artifacts with any of these hashes, in id order: a batch's dedupe lookups in one query.</summary>
     IEnumerable<LaminArtifact> ArtifactsByHashes(IReadOnlyCollection<string> hashes);
 
     /// <summary>Artifacts whose key is any of these keys (ordinal): a batch's version lookups in one query.</summary>

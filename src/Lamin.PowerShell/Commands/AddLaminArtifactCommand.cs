@@ -134,7 +134,11 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             _batch.Clear();
             _batchClock.Reset();
             var items = _pendingItems;
-            _pending = Task.Run(() => _service!.Commit(items, _warnings.Enqueue));
+            // A thread of its own, started at once: a thread-pool task still queued when the next Flush waits
+            // for it runs inline on the pipeline thread, and then no staging overlaps the commit (issue 15:
+            // under load about half the batches of a small-file pipeline committed that way).
+            _pending = Task.Factory.StartNew(() => _service!.Commit(items, _warnings.Enqueue),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         if (wait) Drain();
     }
