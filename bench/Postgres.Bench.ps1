@@ -169,35 +169,7 @@ FROM generate_series(1, $Artifacts) g
         # ---- Copy-LaminInstance of n artifacts, each in a fresh process -------------------------------------
         # The LiteDB source: one real artifact, then n-1 records cloned from it with LiteDB's InsertBulk
         # (distinct ids, uids, keys and hashes), as bench/Scale.Bench.ps1 -Fill Bulk fills its registries.
-        $lite = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin').Assemblies | Where-Object { $_.GetName().Name -eq 'LiteDB' }
-        $null = [System.Reflection.Assembly]::LoadFrom($lite.Location)   # a copy in the default context, for the fill only
-        Add-Type -ReferencedAssemblies $lite.Location, 'netstandard', 'System.Collections', 'System.Linq', 'System.Runtime' -TypeDefinition @'
-using System.Collections.Generic;
-using System.Linq;
-using LiteDB;
-public static class CopyBulkFill
-{
-    public static void Fill(string registry, int n)
-    {
-        using var db = new LiteDatabase("Filename=" + registry + ";Connection=direct");
-        var col = db.GetCollection("artifact");
-        var template = col.FindAll().First();
-        for (int start = 1; start < n; start += 50000)
-        {
-            var docs = new List<BsonDocument>();
-            for (int i = start; i < System.Math.Min(n, start + 50000); i++)
-            {
-                var d = new BsonDocument();
-                foreach (var kv in template) d[kv.Key] = kv.Value;
-                d["_id"] = i + 10; d["Uid"] = "b" + i.ToString("D15") + "0000";
-                d["Key"] = "d" + (i / 1000).ToString("D4") + "/f" + i.ToString("D7") + ".txt"; d["Hash"] = "bulk-hash-" + i;
-                docs.Add(d);
-            }
-            col.InsertBulk(docs, 10000);
-        }
-    }
-}
-'@
+        . (Join-Path $PSScriptRoot 'BulkFill.ps1')
         $results.Copy = @()
         foreach ($n in $CopySizes) {
             $homeDir = Join-Path $work "home-copy$n"
@@ -206,7 +178,7 @@ public static class CopyBulkFill
             $first = Join-Path $work "copy$n-first.txt"; Set-Content -LiteralPath $first -Value "first of $n" -NoNewline
             $null = Add-LaminArtifact $first -Key 'd0000/f0000000.txt'
             Write-Host "filling $n artifacts into LiteDB for the copy..."
-            [CopyBulkFill]::Fill((Get-LaminInstance).RegistryPath, $n)
+            Invoke-BulkFill (Get-LaminInstance).RegistryPath $n
             $dest = New-TestDatabase; $databases += $dest
             & sync
             $line = Invoke-Child @"

@@ -52,39 +52,10 @@ if ($Child -gt 0) {
         $null = New-LaminInstance -Name "scale$Child" -Storage (Join-Path $ChildHome 'managed')
         $null = New-LaminStorage -Root $Files
         $template0 = Add-LaminArtifact (Join-Path $Files 'd0000/f0000000.txt')
-        $lite = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin').Assemblies | Where-Object { $_.GetName().Name -eq 'LiteDB' }
-        $null = [System.Reflection.Assembly]::LoadFrom($lite.Location)   # a copy in the default context, for the fill only
-        Add-Type -ReferencedAssemblies $lite.Location, 'netstandard', 'System.Collections', 'System.Linq', 'System.Runtime' -TypeDefinition @'
-using System.Collections.Generic;
-using System.Linq;
-using LiteDB;
-public static class ScaleBulkFill
-{
-    // N-1 artifact records cloned from the first one: distinct ids, uids, keys (1,000 per folder) and hashes.
-    public static void Fill(string registry, int n)
-    {
-        using var db = new LiteDatabase("Filename=" + registry + ";Connection=direct");
-        var col = db.GetCollection("artifact");
-        var template = col.FindAll().First();
-        for (int start = 1; start < n; start += 50000)
-        {
-            var docs = new List<BsonDocument>();
-            for (int i = start; i < System.Math.Min(n, start + 50000); i++)
-            {
-                var d = new BsonDocument();
-                foreach (var kv in template) d[kv.Key] = kv.Value;
-                d["_id"] = i + 10; d["Uid"] = "b" + i.ToString("D15") + "0000";
-                d["Key"] = "d" + (i / 1000).ToString("D4") + "/f" + i.ToString("D7") + ".txt"; d["Hash"] = "bulk-hash-" + i;
-                docs.Add(d);
-            }
-            col.InsertBulk(docs, 10000);
-        }
-    }
-}
-'@
+        . (Join-Path $PSScriptRoot 'BulkFill.ps1')
         $registry = (Get-LaminInstance).RegistryPath
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        [ScaleBulkFill]::Fill($registry, $Child)
+        Invoke-BulkFill $registry $Child
         $r.Fill = 'bulk'
         $r.Fill_s = [math]::Round($watch.Elapsed.TotalSeconds, 1)
     }
