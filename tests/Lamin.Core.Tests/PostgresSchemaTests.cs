@@ -78,6 +78,22 @@ public sealed class TestPostgres : IDisposable
 /// <summary>SPEC §7: the `lamin` schema, created once under an advisory lock, and the rules its constraints enforce.</summary>
 public class PostgresSchemaTests
 {
+    /// <summary>Two connections call <see cref="PostgresSchema.Ensure"/> at the same moment; their two outcomes.</summary>
+    private static SchemaOutcome[] RaceEnsure(TestPostgres db)
+    {
+        using var a = db.Open();
+        using var b = db.Open();
+        using var start = new Barrier(2);
+        SchemaOutcome Race(NpgsqlConnection c)
+        {
+            start.SignalAndWait();
+            return PostgresSchema.Ensure(c, db.Connection.Redacted);
+        }
+        var ta = Task.Factory.StartNew(() => Race(a), TaskCreationOptions.LongRunning);
+        var tb = Task.Factory.StartNew(() => Race(b), TaskCreationOptions.LongRunning);
+        return [ta.Result, tb.Result];
+    }
+
     [PostgresFact]
     public void Two_connections_racing_create_the_schema_once()
     {
@@ -85,17 +101,7 @@ public class PostgresSchemaTests
         for (int round = 0; round < 5; round++)
         {
             if (round > 0) db.Execute("DROP SCHEMA lamin CASCADE");
-            using var a = db.Open();
-            using var b = db.Open();
-            using var start = new Barrier(2);
-            SchemaOutcome Race(NpgsqlConnection c)
-            {
-                start.SignalAndWait();
-                return PostgresSchema.Ensure(c, db.Connection.Redacted);
-            }
-            var ta = Task.Factory.StartNew(() => Race(a), TaskCreationOptions.LongRunning);
-            var tb = Task.Factory.StartNew(() => Race(b), TaskCreationOptions.LongRunning);
-            var outcomes = new[] { ta.Result, tb.Result };
+            var outcomes = RaceEnsure(db);
 
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.Created));
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.UpToDate));
@@ -163,17 +169,7 @@ public class PostgresSchemaTests
             db.Execute("INSERT INTO lamin.schema_version (id, version) VALUES (1, 1); " +
                        "INSERT INTO lamin.space (id, uid, name, created_by) VALUES (1, 'A1LSpace0000', 'all', 'me'); " +
                        "INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('st0000000001', '/data/v1', 'local', 'me')");
-            using var a = db.Open();
-            using var b = db.Open();
-            using var start = new Barrier(2);
-            SchemaOutcome Race(NpgsqlConnection c)
-            {
-                start.SignalAndWait();
-                return PostgresSchema.Ensure(c, db.Connection.Redacted);
-            }
-            var ta = Task.Factory.StartNew(() => Race(a), TaskCreationOptions.LongRunning);
-            var tb = Task.Factory.StartNew(() => Race(b), TaskCreationOptions.LongRunning);
-            var outcomes = new[] { ta.Result, tb.Result };
+            var outcomes = RaceEnsure(db);
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.Upgraded));
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.UpToDate));
             Assert.Equal(PostgresSchema.CurrentVersion, db.Scalar("SELECT version FROM lamin.schema_version"));
