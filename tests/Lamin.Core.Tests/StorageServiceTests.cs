@@ -18,6 +18,42 @@ public class StorageServiceTests : IDisposable
     private LaminStorage Get(string identity, string user = Sandbox.Alice) =>
         Assert.Single(_sb.Storages(user).Get(new StorageQuery(Identity: identity)));
 
+    // ---------------------------------------------------------------- rule 3 over one call's writes (issue 15)
+
+    [Fact]
+    public void A_presence_check_reads_the_marker_again_whenever_it_changed_and_refuses_what_rule_3_refuses()
+    {
+        var root = _sb.Folder("run");
+        var rec = _sb.Register(root);
+        var check = new PresenceCheck();
+        var marker = Sandbox.MarkerPath(root);
+        var original = File.ReadAllText(marker);
+        var stamp = File.GetLastWriteTimeUtc(marker);
+        check.Require(rec);
+        check.Require(rec); // unchanged: passes on the lstat alone
+
+        void Refused(string why)
+        {
+            var e = Assert.Throws<LaminException>(() => check.Require(rec));
+            Assert.True(e.ErrorId == ErrorIds.StorageNotPresent, $"{why}: {e.ErrorId}");
+        }
+        // Another location's uid in a marker of the same size (and another time): read again, refused.
+        File.WriteAllText(marker, "Other0000001" + original[12..]);
+        File.SetLastWriteTimeUtc(marker, stamp.AddMinutes(-5));
+        Refused("another uid");
+        File.Delete(marker);
+        Refused("removed");
+        Directory.CreateDirectory(marker);
+        Refused("a folder");
+        Directory.Delete(marker);
+        // Restored: passes again, and a check made before (with its lstat) does not outlive a second change.
+        File.WriteAllText(marker, original);
+        check.Require(rec);
+        File.WriteAllText(marker, "Other0000001" + original[12..]);
+        File.SetLastWriteTimeUtc(marker, stamp.AddMinutes(-10));
+        Refused("changed after it passed");
+    }
+
     // ---------------------------------------------------------------- creating and the marker (rule 5)
 
     [Fact]

@@ -168,6 +168,27 @@ Describe 'Rule 3: no write into a local location that is not present here (fault
         Get-State $t.Root | Should -BeExactly $state
         (Add-LaminArtifact $src.FullName -Storage $here.Uid).Storage | Should -Be $root
     }
+
+    # Issue 15: the marker is read in full once per call and then checked by one lstat per file; any change reads it again.
+    It 'a marker that changes between two files of one pipeline stops the writes from that file on (<Case>)' -ForEach @(
+        @{ Case = 'another location''s uid, same size'; Change = { param($m)
+            $text = [IO.File]::ReadAllText($m)
+            [IO.File]::WriteAllText($m, 'Other0000001' + $text.Substring(12))
+            [IO.File]::SetLastWriteTimeUtc($m, [datetime]::UtcNow.AddMinutes(-5)) } }
+        @{ Case = 'removed'; Change = { param($m) Remove-Item -LiteralPath $m } }
+        @{ Case = 'a folder now'; Change = { param($m) Remove-Item -LiteralPath $m; $null = New-Item -ItemType Directory $m } }
+    ) {
+        $marker = Get-MarkerPath $root
+        $first = New-File (Join-Path $t.Work 'run/first.txt') '1'
+        $second = New-File (Join-Path $t.Work 'run/second.txt') '2'
+        $out = @(& { $first; & $Change $marker; $second } | Add-LaminArtifact -Storage $here.Uid -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $out.Count | Should -Be 1
+        $out[0].Description | Should -BeExactly 'first.txt'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -Match '^(StorageNotPresent|MarkerInvalid),'
+        @(Get-LaminArtifact -Storage $here.Uid).Count | Should -Be 1
+        @(Get-ChildItem -LiteralPath (Join-Path $root '.lamindb') -Force -Filter '.lamin-tmp*').Count | Should -Be 0
+    }
 }
 
 Describe 'Rule 6: no write or delete through a symlink out of the root (fault 6)' -Skip:($IsWindows) {
@@ -221,6 +242,24 @@ Describe 'Rule 6: no write or delete through a symlink out of the root (fault 6)
         Remove-LaminArtifact $a.Uid -Permanent -DeleteFile -Confirm:$false
         Test-Path -LiteralPath (Join-Path $t.Storage 'real/x.txt') | Should -BeFalse
         Test-Path -LiteralPath (Join-Path $t.Storage 'real') | Should -BeTrue
+    }
+
+    # Issue 15: a pipeline keeps the resolution of the folder its files come from while that folder is no link.
+    It 'a source folder that becomes a link between two files of one pipeline is resolved again (registered in place through it)' {
+        $loc = New-LaminStorage (Join-Path $t.Work 'loc')
+        New-File (Join-Path $loc.Root 'sub/second.txt') '2' | Out-Null
+        $dir = Join-Path $t.Work 'from'
+        $first = New-File (Join-Path $dir 'first.txt') '1'
+        $out = @(& {
+                $first
+                Remove-Item -LiteralPath $dir -Recurse -Force
+                $null = New-Item -ItemType SymbolicLink -Path $dir -Target (Join-Path $loc.Root 'sub')
+                Get-Item -LiteralPath (Join-Path $dir 'second.txt')
+            } | Add-LaminArtifact)
+        $out.Count | Should -Be 2
+        $out[0].Storage | Should -Be $t.Storage
+        $out[1].Key | Should -BeExactly 'sub/second.txt'
+        $out[1].Storage | Should -Be $loc.Root
     }
 
     It 'a file registered in place through a symlinked folder keeps working (key on disk, delete inside)' {

@@ -73,8 +73,12 @@ public static class DataCopier
         return result;
     }
 
-    /// <summary>Others may read, rename and delete the file meanwhile (SPEC §11: FileShare.Delete on Windows).</summary>
-    public static FileStream OpenSource(string path) => SharingRules.OpenRead(path);
+    /// <summary>
+    /// Others may read, rename and delete the file meanwhile (SPEC §11: FileShare.Delete on Windows). A file known to
+    /// fit one buffer is read without the sequential-read advice (one system call less per small file).
+    /// </summary>
+    public static FileStream OpenSource(string path, long? size = null) =>
+        SharingRules.OpenRead(path, size <= BufferSize ? FileOptions.None : FileOptions.SequentialScan);
 
     private static LaminException Changed(string what, long size, string how) =>
         new(ErrorIds.FileChanged,

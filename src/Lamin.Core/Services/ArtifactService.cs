@@ -28,6 +28,8 @@ public sealed class IngestPlan
     public string? Description { get; init; }
     public bool? SkipHashLookup { get; init; }
     public long Size { get; init; }
+    /// <summary>A single local file's size and modification time when it was planned: the "before" of its read (FileChanged).</summary>
+    public (long Length, DateTime Modified)? SourceSnapshot { get; init; }
     public IReadOnlyList<FileInfo> Members { get; init; } = [];
 
     /// <summary>For a cloud path registered in place: its objects with their metadata hashes.</summary>
@@ -73,6 +75,7 @@ public sealed class ArtifactService(LaminContext context)
 {
     public static readonly RecordFields<LaminArtifact> Fields = new(nameof(LaminArtifact.Stem));
     private readonly StorageService _storages = new(context);
+    private readonly PresenceCheck _present = new();
 
     // ================================================================ reading
 
@@ -101,6 +104,9 @@ public sealed class ArtifactService(LaminContext context)
         /// once per location, not once per path (issue 15). Staging checks again at the moment of writing.
         /// </summary>
         internal HashSet<int> FoundPresent { get; } = [];
+
+        /// <summary>The source folder resolved last, and its resolution (files of one folder come in a row).</summary>
+        internal (string Folder, string Resolved)? LastSourceFolder { get; set; }
 
         /// <summary>The same view, detached from its (closed) session, for planning.</summary>
         internal View Detach() { Session = null; return this; }
@@ -222,18 +228,20 @@ public sealed class ArtifactService(LaminContext context)
     public IngestPlan Plan(View view, AddRequest r)
     {
         if (StorageRoot.DetectType(r.Path) is "s3" or "gs") return PlanCloud(view, r);
-        var path = LocalPaths.ResolveLinks(Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
-        path = LocalPaths.TrimTrailingSeparator(path);
+        var (resolved, info) = ResolveSource(view, Path.GetFullPath(LocalPaths.ExpandHome(r.Path), context.CurrentDirectory));
+        var path = LocalPaths.TrimTrailingSeparator(resolved);
         // SPEC §11: below a location whose file system ignores case, the path in its case on disk (one key per file).
         path = LocationRules.InCaseOnDisk(path, view.Storages.Values.Where(x => x.Type == "local").Select(x => x.Root));
-        bool isFolder = Directory.Exists(path);
-        if (!isFolder && !File.Exists(path))
+        if (path != resolved) info = null;
+        bool isFolder = info is not null ? (info.Attributes & FileAttributes.Directory) != 0 : Directory.Exists(path);
+        if (!isFolder && !(info?.Exists ?? File.Exists(path)))
             throw new LaminException(ErrorIds.PathNotFound, $"Path '{r.Path}' does not exist.", r.Path);
         if (path.Split(['/', '\\']).Any(Marker.IsManagedFolderName))
             throw new LaminException(ErrorIds.InvalidPath,
                 $"Do not pass path inside the `.lamindb/` directory: '{path}' is managed by Lamin; use Get-LaminArtifact to find what it holds.", r.Path);
         var members = isFolder ? FolderMembers(path) : [];
-        long size = isFolder ? members.Sum(m => m.Length) : new FileInfo(path).Length;
+        var file = isFolder ? null : info as FileInfo ?? new FileInfo(path);
+        long size = isFolder ? members.Sum(m => m.Length) : file!.Length;
         var suffix = Suffixes.Canonical(path);
 
         var container = view.Storages.Values
@@ -295,7 +303,30 @@ public sealed class ArtifactService(LaminContext context)
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
             Key = r.Key, KeyIsVirtual = r.Key is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
             SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
+            SourceSnapshot = file is null ? null : (file.Length, file.LastWriteTimeUtc),
         };
+    }
+
+    /// <summary>
+    /// <paramref name="full"/> with its links resolved, and its lstat when it is no link itself. While the files of one
+    /// folder come, the folder's resolution is kept (an lstat checks that the folder is still no link), so a file costs
+    /// two lstats instead of a walk over every segment (issue 15); anything else (a link, a missing path, a linked or
+    /// new folder) takes the walk.
+    /// </summary>
+    private static (string Path, FileSystemInfo? Info) ResolveSource(View view, string full)
+    {
+        var folder = Path.GetDirectoryName(full);
+        var name = Path.GetFileName(full);
+        if (folder is null || name.Length == 0 || name is "." or "..") return (LocalPaths.ResolveLinks(full), null);
+        FileSystemInfo info = new FileInfo(full);
+        FileAttributes a;
+        try { a = info.Attributes; } // lstat
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return (LocalPaths.ResolveLinks(full), null); }
+        if ((int)a == -1 || (a & FileAttributes.ReparsePoint) != 0 || !LocalPaths.IsRealFolder(folder)) return (LocalPaths.ResolveLinks(full), null);
+        if (view.LastSourceFolder is not { } last || last.Folder != folder)
+            view.LastSourceFolder = last = (folder, LocalPaths.ResolveLinks(folder));
+        if ((a & FileAttributes.Directory) != 0) info = new DirectoryInfo(full);
+        return (Path.Combine(last.Resolved, name), info);
     }
 
     /// <summary>
@@ -413,13 +444,13 @@ public sealed class ArtifactService(LaminContext context)
             return new StagedArtifact(plan, LaminHash.HashFolder(hashes), plan.Size, plan.Members.Count, null);
         }
 
-        StorageService.RequirePresentHere(plan.Storage); // rule 3, at the moment of writing
+        _present.Require(plan.Storage); // rule 3, at the moment of writing
         var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
         try
         {
             if (!plan.IsFolder)
             {
-                var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel);
+                var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel, plan.SourceSnapshot);
                 return new StagedArtifact(plan, hash, plan.Size, null, writer);
             }
             var memberHashes = new List<string>(plan.Members.Count);
@@ -437,11 +468,12 @@ public sealed class ArtifactService(LaminContext context)
         }
     }
 
-    private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel)
+    private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel,
+        (long Length, DateTime Modified)? planned = null)
     {
-        using var src = DataCopier.OpenSource(source);
-        // fstat of the open file (one stat less per file); RandomAccess works for pipes too, where Length throws.
-        var before = (new FileInfo(source).Length, File.GetLastWriteTimeUtc(src.SafeFileHandle));
+        // The snapshot taken when it was planned, else one now: a change from then on is FileChanged.
+        var before = planned ?? Snapshot(source);
+        using var src = DataCopier.OpenSource(source, before.Length);
         progress?.FileStarted(source, before.Length);
         HashResult hash;
         using (var dst = writer.OpenMember(member, before.Length))

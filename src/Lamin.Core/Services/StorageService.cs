@@ -493,3 +493,40 @@ public sealed class StorageService(LaminContext context)
             "Nothing was written. Write there from the machine where it is present, or choose another location with -Storage.", target ?? s.Root);
     }
 }
+
+/// <summary>
+/// SPEC §10 rule 3 for a run of writes (one cmdlet call): a location's marker is read in full the first time, and
+/// read again whenever its lstat (size, modification time, kind) differs from the one seen before that read
+/// (issue 15: reading it for every file cost ten system calls per file). A marker removed, rewritten, replaced or
+/// turned into a link or folder is read again and refused as before; only a different marker forged to the same
+/// size and modification time, to the tick, would pass.
+/// </summary>
+public sealed class PresenceCheck
+{
+    private readonly Dictionary<string, (long Length, DateTime Modified)> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>Throws StorageNotPresent as <see cref="StorageService.RequirePresentHere"/> does.</summary>
+    public void Require(LaminStorage s, object? target = null)
+    {
+        if (s.Type != "local") return;
+        var key = s.Uid + "\n" + s.Root;
+        var seen = Signature(LocalStorageProvider.MarkerPath(s.Root));
+        lock (_verified)
+            if (seen is { } now && _verified.TryGetValue(key, out var verified) && verified == now) return;
+        StorageService.RequirePresentHere(s, target);
+        if (seen is { } ok) lock (_verified) _verified[key] = ok;
+    }
+
+    /// <summary>The marker's size and modification time from one lstat; null when it is missing, a link or a folder.</summary>
+    private static (long, DateTime)? Signature(string marker)
+    {
+        try
+        {
+            var f = new FileInfo(marker);
+            var a = f.Attributes;
+            if ((int)a == -1 || (a & (FileAttributes.ReparsePoint | FileAttributes.Directory)) != 0) return null;
+            return (f.Length, f.LastWriteTimeUtc);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+}

@@ -34,7 +34,10 @@ public sealed class LocalStorageProvider : IStorageProvider
         public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
     }
 
-    private static string MarkerPath(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder, Marker.FileName);
+    private static string MarkerPath(StorageRoot root) => MarkerPath(root.Root);
+
+    /// <summary>&lt;root&gt;/.lamindb/storage_uid.txt of a local root, as a path (not resolved).</summary>
+    internal static string MarkerPath(string root) => Path.Combine(root, Marker.ManagedFolder, Marker.FileName);
 
     /// <summary>
     /// Every file below <paramref name="folder"/>, walked one level at a time: symbolic links and junctions are
@@ -91,6 +94,19 @@ public sealed class LocalStorageProvider : IStorageProvider
     public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
 
     /// <summary>The topmost folder of <paramref name="dir"/> that does not exist yet (what CreateDirectory will create), or null.</summary>
+    /// <summary>&lt;root&gt;/.lamindb as a path (not resolved).</summary>
+    private static string ManagedFolderOf(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder);
+
+    /// <summary>
+    /// Anything at <paramref name="path"/>: a file, a folder or a link (dangling too), in one lstat. An entry that
+    /// can't be inspected counts as there, so it is never overwritten.
+    /// </summary>
+    internal static bool EntryExists(string path)
+    {
+        try { return (int)new FileInfo(path).Attributes != -1; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return true; }
+    }
+
     internal static string? FirstMissing(string dir)
     {
         string? missing = null;
@@ -311,10 +327,16 @@ public sealed class LocalStorageProvider : IStorageProvider
             _folder = folder;
             // .lamindb/ itself must not lead out of the root (a symlink put there): rule 6 on the temporary too.
             // Named by host, process id and start time (SPEC §11): orphan clearing tells a live writer from a reused pid.
-            _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{Util.ProcessIdentity.Current().TemporaryName(TempPrefix)}");
-            var dir = Path.GetDirectoryName(_temp)!;
-            _createdManaged = FirstMissing(dir);
-            if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
+            var name = Util.ProcessIdentity.Current().TemporaryName(TempPrefix);
+            var managed = ManagedFolderOf(root);
+            if (LocalPaths.IsRealFolder(managed)) _temp = Path.Combine(managed, name); // no walk needed (issue 15)
+            else
+            {
+                _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{name}");
+                var dir = Path.GetDirectoryName(_temp)!;
+                _createdManaged = FirstMissing(dir);
+                if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
+            }
             if (folder) { Directory.CreateDirectory(_temp); _memberFolders.Add(_temp); }
         }
 
@@ -333,15 +355,20 @@ public sealed class LocalStorageProvider : IStorageProvider
 
         public void Commit(string finalKey, bool replace)
         {
-            // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise).
-            var final = LocalPaths.ResolveUnder(_root.Root, finalKey);
+            // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise). A name
+            // directly in .lamindb/ (every key-less artifact) is inside when .lamindb/ is a real folder: one lstat, no walk.
+            int slash = finalKey.IndexOf('/');
+            var managed = ManagedFolderOf(_root);
+            bool direct = slash == Marker.ManagedFolder.Length && finalKey.StartsWith(Marker.ManagedFolder + "/", StringComparison.Ordinal)
+                          && finalKey.IndexOf('/', slash + 1) < 0 && LocalPaths.IsRealFolder(managed);
+            var final = direct ? Path.Combine(managed, finalKey[(slash + 1)..]) : LocalPaths.ResolveUnder(_root.Root, finalKey);
             var parent = Path.GetDirectoryName(final)!;
-            var created = FirstMissing(parent);
+            var created = direct ? null : FirstMissing(parent);
             bool done = false;
             try
             {
-                Directory.CreateDirectory(parent);
-                bool exists = File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null;
+                if (!direct) Directory.CreateDirectory(parent);
+                bool exists = EntryExists(final);
                 // The version this replaces is missing: a replace killed between its moves may have left it aside (issue 15).
                 if (!exists && replace && _folder && RecoverInterruptedReplaces(_root).Count > 0) exists = Directory.Exists(final);
                 if (exists && !replace)

@@ -30,11 +30,26 @@ public static class Uids
         return prefix.Append(sb).ToString();
     }
 
-    /// <summary>A random base62 string from the OS secure random source.</summary>
+    /// <summary>
+    /// A random base62 string from the OS secure random source, drawn in one call for the whole string (issue 15:
+    /// a call per character cost 17 system calls per artifact). A byte of 248 (4 × 62) or more is dropped, so every
+    /// character stays equally likely.
+    /// </summary>
     public static string Random(int length)
     {
         var chars = new char[length];
-        for (int i = 0; i < length; i++) chars[i] = Base62Alphabet[RandomNumberGenerator.GetInt32(62)];
+        Span<byte> pool = length <= 128 ? stackalloc byte[length * 2] : new byte[length * 2];
+        int filled = 0;
+        while (filled < length)
+        {
+            RandomNumberGenerator.Fill(pool);
+            foreach (var b in pool)
+            {
+                if (b >= 248) continue;
+                chars[filled++] = Base62Alphabet[b % 62];
+                if (filled == length) break;
+            }
+        }
         return new string(chars);
     }
 
