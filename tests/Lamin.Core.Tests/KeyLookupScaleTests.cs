@@ -56,6 +56,39 @@ public sealed class KeyLookupScaleTests : IDisposable
     }
 
     [Fact]
+    public void Only_the_spellings_some_key_has_are_followed_a_letter_at_a_time()
+    {
+        string[] keys = ["Data/Run-1/A.txt", "data/run-1/b.txt", "DATA/RUN-1/c.txt", "data/run-2/d.txt", "prefix-42/x", "other/e.txt"];
+        int probes = 0;
+        IReadOnlyList<string> Present(IReadOnlyList<string> candidates)
+        {
+            probes += candidates.Count;
+            return candidates.Where(c => keys.Any(k => k.StartsWith(c, StringComparison.Ordinal))).ToList();
+        }
+        Assert.Equal(["DATA/RUN-1/", "Data/Run-1/", "data/run-1/"],
+            Lamin.Core.Query.KeyCase.SpellingsPresent("data/run-1/*", Present)!.OrderBy(x => x, StringComparer.Ordinal));
+        // One spelling of six letters: a probe per case form of each letter, not one per spelling (2^6 and more).
+        probes = 0;
+        Assert.Equal(["prefix-42/"], Lamin.Core.Query.KeyCase.SpellingsPresent("prefix-42/*", Present));
+        Assert.True(probes <= 20, $"{probes} probes");
+        Assert.Empty(Lamin.Core.Query.KeyCase.SpellingsPresent("nothing*", Present)!);
+        Assert.Equal([""], Lamin.Core.Query.KeyCase.SpellingsPresent("*.txt", Present));
+        // More than 64 spellings alive: null, and the caller seeks the capped prefix.
+        Assert.Null(Lamin.Core.Query.KeyCase.SpellingsPresent("abcdefgh/*", c => c));
+    }
+
+    [Fact]
+    public void A_prefix_with_many_letters_reads_only_its_own_range()
+    {
+        for (int i = 0; i < 40; i++) AddFile($"prefix-{i % 4}/f{i}.txt", i.ToString());
+        AddFile("PREFIX-1/upper.txt", "u");
+        var hits = Svc.Get(new ArtifactQuery { Key = "prefix-1/*" }).Select(a => a.Key!).ToList();
+        Assert.Equal(11, hits.Count);
+        Assert.Contains("PREFIX-1/upper.txt", hits);
+        Assert.All(hits, k => Assert.StartsWith("prefix-1/", k, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public void Key_lookups_find_keys_in_any_letter_case_and_only_those()
     {
         AddFile("Data/Run-1/A.txt", "1");

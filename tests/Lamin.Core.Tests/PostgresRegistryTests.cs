@@ -53,6 +53,10 @@ public class PostgresRegistryTests
             Assert.Equal(new[] { "\U0001F600/8" }, s.ArtifactsByKeyPrefix("\U0001F600").Select(a => a.Key));
             Assert.Equal(new[] { "\U0001F601/9" }, s.ArtifactsByKeyPrefix("\U0001F601").Select(a => a.Key));
             Assert.Equal(keys.Length, s.ArtifactsByKeyPrefix("").Count());
+            // -Key's prefix in any case: only the spellings some key has, each an exact range (issue 15).
+            Assert.Equal(new[] { "a_b/1", "A_b/5", "a_b" }, s.ArtifactsByKeyPrefixIgnoreCase("A_B").Select(a => a.Key));
+            Assert.Empty(s.ArtifactsByKeyPrefixIgnoreCase("zz"));
+            Assert.Equal(keys.Length, s.ArtifactsByKeyPrefixIgnoreCase("").Count());
             return 0;
         });
     }

@@ -18,7 +18,8 @@ public static class KeyCase
     /// </summary>
     internal static string LiteralPrefixAnyCase(string pattern, int maxVariants = MaxCaseVariants)
     {
-        int i = 0, variants = 1;
+        int i = 0;
+        long variants = 1;
         while (i < pattern.Length && pattern[i] is not ('*' or '?' or '[' or '`'))
         {
             var c = pattern[i];
@@ -29,6 +30,54 @@ public static class KeyCase
             i++;
         }
         return pattern[..i];
+    }
+
+    /// <summary>
+    /// The least string above every string that starts with <paramref name="prefix"/>, both in UTF-16 order (LiteDB's
+    /// ordinal collation) and in code point order (PostgreSQL's collation "C"); null when its last character can't be
+    /// raised simply (surrogates and beyond, where the two orders differ): then seek by pattern.
+    /// </summary>
+    internal static string? UpperBound(string prefix)
+    {
+        if (prefix.Length == 0) return null;
+        var last = prefix[^1];
+        if (last >= '\uD7FF' || last == '\0') return null;
+        return prefix[..^1] + (char)(last + 1);
+    }
+
+    /// <summary>At most this many spellings are carried by <see cref="SpellingsPresent"/> before it gives up.</summary>
+    private const int MaxLiveSpellings = 64;
+
+    /// <summary>
+    /// The spellings of <paramref name="pattern"/>'s literal prefix (as <see cref="LiteralPrefixAnyCase"/> cuts it, with
+    /// no cap on variants) under which some key starts. They are grown a character at a time, and at each letter only
+    /// the case forms that <paramref name="present"/> finds (given candidate prefixes, it returns those some key
+    /// starts with) are kept: keys spelled one way cost a probe per case form of each letter, where seeking every
+    /// spelling would cost 2^letters seeks and cutting the prefix at 64 spellings reads every key under the cut
+    /// (issue 15: 'prefix-42/*' over 100,000 keys read all of them). Null when more than 64 spellings stay alive
+    /// (the caller seeks the capped prefix instead); empty when no key can match.
+    /// </summary>
+    internal static IReadOnlyList<string>? SpellingsPresent(string pattern, Func<IReadOnlyList<string>, IReadOnlyList<string>> present)
+    {
+        var literal = LiteralPrefixAnyCase(pattern, int.MaxValue);
+        IReadOnlyList<string> live = [""];
+        int probed = 0; // characters of the literal the live spellings were last checked against
+        for (int i = 0; i < literal.Length; i++)
+        {
+            var c = literal[i];
+            if (!char.IsAsciiLetter(c)) continue;
+            var tail = literal[probed..i];
+            var candidates = new List<string>(live.Count * 2);
+            foreach (var spelling in live)
+                foreach (var form in AsciiCaseForms[char.ToLowerInvariant(c) - 'a'])
+                    candidates.Add(spelling + tail + form);
+            live = present(candidates);
+            probed = i + 1;
+            if (live.Count == 0) return [];
+            if (live.Count > MaxLiveSpellings) return null;
+        }
+        var rest = literal[probed..];
+        return rest.Length == 0 ? live : live.Select(x => x + rest).ToList();
     }
 
     /// <summary>

@@ -361,13 +361,15 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
         ByIndex(KeyIndexExpr, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
 
-    /// <summary>The ordinal index seeks up to the first character that has another case.</summary>
+    /// <summary>The ordinal index sought once per spelling of the prefix that some key has (KeyCase.SpellingsPresent).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
+        // A probe reads the first key of a spelling's range, if any (lazily: one document).
+        var spellings = Lamin.Core.Query.KeyCase.SpellingsPresent(prefix, candidates =>
+            candidates.Where(p => ArtifactsByKeyPrefix(p).Any()).ToList());
+        IReadOnlyList<string> variants = spellings ?? Lamin.Core.Query.KeyCase.CaseVariants(Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix));
+        if (variants.Count == 1 && variants[0].Length == 0) return Artifacts.FindAll();
         // One index seek per spelling (no key starts with two of them, so no row twice), in id order.
-        var literal = Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix);
-        if (literal.Length == 0) return Artifacts.FindAll();
-        var variants = Lamin.Core.Query.KeyCase.CaseVariants(literal);
         return variants.Count == 1 ? ArtifactsByKeyPrefix(variants[0]) : variants.SelectMany(ArtifactsByKeyPrefix).OrderBy(a => a.Id);
     }
 
@@ -384,7 +386,13 @@ public sealed class RegistrySession : IRegistrySession
         var p = value.Length > KeyIndexChars ? value[..KeyIndexChars] : value;
         // A surrogate pair cut by the index prefix is stored as U+FFFD: seek by whole characters only.
         if (p.Length > 0 && char.IsHighSurrogate(p[^1])) p = p[..^1];
-        return p.Length == 0 ? Artifacts.FindAll() : Artifacts.Find(BsonExpression.Create(expr + " LIKE @0", new BsonValue(p + "%")));
+        if (p.Length == 0) return Artifacts.FindAll();
+        // An ordinal range: LiteDB's LIKE matches without regard to case, so 'P%' walked every key from 'P' on that
+        // starts with p or P (issue 15: a probe for an upper-case spelling read 100,000 lower-case keys). The bound
+        // itself is in the range (BETWEEN includes it); callers keep only the keys that start with the prefix.
+        return Lamin.Core.Query.KeyCase.UpperBound(p) is { } upper
+            ? Artifacts.Find(BsonExpression.Create(expr + " BETWEEN @0 AND @1", new BsonValue(p), new BsonValue(upper)))
+            : Artifacts.Find(BsonExpression.Create(expr + " LIKE @0", new BsonValue(p + "%")));
     }
 
     // ---------------------------------------------------------------- IRegistrySession (LiteDB expressions stay here)

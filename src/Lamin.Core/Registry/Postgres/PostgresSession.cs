@@ -119,19 +119,10 @@ internal sealed class PostgresSession : IRegistrySession
     /// Arguments: <see cref="PrefixArgs"/>.
     /// </summary>
     internal static string PrefixCondition(string column, string prefix) =>
-        UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{column} >= $2 AND {column} < $3 AND {column} LIKE $1";
+        Lamin.Core.Query.KeyCase.UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{column} >= $2 AND {column} < $3 AND {column} LIKE $1";
 
     internal static object?[] PrefixArgs(string prefix) =>
-        UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
-
-    /// <summary>The least string above every string that starts with <paramref name="prefix"/>, in code point order (collation "C"); null when its last character can't be raised simply.</summary>
-    internal static string? UpperBound(string prefix)
-    {
-        if (prefix.Length == 0) return null;
-        var last = prefix[^1];
-        if (last >= '\uD7FF' || last == '\0') return null; // surrogates and beyond: code point order differs from UTF-16's; LIKE alone
-        return prefix[..^1] + (char)(last + 1);
-    }
+        Lamin.Core.Query.KeyCase.UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static DateTime Utc(NpgsqlDataReader r, int i) => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
@@ -290,20 +281,23 @@ internal sealed class PostgresSession : IRegistrySession
         prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     /// <summary>
-    /// One range seek of the key index per spelling that -Key's case-insensitive match accepts (KeyCase: up to
-    /// 64, the prefix cut where more would be needed), OR-ed in one query. Only ordinal comparisons, which are
+    /// One range seek of the key index per spelling of the prefix that some key has (KeyCase.SpellingsPresent; when
+    /// more than 64 are alive, every spelling of the prefix cut at 64), OR-ed in one query. Only ordinal comparisons, which are
     /// leakproof: under row-level security PostgreSQL uses an index only for leakproof conditions (lower() and
     /// LIKE are not), so a restricted role seeks as the owner does. Callers match the pattern exactly.
     /// </summary>
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
-        var literal = Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix);
-        if (literal.Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
+        // The spellings some key has, one round trip per letter of the prefix (KeyCase.SpellingsPresent).
+        var spellings = Lamin.Core.Query.KeyCase.SpellingsPresent(prefix, PrefixesPresent);
+        if (spellings is { Count: 0 }) return [];
+        IReadOnlyList<string> variants = spellings ?? Lamin.Core.Query.KeyCase.CaseVariants(Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix));
+        if (variants.Count == 1 && variants[0].Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
         var ranges = new List<string>();
         var args = new List<object?>();
-        foreach (var spelling in Lamin.Core.Query.KeyCase.CaseVariants(literal))
+        foreach (var spelling in variants)
         {
-            if (UpperBound(spelling) is not { } upper) return ArtifactTable.Where("key IS NOT NULL ORDER BY id"); // no simple upper bound (surrogates): every key
+            if (Lamin.Core.Query.KeyCase.UpperBound(spelling) is not { } upper) return ArtifactTable.Where("key IS NOT NULL ORDER BY id"); // no simple upper bound (surrogates): every key
             args.Add(spelling);
             args.Add(upper);
             ranges.Add($"(key >= ${args.Count - 1} AND key < ${args.Count})");
@@ -313,6 +307,18 @@ internal sealed class PostgresSession : IRegistrySession
         var rows = ArtifactTable.Where(string.Join(" OR ", ranges), args.ToArray());
         rows.Sort((a, b) => a.Id.CompareTo(b.Id));
         return rows;
+    }
+
+    /// <summary>Those of <paramref name="candidates"/> that some key (that this role may see) starts with, in one query.</summary>
+    private IReadOnlyList<string> PrefixesPresent(IReadOnlyList<string> candidates)
+    {
+        var uppers = new string[candidates.Count];
+        for (int i = 0; i < candidates.Count; i++)
+            if (Lamin.Core.Query.KeyCase.UpperBound(candidates[i]) is { } upper) uppers[i] = upper;
+            else return candidates; // no simple upper bound (surrogates): keep them all, the ranges query decides
+        return Query("SELECT s.p FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(p, u, n) " +
+                     "WHERE EXISTS (SELECT 1 FROM lamin.artifact a WHERE a.key >= s.p AND a.key < s.u) ORDER BY s.n",
+            r => r.GetString(0), candidates.ToArray(), uppers);
     }
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
