@@ -134,8 +134,9 @@ public abstract class LaminCmdlet : PSCmdlet
     protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work, params RecordKind[] accepted) =>
         Dispatch(input, identities, work, null, accepted);
 
-    private HashSet<string>? _fromFolders;
-    private readonly HashSet<string> _piped = new(StringComparer.Ordinal);
+    // Every artifact given so far, to act once on one reached again through a folder: compact (UidSet), not flat.
+    private Lamin.Core.Util.UidSet? _fromFolders;
+    private readonly Lamin.Core.Util.UidSet _piped = new();
 
     protected void Dispatch(IEnumerable<PSObject>? input, IEnumerable<string>? identities, Action<RecordKind, string> work,
         Action<string, LaminArtifact>? folderMember, params RecordKind[] accepted)
@@ -150,10 +151,11 @@ public abstract class LaminCmdlet : PSCmdlet
             {
                 var slash = r.Value.IndexOf('/');
                 var (storageUid, folder) = slash < 0 ? (r.Value, "") : (r.Value[..slash], r.Value[(slash + 1)..]);
-                _fromFolders ??= new HashSet<string>(StringComparer.Ordinal);
+                _fromFolders ??= new Lamin.Core.Util.UidSet();
                 ForEachValue(new DriveService(Context).ArtifactsInFolder(storageUid, folder), a =>
                 {
-                    if (_piped.Contains(a.Uid) || !_fromFolders.Add(a.Uid)) return;
+                    if (_piped.Contains(a.Uid) || _fromFolders.Contains(a.Uid)) return;
+                    _fromFolders.Add(a.Uid);
                     if (folderMember is not null) folderMember(folder, a);
                     else work(RecordKind.Artifact, a.Uid);
                 });

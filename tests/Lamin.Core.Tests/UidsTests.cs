@@ -102,4 +102,36 @@ public class UidsTests
     [InlineData("abc_def", false)]
     [InlineData("é", false)]
     public void IsBase62_accepts_only_the_alphabet(string s, bool expected) => Assert.Equal(expected, Uids.IsBase62(s));
+
+    [Fact]
+    public void Packing_keeps_every_uid_apart_and_refuses_what_is_not_a_short_base62_string()
+    {
+        string[] distinct = ["0", "00", "000", "a", "A", "z", "Z", "10", "01", "AbCdEfGhIjKlMnOp0000", "AbCdEfGhIjKlMnOp0001",
+            "zzzzzzzzzzzzzzzzzzzz", "00000000000000000000", "0000000000000000000"];
+        var packed = distinct.Select(u => Assert.IsType<bool>(Uids.TryPack(u, out var p)) ? p : throw new Xunit.Sdk.XunitException(u)).ToList();
+        Assert.Equal(distinct.Length, packed.Distinct().Count());
+        Assert.False(Uids.TryPack("", out _));
+        Assert.False(Uids.TryPack("zzzzzzzzzzzzzzzzzzzzz", out _)); // 21 characters
+        Assert.False(Uids.TryPack("abc-def", out _));
+        Assert.False(Uids.TryPack("\u0430bc", out _));            // a Cyrillic a
+    }
+
+    [Fact]
+    public void A_uid_set_answers_exactly_for_packed_and_other_strings_before_and_after_its_first_lookup()
+    {
+        var set = new UidSet();
+        var uids = Enumerable.Range(0, 500).Select(_ => Uids.Random(16) + "0000").ToList();
+        foreach (var u in uids.Take(300)) set.Add(u);
+        set.Add("not/a uid");
+        set.Add("zzzzzzzzzzzzzzzzzzzzz");
+        Assert.All(uids.Take(300), u => Assert.True(set.Contains(u)));  // the first lookup indexes the list
+        Assert.All(uids.Skip(300), u => Assert.False(set.Contains(u)));
+        foreach (var u in uids.Skip(300)) set.Add(u);                    // added after it
+        Assert.All(uids, u => Assert.True(set.Contains(u)));
+        Assert.True(set.Contains("not/a uid"));
+        Assert.True(set.Contains("zzzzzzzzzzzzzzzzzzzzz"));
+        Assert.False(set.Contains(uids[0][..19] + (uids[0][19] == '0' ? '1' : '0')));
+        Assert.False(set.Contains("not/a uiD"));
+        Assert.Equal(502, set.Count);
+    }
 }

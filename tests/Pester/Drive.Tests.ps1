@@ -378,6 +378,13 @@ Describe 'Key folders piped into the Lamin cmdlets (<Backend>)' -ForEach $backen
         (Get-ChildItem "lamin:\$($f.U)\raw" -Recurse -Name) | Should -Be 'v.txt'
     }
 
+    It 'acts once on an artifact piped before its own folder (Test-LaminArtifact, Get-LaminArtifact)' {
+        $expected = @($f.A.b.Uid, $f.A.c.Uid, $f.A.v2.Uid) | Sort-Object
+        $items = @((Get-Item "lamin:\$($f.U)\raw\sub\c.TXT"), (Get-Item "lamin:\$($f.U)\raw\b.txt"), (Get-Item "lamin:\$($f.U)\raw"))
+        (@($items | Test-LaminArtifact).Uid | Sort-Object) | Should -Be $expected
+        (@($items | Get-LaminArtifact).Uid | Sort-Object) | Should -Be $expected
+    }
+
     It 'moves, tests and lists a key folder''s artifacts (Move-, Test-, Get-LaminArtifact)' {
         $expected = @($f.A.b.Uid, $f.A.c.Uid, $f.A.v2.Uid) | Sort-Object
         (@(Get-Item "lamin:\$($f.U)\raw" | Get-LaminArtifact).Uid | Sort-Object) | Should -Be $expected
