@@ -134,4 +134,19 @@ public sealed class CommitBatchTests : IDisposable
                 (a.Id, a.Key, a.Hash, a.Version, a.IsLatest, a.Size, a.CreatedAt, a.UpdatedAt, a.Path));
         }
     }
+
+    [Fact]
+    public void A_file_that_changes_between_its_plan_and_its_copy_is_refused_and_leaves_no_temporary()
+    {
+        // Staging right after planning takes the plan's lstat as the state before the read (issue 15: one lstat
+        // less per file), so a change in between is a change while it was read.
+        var path = Path.Combine(_box.Cwd, "moving.txt");
+        File.WriteAllText(path, "first");
+        var svc = Svc;
+        var plan = svc.Plan(new AddRequest(path));
+        File.AppendAllText(path, " and more");
+        var e = Assert.Throws<LaminException>(() => svc.Stage(plan, null, CancellationToken.None));
+        Assert.Equal(ErrorIds.FileChanged, e.ErrorId);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_box.DefaultRoot, Marker.ManagedFolder), LocalStorageProvider.TempPrefix + "*"));
+    }
 }

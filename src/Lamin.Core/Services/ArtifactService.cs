@@ -28,8 +28,11 @@ public sealed class IngestPlan
     public string? Description { get; init; }
     public bool? SkipHashLookup { get; init; }
     public long Size { get; init; }
-    /// <summary>A single local file's size and modification time when it was planned: the "before" of its read (FileChanged).</summary>
-    public (long Length, DateTime Modified)? SourceSnapshot { get; init; }
+    /// <summary>
+    /// A single local file's size and modification time when it was planned, and when that was (a Stopwatch
+    /// timestamp): the "before" of its read (FileChanged) when staging follows at once.
+    /// </summary>
+    public (long Length, DateTime Modified, long Taken)? SourceSnapshot { get; init; }
     public IReadOnlyList<FileInfo> Members { get; init; } = [];
 
     /// <summary>For a cloud path registered in place: its objects with their metadata hashes.</summary>
@@ -303,7 +306,7 @@ public sealed class ArtifactService(LaminContext context)
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
             Key = r.Key, KeyIsVirtual = r.Key is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
             SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
-            SourceSnapshot = file is null ? null : (file.Length, file.LastWriteTimeUtc),
+            SourceSnapshot = file is null ? null : (file.Length, file.LastWriteTimeUtc, System.Diagnostics.Stopwatch.GetTimestamp()),
         };
     }
 
@@ -450,7 +453,11 @@ public sealed class ArtifactService(LaminContext context)
         {
             if (!plan.IsFolder)
             {
-                var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel, plan.SourceSnapshot);
+                // The plan's lstat stands for "before" only when staging follows at once (not after a -Confirm prompt,
+                // during which the file may be edited: that is no change *while it was read*).
+                var planned = plan.SourceSnapshot is { } p && System.Diagnostics.Stopwatch.GetElapsedTime(p.Taken) < PlanSnapshotAge
+                    ? (p.Length, p.Modified) : ((long, DateTime)?)null;
+                var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel, planned);
                 return new StagedArtifact(plan, hash, plan.Size, null, writer);
             }
             var memberHashes = new List<string>(plan.Members.Count);
@@ -467,6 +474,9 @@ public sealed class ArtifactService(LaminContext context)
             throw;
         }
     }
+
+    /// <summary>How long a plan's lstat of its source stands for the state before the read.</summary>
+    private static readonly TimeSpan PlanSnapshotAge = TimeSpan.FromSeconds(1);
 
     private static HashResult CopyOne(string source, IObjectWriter writer, string member, ITransferProgress? progress, CancellationToken cancel,
         (long Length, DateTime Modified)? planned = null)
