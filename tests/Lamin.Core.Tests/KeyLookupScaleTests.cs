@@ -77,6 +77,19 @@ public sealed class KeyLookupScaleTests : IDisposable
         Assert.Null(Lamin.Core.Query.KeyCase.SpellingsPresent("abcdefgh/*", c => c));
     }
 
+    [Theory]
+    [InlineData("data/*")]   // one spelling present: a single seek, which yields key order
+    [InlineData("2024/*")]   // no letter at all
+    [InlineData("DATA/*")]
+    public void A_key_prefix_answers_in_id_order_as_every_lookup_does(string pattern)
+    {
+        var first = pattern.StartsWith('2') ? "2024/b.txt" : "data/b.txt";
+        var second = pattern.StartsWith('2') ? "2024/a.txt" : "data/a.txt";
+        AddFile(first, "1");
+        AddFile(second, "2");
+        Assert.Equal([first, second], Svc.Get(new ArtifactQuery { Key = pattern }).Select(a => a.Key!).ToArray());
+    }
+
     [Fact]
     public void A_prefix_with_many_letters_reads_only_its_own_range()
     {

@@ -201,4 +201,18 @@ public class LocalSafetyTests : IDisposable
     [InlineData("lamindb", false)]
     public void IsManagedFolderName_ignores_case(string name, bool expected) =>
         Assert.Equal(expected, Marker.IsManagedFolderName(name));
+
+    [Theory]
+    [InlineData(".lamindb/Ab12Cd34Ef56Gh780000.txt", "Ab12Cd34Ef56Gh780000.txt")]
+    [InlineData(".lamindb/Ab12Cd34Ef56Gh78", "Ab12Cd34Ef56Gh78")]
+    [InlineData(".lamindb/x\\..\\..\\evil.ps1", null)]   // Windows separators: would leave the root there
+    [InlineData(".lamindb/sub/x.txt", null)]
+    [InlineData(".lamindb/..", null)]
+    [InlineData(".lamindb/.", null)]
+    [InlineData(".lamindb/", null)]
+    [InlineData(".lamindb/C:evil", null)]
+    [InlineData(".LAMINDB/x.txt", null)]
+    [InlineData("data/x.txt", null)]
+    public void Only_a_plain_name_directly_in_the_managed_folder_skips_the_walk_of_rule_6(string key, string? name) =>
+        Assert.Equal(name, Lamin.Core.Storage.LocalStorageProvider.NameInManagedFolder(key));
 }

@@ -25,8 +25,12 @@ public static class KeyCase
             var c = pattern[i];
             int n = char.IsAsciiLetter(c) ? AsciiCaseForms[char.ToLowerInvariant(c) - 'a'].Length
                 : char.IsAscii(c) || !HasCase[c] ? 1 : 0;
-            if (n == 0 || variants * n > maxVariants) break;
-            variants *= n;
+            if (n == 0) break;
+            if (maxVariants != int.MaxValue) // int.MaxValue: no cap (SpellingsPresent)
+            {
+                if (variants * n > maxVariants) break;
+                variants *= n;
+            }
             i++;
         }
         return pattern[..i];

@@ -369,8 +369,9 @@ public sealed class RegistrySession : IRegistrySession
             candidates.Where(p => ArtifactsByKeyPrefix(p).Any()).ToList());
         IReadOnlyList<string> variants = spellings ?? Lamin.Core.Query.KeyCase.CaseVariants(Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix));
         if (variants.Count == 1 && variants[0].Length == 0) return Artifacts.FindAll();
-        // One index seek per spelling (no key starts with two of them, so no row twice), in id order.
-        return variants.Count == 1 ? ArtifactsByKeyPrefix(variants[0]) : variants.SelectMany(ArtifactsByKeyPrefix).OrderBy(a => a.Id);
+        // One index seek per spelling (no key starts with two of them, so no row twice), in id order as every
+        // lookup returns (and as PostgreSQL does): a seek alone yields key order.
+        return variants.SelectMany(ArtifactsByKeyPrefix).OrderBy(a => a.Id);
     }
 
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>

@@ -498,8 +498,9 @@ public sealed class StorageService(LaminContext context)
 /// SPEC §10 rule 3 for a run of writes (one cmdlet call): a location's marker is read in full the first time, and
 /// read again whenever its lstat (size, modification time, kind) differs from the one seen before that read
 /// (issue 15: reading it for every file cost ten system calls per file). A marker removed, rewritten, replaced or
-/// turned into a link or folder is read again and refused as before; only a different marker forged to the same
-/// size and modification time, to the tick, would pass.
+/// turned into a link or folder is read again and refused as before; only a different marker of the same size
+/// with the same modification time, to the file system's tick, would pass (a forgery, or a swap within one tick
+/// where that tick is coarse: 2 s on FAT).
 /// </summary>
 public sealed class PresenceCheck
 {
@@ -514,7 +515,8 @@ public sealed class PresenceCheck
         lock (_verified)
             if (seen is { } now && _verified.TryGetValue(key, out var verified) && verified == now) return;
         StorageService.RequirePresentHere(s, target);
-        if (seen is { } ok) lock (_verified) _verified[key] = ok;
+        // Kept only when the marker read is the one both lstats saw (a marker swapped during the read is read again next time).
+        if (seen is { } ok && Signature(LocalStorageProvider.MarkerPath(s.Root)) == ok) lock (_verified) _verified[key] = ok;
     }
 
     /// <summary>The marker's size and modification time from one lstat; null when it is missing, a link or a folder.</summary>

@@ -94,6 +94,19 @@ public sealed class LocalStorageProvider : IStorageProvider
     public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
 
     /// <summary>The topmost folder of <paramref name="dir"/> that does not exist yet (what CreateDirectory will create), or null.</summary>
+    /// <summary>
+    /// The name in ".lamindb/&lt;name&gt;" when that key names an entry directly in the managed folder on every
+    /// platform: no further separator of either kind, no drive or stream colon, not "." or "..". Null otherwise
+    /// (then the key takes the walk of rule 6): on Windows "x\..\..\evil" would leave the root.
+    /// </summary>
+    internal static string? NameInManagedFolder(string key)
+    {
+        var prefix = Marker.ManagedFolder + "/";
+        if (!key.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var name = key[prefix.Length..];
+        return name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\', ':']) >= 0 ? null : name;
+    }
+
     /// <summary>&lt;root&gt;/.lamindb as a path (not resolved).</summary>
     private static string ManagedFolderOf(StorageRoot root) => Path.Combine(root.Root, Marker.ManagedFolder);
 
@@ -357,11 +370,9 @@ public sealed class LocalStorageProvider : IStorageProvider
         {
             // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise). A name
             // directly in .lamindb/ (every key-less artifact) is inside when .lamindb/ is a real folder: one lstat, no walk.
-            int slash = finalKey.IndexOf('/');
             var managed = ManagedFolderOf(_root);
-            bool direct = slash == Marker.ManagedFolder.Length && finalKey.StartsWith(Marker.ManagedFolder + "/", StringComparison.Ordinal)
-                          && finalKey.IndexOf('/', slash + 1) < 0 && LocalPaths.IsRealFolder(managed);
-            var final = direct ? Path.Combine(managed, finalKey[(slash + 1)..]) : LocalPaths.ResolveUnder(_root.Root, finalKey);
+            bool direct = NameInManagedFolder(finalKey) is not null && LocalPaths.IsRealFolder(managed);
+            var final = direct ? Path.Combine(managed, NameInManagedFolder(finalKey)!) : LocalPaths.ResolveUnder(_root.Root, finalKey);
             var parent = Path.GetDirectoryName(final)!;
             var created = direct ? null : FirstMissing(parent);
             bool done = false;
