@@ -85,6 +85,13 @@ public static class KeyCase
     }
 
     /// <summary>
+    /// The spellings to seek for <paramref name="pattern"/>: those some key has (<see cref="SpellingsPresent"/>), or,
+    /// when too many stay alive, every spelling of the literal prefix cut at 64. [""] means every key.
+    /// </summary>
+    internal static IReadOnlyList<string> SpellingsToSeek(string pattern, Func<IReadOnlyList<string>, IReadOnlyList<string>> present) =>
+        SpellingsPresent(pattern, present) ?? CaseVariants(LiteralPrefixAnyCase(pattern));
+
+    /// <summary>
     /// Every spelling of <paramref name="prefix"/> that -Key's case-insensitive match accepts: each ASCII letter
     /// in every character that upper- or lower-cases to it (k also as the Kelvin sign, s as the long s, i as the dotless i…).
     /// </summary>

@@ -365,9 +365,8 @@ public sealed class RegistrySession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
         // A probe reads the first key of a spelling's range, if any (lazily: one document).
-        var spellings = Lamin.Core.Query.KeyCase.SpellingsPresent(prefix, candidates =>
+        var variants = Lamin.Core.Query.KeyCase.SpellingsToSeek(prefix, candidates =>
             candidates.Where(p => ArtifactsByKeyPrefix(p).Any()).ToList());
-        IReadOnlyList<string> variants = spellings ?? Lamin.Core.Query.KeyCase.CaseVariants(Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix));
         if (variants.Count == 1 && variants[0].Length == 0) return Artifacts.FindAll();
         // One index seek per spelling (no key starts with two of them, so no row twice), in id order as every
         // lookup returns (and as PostgreSQL does): a seek alone yields key order.

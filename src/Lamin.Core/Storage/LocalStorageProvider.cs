@@ -371,8 +371,9 @@ public sealed class LocalStorageProvider : IStorageProvider
             // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise). A name
             // directly in .lamindb/ (every key-less artifact) is inside when .lamindb/ is a real folder: one lstat, no walk.
             var managed = ManagedFolderOf(_root);
-            bool direct = NameInManagedFolder(finalKey) is not null && LocalPaths.IsRealFolder(managed);
-            var final = direct ? Path.Combine(managed, NameInManagedFolder(finalKey)!) : LocalPaths.ResolveUnder(_root.Root, finalKey);
+            var name = NameInManagedFolder(finalKey);
+            bool direct = name is not null && LocalPaths.IsRealFolder(managed);
+            var final = direct ? Path.Combine(managed, name!) : LocalPaths.ResolveUnder(_root.Root, finalKey);
             var parent = Path.GetDirectoryName(final)!;
             var created = direct ? null : FirstMissing(parent);
             bool done = false;

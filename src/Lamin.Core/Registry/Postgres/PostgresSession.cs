@@ -289,9 +289,8 @@ internal sealed class PostgresSession : IRegistrySession
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
     {
         // The spellings some key has, one round trip per letter of the prefix (KeyCase.SpellingsPresent).
-        var spellings = Lamin.Core.Query.KeyCase.SpellingsPresent(prefix, PrefixesPresent);
-        if (spellings is { Count: 0 }) return [];
-        IReadOnlyList<string> variants = spellings ?? Lamin.Core.Query.KeyCase.CaseVariants(Lamin.Core.Query.KeyCase.LiteralPrefixAnyCase(prefix));
+        var variants = Lamin.Core.Query.KeyCase.SpellingsToSeek(prefix, PrefixesPresent);
+        if (variants.Count == 0) return [];
         if (variants.Count == 1 && variants[0].Length == 0) return ArtifactTable.Where("key IS NOT NULL ORDER BY id");
         var ranges = new List<string>();
         var args = new List<object?>();
