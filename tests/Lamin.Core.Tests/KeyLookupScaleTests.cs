@@ -118,6 +118,52 @@ public sealed class KeyLookupScaleTests : IDisposable
         Assert.Equal(["dat\u212A/f.txt"], Svc.Get(new ArtifactQuery { Key = "datk/*" }).Select(a => a.Key!).ToArray());
     }
 
+    // The key indexes hold the first 200 UTF-16 units of a key; a character outside the BMP at units 199-200 was
+    // cut in half there, and LiteDB refused to encode the lone half (UnexpectedError, the whole batch with it).
+    private static readonly string SplitAt199 = new string('a', 199) + "\U0001F600" + "tail.txt";
+
+    [Fact]
+    public void A_key_whose_200th_unit_starts_a_surrogate_pair_is_added_and_found()
+    {
+        AddFile(SplitAt199, "astral");
+        AddFile(new string('a', 199) + "b-other.txt", "other");
+        Assert.Equal([SplitAt199], Svc.Get(new ArtifactQuery { Key = SplitAt199 }).Select(a => a.Key!).ToArray());
+        Assert.Equal([SplitAt199], Svc.Get(new ArtifactQuery { Key = SplitAt199[..201] + "*" }).Select(a => a.Key!).ToArray());
+        Assert.Equal(2, Svc.Get(new ArtifactQuery { Key = new string('a', 199) + "*" }).Count);
+    }
+
+    [Fact]
+    public void A_batch_with_a_split_pair_key_commits_every_item()
+    {
+        var svc = Svc;
+        var staged = new[] { SplitAt199, "plain/one.txt", new string('b', 199) + "\U0001F601.txt" }.Select((key, i) =>
+        {
+            var path = Path.Combine(_box.Cwd, $"batch{i}.txt");
+            File.WriteAllText(path, "batch " + i);
+            return svc.Stage(svc.Plan(new AddRequest(path, Key: key)), null, CancellationToken.None);
+        }).ToList();
+        Assert.All(svc.Commit(staged, _ => { }), r => Assert.Null(r.Error));
+        Assert.Equal(3, Svc.Get(new ArtifactQuery()).Count);
+    }
+
+    [Fact]
+    public void A_registry_with_the_old_key_index_is_upgraded_before_its_next_write()
+    {
+        AddFile("seed/one.txt", "seed");
+        const string Old = "IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, 200), $.Key)";
+        using (var db = new LiteDB.LiteDatabase($"Filename={_box.RegistryPath};Connection=direct"))
+        {
+            var artifacts = db.GetCollection("artifact");
+            artifacts.DropIndex("key_prefix");
+            artifacts.EnsureIndex("key_prefix", Old);
+        }
+        AddFile(SplitAt199, "astral");
+        Assert.Equal([SplitAt199], Svc.Get(new ArtifactQuery { Key = SplitAt199 }).Select(a => a.Key!).ToArray());
+        using var reopened = new LiteDB.LiteDatabase($"Filename={_box.RegistryPath};Connection=direct;ReadOnly=true");
+        var expression = reopened.GetCollection("$indexes").FindAll().Single(d => d["name"].AsString == "key_prefix")["expression"].AsString;
+        Assert.NotEqual(LiteDB.BsonExpression.Create(Old).Source, expression);
+    }
+
     [Fact]
     public void Looking_up_many_different_keys_leaves_no_compiled_query_per_key()
     {

@@ -326,25 +326,30 @@ public sealed class RegistrySession : IRegistrySession
     }
 
     // Keys may be 1024 characters (SPEC rule 20), up to ~4 KB in UTF-8, but a LiteDB index key must stay
-    // under 1023 bytes: the key indexes hold the first KeyIndexChars characters (at most 3 bytes each),
-    // and every lookup below filters the index's rows by the whole key.
+    // under 1023 bytes: the key indexes hold the first KeyIndexChars UTF-16 units (at most 3 bytes each),
+    // and every lookup below filters the index's rows by the whole key. A character outside the BMP whose
+    // pair would be cut at unit 200 is left out whole (199 units): LiteDB refuses to encode a lone half, and
+    // refused the whole batch with it (issue 15's review). ByIndex cuts its seek values the same way.
     private const int KeyIndexChars = 200;
-    private const string KeyIndexExpr = "IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, 200), $.Key)";
-    private const string RealKeyIndexExpr = "IIF(LENGTH($.RealKey) > 200, SUBSTRING($.RealKey, 0, 200), $.RealKey)";
+    private const string KeyIndexExpr = "IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, IIF(IS_MATCH(SUBSTRING($.Key, 199, 1), '^[\\uD800-\\uDBFF]$'), 199, 200)), $.Key)";
+    private const string RealKeyIndexExpr = "IIF(LENGTH($.RealKey) > 200, SUBSTRING($.RealKey, 0, IIF(IS_MATCH(SUBSTRING($.RealKey, 199, 1), '^[\\uD800-\\uDBFF]$'), 199, 200)), $.RealKey)";
 
     /// <summary>
     /// Creates the key-prefix indexes, and on a registry written before them replaces the whole-key
-    /// indexes ("key", "real_key"), which refuse a long key. Runs before a write session's transaction;
+    /// indexes ("key", "real_key"), which refuse a long key, and key-prefix indexes built with an older
+    /// expression (one that cut a surrogate pair in half). Runs before a write session's transaction;
     /// each step is idempotent, so an interrupted upgrade is finished by the next write.
     /// </summary>
     internal static void EnsureKeyIndexes(LiteDatabase db)
     {
-        var names = db.GetCollection("$indexes").FindAll()
-            .Where(d => d["collection"].AsString == "artifact").Select(d => d["name"].AsString).ToHashSet();
-        if (names.Contains("key_prefix") && names.Contains("real_key_prefix") && !names.Contains("key") && !names.Contains("real_key")) return;
+        var indexes = db.GetCollection("$indexes").FindAll()
+            .Where(d => d["collection"].AsString == "artifact").ToDictionary(d => d["name"].AsString, d => d["expression"].AsString);
+        bool Current(string name, string expr) => indexes.TryGetValue(name, out var e) && e == BsonExpression.Create(expr).Source;
+        bool keyCurrent = Current("key_prefix", KeyIndexExpr), realCurrent = Current("real_key_prefix", RealKeyIndexExpr);
+        if (keyCurrent && realCurrent && !indexes.ContainsKey("key") && !indexes.ContainsKey("real_key")) return;
         var artifacts = db.GetCollection("artifact");
-        if (names.Contains("key")) artifacts.DropIndex("key");
-        if (names.Contains("real_key")) artifacts.DropIndex("real_key");
+        foreach (var stale in new[] { "key", "real_key" }.Concat(keyCurrent ? [] : ["key_prefix"]).Concat(realCurrent ? [] : ["real_key_prefix"]))
+            if (indexes.ContainsKey(stale)) artifacts.DropIndex(stale);
         artifacts.EnsureIndex("key_prefix", KeyIndexExpr);
         artifacts.EnsureIndex("real_key_prefix", RealKeyIndexExpr); // ObjectUsage: who holds bytes at a path
     }
@@ -384,7 +389,7 @@ public sealed class RegistrySession : IRegistrySession
         // looked up: the memory of a long pipeline grew with every artifact it added).
         if (exact && value.Length <= KeyIndexChars) return Artifacts.Find(BsonExpression.Create(expr + " = @0", new BsonValue(value)));
         var p = value.Length > KeyIndexChars ? value[..KeyIndexChars] : value;
-        // A surrogate pair cut by the index prefix is stored as U+FFFD: seek by whole characters only.
+        // A surrogate pair the index would cut is left out of it whole (KeyIndexExpr): seek by whole characters only.
         if (p.Length > 0 && char.IsHighSurrogate(p[^1])) p = p[..^1];
         if (p.Length == 0) return Artifacts.FindAll();
         // An ordinal range: LiteDB's LIKE matches without regard to case, so 'P%' walked every key from 'P' on that
