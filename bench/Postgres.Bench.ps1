@@ -102,7 +102,7 @@ FROM generate_series(1, $Artifacts) g
         # '042/' holds $Artifacts / 1000 artifacts (1,000 for a million).
         $prefix = '042/'   # digits: -Key matches without regard to case, so the index seeks by the prefix up to the first letter
         $hits = @(Get-LaminArtifact -Key "$prefix*").Count
-        $results.PrefixPlan = @(Invoke-Sql $bigDs "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM lamin.artifact t WHERE (key >= '042/' AND key < '0420')") -join ' | '
+        $results.PrefixPlan = @(Invoke-Sql $bigDs "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT * FROM lamin.artifact t WHERE (_key_head >= left('042/', 500) AND _key_head < '0420' AND key >= '042/' AND key < '0420')") -join ' | '
         function Get-Raw {
             $c = $bigDs.OpenConnection()
             try {

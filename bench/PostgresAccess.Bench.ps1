@@ -99,7 +99,8 @@ FROM generate_series($from, $to) g
         RestrictedRole = [Npgsql.NpgsqlDataSource]::Create("$base;Username=$($reader.Name);Password=$($reader.Password)")
         RlsOff = [Npgsql.NpgsqlDataSource]::Create("$base;Username=$($server.User);Password=$($server.Password)")
     }
-    $range = "SELECT * FROM lamin.artifact t WHERE key >= '$prefix' AND key < '0430' AND key LIKE '043/%' ORDER BY id"
+    # The condition PostgresSession.KeyPrefixCondition sends (schema 3: the index holds each key's first 500 characters).
+    $range = "SELECT * FROM lamin.artifact t WHERE _key_head >= left('$prefix', 500) AND _key_head < '0430' AND key >= '$prefix' AND key < '0430' AND key LIKE '043/%' ORDER BY id"
     $likeOnly = "SELECT * FROM lamin.artifact t WHERE key LIKE '043/%' ORDER BY id"
     function Invoke-Query($source, [string] $sql) {
         $c = $source.OpenConnection()

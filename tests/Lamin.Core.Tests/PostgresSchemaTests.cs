@@ -168,7 +168,9 @@ public class PostgresSchemaTests
             db.Execute(PostgresSchema.Script(1));
             db.Execute("INSERT INTO lamin.schema_version (id, version) VALUES (1, 1); " +
                        "INSERT INTO lamin.space (id, uid, name, created_by) VALUES (1, 'A1LSpace0000', 'all', 'me'); " +
-                       "INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('st0000000001', '/data/v1', 'local', 'me')");
+                       "INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('st0000000001', '/data/v1', 'local', 'me'); " +
+                       "INSERT INTO lamin.artifact (uid, key, size, storage_id, storage_uid, created_by) " +
+                       "SELECT 'AAAAAAAAAAAAAAAA0000', 'raw/a.csv', 1, id, uid, 'me' FROM lamin.storage WHERE uid = 'st0000000001'");
             var outcomes = RaceEnsure(db);
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.Upgraded));
             Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.UpToDate));
@@ -177,6 +179,7 @@ public class PostgresSchemaTests
             Assert.Equal("me", db.Scalar("SELECT created_by FROM lamin.storage WHERE uid = 'st0000000001'"));
             Assert.Equal(true, db.Scalar("SELECT relforcerowsecurity FROM pg_class WHERE oid = 'lamin.artifact'::regclass"));
             Assert.Equal(1L, db.Scalar("SELECT count(*) FROM pg_proc WHERE proname = 'granted_spaces' AND pronamespace = 'lamin'::regnamespace"));
+            Assert.Equal("raw/a.csv", db.Scalar("SELECT _key_head FROM lamin.artifact WHERE uid = 'AAAAAAAAAAAAAAAA0000'")); // version 3: indexed heads
         }
     }
 
@@ -186,7 +189,10 @@ public class PostgresSchemaTests
         using var db = new TestPostgres();
         using var c = db.Open();
         PostgresSchema.Ensure(c, db.Connection.Redacted);
-        using var cmd = new NpgsqlCommand("SET enable_seqscan = off; EXPLAIN SELECT id FROM lamin.artifact WHERE key LIKE 'raw/%'", c);
+        using (var off = new NpgsqlCommand("SET enable_seqscan = off", c)) off.ExecuteNonQuery();
+        // The condition the registry sends for -Key 'raw/*' (the index holds each key's first 500 characters).
+        using var cmd = new NpgsqlCommand("EXPLAIN SELECT id FROM lamin.artifact WHERE " + PostgresSession.KeyPrefixCondition("key", "raw/"), c);
+        foreach (var arg in PostgresSession.PrefixArgs("raw/")) cmd.Parameters.Add(new NpgsqlParameter { Value = arg });
         using var reader = cmd.ExecuteReader();
         var plan = new List<string>();
         while (reader.Read()) plan.Add(reader.GetString(0));

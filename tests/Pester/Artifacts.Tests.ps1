@@ -34,6 +34,14 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         $a.IsLatest | Should -BeTrue
     }
 
+    It 'adds and finds a key whose 200th UTF-16 unit starts an emoji (the LiteDB key index holds 200 units)' {
+        $key = ('a' * 199) + [char]::ConvertFromUtf32(0x1F600) + 'tail.txt'
+        $a = Add-LaminArtifact (New-File (Join-Path $t.Work 'emoji.txt') 'emoji').FullName -Key $key
+        $b = Add-LaminArtifact (New-File (Join-Path $t.Work 'plain.txt') 'plain').FullName -Key (('a' * 199) + 'b.txt')
+        (Get-LaminArtifact -Key $key).Uid | Should -BeExactly $a.Uid
+        @(Get-LaminArtifact -Key (('a' * 199) + '*')).Uid | Should -BeExactly @($a.Uid, $b.Uid)
+    }
+
     It 'keeps compound suffixes (.csv.gz, .tar.gz) and stores unknown ones without extension' {
         (Add-LaminArtifact (New-File (Join-Path $t.Work 't.csv.gz') 'x1').FullName).Suffix | Should -BeExactly '.csv.gz'
         (Add-LaminArtifact (New-File (Join-Path $t.Work 'b.tar.gz') 'x2').FullName).Suffix | Should -BeExactly '.tar.gz'

@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 2, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 2
+    It 'the schema is at version 3, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 3
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
@@ -353,7 +353,7 @@ Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the da
 }
 
 Describe 'Access enforced by PostgreSQL: a version-1 registry is upgraded by its owner only' -Skip:$noServer {
-    It 'a non-owner connecting first is AccessDenied and changes nothing; the owner''s connect upgrades it to version 2 with the rows kept' {
+    It 'a non-owner connecting first is AccessDenied and changes nothing; the owner''s connect upgrades it to the current version with the rows kept' {
         $db1 = New-TestDatabase
         try {
             $owner = $roles.alice
@@ -378,7 +378,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 2
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 3
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'lamin'::regnamespace AND p.proowner <> (SELECT nspowner FROM pg_namespace WHERE nspname = 'lamin')" -Database $db1.Name | Should -Be 0

@@ -130,6 +130,24 @@ Describe 'Team instance: several machines on one database' -Skip:$noServer {
         { Invoke-TestPostgresSql "UPDATE lamin.artifact SET is_latest = true WHERE uid = '$($v1.Uid)'" -Database $t.Database.Name } | Should -Throw '*artifact_latest_key*'
     }
 
+    It 'a 1024-character key of multi-byte characters (3 KB in UTF-8, more than a btree entry holds) is added, versioned and found' {
+        $rng = [Random]::new(15)
+        $seg = { param($n) -join (1..$n | ForEach-Object { [char]$rng.Next(0x4E00, 0x9FA0) }) }
+        $key = ((1..11 | ForEach-Object { & $seg 85 }) -join '/') + '/' + (& $seg 74) + '.csv'
+        $key.Length | Should -Be 1024
+        $f = Join-Path $t.Work 'long.csv'
+        Set-Content -LiteralPath $f -Value 'one' -NoNewline
+        $v1 = Add-LaminArtifact $f -Key $key
+        Set-Content -LiteralPath $f -Value 'two' -NoNewline
+        $v2 = Add-LaminArtifact $f -Key $key -WarningAction SilentlyContinue
+        $v2.Version | Should -Be 2
+        (Get-LaminArtifact -Key $key).Uid | Should -BeExactly $v2.Uid
+        @(Get-LaminArtifact -Key $key -AllVersions).Uid | Should -BeExactly @($v1.Uid, $v2.Uid)
+        @(Get-LaminArtifact -Key ($key.Substring(0, 700) + '*')).Uid | Should -BeExactly @($v2.Uid)
+        # One latest version of a long key too, whoever writes.
+        { Invoke-TestPostgresSql "UPDATE lamin.artifact SET is_latest = true WHERE uid = '$($v1.Uid)'" -Database $t.Database.Name } | Should -Throw '*artifact_latest_long_key*'
+    }
+
     It 'Remove-LaminInstance forgets it here and keeps the registry; -DropRegistry drops the schema' {
         Remove-LaminInstance -Force
         Get-LaminInstance | Should -BeNullOrEmpty

@@ -198,7 +198,7 @@ public sealed class PostgresRegistry : IRegistry
         if (e is PostgresException { SqlState: PostgresErrorCodes.UndefinedObject } noRole && noRole.MessageText.StartsWith("there is no login role", StringComparison.Ordinal))
             return new LaminException(ErrorIds.InvalidArgument,
                 $"The database {Description} refused the grant: {noRole.MessageText}. {noRole.Hint} Nothing was changed.", null, e);
-        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } hidden && identity is { IsAdmin: false }
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation } hidden && identity is { IsAdmin: false }
             && HiddenConflicts.TryGetValue(hidden.ConstraintName ?? "", out var what))
         {
             // SPEC §7: the role saw no such record (the module looked first), so the one it collides with is in a
@@ -207,7 +207,7 @@ public sealed class PostgresRegistry : IRegistry
                 $"Role '{identity.User}' can't register this: {what} already exists in a space the role has no access to. " +
                 "Nothing of this command was written. Choose another, or ask an admin of the instance for access.", null, e);
         }
-        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+        if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation } unique)
         {
             return unique.ConstraintName switch
             {
@@ -231,6 +231,7 @@ public sealed class PostgresRegistry : IRegistry
         ["storage_root_host_key"] = "a storage location with this root",
         ["storage_uid_key"] = "a storage location with this uid (the marker in that root names it)",
         ["artifact_latest_key"] = "a latest version of this key in this storage location",
+        ["artifact_latest_long_key"] = "a latest version of this key in this storage location", // keys over 2000 bytes (Upgrade-3.sql)
         ["artifact_uid_key"] = "an artifact with this uid",
         ["space_uid_key"] = "a space with this uid",
         ["space_name_key"] = "a space with this name",

@@ -124,6 +124,44 @@ internal sealed class PostgresSession : IRegistrySession
     internal static object?[] PrefixArgs(string prefix) =>
         Lamin.Core.Query.KeyCase.UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
 
+    // Keys are indexed by their first KeyHeadChars characters (Upgrade-3.sql: the columns _key_head and
+    // _real_key_head, left(key, 500)): a whole key of multi-byte characters can outgrow a btree entry. Every key
+    // condition seeks the head and compares the whole key; the head conditions follow from the key's (a head is
+    // a prefix of its key), so they never drop a row. Plain columns and text comparisons: leakproof, so a role
+    // under row-level security seeks the index too.
+    private const int KeyHeadChars = 500;
+
+    /// <summary>The indexed head column of a key column (key, _real_key, optionally qualified: a.key).</summary>
+    private static string HeadOf(string column) =>
+        column.EndsWith("_real_key", StringComparison.Ordinal) ? column + "_head" : column[..^"key".Length] + "_key_head";
+
+    /// <summary><paramref name="column"/> equals the value of parameter <paramref name="value"/> ($n).</summary>
+    internal static string KeyEquals(string column, string value) =>
+        $"{HeadOf(column)} = left({value}, {KeyHeadChars}) AND {column} = {value}";
+
+    /// <summary>
+    /// <paramref name="column"/> in [<paramref name="lower"/>, <paramref name="upper"/>) (SQL expressions); <paramref name="lowerHead"/>:
+    /// a prefix of the lower bound of at most KeyHeadChars characters (then every key in the range has a head at or above it).
+    /// By default the bound's own head, left(lower, 500): only for a parameter ($n), never for a column, since left() is
+    /// not leakproof and a condition passing a column to it could not seek the index under row-level security.
+    /// </summary>
+    internal static string KeyRange(string column, string lower, string upper, string? lowerHead = null) =>
+        $"{HeadOf(column)} >= {lowerHead ?? $"left({lower}, {KeyHeadChars})"} AND {HeadOf(column)} < {upper} AND {column} >= {lower} AND {column} < {upper}";
+
+    /// <summary>
+    /// A prefix of <paramref name="value"/> that is at most KeyHeadChars characters in any server encoding (160 UTF-16
+    /// units, whole pairs: at most 500 bytes), for <see cref="KeyRange"/>'s lowerHead when the bound is a column.
+    /// </summary>
+    internal static string SafeHead(string value)
+    {
+        if (value.Length <= 160) return value;
+        return char.IsHighSurrogate(value[159]) ? value[..159] : value[..160];
+    }
+
+    /// <summary><see cref="PrefixCondition"/> for a key column: the range seeks its head. Arguments: <see cref="PrefixArgs"/>.</summary>
+    internal static string KeyPrefixCondition(string column, string prefix) =>
+        Lamin.Core.Query.KeyCase.UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{KeyRange(column, "$2", "$3")} AND {column} LIKE $1";
+
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static DateTime Utc(NpgsqlDataReader r, int i) => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
 
@@ -273,12 +311,12 @@ internal sealed class PostgresSession : IRegistrySession
 
     public IEnumerable<LaminArtifact> ArtifactsByUidPrefix(string prefix) => ArtifactTable.Where(PrefixCondition("uid", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
-    public IEnumerable<LaminArtifact> ArtifactsByKey(string key) => ArtifactTable.Where("key = $1 ORDER BY id", key);
+    public IEnumerable<LaminArtifact> ArtifactsByKey(string key) => ArtifactTable.Where(KeyEquals("key", "$1") + " ORDER BY id", key);
 
-    public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) => ArtifactTable.Where("_real_key = $1 ORDER BY id", key);
+    public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) => ArtifactTable.Where(KeyEquals("_real_key", "$1") + " ORDER BY id", key);
 
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("key", prefix) + " ORDER BY id", PrefixArgs(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("key IS NOT NULL ORDER BY id") : ArtifactTable.Where(KeyPrefixCondition("key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     /// <summary>
     /// One range seek of the key index per spelling of the prefix that some key has (KeyCase.SpellingsPresent; when
@@ -299,7 +337,7 @@ internal sealed class PostgresSession : IRegistrySession
             if (Lamin.Core.Query.KeyCase.UpperBound(spelling) is not { } upper) return ArtifactTable.Where("key IS NOT NULL ORDER BY id"); // no simple upper bound (surrogates): every key
             args.Add(spelling);
             args.Add(upper);
-            ranges.Add($"(key >= ${args.Count - 1} AND key < ${args.Count})");
+            ranges.Add($"({KeyRange("key", $"${args.Count - 1}", $"${args.Count}")})");
         }
         // In id order as every lookup returns, sorted here: the server would sort the whole result before
         // sending its first row (Get-LaminArtifact -Key 'prefix*' reads a thousand rows and more this way).
@@ -315,13 +353,13 @@ internal sealed class PostgresSession : IRegistrySession
         for (int i = 0; i < candidates.Count; i++)
             if (Lamin.Core.Query.KeyCase.UpperBound(candidates[i]) is { } upper) uppers[i] = upper;
             else return candidates; // no simple upper bound (surrogates): keep them all, the ranges query decides
-        return Query("SELECT s.p FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS s(p, u, n) " +
-                     "WHERE EXISTS (SELECT 1 FROM lamin.artifact a WHERE a.key >= s.p AND a.key < s.u) ORDER BY s.n",
-            r => r.GetString(0), candidates.ToArray(), uppers);
+        return Query("SELECT s.p FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS s(p, u, h, n) " +
+                     $"WHERE EXISTS (SELECT 1 FROM lamin.artifact a WHERE {KeyRange("a.key", "s.p", "s.u", "s.h")}) ORDER BY s.n",
+            r => r.GetString(0), candidates.ToArray(), uppers, candidates.Select(SafeHead).ToArray());
     }
 
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
-        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where(PrefixCondition("_real_key", prefix) + " ORDER BY id", PrefixArgs(prefix));
+        prefix.Length == 0 ? ArtifactTable.Where("_real_key IS NOT NULL ORDER BY id") : ArtifactTable.Where(KeyPrefixCondition("_real_key", prefix) + " ORDER BY id", PrefixArgs(prefix));
 
     public IEnumerable<LaminArtifact> ArtifactsByHash(string hash) => ArtifactTable.Where("hash = $1 ORDER BY id", hash);
 
@@ -329,7 +367,7 @@ internal sealed class PostgresSession : IRegistrySession
         hashes.Count == 0 ? [] : ArtifactTable.Where("hash = ANY($1) ORDER BY id", [hashes.Distinct().ToArray()]);
 
     public IEnumerable<LaminArtifact> ArtifactsByKeys(IReadOnlyCollection<string> keys) =>
-        keys.Count == 0 ? [] : ArtifactTable.Where("key = ANY($1) ORDER BY id", [keys.Distinct().ToArray()]);
+        keys.Count == 0 ? [] : ArtifactTable.Where($"_key_head = ANY (ARRAY(SELECT left(k, {KeyHeadChars}) FROM unnest($1::text[]) AS k)) AND key = ANY($1) ORDER BY id", [keys.Distinct().ToArray()]);
 
     public IEnumerable<LaminArtifact> ArtifactsInStorage(int storageId) => ArtifactTable.Where("storage_id = $1 ORDER BY id", storageId);
 
