@@ -61,3 +61,27 @@ public class WildcardTests
         Assert.False(Wildcard.IsMatch("a]b", "a[\\]b"));
     }
 }
+
+public class WildcardSetTests
+{
+    [Theory]
+    [InlineData("^", "[^a]", true)]      // no negation in PowerShell's sets: '^' is a member
+    [InlineData("b", "[^a]", false)]
+    [InlineData("-", "[a-]", true)]
+    [InlineData("]", "[`]]x", false)]    // the first ']' closes the set
+    [InlineData("B", "[a-c]", true)]      // case-insensitive, ranges too
+    [InlineData("[", "[[]", true)]
+    public void Sets_hold_their_characters_literally(string value, string pattern, bool expected) =>
+        Assert.Equal(expected, Wildcard.IsMatch(value, pattern));
+
+    [Theory]
+    [InlineData("[z-a]", "reverse order")]
+    [InlineData("x[]", "empty set")]
+    public void A_set_that_matches_nothing_is_refused_as_invalid_argument(string pattern, string why)
+    {
+        var e = Assert.Throws<Lamin.Core.Errors.LaminException>(() => Wildcard.Compile(pattern));
+        Assert.Equal(Lamin.Core.Errors.ErrorIds.InvalidArgument, e.ErrorId);
+        Assert.Contains(why, e.Message);
+        Assert.Contains("`[", e.Message);
+    }
+}

@@ -111,6 +111,8 @@ Describe 'Bad input to the artifact cmdlets changes nothing' {
         @{ Case = 'a stub matching several versions'; Id = 'MultipleRecordsFound'; Run = { $v = Get-LaminArtifact -Key 'ver.csv'; Remove-LaminArtifact $v.Uid.Substring(0, 17) -Confirm:$false } }
         @{ Case = 'Get-LaminArtifact -Filter on an unknown field'; Id = 'UnknownField'; Run = { Get-LaminArtifact -Filter @{ no_such_field = 1 } } }
         @{ Case = 'an empty search'; Id = 'InvalidSearchQuery'; Run = { Search-LaminArtifact '' } }
+        @{ Case = 'Get-LaminArtifact -Key with a reversed range'; Id = 'InvalidArgument'; Run = { Get-LaminArtifact -Key 'data/[z-a]*' }; Message = "The wildcard pattern 'data/?z-a?*' is not valid: the range 'z-a' is in reverse order.*" }
+        @{ Case = 'Get-LaminArtifact -Key with an empty set'; Id = 'InvalidArgument'; Run = { Get-LaminArtifact -Key 'data/[]*' } }
     ) {
         if ($Before) { & $Before }
         $state = Get-State

@@ -369,6 +369,10 @@ Describe 'Multi-value identities, -Force, -Type, Get-LaminSpaceAccess, lookups (
         (Get-LaminStorage -Type 'loc*').Count | Should -BeGreaterThan 0
     }
 
+    It 'Get-LaminArtifact -Key refuses an empty pattern (it matched nothing, silently)' {
+        { Get-LaminArtifact -Key '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+    }
+
     It 'Get-LaminSpaceAccess lists grants' {
         $null = New-LaminSpace 'lab-group'
         $null = Grant-LaminSpaceAccess -Space 'lab-group' -User 'bob' -Role Write -Confirm:$false

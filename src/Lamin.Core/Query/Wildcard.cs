@@ -21,8 +21,8 @@ public static class Wildcard
                 case '?': sb.Append('.'); break;
                 case '[':
                     int end = pattern.IndexOf(']', i + 1);
-                    if (end < 0) { sb.Append(@"\["); break; }
-                    sb.Append('[').Append(pattern[(i + 1)..end].Replace(@"\", @"\\")).Append(']');
+                    if (end < 0) { sb.Append(@"\["); break; } // no closing bracket: a literal '[' (lenient, as before)
+                    AppendSet(sb, pattern, pattern[(i + 1)..end]);
                     i = end;
                     break;
                 default: sb.Append(Regex.Escape(c.ToString())); break;
@@ -30,6 +30,42 @@ public static class Wildcard
         }
         return new Regex(sb.Append('$').ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
     }
+
+    /// <summary>
+    /// A bracket set as a regex class: each character literal (so '^', '\\' and '[' mean themselves, as in PowerShell),
+    /// x-y a range, a backtick escapes the next character. An empty set or a reversed range matches nothing and is
+    /// refused (InvalidArgument), not passed on to the regex engine to fail as an unexpected error.
+    /// </summary>
+    private static void AppendSet(StringBuilder sb, string pattern, string set)
+    {
+        var chars = new List<char>();
+        var literal = new List<bool>();
+        for (int j = 0; j < set.Length; j++)
+        {
+            bool escaped = set[j] == '`' && j + 1 < set.Length;
+            chars.Add(escaped ? set[++j] : set[j]);
+            literal.Add(escaped);
+        }
+        if (chars.Count == 0) throw Invalid(pattern, "'[]' is an empty set");
+        sb.Append('[');
+        for (int j = 0; j < chars.Count; j++)
+        {
+            if (j + 2 < chars.Count && chars[j + 1] == '-' && !literal[j + 1])
+            {
+                if (chars[j + 2] < chars[j]) throw Invalid(pattern, $"the range '{chars[j]}-{chars[j + 2]}' is in reverse order");
+                sb.Append(EscapeInSet(chars[j])).Append('-').Append(EscapeInSet(chars[j + 2]));
+                j += 2;
+            }
+            else sb.Append(EscapeInSet(chars[j]));
+        }
+        sb.Append(']');
+    }
+
+    private static string EscapeInSet(char c) => c is '\\' or ']' or '[' or '^' or '-' ? "\\" + c : c.ToString();
+
+    private static Errors.LaminException Invalid(string pattern, string why) =>
+        new(Errors.ErrorIds.InvalidArgument,
+            $"The wildcard pattern '{pattern}' is not valid: {why}. To match '[' itself, escape it with a backtick: '`['.", pattern);
 
     /// <summary>A matcher built once per query and applied to every record.</summary>
     public static Func<string?, bool> Compile(string pattern)

@@ -22,6 +22,7 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
 
     [Parameter]
     [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
     [Parameter]
