@@ -25,7 +25,11 @@ param(
     [string] $BeforeModulePath,
     # With -ManyOnly: the untimed warm-up of each fresh process, in files (300: a short session, where the JIT
     # is still promoting code; 10,000 or more: a long-lived session in its steady state).
-    [int] $WarmFiles = 300
+    [int] $WarmFiles = 300,
+    # With -ManyOnly: also time this build with the runtime's tiered compilation off (DOTNET_TieredCompilation=0,
+    # a diagnostic, not a setting we ask of users): every method is compiled optimised once, so the run shows the
+    # steady state a long-lived session reaches, without the thousands of tier-1 recompilations of a fresh one.
+    [switch] $TieringOff
 )
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
@@ -81,19 +85,22 @@ public sealed class SkipLaminBenchItem : PSCmdlet
             bash -c sync
             "$($w.Elapsed.TotalSeconds)"
         }
-        function Child([string] $module, [string] $mode) {
+        function Child([string] $module, [string] $mode, [switch] $NoTiering) {
             $script:n++
-            $out = & $exe @pre -NoProfile -NonInteractive -Command $child -args $module, (Join-Path $work "home$script:n"), (Join-Path $work "inst$script:n"), $mode
+            if ($NoTiering) { $env:DOTNET_TieredCompilation = '0' }
+            try { $out = & $exe @pre -NoProfile -NonInteractive -Command $child -args $module, (Join-Path $work "home$script:n"), (Join-Path $work "inst$script:n"), $mode }
+            finally { Remove-Item Env:DOTNET_TieredCompilation -ErrorAction SilentlyContinue }
             if ($LASTEXITCODE) { throw "child run failed: $out" }
             ($out | Select-Object -Last 1) -split ' ' | ForEach-Object { [double]$_ }
         }
         $n = 0
-        $cpr = @(); $after = @(); $before = @(); $floor = @(); $gci = @()
+        $cpr = @(); $after = @(); $before = @(); $floor = @(); $gci = @(); $steady = @()
         for ($r = 0; $r -lt $Runs; $r++) {
             $dst = Join-Path $work "cpr$r"
             Sh 'sync'; $w = [Diagnostics.Stopwatch]::StartNew(); Sh "cp -r '$many' '$dst'"; Sh 'sync'; $cpr += $w.Elapsed.TotalSeconds
             $after += Child $ModulePath 'ours'
             if ($BeforeModulePath) { $before += Child $BeforeModulePath 'ours' }
+            if ($TieringOff) { $steady += Child $ModulePath 'ours' -NoTiering }
             $f = Child '' 'floor'; $floor += $f[0]; $gci += $f[1]
         }
         $results.Load = (Get-Content /proc/loadavg -ErrorAction SilentlyContinue) -join ''
@@ -105,11 +112,16 @@ public sealed class SkipLaminBenchItem : PSCmdlet
             $results.Many_before_s = [math]::Round((Median $before), 3)
             $results.Many_before_ratio = [math]::Round((Median $before) / (Median $cpr), 2)
         }
+        if ($TieringOff) {
+            $results.Many_tiering_off_s = [math]::Round((Median $steady), 3)
+            $results.Many_tiering_off_ratio = [math]::Round((Median $steady) / (Median $cpr), 2)
+        }
         $results.Floor_noop_cmdlet_s = [math]::Round((Median $floor), 3)
         $results.Floor_noop_ratio = [math]::Round((Median $floor) / (Median $cpr), 2)
         $results.Floor_gci_alone_s = [math]::Round((Median $gci), 3)
         $results.Many_runs = "cp -r+sync $(($cpr | ForEach-Object { [math]::Round($_, 2) }) -join ' / '); after $(($after | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')" +
             $(if ($BeforeModulePath) { "; before $(($before | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')" }) +
+            $(if ($TieringOff) { "; tiering off $(($steady | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')" }) +
             "; no-op cmdlet $(($floor | ForEach-Object { [math]::Round($_, 2) }) -join ' / ')"
         [pscustomobject]$results | Format-List
         return

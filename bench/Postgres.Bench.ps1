@@ -107,7 +107,7 @@ FROM generate_series(1, $Artifacts) g
             $c = $bigDs.OpenConnection()
             try {
                 $cmd = $c.CreateCommand()
-                $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE key LIKE '042/%' AND is_latest AND NOT is_trashed"
+                $cmd.CommandText = "SELECT * FROM lamin.artifact WHERE _key_head >= '042/' AND _key_head < '0420' AND key LIKE '042/%' AND is_latest AND NOT is_trashed"
                 $rd = $cmd.ExecuteReader(); $rows = [System.Collections.Generic.List[object[]]]::new()
                 while ($rd.Read()) { $v = [object[]]::new($rd.FieldCount); $null = $rd.GetValues($v); $rows.Add($v) }
                 $rd.Dispose()

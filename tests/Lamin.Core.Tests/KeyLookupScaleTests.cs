@@ -44,6 +44,62 @@ public sealed class KeyLookupScaleTests : IDisposable
     public void The_drive_filter_seeks_only_what_one_ordinal_seek_covers(string filter, string prefix) =>
         Assert.Equal(prefix, Lamin.Core.Services.DriveService.SeekFor("", filter));
 
+    [Theory]
+    [InlineData("data/", "data0")]
+    [InlineData("data/\U0001F600", "data0")]      // an emoji can't be raised in both orders: the range starts a character earlier
+    [InlineData("data/\uFF41", "data0")]          // FULLWIDTH A (above U+D7FF)
+    [InlineData("\u65E5\u672C", "\u65E5\u672D")]
+    [InlineData("\U0001F600", null)]
+    [InlineData("", null)]
+    public void The_upper_bound_lies_above_every_key_with_the_prefix_in_both_orders(string prefix, string? expected)
+    {
+        var upper = Lamin.Core.Query.KeyCase.UpperBound(prefix);
+        Assert.Equal(expected, upper);
+        if (upper is null) return;
+        foreach (var tail in new[] { "", "\uFFFF", "\U0001F600", "zzz", "\uD7FF" })
+        {
+            var key = prefix + tail;
+            Assert.True(string.CompareOrdinal(key, upper) < 0);   // UTF-16 order (LiteDB)
+            Assert.True(Comparer<string>.Create((a, b) => Compare(a, b)).Compare(key, upper) < 0); // code point order (PostgreSQL "C")
+        }
+        static int Compare(string a, string b)
+        {
+            var x = a.EnumerateRunes().Select(r => r.Value).ToArray();
+            var y = b.EnumerateRunes().Select(r => r.Value).ToArray();
+            for (int i = 0; i < Math.Min(x.Length, y.Length); i++) if (x[i] != y[i]) return x[i].CompareTo(y[i]);
+            return x.Length.CompareTo(y.Length);
+        }
+    }
+
+    [Fact]
+    public void A_prefix_ending_in_an_emoji_finds_exactly_its_keys()
+    {
+        AddFile("data/\U0001F600x.txt", "1");
+        AddFile("data/\U0001F601y.txt", "2");
+        AddFile("data/z.txt", "3");
+        Assert.Equal(["data/\U0001F600x.txt"], Svc.Get(new ArtifactQuery { Key = "data/\U0001F600*" }).Select(a => a.Key!).ToArray());
+        Assert.Equal(["data/\U0001F600x.txt"], Svc.Get(new ArtifactQuery { Key = "DATA/\U0001F600*" }).Select(a => a.Key!).ToArray());
+    }
+
+    [Fact]
+    public void Reads_on_a_registry_with_the_older_key_index_find_keys_and_leave_the_index_as_it_is()
+    {
+        AddFile("seed/one.txt", "seed");
+        AddFile(new string('a', 210) + ".txt", "long");
+        const string Old = "IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, 200), $.Key)";
+        using (var db = new LiteDB.LiteDatabase($"Filename={_box.RegistryPath};Connection=direct"))
+        {
+            db.GetCollection("artifact").DropIndex("key_prefix");
+            db.GetCollection("artifact").EnsureIndex("key_prefix", Old);
+        }
+        Assert.Single(Svc.Get(new ArtifactQuery { Key = "seed/one.txt" }));
+        Assert.Single(Svc.Get(new ArtifactQuery { Key = "SEED/*" }));
+        Assert.Single(Svc.Get(new ArtifactQuery { Key = new string('a', 210) + ".txt" }));
+        using var reopened = new LiteDB.LiteDatabase($"Filename={_box.RegistryPath};Connection=direct;ReadOnly=true");
+        var expression = reopened.GetCollection("$indexes").FindAll().Single(d => d["name"].AsString == "key_prefix")["expression"].AsString;
+        Assert.Equal(LiteDB.BsonExpression.Create(Old).Source, expression); // a read does not rebuild an index
+    }
+
     [Fact]
     public void Every_spelling_the_case_insensitive_match_accepts_is_seeked()
     {

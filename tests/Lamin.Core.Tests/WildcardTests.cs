@@ -68,7 +68,10 @@ public class WildcardSetTests
     [InlineData("^", "[^a]", true)]      // no negation in PowerShell's sets: '^' is a member
     [InlineData("b", "[^a]", false)]
     [InlineData("-", "[a-]", true)]
-    [InlineData("]", "[`]]x", false)]    // the first ']' closes the set
+    [InlineData("]", "[`]]", true)]      // a backtick escapes ']' (PowerShell: True)
+    [InlineData("x", "[]x]", true)]       // a ']' first in the set is a member (PowerShell: True)
+    [InlineData("]", "[]x]", true)]
+    [InlineData("[]", "[]", true)]        // never closed: literal (lenient; PowerShell refuses it)
     [InlineData("B", "[a-c]", true)]      // case-insensitive, ranges too
     [InlineData("[", "[[]", true)]
     public void Sets_hold_their_characters_literally(string value, string pattern, bool expected) =>
@@ -76,7 +79,7 @@ public class WildcardSetTests
 
     [Theory]
     [InlineData("[z-a]", "reverse order")]
-    [InlineData("x[]", "empty set")]
+    [InlineData("[z-a]x]", "reverse order")]
     public void A_set_that_matches_nothing_is_refused_as_invalid_argument(string pattern, string why)
     {
         var e = Assert.Throws<Lamin.Core.Errors.LaminException>(() => Wildcard.Compile(pattern));

@@ -40,6 +40,7 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         $b = Add-LaminArtifact (New-File (Join-Path $t.Work 'plain.txt') 'plain').FullName -Key (('a' * 199) + 'b.txt')
         (Get-LaminArtifact -Key $key).Uid | Should -BeExactly $a.Uid
         @(Get-LaminArtifact -Key (('a' * 199) + '*')).Uid | Should -BeExactly @($a.Uid, $b.Uid)
+        @(Get-LaminArtifact -Key (('a' * 199) + [char]::ConvertFromUtf32(0x1F600) + '*')).Uid | Should -BeExactly @($a.Uid)   # a prefix ending in an emoji
     }
 
     It 'keeps compound suffixes (.csv.gz, .tar.gz) and stores unknown ones without extension' {

@@ -37,16 +37,18 @@ public static class KeyCase
     }
 
     /// <summary>
-    /// The least string above every string that starts with <paramref name="prefix"/>, both in UTF-16 order (LiteDB's
-    /// ordinal collation) and in code point order (PostgreSQL's collation "C"); null when its last character can't be
-    /// raised simply (surrogates and beyond, where the two orders differ): then seek by pattern.
+    /// A string above every string that starts with <paramref name="prefix"/>, both in UTF-16 order (LiteDB's ordinal
+    /// collation) and in code point order (PostgreSQL's collation "C"): the prefix with its last character raised by
+    /// one. Characters that can't be raised simply (U+D7FF and above: surrogates, where the two orders differ) are
+    /// dropped from the end first, so a prefix ending in an emoji or a full-width letter still seeks a range (a wider
+    /// one: callers keep only the keys that start with the prefix). Null when no character is left: seek by pattern.
     /// </summary>
     internal static string? UpperBound(string prefix)
     {
-        if (prefix.Length == 0) return null;
-        var last = prefix[^1];
-        if (last >= '\uD7FF' || last == '\0') return null;
-        return prefix[..^1] + (char)(last + 1);
+        int n = prefix.Length;
+        while (n > 0 && (prefix[n - 1] >= '\uD7FF' || prefix[n - 1] == '\0')) n--;
+        if (n == 0) return null;
+        return prefix[..(n - 1)] + (char)(prefix[n - 1] + 1);
     }
 
     /// <summary>At most this many spellings are carried by <see cref="SpellingsPresent"/> before it gives up.</summary>

@@ -20,8 +20,8 @@ public static class Wildcard
                 case '*': sb.Append(".*"); break;
                 case '?': sb.Append('.'); break;
                 case '[':
-                    int end = pattern.IndexOf(']', i + 1);
-                    if (end < 0) { sb.Append(@"\["); break; } // no closing bracket: a literal '[' (lenient, as before)
+                    int end = SetEnd(pattern, i);
+                    if (end < 0) { sb.Append(@"\["); break; } // no closing bracket: a literal '[' (lenient; PowerShell refuses it)
                     AppendSet(sb, pattern, pattern[(i + 1)..end]);
                     i = end;
                     break;
@@ -32,8 +32,22 @@ public static class Wildcard
     }
 
     /// <summary>
+    /// Where the set opened at <paramref name="open"/> closes, as PowerShell reads it: a ']' right after the '[' is a
+    /// member, a backtick escapes the next character (']' too); -1 when it never closes.
+    /// </summary>
+    private static int SetEnd(string pattern, int open)
+    {
+        for (int j = open + 1; j < pattern.Length; j++)
+        {
+            if (pattern[j] == '`') { j++; continue; }
+            if (pattern[j] == ']' && j > open + 1) return j;
+        }
+        return -1;
+    }
+
+    /// <summary>
     /// A bracket set as a regex class: each character literal (so '^', '\\' and '[' mean themselves, as in PowerShell),
-    /// x-y a range, a backtick escapes the next character. An empty set or a reversed range matches nothing and is
+    /// x-y a range, a backtick escapes the next character. A reversed range matches nothing and is
     /// refused (InvalidArgument), not passed on to the regex engine to fail as an unexpected error.
     /// </summary>
     private static void AppendSet(StringBuilder sb, string pattern, string set)
@@ -46,7 +60,6 @@ public static class Wildcard
             chars.Add(escaped ? set[++j] : set[j]);
             literal.Add(escaped);
         }
-        if (chars.Count == 0) throw Invalid(pattern, "'[]' is an empty set");
         sb.Append('[');
         for (int j = 0; j < chars.Count; j++)
         {

@@ -354,17 +354,36 @@ public sealed class RegistrySession : IRegistrySession
         artifacts.EnsureIndex("real_key_prefix", RealKeyIndexExpr); // ObjectUsage: who holds bytes at a path
     }
 
+    // LiteDB seeks an index only for a query whose expression is the index's own text. A registry not yet written by
+    // this version keeps its older key indexes (EnsureKeyIndexes upgrades them before the next write; an older module
+    // never does): queries name the expressions the file has, so they seek either way. Read once per session.
+    private (string Key, string RealKey)? _keyExprs;
+
+    private (string Key, string RealKey) KeyExprs => _keyExprs ??= ReadKeyExprs();
+
+    private (string Key, string RealKey) ReadKeyExprs()
+    {
+        string key = KeyIndexExpr, realKey = RealKeyIndexExpr;
+        foreach (var d in Database.GetCollection("$indexes").FindAll())
+        {
+            if (d["collection"].AsString != "artifact") continue;
+            if (d["name"].AsString == "key_prefix") key = d["expression"].AsString;
+            else if (d["name"].AsString == "real_key_prefix") realKey = d["expression"].AsString;
+        }
+        return (key, realKey);
+    }
+
     /// <summary>Artifacts whose key is exactly <paramref name="key"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByKey(string key) =>
-        ByIndex(KeyIndexExpr, key, exact: true).Where(a => string.Equals(a.Key, key, StringComparison.Ordinal));
+        ByIndex(KeyExprs.Key, key, exact: true).Where(a => string.Equals(a.Key, key, StringComparison.Ordinal));
 
     /// <summary>Artifacts whose real key (in-place object) is exactly <paramref name="key"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByRealKey(string key) =>
-        ByIndex(RealKeyIndexExpr, key, exact: true).Where(a => string.Equals(a.RealKey, key, StringComparison.Ordinal));
+        ByIndex(KeyExprs.RealKey, key, exact: true).Where(a => string.Equals(a.RealKey, key, StringComparison.Ordinal));
 
     /// <summary>Artifacts whose key starts with <paramref name="prefix"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefix(string prefix) =>
-        ByIndex(KeyIndexExpr, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
+        ByIndex(KeyExprs.Key, prefix, exact: false).Where(a => a.Key is not null && a.Key.StartsWith(prefix, StringComparison.Ordinal));
 
     /// <summary>The ordinal index sought once per spelling of the prefix that some key has (KeyCase.SpellingsPresent).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByKeyPrefixIgnoreCase(string prefix)
@@ -380,7 +399,7 @@ public sealed class RegistrySession : IRegistrySession
 
     /// <summary>Artifacts whose real key starts with <paramref name="prefix"/> (ordinal).</summary>
     public IEnumerable<LaminArtifact> ArtifactsByRealKeyPrefix(string prefix) =>
-        ByIndex(RealKeyIndexExpr, prefix, exact: false).Where(a => a.RealKey is not null && a.RealKey.StartsWith(prefix, StringComparison.Ordinal));
+        ByIndex(KeyExprs.RealKey, prefix, exact: false).Where(a => a.RealKey is not null && a.RealKey.StartsWith(prefix, StringComparison.Ordinal));
 
     private IEnumerable<LaminArtifact> ByIndex(string expr, string value, bool exact)
     {

@@ -84,7 +84,9 @@ public static class PostgresSchema
             }
             for (int v = (version ?? 0) + 1; v <= CurrentVersion; v++)
             {
-                using var cmd = new NpgsqlCommand(Script(v), connection, tx);
+                // No time limit: version 3 rewrites the artifact table (about 15 s per million artifacts on a small
+                // server), and a timeout would roll it back on every connect, locking everyone out for good.
+                using var cmd = new NpgsqlCommand(Script(v), connection, tx) { CommandTimeout = 0 };
                 cmd.ExecuteNonQuery();
             }
             using (var record = new NpgsqlCommand(
