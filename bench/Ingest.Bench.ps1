@@ -226,11 +226,13 @@ New-LaminInstance -Storage '$work/mem' | Out-Null
     # The fair raw baseline seeks the same index the registry keeps on the key (its first 200 characters);
     # Query.StartsWith('Key') has no index to use and reads every document (kept as a second figure).
     $likeArgs = [Array]::CreateInstance($valueType, 1); $likeArgs[0] = [Activator]::CreateInstance($valueType, @([string]'prefix-42/%'))
-    $seek = $exprType::Create('IIF(LENGTH($.Key) > 200, SUBSTRING($.Key, 0, 200), $.Key) LIKE @0', $likeArgs)
     $registry = (Get-LaminInstance "b$n").RegistryPath
     $open = { $dbType.GetConstructor([type[]]@([string], $mapperType)).Invoke(@("Filename=$registry;Connection=direct", $null)) }
     $db = & $open
     try {
+        # The index's own expression as the file stores it (LiteDB seeks an index only for its exact text).
+        $keyIndex = @($db.GetCollection('$indexes').FindAll()) | Where-Object { $_['collection'].AsString -eq 'artifact' -and $_['name'].AsString -eq 'key_prefix' }
+        $seek = $exprType::Create($keyIndex['expression'].AsString + ' LIKE @0', $likeArgs)
         $col = $db.GetCollection('artifact')
         $template = [System.Linq.Enumerable]::First($col.FindAll())
         $docs = [System.Collections.Generic.List[object]]::new()
