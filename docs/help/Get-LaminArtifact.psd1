@@ -4,7 +4,7 @@
     Parameters  = @{
         InputObject = 'Records from the pipeline, bound by their type: a LaminArtifact (or its uid) gets that artifact, a LaminStorage lists the artifacts in that location. Any other record is refused with InvalidArgument.'
         Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
-        Key         = 'Only artifacts whose key matches; wildcards are supported.'
+        Key         = 'Only artifacts whose key matches, in any letter case; wildcards as in -like (*, ?, [abc], [a-z]; a backtick escapes the next character, e.g. ''`['' for a literal bracket). A reversed range such as [z-a] is refused (InvalidArgument); an empty pattern is refused.'
         Storage     = 'Only artifacts in this storage location (root, id, uid or uid prefix).'
         Hash        = 'Only artifacts with this hash.'
         Filter      = 'A hashtable of Django-style conditions, e.g. @{ size__gt = 1MB; suffix = ''.csv'' }.'
