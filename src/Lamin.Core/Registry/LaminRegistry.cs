@@ -107,7 +107,7 @@ public sealed class LaminRegistry : IRegistry
             using var db = Open(Path);
             var session = new RegistrySession(db.Database, this);
             if (!write) return work(session);
-            RegistrySession.EnsureKeyIndexes(db.Database);
+            session.UseCurrentKeyIndexes(RegistrySession.EnsureKeyIndexes(db.Database));
             db.Database.BeginTrans();
             session.InTransaction = true;
             try
@@ -340,37 +340,44 @@ public sealed class RegistrySession : IRegistrySession
     /// expression (one that cut a surrogate pair in half). Runs before a write session's transaction;
     /// each step is idempotent, so an interrupted upgrade is finished by the next write.
     /// </summary>
-    internal static void EnsureKeyIndexes(LiteDatabase db)
+    /// <returns>The key index expressions the file has now (the current ones).</returns>
+    internal static (string Key, string RealKey) EnsureKeyIndexes(LiteDatabase db)
     {
-        var indexes = db.GetCollection("$indexes").FindAll()
-            .Where(d => d["collection"].AsString == "artifact").ToDictionary(d => d["name"].AsString, d => d["expression"].AsString);
-        bool Current(string name, string expr) => indexes.TryGetValue(name, out var e) && e == BsonExpression.Create(expr).Source;
-        bool keyCurrent = Current("key_prefix", KeyIndexExpr), realCurrent = Current("real_key_prefix", RealKeyIndexExpr);
-        if (keyCurrent && realCurrent && !indexes.ContainsKey("key") && !indexes.ContainsKey("real_key")) return;
+        var indexes = ArtifactIndexes(db);
+        bool keyCurrent = indexes.GetValueOrDefault("key_prefix") == KeyIndexSource;
+        bool realCurrent = indexes.GetValueOrDefault("real_key_prefix") == RealKeyIndexSource;
+        if (keyCurrent && realCurrent && !indexes.ContainsKey("key") && !indexes.ContainsKey("real_key")) return (KeyIndexSource, RealKeyIndexSource);
         var artifacts = db.GetCollection("artifact");
         foreach (var stale in new[] { "key", "real_key" }.Concat(keyCurrent ? [] : ["key_prefix"]).Concat(realCurrent ? [] : ["real_key_prefix"]))
             if (indexes.ContainsKey(stale)) artifacts.DropIndex(stale);
         artifacts.EnsureIndex("key_prefix", KeyIndexExpr);
         artifacts.EnsureIndex("real_key_prefix", RealKeyIndexExpr); // ObjectUsage: who holds bytes at a path
+        return (KeyIndexSource, RealKeyIndexSource);
     }
+
+    // The expressions as LiteDB stores them in $indexes (normalised text).
+    private static readonly string KeyIndexSource = BsonExpression.Create(KeyIndexExpr).Source;
+    private static readonly string RealKeyIndexSource = BsonExpression.Create(RealKeyIndexExpr).Source;
+
+    /// <summary>The artifact collection's indexes: name → expression.</summary>
+    private static Dictionary<string, string> ArtifactIndexes(LiteDatabase db) =>
+        db.GetCollection("$indexes").FindAll()
+            .Where(d => d["collection"].AsString == "artifact").ToDictionary(d => d["name"].AsString, d => d["expression"].AsString);
 
     // LiteDB seeks an index only for a query whose expression is the index's own text. A registry not yet written by
     // this version keeps its older key indexes (EnsureKeyIndexes upgrades them before the next write; an older module
-    // never does): queries name the expressions the file has, so they seek either way. Read once per session.
+    // never does): queries name the expressions the file has, so they seek either way. A write session is told them
+    // by EnsureKeyIndexes; a read session reads them once, at its first key lookup.
     private (string Key, string RealKey)? _keyExprs;
 
     private (string Key, string RealKey) KeyExprs => _keyExprs ??= ReadKeyExprs();
 
+    internal void UseCurrentKeyIndexes((string Key, string RealKey) exprs) => _keyExprs = exprs;
+
     private (string Key, string RealKey) ReadKeyExprs()
     {
-        string key = KeyIndexExpr, realKey = RealKeyIndexExpr;
-        foreach (var d in Database.GetCollection("$indexes").FindAll())
-        {
-            if (d["collection"].AsString != "artifact") continue;
-            if (d["name"].AsString == "key_prefix") key = d["expression"].AsString;
-            else if (d["name"].AsString == "real_key_prefix") realKey = d["expression"].AsString;
-        }
-        return (key, realKey);
+        var indexes = ArtifactIndexes(Database);
+        return (indexes.GetValueOrDefault("key_prefix") ?? KeyIndexExpr, indexes.GetValueOrDefault("real_key_prefix") ?? RealKeyIndexExpr);
     }
 
     /// <summary>Artifacts whose key is exactly <paramref name="key"/> (ordinal).</summary>

@@ -119,7 +119,10 @@ internal sealed class PostgresSession : IRegistrySession
     /// Arguments: <see cref="PrefixArgs"/>.
     /// </summary>
     internal static string PrefixCondition(string column, string prefix) =>
-        Lamin.Core.Query.KeyCase.UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{column} >= $2 AND {column} < $3 AND {column} LIKE $1";
+        PrefixCondition(column, prefix, $"{column} >= $2 AND {column} < $3");
+
+    private static string PrefixCondition(string column, string prefix, string range) =>
+        Lamin.Core.Query.KeyCase.UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{range} AND {column} LIKE $1";
 
     internal static object?[] PrefixArgs(string prefix) =>
         Lamin.Core.Query.KeyCase.UpperBound(prefix) is { } upper ? [PrefixPattern(prefix), prefix, upper] : [PrefixPattern(prefix)];
@@ -160,7 +163,7 @@ internal sealed class PostgresSession : IRegistrySession
 
     /// <summary><see cref="PrefixCondition"/> for a key column: the range seeks its head. Arguments: <see cref="PrefixArgs"/>.</summary>
     internal static string KeyPrefixCondition(string column, string prefix) =>
-        Lamin.Core.Query.KeyCase.UpperBound(prefix) is null ? $"{column} LIKE $1" : $"{KeyRange(column, "$2", "$3")} AND {column} LIKE $1";
+        PrefixCondition(column, prefix, KeyRange(column, "$2", "$3"));
 
     private static string? Str(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     private static DateTime Utc(NpgsqlDataReader r, int i) => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc);
