@@ -65,12 +65,12 @@ public class LocalSafetyTests : IDisposable
         var outside = _temp.Sub("outside", create: true);
         File.WriteAllText(Path.Combine(outside, "keep.txt"), "keep");
         Directory.CreateSymbolicLink(Path.Combine(root.Root, "link"), outside);
-        LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalStorageProvider.Instance.Delete(root, "link/keep.txt"));
+        LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalStorageProvider.Instance.DeleteUnchecked(root, "link/keep.txt"));
         Assert.True(File.Exists(Path.Combine(outside, "keep.txt")));
-        LocalStorageProvider.Instance.Delete(root, "link");
+        LocalStorageProvider.Instance.DeleteUnchecked(root, "link");
         Assert.False(Directory.Exists(Path.Combine(root.Root, "link")));
         Assert.Equal("keep", File.ReadAllText(Path.Combine(outside, "keep.txt")));
-        LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalStorageProvider.Instance.Delete(root, ""));
+        LaminAssert.Throws(ErrorIds.InvalidKey, () => LocalStorageProvider.Instance.DeleteUnchecked(root, ""));
     }
 
     [UnixFact] // symbolic links without privileges

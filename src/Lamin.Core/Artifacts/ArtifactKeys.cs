@@ -37,6 +37,30 @@ public static class ArtifactKeys
             throw new LaminException(ErrorIds.InvalidKey, $"Invalid key '{Shorten(key)}': {why}.", key);
     }
 
+    /// <summary>
+    /// SPEC §10 rule 13: a key read from a registry (a copied or crafted file, a row written with psql) is checked
+    /// with the rules a new key meets before any command turns it into a path; so are a key-less artifact's uid and
+    /// suffix, which name its object. A row that breaks them is listed and reported, never used: InvalidKey naming the uid.
+    /// </summary>
+    public static void RequireUsable(Model.LaminArtifact a)
+    {
+        try
+        {
+            if (a.Key is not null) Validate(a.Key);
+            if (a.RealKey is { } real && (real.Length == 0 || real.StartsWith('/') || real.Split('/', '\\').Any(x => x is "" or "." or "..")))
+                throw new LaminException(ErrorIds.InvalidKey, $"Invalid real key '{Shorten(real)}': it must be a relative path without '.' or '..' segments.", real);
+            var own = a.Uid + a.Suffix;
+            if (own.Length == 0 || own is "." or ".." || own.IndexOfAny(['/', '\\', ':']) >= 0 || own.Any(char.IsControl))
+                throw new LaminException(ErrorIds.InvalidKey, $"Invalid object name '{Shorten(own)}': a uid and suffix must make one plain file name.", own);
+        }
+        catch (LaminException e) when (e.ErrorId == ErrorIds.InvalidKey)
+        {
+            throw new LaminException(ErrorIds.InvalidKey,
+                $"The registry's record of {a.Uid} breaks the key rules: {e.Message} Lamin lists it but never turns it into a path; " +
+                $"remove the record (Remove-LaminArtifact {a.Uid} -Permanent) or fix it in the registry.", a.Uid);
+        }
+    }
+
     private static string Shorten(string s) => s.Length > 80 ? s[..77] + "..." : s;
 
     /// <summary>The key's suffix must equal the file's suffix (LaminDB's exact message).</summary>

@@ -94,6 +94,8 @@ public static class ErrorIds
     public const string StorageNotPresent = nameof(StorageNotPresent);
     public const string KeyNotPortable = nameof(KeyNotPortable);
     public const string KeyCollision = nameof(KeyCollision);
+    /// <summary>SPEC §10 rule 13: Save-LaminArtifact's destination holds bytes of a registered artifact (with or without -Force).</summary>
+    public const string DestinationHoldsArtifact = nameof(DestinationHoldsArtifact);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -164,6 +166,7 @@ public static class ErrorIds
         [StorageNotPresent] = LaminErrorCategory.ResourceUnavailable,
         [KeyNotPortable] = LaminErrorCategory.InvalidArgument,
         [KeyCollision] = LaminErrorCategory.InvalidArgument,
+        [DestinationHoldsArtifact] = LaminErrorCategory.ResourceExists,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

@@ -123,6 +123,15 @@ public interface IRegistrySession
     bool HidesArtifactsIn(int storageId) => false;
 
     /// <summary>
+    /// True when a storage location this session can't see has its root at <paramref name="path"/>, above it, or
+    /// (<paramref name="folder"/>) below it: the yes/no that <see cref="Safety.Gate"/> asks before it deletes or
+    /// overwrites (PostgreSQL: a function with the schema owner's rights that names nothing). <paramref name="path"/>
+    /// is a local path, or a cloud root's bucket path ("s3://bucket/prefix/key") with its <paramref name="endpoint"/>.
+    /// Always false where the module sees every record (LiteDB).
+    /// </summary>
+    bool HiddenLocationAt(string type, string? endpoint, string path, bool folder, bool ignoreCase) => false;
+
+    /// <summary>
     /// Lets go of what the session's reads so far hold in memory, where the engine keeps it until the
     /// transaction ends (LiteDB: every page read); only before the session has written anything. A session
     /// reading a whole table page by page calls it between pages. Nothing to do on PostgreSQL.

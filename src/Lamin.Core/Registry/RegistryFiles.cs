@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Registry;
 
@@ -138,7 +139,7 @@ internal sealed class RegistryLogStream : Stream
         _file = null;
         if (empty)
         {
-            try { File.Delete(_path); }
+            try { Gate.RetireControlFile(_path, Gate.ControlFile.RegistryLog); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }

@@ -1,4 +1,5 @@
 using Lamin.Core.Util;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Roots;
 
@@ -45,7 +46,7 @@ public static class FileSystemProbe
         }
         finally
         {
-            try { File.Delete(lower); }
+            try { Gate.DeleteOwnTemporary(lower); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }

@@ -5,6 +5,7 @@ using Lamin.Core.Model;
 using Lamin.Core.Query;
 using Lamin.Core.Registry;
 using Lamin.Core.Roots;
+using Lamin.Core.Safety;
 using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
@@ -79,6 +80,7 @@ public sealed class ArtifactService(LaminContext context)
     public static readonly RecordFields<LaminArtifact> Fields = new(nameof(LaminArtifact.Stem));
     private readonly StorageService _storages = new(context);
     private readonly PresenceCheck _present = new();
+    private static readonly GateScope RolledBack = new("Add-LaminArtifact");
 
     // ================================================================ reading
 
@@ -558,7 +560,7 @@ public sealed class ArtifactService(LaminContext context)
             // (A commit cut off with an unknown outcome keeps them: its records may be there. If they are not,
             // the objects are orphans, which Clear-LaminStorage -Orphaned finds.)
             foreach (var (root, key) in published)
-                try { StorageProviders.For(root).Delete(root, key); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+                try { Gate.Delete(Gate.OwnObject(root, key, null, RolledBack)); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
         }
     }
@@ -760,7 +762,7 @@ public sealed class ArtifactService(LaminContext context)
                 a.UpdatedAt = Util.Clock.UtcNow;
                 s.Artifacts.Update(a);
                 RecomputeLatest(s, a.Stem);
-                return ((StorageRoot, string, bool)?)null;
+                return (Gate.Permit?)null;
             }
             var storage = view.Storages[a.StorageId];
             var key = a.StorageKey();
@@ -771,16 +773,10 @@ public sealed class ArtifactService(LaminContext context)
             bool deleteObject = storage.IsManaged && (underManaged || deleteFile);
             if (deleteObject)
             {
-                // SPEC §10 rule 1: who else holds bytes at this key (any record with the same root).
-                var users = ObjectUsage.Users(s, storage, key, a.NFiles is not null, except: [a.Id]);
                 // Versions sharing the very same object (folder versions at .lamindb/<stem>, a real key
                 // reused by a new version): the object is theirs now and stays; only the record goes.
+                var users = ObjectUsage.Users(s, storage, key, a.NFiles is not null, except: [a.Id]);
                 if (users.Any(u => u.Stem == a.Stem && u.StorageKey() == key)) deleteObject = false;
-                else if (users.Count > 0)
-                    throw new LaminException(ErrorIds.ObjectInUse,
-                        $"Cannot delete the {(a.NFiles is null ? "file" : "folder")} of {a.Uid} at {PathOf(view.RootOf(storage), key)}: " +
-                        $"it holds data of {(users.Count == 1 ? "another artifact" : $"{users.Count} other artifacts")}, {ObjectUsage.Describe(users)}. " +
-                        "Nothing was changed. Remove those first, or remove this record without -DeleteFile.", identity);
             }
             if (deleteObject && storage.Type == "local" && !StorageService.IsPresentHere(storage))
             {
@@ -788,27 +784,35 @@ public sealed class ArtifactService(LaminContext context)
                 if (deleteFile) StorageService.RequirePresentHere(storage, identity);
                 deleteObject = false;
             }
-            var root = deleteObject ? view.RootOf(storage) : null;
-            if (root is { IsLocal: true })
+            Gate.Permit? permit = null;
+            if (deleteObject)
             {
-                var path = LocalPaths.ResolveUnder(root.Root, key); // rule 6: refused before the record goes
-                // Rule 2 at delete time too: a .lamindb/ that appeared inside a folder artifact (a location
-                // registered there later, or a registry from before the rule) is never deleted with it.
-                if (a.NFiles is not null && Directory.Exists(path) && new FileInfo(path).LinkTarget is null) LocalStorageProvider.FilesBelow(path);
+                var root = view.RootOf(storage);
+                ArtifactKeys.RequireUsable(a); // rule 13: a crafted key never becomes a path to delete
+                if (root.IsLocal)
+                {
+                    var path = LocalPaths.ResolveUnder(root.Root, key); // rule 6: refused before the record goes
+                    // Rule 2 at delete time too: a .lamindb/ that appeared inside a folder artifact (a location
+                    // registered there later, or a registry from before the rule) is never deleted with it.
+                    if (a.NFiles is not null && Directory.Exists(path) && new FileInfo(path).LinkTarget is null) LocalStorageProvider.FilesBelow(path);
+                }
+                // SPEC §10 rules 1 and 12: the gate, before the record goes (every location holding the path, hidden rows too).
+                permit = Gate.Check(s, root, key, a.NFiles is not null, new GateScope("Remove-LaminArtifact") { Retiring = [a.Id] });
             }
             s.Artifacts.Delete(a.Id);
             RecomputeLatest(s, a.Stem);
-            return root is null ? ((StorageRoot, string, bool)?)null : (root, key, a.NFiles is not null);
+            return permit;
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
-        if (toDelete is not { } d) return;
-        try { StorageProviders.For(d.Item1).Delete(d.Item1, d.Item2, d.Item3); } // a file deletes its object alone, a folder its members
+        if (toDelete is null) return;
+        try { Gate.Delete(toDelete); } // a file deletes its object alone, a folder its members
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The record is gone already: say so, never "nothing was changed".
+            var where = PathOf(toDelete.Root, toDelete.Key);
             throw new LaminException(ErrorIds.StorageIoError,
-                $"The artifact '{identity}' was removed from the registry, but its data at {PathOf(d.Item1, d.Item2)} could not be deleted: {e.Message} " +
-                "Delete it by hand once the cause is fixed (Clear-LaminStorage -Orphaned finds it when it is under .lamindb/).", PathOf(d.Item1, d.Item2), e);
+                $"The artifact '{identity}' was removed from the registry, but its data at {where} could not be deleted: {e.Message} " +
+                "Delete it by hand once the cause is fixed (Clear-LaminStorage -Orphaned finds it when it is under .lamindb/).", where, e);
         }
     }
 
@@ -865,6 +869,7 @@ public sealed class ArtifactService(LaminContext context)
     /// </summary>
     public string FolderMemberDestination(string? destination, string folderKey, LaminArtifact a)
     {
+        ArtifactKeys.RequireUsable(a);
         var folder = folderKey.Trim('/');
         var parent = folder.Contains('/') ? folder[..(folder.LastIndexOf('/') + 1)] : "";
         var key = a.Key ?? "";
@@ -886,6 +891,7 @@ public sealed class ArtifactService(LaminContext context)
     /// <summary>Where Save writes an artifact for a destination (a file path, a folder, or the current folder).</summary>
     public string SaveTarget(LaminArtifact a, string? destination)
     {
+        ArtifactKeys.RequireUsable(a); // SPEC §10 rule 13: the file name comes from the key
         var name = a.Key is not null ? a.Key.Split('/')[^1] : a.Uid + a.Suffix;
         string target = destination is null
             ? Path.Combine(context.CurrentDirectory, name)
@@ -904,8 +910,11 @@ public sealed class ArtifactService(LaminContext context)
         var provider = StorageProviders.For(root);
         var key = a.StorageKey();
         var target = SaveTarget(a, destination);
-        if ((File.Exists(target) || Directory.Exists(target)) && !force)
-            throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
+        if (LocalStorageProvider.EntryExists(target))
+        {
+            if (!force) throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
+            CheckSaveDestination(target); // SPEC §10 rule 13: before anything is read or written
+        }
         LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
         var folderMembers = a.NFiles is null ? null : provider.List(root, key);
         // SPEC §11: nothing is written under a name the destination can't store (no alternate data stream for "run:01.csv").
@@ -952,16 +961,29 @@ public sealed class ArtifactService(LaminContext context)
             if (a.Hash is not null && a.HashType == hash.HashType && a.Hash != hash.Hash)
                 throw new LaminException(ErrorIds.HashMismatch,
                     $"The data of {a.Uid} at {a.Path} no longer matches its recorded hash ({a.Hash}, found {hash.Hash}); nothing was written to '{target}'.", a.Uid);
-            if (File.Exists(target)) File.Delete(target);
-            else if (Directory.Exists(target)) Directory.Delete(target, true);
-            if (a.NFiles is null) File.Move(temp, target); else Directory.Move(temp, target);
+            // SPEC §10 rule 13: checked again now that the copy is ready (something may have appeared there meanwhile), then swapped in.
+            if (LocalStorageProvider.EntryExists(target))
+            {
+                if (!force) throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
+                CheckSaveDestination(target);
+            }
+            Gate.ReplaceLocal(temp, target, a.NFiles is not null);
             return target;
         }
         finally
         {
-            if (File.Exists(temp)) File.Delete(temp);
-            else if (Directory.Exists(temp)) Directory.Delete(temp, true);
+            try { Gate.DeleteOwnTemporary(temp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 13: what -Force may replace, asked of the gate: an unregistered file or folder outside every
+    /// managed folder; a storage root, a registry, a marker or a registered artifact's bytes are refused.
+    /// </summary>
+    private void CheckSaveDestination(string target)
+    {
+        bool isFolder = Directory.Exists(target) && new FileInfo(target).LinkTarget is null;
+        context.Registry.Read(s => { Gate.CheckLocalDestination(s, target, isFolder, new GateScope("Save-LaminArtifact")); return 0; });
     }
 
     private static Stream OpenOrMissing(IStorageProvider provider, StorageRoot root, string key, Func<LaminException> missing)
@@ -1006,6 +1028,7 @@ public sealed class ArtifactService(LaminContext context)
             var fam = Family(s, art.Stem).Where(v => v.StorageId == src.Id).OrderBy(v => v.Version).ToList();
             foreach (var v in fam)
             {
+                ArtifactKeys.RequireUsable(v); // rule 13: a crafted key is never copied to or deleted from
                 view.Access.Require(v.SpaceId, SpaceRole.Write, identity, $"change artifact {v.Uid}");
                 if (v.IsLocked)
                     throw new LaminException(ErrorIds.RecordLocked,
@@ -1070,24 +1093,34 @@ public sealed class ArtifactService(LaminContext context)
         }
         catch
         {
+            var moveScope = new GateScope("Move-LaminArtifact");
             foreach (var key in written)
-                try { dstProvider.Delete(dstRoot, key, objects.First(o => o.StorageKey() == key).NFiles is not null); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+                try { Gate.Delete(Gate.OwnObject(dstRoot, key, objects.First(o => o.StorageKey() == key).NFiles is not null, moveScope)); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
         }
 
-        // SPEC §10 rule 1: a source object another live artifact includes (a folder around it, files registered inside it) stays.
-        var keep = context.Registry.Read(s =>
+        // SPEC §10 rules 1 and 12: a source object another live artifact includes (a folder around it, files registered
+        // inside it, a nested location's) stays; the gate says which, with the family's own records retiring.
+        var sourceScope = new GateScope("Move-LaminArtifact") { Retiring = ids };
+        var permits = context.Registry.Read(s =>
         {
             var access = new AccessPolicy(s, context.User);
-            return objects.ToDictionary(o => o.StorageKey(), o => Describe(access, ObjectUsage.Users(s, source, o.StorageKey(), o.NFiles is not null, ids)));
+            return objects.ToDictionary(o => o.StorageKey(), o =>
+            {
+                var users = Describe(access, ObjectUsage.Users(s, source, o.StorageKey(), o.NFiles is not null, ids));
+                if (users is not null) return (Permit: (Gate.Permit?)null, Why: $"{users} include(s) those bytes");
+                var permit = Gate.TryCheck(s, srcRoot, o.StorageKey(), o.NFiles is not null, sourceScope, out var refusal);
+                return (Permit: permit, Why: refusal?.Message);
+            });
         });
         foreach (var o in objects)
         {
             var key = o.StorageKey();
-            if (keep[key] is { } users) warn($"the source {PathOf(srcRoot, key)} is kept: {users} include(s) those bytes");
+            if (permits[key].Permit is not { } permit) warn($"the source {PathOf(srcRoot, key)} is kept: {permits[key].Why}");
             else
             {
-                try { srcProvider.Delete(srcRoot, key, o.NFiles is not null); }
+                try { Gate.Delete(permit); }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     warn($"{a.Uid} was moved, but the source {PathOf(srcRoot, key)} could not be deleted: {e.Message} It is no longer registered; delete it by hand.");

@@ -5,6 +5,7 @@ using Lamin.Core.Hashing;
 using Lamin.Core.Model;
 using Lamin.Core.Registry;
 using Lamin.Core.Roots;
+using Lamin.Core.Safety;
 using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
@@ -193,6 +194,7 @@ public sealed class AuditService(LaminContext context)
         var check = Check(a, st, root, ArtifactCheckStatus.Match, "");
         try
         {
+            ArtifactKeys.RequireUsable(a); // SPEC §10 rule 13: a crafted row is reported (Error, InvalidKey), never read as a path
             var key = a.StorageKey();
             // Objects under .lamindb/ come from the one listing; in-place keys are listed on their own.
             List<(StoredObject Object, HashResult? Hash)> objects = key.StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal)
@@ -308,21 +310,22 @@ public sealed class AuditService(LaminContext context)
             var root = StorageRoot.Parse(group.Key, "/");
             using var lease = Lease.Acquire(root, context.User, "Clear-LaminStorage");
             var provider = StorageProviders.For(root);
+            var scope = new GateScope("Clear-LaminStorage");
             var deletable = context.Registry.Read(s =>
             {
                 RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); // SPEC §7: a moved registry clears no orphans (InstanceMoved)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
-                return group.Where(o => o.UploadId is not null
-                        || (!ProtectedObjects.Contains(o.Key, s.RegistryPath, LocationRules.For(root)) && !ControlObjects.Contains(root, o.Key, s.RegistryPath)
-                            && ObjectUsage.Users(s, record, o.Key, isFolder: false).Count == 0)) // registered meanwhile: kept
+                // SPEC §10 rules 4 and 12: each orphan through the gate (registered meanwhile, a control file, a nested or hidden location's: kept).
+                return group.Select(o => (Orphan: o, Permit: o.UploadId is not null ? null : Gate.TryCheck(s, root, o.Key, false, scope, out _)))
+                    .Where(x => x.Orphan.UploadId is not null || x.Permit is not null)
                     .ToList();
             });
-            foreach (var o in deletable)
+            foreach (var (o, permit) in deletable)
             {
                 if (o.UploadId is not null)
                     provider.AbortUnfinishedUpload(root, new UnfinishedUpload(o.Key, o.UploadId, o.LastModified, o.Size, 0));
-                else provider.Delete(root, o.Key);
+                else Gate.Delete(permit!);
             }
         }
     }

@@ -370,7 +370,7 @@ public sealed class DriveService(LaminContext context)
         var suffix = Artifacts.Suffixes.Raw(key);
         if (suffix.Any(c => char.IsControl(c) || Path.GetInvalidFileNameChars().Contains(c) || (OperatingSystem.IsWindows() && "<>:\"|?*".Contains(c))))
             throw new LaminException(ErrorIds.InvalidKey, $"The suffix '{suffix}' of the key '{key}' can't be a file name on this system; choose another key.", key);
-        var folder = Path.Combine(context.Home.Path, "spool", Guid.NewGuid().ToString("N"));
+        var folder = Path.Combine(context.Home.Path, "spool", "lamin-spool-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         return Path.Combine(folder, "content" + suffix);
     }
@@ -378,7 +378,7 @@ public sealed class DriveService(LaminContext context)
     /// <summary>Removes a spool file and its folder.</summary>
     public static void DeleteSpoolFile(string path)
     {
-        try { Directory.Delete(Path.GetDirectoryName(path)!, recursive: true); }
+        try { Safety.Gate.DeleteOwnTemporary(Path.GetDirectoryName(path)!); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 

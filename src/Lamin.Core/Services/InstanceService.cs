@@ -5,6 +5,7 @@ using Lamin.Core.Registry.Postgres;
 using Lamin.Core.Roots;
 using Lamin.Core.Settings;
 using Lamin.Core.Storage;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Services;
 
@@ -121,7 +122,7 @@ public sealed class InstanceService(LaminContext context)
             else
                 foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
                              .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), rules: LocationRules.ForLocal(Path.GetDirectoryName(plan.RegistryPath)!))))
-                    File.Delete(f);
+                    Gate.RetireControlFile(f, Gate.ControlFile.Registry);
             if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
             else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
             throw;
@@ -131,7 +132,7 @@ public sealed class InstanceService(LaminContext context)
 
     private static void RemoveIfEmpty(string dir)
     {
-        if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        Gate.DeleteEmptyFolder(dir);
     }
 
     /// <summary>An instance as shown to users; the default root is read from the registry when it can be.</summary>
@@ -332,9 +333,9 @@ public sealed class InstanceService(LaminContext context)
         var dir = Path.GetDirectoryName(entry.RegistryPath)!;
         foreach (var f in Directory.EnumerateFiles(dir).Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), Path.GetFileName(entry.RegistryPath), LocationRules.ForLocal(dir)))
                      .OrderBy(f => Path.GetFileName(f) == Path.GetFileName(entry.RegistryPath) ? 0 : 1)) // the registry itself before its companions
-            SharingRules.Retry(() => File.Delete(f));
+            Gate.RetireControlFile(f, Gate.ControlFile.Registry);
         foreach (var root in managed.Where(r => r.IsLocal && Directory.Exists(r.Root)))
-            LocalStorageProvider.Instance.DeleteMarker(root);
+            Gate.RetireMarker(root);
         foreach (var root in managed.Where(r => r.IsLocal)) LocalStorageProvider.Instance.RemoveEmptyFolders(root);
         RemoveIfEmpty(dir);
         Home.Delete(entry.Name);

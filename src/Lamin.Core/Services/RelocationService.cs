@@ -3,6 +3,7 @@ using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
 using Lamin.Core.Model;
 using Lamin.Core.Roots;
+using Lamin.Core.Safety;
 using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
@@ -218,7 +219,7 @@ public sealed class RelocationService(LaminContext context)
     {
         try
         {
-            src.DeleteMarker(plan.Source);
+            Gate.RetireMarker(plan.Source);
             if (removed) src.RemoveEmptyFolders(plan.Source);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the old marker at {plan.Source.Root}: {e.Message}"); }
@@ -234,19 +235,26 @@ public sealed class RelocationService(LaminContext context)
     {
         // The old root as no record has it any more: what other records at that root hold.
         var oldRoot = new LaminStorage { Id = 0, Root = plan.Source.Root, Type = plan.Source.Type };
-        var inUse = context.Registry.Read(s => verified
-            .Select(k => (Key: k, Users: ObjectUsage.Users(s, oldRoot, k, isFolder: false)))
-            .Where(x => x.Users.Count > 0)
-            .ToDictionary(x => x.Key, x => ObjectUsage.Describe(x.Users), StringComparer.Ordinal));
+        var scope = new GateScope("Move-LaminStorage");
+        var checks = context.Registry.Read(s => verified
+            .Select(k =>
+            {
+                var users = ObjectUsage.Users(s, oldRoot, k, isFolder: false);
+                if (users.Count > 0) return (Key: k, Permit: (Gate.Permit?)null, Why: $"artifact {ObjectUsage.Describe(users)} of another storage record with this root includes it");
+                // SPEC §10 rule 12: the gate (a nested location's artifacts, hidden rows, control files).
+                var permit = Gate.TryCheck(s, plan.Source, k, false, scope, out var refusal);
+                return (Key: k, Permit: permit, Why: refusal?.Message ?? "");
+            })
+            .ToDictionary(x => x.Key, x => (x.Permit, x.Why), StringComparer.Ordinal));
         bool failed = false;
         foreach (var key in verified)
         {
-            if (inUse.TryGetValue(key, out var users))
+            if (checks[key].Permit is not { } permit)
             {
-                warn($"kept {src.PathOf(plan.Source, key)}: artifact {users} of another storage record with this root includes it");
+                warn($"kept {src.PathOf(plan.Source, key)}: {checks[key].Why}");
                 continue;
             }
-            try { src.Delete(plan.Source, key); }
+            try { Gate.Delete(permit); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
             {
                 failed = true;

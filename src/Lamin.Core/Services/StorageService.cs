@@ -5,6 +5,7 @@ using Lamin.Core.Registry;
 using Lamin.Core.Roots;
 using Lamin.Core.Storage;
 using Lamin.Core.Util;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Services;
 
@@ -262,11 +263,10 @@ public sealed class StorageService(LaminContext context)
         {
             try
             {
-                if (MarkerWritten) StorageProviders.For(root).DeleteMarker(root);
+                if (MarkerWritten) Gate.RetireMarker(root);
                 if (!root.IsLocal) return;
-                var folder = Path.Combine(root.Root, Marker.ManagedFolder);
-                if (!_folderExisted && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
-                if (!_rootExisted && Directory.Exists(root.Root) && !Directory.EnumerateFileSystemEntries(root.Root).Any()) Directory.Delete(root.Root);
+                if (!_folderExisted) Gate.DeleteEmptyFolder(Path.Combine(root.Root, Marker.ManagedFolder));
+                if (!_rootExisted) Gate.DeleteEmptyFolder(root.Root);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
@@ -411,7 +411,7 @@ public sealed class StorageService(LaminContext context)
             s.Storages.Delete(r.Id); // read-only: drop the record, touch nothing in storage
             return;
         }
-        if (here) StorageProviders.For(root).DeleteMarker(root);
+        if (here) Gate.RetireMarker(root);
         s.Storages.Delete(r.Id);
     });
 

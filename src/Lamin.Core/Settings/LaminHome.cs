@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lamin.Core.Errors;
 using Lamin.Core.Registry;
 using Lamin.Core.Roots;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Settings;
 
@@ -116,7 +117,7 @@ public sealed class LaminHome
 
     public void Delete(string name)
     {
-        File.Delete(EntryFile(name));
+        Gate.RetireControlFile(EntryFile(name), Gate.ControlFile.Settings);
         if (CurrentName == name) CurrentName = null;
     }
 
@@ -125,7 +126,7 @@ public sealed class LaminHome
         get => File.Exists(CurrentFile) ? File.ReadAllText(CurrentFile).Trim() is { Length: > 0 } n ? n : null : null;
         set
         {
-            if (value is null) { File.Delete(CurrentFile); return; }
+            if (value is null) { Gate.RetireControlFile(CurrentFile, Gate.ControlFile.Settings); return; }
             Directory.CreateDirectory(Path);
             WriteAtomically(CurrentFile, value);
         }
@@ -145,6 +146,6 @@ public sealed class LaminHome
         var tmp = file + ".tmp-" + Environment.ProcessId;
         File.WriteAllText(tmp, text);
         LaminRegistry.RestrictToOwner(tmp);
-        File.Move(tmp, file, overwrite: true);
+        Gate.ReplaceControlFile(tmp, file, Gate.ControlFile.Settings);
     }
 }

@@ -204,9 +204,9 @@ public sealed class GcsStorageProvider : IStorageProvider
     /// Deletes the file at a key (that object alone: objects below "key/" are not part of it), or, when no
     /// object has the key, the folder's members below "key/".
     /// </summary>
-    public void Delete(StorageRoot root, string key) => DeleteKeys(root, ListWithMd5(root, key).Select(o => o.Object.Key).ToList());
+    public void DeleteUnchecked(StorageRoot root, string key) => DeleteKeys(root, ListWithMd5(root, key).Select(o => o.Object.Key).ToList());
 
-    public void Delete(StorageRoot root, string key, bool folder)
+    public void DeleteUnchecked(StorageRoot root, string key, bool folder)
     {
         var (exact, members) = ListRaw(root, key);
         DeleteKeys(root, folder ? members.Select(m => m.Object.Key) : exact is { } e ? [e.Object.Key] : []);

@@ -99,8 +99,11 @@ public interface IStorageProvider
     /// <summary>The cloud region of the root (S3), or null.</summary>
     string? DetectRegion(StorageRoot root);
 
-    /// <summary>Deletes the file or folder at a key; a missing one is not an error.</summary>
-    void Delete(StorageRoot root, string key);
+    /// <summary>
+    /// Deletes the file or folder at a key; a missing one is not an error. The primitive under
+    /// <see cref="Safety.Gate"/>: only the gate calls it (GateBypassTests), after its checks.
+    /// </summary>
+    void DeleteUnchecked(StorageRoot root, string key);
 
     /// <summary>
     /// Unfinished multipart uploads whose object key is at or under <paramref name="key"/> (S3): a writer
@@ -118,7 +121,7 @@ public interface IStorageProvider
     /// folder (<paramref name="folder"/>) its members below "key/" alone, never an object that happens to
     /// have the folder's own key (S3/GCS allow both). Stores with real folders need no distinction.
     /// </summary>
-    void Delete(StorageRoot root, string key, bool folder) => Delete(root, key);
+    void DeleteUnchecked(StorageRoot root, string key, bool folder) => DeleteUnchecked(root, key);
 }
 
 /// <summary>An unfinished multipart upload: the key it would create (relative to the root), its id, when it began, and its parts so far.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Lamin.Core.Errors;
 using Lamin.Core.Roots;
+using Lamin.Core.Safety;
 
 namespace Lamin.Core.Storage;
 
@@ -100,7 +101,7 @@ public sealed class Lease : IDisposable
     {
         try
         {
-            if (Read(_root)?.Token == _holder.Token) _provider.Delete(_root, RelativeKey);
+            if (Read(_root)?.Token == _holder.Token) Gate.RetireLease(_provider, _root);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
     }

@@ -301,7 +301,7 @@ public sealed class LocalStorageProvider : IStorageProvider
     /// Deletes the file or folder at a key. Refused (InvalidKey) when a symlink among its folders leads
     /// outside the root; a key that is itself a link loses the link, never what it points to.
     /// </summary>
-    public void Delete(StorageRoot root, string key)
+    public void DeleteUnchecked(StorageRoot root, string key)
     {
         if (key.Length == 0)
             throw new LaminException(ErrorIds.InvalidKey, $"Refusing to delete the root of {root.Root}: an empty key names no object.", key);

@@ -334,13 +334,13 @@ public sealed class S3StorageProvider : IStorageProvider
     /// Deletes the file at a key (that object alone: objects below "key/" are not part of it), or, when no
     /// object has the key, the folder's members below "key/".
     /// </summary>
-    public void Delete(StorageRoot root, string key)
+    public void DeleteUnchecked(StorageRoot root, string key)
     {
         var keys = ListWithETags(root, key).Select(o => o.Object.Key).ToList();
         if (keys.Count > 0) DeleteKeys(root, keys);
     }
 
-    public void Delete(StorageRoot root, string key, bool folder)
+    public void DeleteUnchecked(StorageRoot root, string key, bool folder)
     {
         var (exact, members) = ListRaw(root, key);
         var keys = folder ? members.Select(m => m.Object.Key).ToList() : exact is { } e ? [e.Object.Key] : [];

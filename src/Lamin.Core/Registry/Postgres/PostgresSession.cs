@@ -47,6 +47,9 @@ internal sealed class PostgresSession : IRegistrySession
         return _hides[storageId] = (bool)Scalar("SELECT lamin.hides_artifacts_in($1)", storageId)!;
     }
 
+    public bool HiddenLocationAt(string type, string? endpoint, string path, bool folder, bool ignoreCase) =>
+        (bool)Scalar("SELECT lamin.hidden_location_at($1::text, $2::text, $3::text, $4::boolean, $5::boolean)", type, (object?)endpoint ?? DBNull.Value, path, folder, ignoreCase)!;
+
     /// <summary>The identity if it was asked for in this session (a failed transaction can't ask any more).</summary>
     internal RegistryIdentity? KnownIdentity => _identity;
 

@@ -1,0 +1,297 @@
+using Lamin.Core.Errors;
+using Lamin.Core.Model;
+using Lamin.Core.Registry;
+using Lamin.Core.Roots;
+using Lamin.Core.Services;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Safety;
+
+/// <summary>
+/// The one gate every delete, overwrite and rename-over-existing of the core passes (SPEC §10 rule 12,
+/// issue 24). Nothing else calls <c>File.Delete</c>, <c>Directory.Delete</c>, an overwriting
+/// <c>File.Move</c>, <c>File.Replace</c>, an S3/GCS delete or <see cref="IStorageProvider.DeleteUnchecked"/>:
+/// <c>GateBypassTests</c> reads the sources and fails when anything does.
+/// <para>
+/// The rules, all here: refused are a storage root of any location the registry knows (any host, any
+/// space, visible or not) and anything that holds one; a marker, lease, lock or registry file wherever it
+/// sits; a managed <c>.lamindb/</c> folder itself; bytes of any live artifact (of every location whose root
+/// holds the target, nested ones too, and rows the role can't see: those are answered yes/no by the
+/// registry, naming nothing); and anything outside the place the operation was asked to write. Only the
+/// objects an operation retires itself (<see cref="GateScope.Retiring"/>) are let through.
+/// </para>
+/// <para>
+/// A check returns a <see cref="Permit"/>; only a permit deletes. Objects an operation created itself and
+/// that no committed record can name (a rolled-back batch's uploads, a writer's own temporaries) get a
+/// permit from <see cref="OwnObject"/>, which still refuses control files and roots.
+/// </para>
+/// </summary>
+public static class Gate
+{
+    /// <summary>What the gate lets one operation delete: one object (a file, or a folder's members) under a root.</summary>
+    public sealed class Permit
+    {
+        internal Permit(StorageRoot root, string key, bool? folder) { Root = root; Key = key; Folder = folder; }
+        public StorageRoot Root { get; }
+        public string Key { get; }
+        /// <summary>A file's object alone (false), a folder's members (true), or whatever is at the key (null).</summary>
+        public bool? Folder { get; }
+    }
+
+    // ============================================================== the rules
+
+    /// <summary>
+    /// Checks the delete (or overwrite) of <paramref name="key"/> under <paramref name="root"/> against the whole
+    /// registry; throws a catalogued refusal or returns the permit.
+    /// </summary>
+    public static Permit Check(IRegistrySession s, StorageRoot root, string key, bool folder, GateScope scope)
+    {
+        RequireNotControl(root, key, s.RegistryPath, scope);
+        var place = Place.Of(root, key);
+        var refusal = CheckPlace(s, place, folder, scope, Where(root, key));
+        if (refusal is not null) throw refusal;
+        return new Permit(root, key, folder);
+    }
+
+    /// <summary>As <see cref="Check"/>, but the refusal is returned (a bulk operation keeps the object and goes on).</summary>
+    public static Permit? TryCheck(IRegistrySession s, StorageRoot root, string key, bool folder, GateScope scope, out LaminException? refusal)
+    {
+        try { refusal = null; return Check(s, root, key, folder, scope); }
+        catch (LaminException e) { refusal = e; return null; }
+    }
+
+    /// <summary>
+    /// A permit for an object this operation published itself and that no committed record names (its batch
+    /// rolled back, or it is the operation's own temporary): no registry to ask (it may be the registry that
+    /// failed), but never a root, a managed folder, a marker, lease, lock or registry file.
+    /// </summary>
+    public static Permit OwnObject(StorageRoot root, string key, bool? folder, GateScope scope)
+    {
+        RequireNotControl(root, key, null, scope);
+        return new Permit(root, key, folder);
+    }
+
+    private static void RequireNotControl(StorageRoot root, string key, string? registryPath, GateScope scope)
+    {
+        if (key.Length == 0 || key.Trim('/').Length == 0)
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"{scope.Operation} refused to delete or overwrite the root of the storage location {root.PathPart}: an empty key names no object. Nothing was changed.", root.Root);
+        var rules = LocationRules.For(root);
+        var segments = key.Split('/');
+        if (rules.IsManagedFolderName(segments[^1]))
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"{scope.Operation} refused to delete or overwrite '{Where(root, key)}': it is a managed .lamindb folder (a location's or an instance's own data). Nothing was changed.", Where(root, key));
+        if (ProtectedObjects.Contains(key, registryPath, rules) || ControlObjects.Contains(root, key, registryPath))
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"{scope.Operation} refused to delete or overwrite '{Where(root, key)}': it is a marker, lease, lock or registry file, which only the command that owns it changes. Nothing was changed.", Where(root, key));
+    }
+
+    /// <summary>The place rules: known roots, nested locations, hidden rows, live bytes. Null: allowed.</summary>
+    private static LaminException? CheckPlace(IRegistrySession s, Place target, bool folder, GateScope scope, string shown)
+    {
+        foreach (var st in s.Storages.FindAll())
+        {
+            var loc = Place.OfRoot(st.Type, st.Root);
+            if (!loc.SameStore(target)) continue;
+            var cmp = ObjectUsage.KeyComparison(st);
+            if (loc.IsSameAs(target, cmp) || loc.IsUnder(target, cmp))
+                return new LaminException(ErrorIds.InvalidPath,
+                    $"{scope.Operation} refused to delete or overwrite '{shown}': it {(loc.IsSameAs(target, cmp) ? "is" : "holds")} the root of the storage location {st.Root} ({st.Uid}). " +
+                    "A location is removed with Remove-LaminStorage, never deleted as a file or folder. Nothing was changed.", shown);
+            if (!target.IsUnder(loc, cmp)) continue;
+            var key = target.RelativeTo(loc);
+            var users = ObjectUsage.Users(s, st, key, folder, scope.Retiring as ICollection<int> ?? scope.Retiring.ToHashSet());
+            if (users.Count > 0)
+                return new LaminException(ErrorIds.ObjectInUse,
+                    $"{scope.Operation} refused to delete or overwrite '{shown}': it holds data of {(users.Count == 1 ? "the artifact" : $"{users.Count} artifacts")} {ObjectUsage.Describe(users)}. " +
+                    "Nothing was changed. Remove those artifacts first (Remove-LaminArtifact), or choose another path.", shown);
+        }
+        // Locations the role can't see (PostgreSQL, SPEC §7): the registry answers yes or no.
+        if (s.HiddenLocationAt(target.Type, target.Endpoint, target.Path, folder, ignoreCase: target.IgnoreCase))
+            return new LaminException(ErrorIds.AccessDenied,
+                $"{scope.Operation} refused to delete or overwrite '{shown}': it lies in, or holds, a storage location in a space you have no access to. Nothing was changed.", shown);
+        return null;
+    }
+
+    /// <summary>
+    /// Where a local destination outside every location may be replaced (Save-LaminArtifact -Force): refused when it
+    /// is, holds or lies in a managed folder, is a registry file, is or holds a known root, or holds bytes of a live artifact.
+    /// </summary>
+    public static void CheckLocalDestination(IRegistrySession s, string path, bool isFolder, GateScope scope)
+    {
+        var rules = LocationRules.ForLocal(path);
+        var name = Path.GetFileName(LocalPaths.TrimTrailingSeparator(path));
+        if (rules.ContainsManagedFolder(path) || rules.IsRegistryCompanion(name) || (s.RegistryPath is { } reg && rules.Equals(Path.GetFullPath(reg), path)))
+            throw new LaminException(ErrorIds.InvalidPath,
+                $"{scope.Operation} refused to replace '{path}': it is, or lies in, a managed .lamindb folder or a registry file (Lamin's own data). Choose a destination outside every .lamindb folder. Nothing was changed.", path);
+        if (isFolder) LocalStorageProvider.FilesBelow(path); // rule 2: a folder that holds a .lamindb/ (InvalidPath)
+        var refusal = CheckPlace(s, Place.OfLocal(path), isFolder, scope, path);
+        if (refusal is null) return;
+        if (refusal.ErrorId == ErrorIds.ObjectInUse)
+            throw new LaminException(ErrorIds.DestinationHoldsArtifact, refusal.Message.Replace("Remove those artifacts first (Remove-LaminArtifact), or choose another path.", "Save to another destination."), path);
+        throw refusal;
+    }
+
+    // ============================================================== the acts
+
+    /// <summary>Deletes what the permit names (a missing object is not an error).</summary>
+    public static void Delete(Permit permit)
+    {
+        var provider = StorageProviders.For(permit.Root);
+        if (permit.Folder is { } folder) provider.DeleteUnchecked(permit.Root, permit.Key, folder);
+        else provider.DeleteUnchecked(permit.Root, permit.Key);
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="target"/> by the staged file or folder next to it (Save-LaminArtifact): one rename
+    /// for a file, the previous folder aside, the new one in, the aside removed for a folder. Never deletes first.
+    /// The caller checked the target with <see cref="CheckLocalDestination"/>; <paramref name="staged"/> must be a
+    /// sibling temporary of the target.
+    /// </summary>
+    public static void ReplaceLocal(string staged, string target, bool folder)
+    {
+        RequireOwnTemporaryName(staged);
+        if (!string.Equals(Path.GetDirectoryName(staged), Path.GetDirectoryName(target), StringComparison.Ordinal))
+            throw new InvalidOperationException("A replace stages its copy next to its target.");
+        if (!folder)
+        {
+            SharingRules.Retry(() => File.Move(staged, target, overwrite: true)); // one rename: atomic on POSIX and NTFS
+            Durable.SyncDirectory(Path.GetDirectoryName(target)!);
+            return;
+        }
+        if (File.Exists(target)) // a file where the folder goes: aside, in, aside gone (as a folder replace does)
+        {
+            var aside = staged + "-old";
+            SharingRules.Retry(() => File.Move(target, aside));
+            try { SharingRules.Retry(() => Directory.Move(staged, target)); }
+            catch { SharingRules.Retry(() => File.Move(aside, target)); throw; }
+            SharingRules.Retry(() => File.Delete(aside));
+        }
+        else FolderReplace.Replace(staged, target, staged + "-old");
+        Durable.SyncDirectory(Path.GetDirectoryName(target)!);
+    }
+
+    /// <summary>The prefixes of the temporaries Lamin writes (staged objects, Save copies, drive spools, probes).</summary>
+    public static readonly IReadOnlyList<string> TemporaryPrefixes = [".lamin-tmp-", ".lamin-save-", ".lamin-spool", ".lamin-probe", "lamin-spool-"];
+
+    private static void RequireOwnTemporaryName(string path)
+    {
+        var name = Path.GetFileName(LocalPaths.TrimTrailingSeparator(path));
+        if (!TemporaryPrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)))
+            throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{path}' as a temporary: its name is not one Lamin gives its temporaries.", path);
+    }
+
+    /// <summary>Deletes a temporary file or folder of Lamin's own (its name says so); a missing one is not an error.</summary>
+    public static void DeleteOwnTemporary(string path)
+    {
+        RequireOwnTemporaryName(path);
+        if (new FileInfo(path).LinkTarget is not null) { File.Delete(path); return; } // the link, never its target
+        if (Directory.Exists(path)) SharingRules.Retry(() => Directory.Delete(path, recursive: true));
+        else if (File.Exists(path)) SharingRules.Retry(() => File.Delete(path));
+    }
+
+    /// <summary>Removes a folder when it is empty (a folder an operation created and left unused); false when it is not.</summary>
+    public static bool DeleteEmptyFolder(string path)
+    {
+        try
+        {
+            if (!Directory.Exists(path) || new FileInfo(path).LinkTarget is not null || Directory.EnumerateFileSystemEntries(path).Any()) return false;
+            Directory.Delete(path); // not recursive: a folder that is not empty is never deleted
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>The files Lamin keeps for itself, each retired only by the command that owns it.</summary>
+    public enum ControlFile
+    {
+        /// <summary>A LiteDB registry file or companion (Remove-LaminInstance, a failed New-LaminInstance).</summary>
+        Registry,
+        /// <summary>A settings file in LAMIN_HOME (an instance entry, the current-instance file).</summary>
+        Settings,
+        /// <summary>A location's marker (.lamindb/storage_uid.txt: Remove-LaminStorage, Remove-LaminInstance, a failed New-LaminStorage).</summary>
+        Marker,
+        /// <summary>A lease (.lamindb/_lease.json) released by its holder.</summary>
+        Lease,
+        /// <summary>A log or lock file next to a registry, removed by the registry that wrote it.</summary>
+        RegistryLog,
+    }
+
+    /// <summary>Retires a control file of the given kind; refused when the path is not a file of that kind.</summary>
+    public static void RetireControlFile(string path, ControlFile kind)
+    {
+        var name = Path.GetFileName(path);
+        var rules = LocationRules.ForLocal(path);
+        bool ok = kind switch
+        {
+            ControlFile.Registry => rules.IsRegistryCompanion(name) || name.EndsWith(".db", StringComparison.OrdinalIgnoreCase) || name.Contains(".db-", StringComparison.OrdinalIgnoreCase),
+            ControlFile.Settings => IsSettingsName(name),
+            ControlFile.Marker => rules.Equals(name, Marker.FileName),
+            ControlFile.Lease => rules.Equals(name, Path.GetFileName(Lease.RelativeKey)),
+            ControlFile.RegistryLog => name.EndsWith(".log", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".lock", StringComparison.OrdinalIgnoreCase) || name.Contains("-log", StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+        if (!ok) throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{path}': it is not a {kind} file of Lamin's.", path);
+        SharingRules.Retry(() => File.Delete(path));
+    }
+
+    private static bool IsSettingsName(string name) => name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".txt", StringComparison.Ordinal);
+
+    /// <summary>Writes a settings file (LAMIN_HOME) atomically: the staged sibling renamed over it.</summary>
+    public static void ReplaceControlFile(string staged, string target, ControlFile kind)
+    {
+        if (kind != ControlFile.Settings) throw new InvalidOperationException("Only settings files are replaced whole.");
+        SharingRules.Retry(() => File.Move(staged, target, overwrite: true));
+    }
+
+    /// <summary>Retires a location's marker (the location is removed, or its creation failed).</summary>
+    public static void RetireMarker(StorageRoot root) => StorageProviders.For(root).DeleteMarker(root);
+
+    /// <summary>Releases a lease: the object at the lease key alone.</summary>
+    public static void RetireLease(IStorageProvider provider, StorageRoot root) => provider.DeleteUnchecked(root, Lease.RelativeKey, folder: false);
+
+    private static string Where(StorageRoot root, string key) => StorageProviders.For(root).PathOf(root, key);
+
+    // ============================================================== places
+
+    /// <summary>A file or object as one comparable string: a local path, or a cloud store's bucket path with its endpoint.</summary>
+    private readonly record struct Place(string Type, string? Endpoint, string Path, bool IgnoreCase)
+    {
+        public static Place Of(StorageRoot root, string key) => root.IsLocal
+            ? OfLocal(System.IO.Path.Combine(root.Root, key.Replace('/', System.IO.Path.DirectorySeparatorChar)))
+            : new Place(root.Type, root.EndpointUrl, LocalPaths.TrimTrailingSeparator(root.PathPart) + "/" + key, false);
+
+        public static Place OfLocal(string path)
+        {
+            var full = System.IO.Path.GetFullPath(path);
+            return new Place("local", null, LocalPaths.TrimTrailingSeparator(full), LocationRules.ForLocal(full).Comparison != StringComparison.Ordinal);
+        }
+
+        public static Place OfRoot(string type, string root)
+        {
+            if (type == "local") return OfLocal(root);
+            var parsed = StorageRoot.Parse(root, "/");
+            return new Place(parsed.Type, parsed.EndpointUrl, LocalPaths.TrimTrailingSeparator(parsed.PathPart), false);
+        }
+
+        public bool SameStore(Place other) => Type == other.Type && string.Equals(Endpoint, other.Endpoint, StringComparison.OrdinalIgnoreCase);
+
+        public bool IsSameAs(Place other, StringComparison cmp) => string.Equals(Path, other.Path, cmp);
+
+        /// <summary>True when this place lies strictly below <paramref name="other"/>.</summary>
+        public bool IsUnder(Place other, StringComparison cmp)
+        {
+            if (Path.Length <= other.Path.Length || !Path.StartsWith(other.Path, cmp)) return false;
+            return other.Path[^1] is '/' or '\\' || Path[other.Path.Length] is '/' or '\\';
+        }
+
+        public string RelativeTo(Place root) => Path.Length == root.Path.Length ? "" : LocalPaths.RelativeKey(Path, root.Path);
+    }
+}
+
+/// <summary>Who asks the gate (named in refusals), and which artifacts' own bytes its operation retires.</summary>
+public sealed record GateScope(string Operation)
+{
+    /// <summary>Ids of the artifacts this operation removes or moves itself: their bytes don't count as live.</summary>
+    public IReadOnlyCollection<int> Retiring { get; init; } = [];
+}
