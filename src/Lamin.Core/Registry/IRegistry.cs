@@ -131,6 +131,9 @@ public interface IRegistrySession
     /// </summary>
     bool HiddenLocationAt(string type, string? endpoint, string path, bool folder, bool ignoreCase) => false;
 
+    /// <summary>Whether any storage location is hidden from this session at all (then <see cref="HiddenLocationAt"/> is worth asking).</summary>
+    bool HidesAnyLocation() => false;
+
     /// <summary>
     /// Lets go of what the session's reads so far hold in memory, where the engine keeps it until the
     /// transaction ends (LiteDB: every page read); only before the session has written anything. A session

@@ -104,6 +104,9 @@ public sealed class ArtifactService(LaminContext context)
         internal Dictionary<int, LaminStorage> Storages { get; }
         private readonly Dictionary<int, StorageRoot> _roots = new();
 
+        /// <summary>Whether the registry hides any location from this role (planning views only; false elsewhere: LiteDB, admins).</summary>
+        internal bool HidesLocations { get; set; }
+
         /// <summary>
         /// Local locations this planning view found present (SPEC §10 rule 3): a pipeline's plans read the marker
         /// once per location, not once per path (issue 15). Staging checks again at the moment of writing.
@@ -225,7 +228,29 @@ public sealed class ArtifactService(LaminContext context)
     // ================================================================ adding
 
     /// <summary>Reads the registry once for planning many paths (Add-LaminArtifact over a pipeline).</summary>
-    public View OpenPlanningView() => context.Registry.Read(s => new View(s, context, _storages).Detach());
+    public View OpenPlanningView() => context.Registry.Read(s =>
+    {
+        var view = new View(s, context, _storages);
+        view.HidesLocations = s.HidesAnyLocation();
+        return view.Detach();
+    });
+
+    /// <summary>
+    /// SPEC §10 rule 12 for in-place registration (issue 24): a path that a location hidden from this role holds
+    /// (nested inside a visible one, or around it) is never registered through the visible one: AccessDenied, naming nothing hidden.
+    /// </summary>
+    private void RefuseHiddenLocation(View view, StorageRoot root, string key, bool isFolder, string shown)
+    {
+        if (!view.HidesLocations) return;
+        var place = root.IsLocal ? Path.Combine(root.Root, key.Replace('/', Path.DirectorySeparatorChar)) : LocalPaths.TrimTrailingSeparator(root.PathPart) + "/" + key;
+        bool ignoreCase = root.IsLocal && LocationRules.For(root).Comparison != StringComparison.Ordinal;
+        bool hidden = view.Session is { } live
+            ? live.HiddenLocationAt(root.Type, root.EndpointUrl, place, isFolder, ignoreCase)
+            : context.Registry.Read(s => s.HiddenLocationAt(root.Type, root.EndpointUrl, place, isFolder, ignoreCase));
+        if (hidden)
+            throw new LaminException(ErrorIds.AccessDenied,
+                $"'{shown}' lies in, or holds, a storage location in a space you have no access to; it can't be registered through another location. Ask an admin of that space for access.", shown);
+    }
 
     /// <summary>Validates one path: where it goes, under which key; reads the registry only.</summary>
     public IngestPlan Plan(AddRequest r) => Plan(OpenPlanningView(), r);
@@ -267,6 +292,7 @@ public sealed class ArtifactService(LaminContext context)
             var rel = LocationRules.ForLocal(container.Root).RelativeKey(path, container.Root)!; // a root "/" or "E:\" loses no character
             ArtifactKeys.Validate(rel);
             view.Access.Require(container.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
+            RefuseHiddenLocation(view, view.RootOf(container), rel, isFolder, r.Path);
             string key = rel; bool virtualKey = false; string? realKey = null;
             if (r.Key is not null && r.Key != rel)
             {
@@ -366,6 +392,7 @@ public sealed class ArtifactService(LaminContext context)
             throw new LaminException(ErrorIds.InvalidPath, $"'{target.PathPart}' is the root of a storage location; add the objects or prefixes inside it.", r.Path);
         view.Access.Require(container.Storage.SpaceId, SpaceRole.Write, r.Path, $"register '{r.Path}' in place");
         ArtifactKeys.Validate(rel);
+        RefuseHiddenLocation(view, root, rel, isFolder: false, r.Path);
         if (r.Key is not null) { ArtifactKeys.Validate(r.Key); ArtifactKeys.CheckSuffix(r.Key, rel); }
         // An object at exactly this key is a file; otherwise the objects below "rel/" are a folder's members.
         var objects = StorageProviders.For(root).ListHashed(root, rel);

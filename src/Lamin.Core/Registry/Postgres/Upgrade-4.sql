@@ -27,3 +27,11 @@ BEGIN
            OR left(t, length(rtrim(r, '/\')) + 1) IN (rtrim(r, '/\') || '/', rtrim(r, '/\') || '\')
            OR (is_folder AND left(rtrim(r, '/\'), length(t) + 1) IN (t || '/', t || '\')));
 END $$;
+
+-- Whether any location is hidden from the login role at all: planning asks the question above per path only then.
+CREATE FUNCTION lamin.hides_locations() RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN
+    IF lamin.is_admin() THEN RETURN false; END IF;
+    RETURN EXISTS (SELECT 1 FROM lamin.storage s WHERE NOT (s.space_id = ANY (lamin.granted_spaces(1))));
+END $$;
