@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 3, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 3
+    It 'the schema is at version 4, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 4
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
@@ -378,7 +378,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 3
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 4
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'lamin'::regnamespace AND p.proowner <> (SELECT nspowner FROM pg_namespace WHERE nspname = 'lamin')" -Database $db1.Name | Should -Be 0
@@ -390,3 +390,36 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
         finally { Use-Role alice; Remove-TestDatabase $db1 }
     }
 }
+
+Describe 'A location nested in a visible one, in a space the role cannot see (SPEC §10 rule 12, issue 24)' -Skip:$noServer {
+    BeforeAll {
+        # alice: "open" (space all) holds "open/inner" (space secret) with a file registered there in place.
+        Use-Role alice
+        $script:inner = New-LaminStorage -Root (Join-Path $root 'open/inner') -Space 'secret' -WarningAction SilentlyContinue
+        $script:innerFile = Join-Path $inner.Root 'n.txt'
+        Set-Content -LiteralPath $innerFile -Value 'inner bytes' -NoNewline
+        $script:innerArtifact = Add-LaminArtifact $innerFile
+    }
+    AfterEach { Use-Role alice }
+
+    It 'carol (Write on all, not on secret) cannot register the hidden location''s file in place through the outer one: AccessDenied, naming nothing hidden' {
+        Connect-Role carol
+        $before = Invoke-Super 'SELECT count(*) FROM lamin.artifact'
+        $err = { Add-LaminArtifact $innerFile } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Not -Match ([regex]::Escape($inner.Uid))
+        $err.Exception.Message | Should -Not -Match 'secret'
+        Invoke-Super 'SELECT count(*) FROM lamin.artifact' | Should -Be $before
+        Get-Content -LiteralPath $innerFile -Raw | Should -BeExactly 'inner bytes'
+    }
+
+    It 'carol cannot save over the hidden artifact''s bytes with -Force: the gate asks the registry and names nothing' {
+        Connect-Role carol
+        $mine = Add-LaminArtifact (New-File 'c.txt' 'carol bytes') -Key 'pub/c.txt' -Storage $open.Uid
+        $err = { Save-LaminArtifact $mine.Uid -Destination $innerFile -Force } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Not -Match ([regex]::Escape($inner.Uid))
+        Get-Content -LiteralPath $innerFile -Raw | Should -BeExactly 'inner bytes'
+        Use-Role alice
+        (Test-LaminArtifact -Identity $innerArtifact.Uid -Hash).Status | Should -Be 'Match'
+    }
+}
+
