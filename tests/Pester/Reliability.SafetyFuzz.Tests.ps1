@@ -30,6 +30,7 @@ BeforeAll {
         foreach ($i in 1..3) { New-File "$w/data/projects/p$i.csv" "p$i,1`n" }
         foreach ($i in 1..3) { New-File "$w/outside/o$i.txt" "outside o$i" }
         foreach ($i in 1..8) { New-File "$w/src/s$i.txt" "source s$i" }
+        $null = New-Item -ItemType Directory -Force "$w/saves"   # where Save-LaminArtifact may write
         foreach ($i in 1..3) { New-File "$w/src/dir/d$i.txt" "source dir d$i" }
         $null = New-Item -ItemType SymbolicLink -Path "$w/data/link-out" -Target "$w/outside"
         $null = New-Item -ItemType SymbolicLink -Path "$w/data/link-in" -Target "$w/data/raw/sub"
@@ -55,6 +56,12 @@ BeforeAll {
                            "$w/data/raw", "$w/data/projects", "$w/data/projects/p1.csv", "$w/data/link-in", "$w/data/link-in/b2.txt",
                            "$w/data/link-out/o2.txt", "$w/data/raw/f-link.txt", "$w/data/projects/lab", "$w/data/projects/inner")
             Sources    = @((1..8 | ForEach-Object { "$w/src/s$_.txt" }) + "$w/src/dir")
+            # Save-LaminArtifact -Force destinations (issue 24): roots, registries, markers, registered files and folders,
+            # nested locations, a managed folder, and a free place; only the free one may change.
+            Saves      = @("$w/data", "$w/data/projects/lab", "$w/data/projects/inner", $t.Storage, $t.Registry,
+                           "$w/data/projects/inner/.lamindb/lamin.db", (Get-MarkerPath "$w/data"), "$w/data/.lamindb",
+                           "$w/data/raw/a1.txt", "$w/data/raw/sub", "$w/data/raw/sub/new.txt", "$w/data/raw", "$w/data/projects",
+                           "$w/data/link-out/o3.txt", "$w/saves/", "$w/saves/one.out")
             Keys       = @('k/one.txt', 'k/two.txt', 'raw/a4.txt', 'raw/new.txt', 'raw/sub/b3.txt', 'link-out/x.txt', 'link-in/y.txt',
                            'LINK-OUT/x.txt', '.LAMINDB/x.txt', 'projects/lab/.lamindb/x.txt', 'projects/inner/.lamindb/lamin.db',
                            'projects/new.txt', 'a/../../x.txt', 'deep/er/still.txt')
@@ -122,7 +129,7 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         Assert-Invariants 'setup'
         foreach ($i in 1..120) {
             $registered = @(Get-Registered)
-            $op = $rng.Next(10)
+            $op = $rng.Next(11)
             switch ($op) {
                 0 {
                     $path = Pick $world.InPlace
@@ -196,6 +203,13 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
                 9 {
                     $st = Pick $world.Storages
                     Invoke-Step "clear orphans in $st" { Clear-LaminStorage -Identity $st -Orphaned -OlderThan ([TimeSpan]::Zero) }
+                }
+                10 {
+                    $live = @($registered | Where-Object { -not $_.IsTrashed })
+                    if ($live.Count) {
+                        $a = Pick $live; $dest = Pick $world.Saves
+                        Invoke-Step "save $($a.Uid) ($($a.Key)) -Force -> $dest" { Save-LaminArtifact -Identity $a.Uid -Destination $dest -Force }
+                    }
                 }
             }
             Assert-Invariants $history[-1]

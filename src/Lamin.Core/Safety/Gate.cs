@@ -125,6 +125,18 @@ public static class Gate
             throw new LaminException(ErrorIds.InvalidPath,
                 $"{scope.Operation} refused to replace '{path}': it is, or lies in, a managed .lamindb folder or a registry file (Lamin's own data). Choose a destination outside every .lamindb folder. Nothing was changed.", path);
         if (isFolder) LocalStorageProvider.FilesBelow(path); // rule 2: a folder that holds a .lamindb/ (InvalidPath)
+        // The place as written: the folders above it with their links followed (the entry itself is replaced, never what a link at it points to).
+        var parent = Path.GetDirectoryName(Path.GetFullPath(path));
+        var resolved = parent is null ? path : Path.Combine(LocalPaths.ResolveLinks(parent), Path.GetFileName(path));
+        if (!string.Equals(resolved, Path.GetFullPath(path), StringComparison.Ordinal))
+        {
+            // Rule 6: inside a location, a link never leads a write out of it.
+            foreach (var st in s.Storages.FindAll().Where(x => x.Type == "local"))
+                if (LocationRules.Contains(st.Root, Path.GetFullPath(path)) && !LocationRules.Contains(st.Root, resolved))
+                    throw new LaminException(ErrorIds.InvalidPath,
+                        $"{scope.Operation} refused to write '{path}': a symbolic link inside the storage location {st.Root} leads it out to '{resolved}'. Name the real destination instead. Nothing was changed.", path);
+            CheckLocalDestination(s, resolved, isFolder, scope);
+        }
         var refusal = CheckPlace(s, Place.OfLocal(path), isFolder, scope, path);
         if (refusal is null) return;
         if (refusal.ErrorId == ErrorIds.ObjectInUse)

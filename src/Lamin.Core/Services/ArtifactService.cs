@@ -937,11 +937,9 @@ public sealed class ArtifactService(LaminContext context)
         var provider = StorageProviders.For(root);
         var key = a.StorageKey();
         var target = SaveTarget(a, destination);
-        if (LocalStorageProvider.EntryExists(target))
-        {
-            if (!force) throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
-            CheckSaveDestination(target); // SPEC §10 rule 13: before anything is read or written
-        }
+        if (LocalStorageProvider.EntryExists(target) && !force)
+            throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
+        CheckSaveDestination(target); // SPEC §10 rules 12-13: before anything is read or written (a new file inside a registered folder changes it too)
         LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
         var folderMembers = a.NFiles is null ? null : provider.List(root, key);
         // SPEC §11: nothing is written under a name the destination can't store (no alternate data stream for "run:01.csv").
