@@ -394,6 +394,9 @@ public sealed class RegistrySession : IRegistrySession
         }
     }
 
+    /// <summary>Lets this process try the latest-key index again on a registry that refused it (tests: "the next process").</summary>
+    internal static void RetryLatestKeyIndex(string registryPath) => LatestKeyIndexRefused.TryRemove(registryPath, out _);
+
     /// <summary>Whether the file refused a write by the latest-key index (two latest versions of one key).</summary>
     internal static bool IsLatestKeyConflict(Exception e) =>
         e is LiteException { ErrorCode: LiteException.INDEX_DUPLICATE_KEY } le && le.Message.Contains($"'{LatestKeyIndex}'", StringComparison.Ordinal);
