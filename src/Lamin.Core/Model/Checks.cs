@@ -82,4 +82,6 @@ public sealed class LaminOrphan
     public string Reason { get; set; } = "";
     /// <summary>Set for an unfinished multipart upload (S3): clearing aborts it, no object is deleted.</summary>
     public string? UploadId { get; set; }
+    /// <summary>Set for a drive spool folder in LAMIN_HOME that a killed Set-Content left (SPEC §10 rule 17).</summary>
+    internal string? SpoolFolder { get; set; }
 }

@@ -107,7 +107,7 @@ public sealed class LaminRegistry : IRegistry
             using var db = Open(Path);
             var session = new RegistrySession(db.Database, this);
             if (!write) return work(session);
-            session.UseCurrentKeyIndexes(RegistrySession.EnsureKeyIndexes(db.Database));
+            session.UseCurrentKeyIndexes(RegistrySession.EnsureKeyIndexes(db.Database, Path));
             db.Database.BeginTrans();
             session.InTransaction = true;
             try
@@ -118,9 +118,13 @@ public sealed class LaminRegistry : IRegistry
                 RegistryChanges.Committed();
                 return result;
             }
-            catch
+            catch (Exception e)
             {
                 try { db.Database.Rollback(); } catch (Exception) { /* a damaged file may refuse even this; the first error is the one to report */ }
+                if (RegistrySession.IsLatestKeyConflict(e))
+                    throw new LaminException(ErrorIds.UnexpectedError,
+                        $"The registry {Path} refused a write that would give one key two latest versions in one storage location (its index {RegistrySession.LatestKeyIndex}); " +
+                        "nothing of this command was written. Another writer may have changed the same key; run the command again.", null, e);
                 throw;
             }
         }
@@ -341,11 +345,12 @@ public sealed class RegistrySession : IRegistrySession
     /// each step is idempotent, so an interrupted upgrade is finished by the next write.
     /// </summary>
     /// <returns>The key index expressions the file has now (the current ones).</returns>
-    internal static (string Key, string RealKey) EnsureKeyIndexes(LiteDatabase db)
+    internal static (string Key, string RealKey) EnsureKeyIndexes(LiteDatabase db, string registryPath)
     {
         var indexes = ArtifactIndexes(db);
         bool keyCurrent = indexes.GetValueOrDefault("key_prefix") == KeyIndexSource;
         bool realCurrent = indexes.GetValueOrDefault("real_key_prefix") == RealKeyIndexSource;
+        EnsureLatestKeyIndex(db, indexes, registryPath);
         if (keyCurrent && realCurrent && !indexes.ContainsKey("key") && !indexes.ContainsKey("real_key")) return (KeyIndexSource, RealKeyIndexSource);
         var artifacts = db.GetCollection("artifact");
         foreach (var stale in new[] { "key", "real_key" }.Concat(keyCurrent ? [] : ["key_prefix"]).Concat(realCurrent ? [] : ["real_key_prefix"]))
@@ -354,6 +359,50 @@ public sealed class RegistrySession : IRegistrySession
         artifacts.EnsureIndex("real_key_prefix", RealKeyIndexExpr); // ObjectUsage: who holds bytes at a path
         return (KeyIndexSource, RealKeyIndexSource);
     }
+
+    // SPEC §10 rule 16, enforced by the file as PostgreSQL's artifact_latest_key does: one latest, non-trashed
+    // version per (storage, key). A unique index over an expression that is "<storage id>/<key>" for such a row and
+    // "#<_id>" (unique by itself, never a storage id) for every other row: versions, trashed ones, key-less ones.
+    // Whole keys only, never a cut (two long keys sharing a prefix are two keys): up to LatestKeyChars UTF-16 units,
+    // at most 3 bytes each, under LiteDB's 1023-byte index key with the storage id (the reasoning of KeyIndexChars).
+    // A latest row with a longer key gets its own "#<_id>" too: that rare case is held by the code alone
+    // (ArtifactService's RecomputeLatest and the commit's demotion), where PostgreSQL has a hash exclusion.
+    internal const string LatestKeyIndex = "latest_key";
+    internal const int LatestKeyChars = 300;
+    private static readonly string LatestKeyIndexExpr =
+        $"IIF($.IsLatest = true AND $.IsTrashed != true AND $.Key != null AND LENGTH($.Key) <= {LatestKeyChars}, STRING($.StorageId) + '/' + $.Key, '#' + STRING($._id))";
+    private static readonly string LatestKeyIndexSource = BsonExpression.Create(LatestKeyIndexExpr).Source;
+
+    /// <summary>Registries whose rows already break the rule (two latest versions of one key): not asked again by this process.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> LatestKeyIndexRefused = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Adds the latest-key index to a registry written before it (before a write session's transaction, like the
+    /// key indexes). A registry whose rows already hold two latest versions of one key can't take it: it stays
+    /// as it is and opens as before (Test-LaminStorage reports those keys), and the next process tries again,
+    /// so once the duplicates are resolved the index goes in.
+    /// </summary>
+    private static void EnsureLatestKeyIndex(LiteDatabase db, Dictionary<string, string> indexes, string registryPath)
+    {
+        if (indexes.GetValueOrDefault(LatestKeyIndex) == LatestKeyIndexSource || LatestKeyIndexRefused.ContainsKey(registryPath)) return;
+        var artifacts = db.GetCollection("artifact");
+        if (indexes.ContainsKey(LatestKeyIndex)) artifacts.DropIndex(LatestKeyIndex); // an older expression
+        try { artifacts.EnsureIndex(LatestKeyIndex, LatestKeyIndexExpr, unique: true); }
+        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+        {
+            LatestKeyIndexRefused[registryPath] = true;
+        }
+    }
+
+    /// <summary>Lets this process try the latest-key index again on a registry that refused it (tests: "the next process").</summary>
+    internal static void RetryLatestKeyIndex(string registryPath) => LatestKeyIndexRefused.TryRemove(registryPath, out _);
+
+    /// <summary>Whether the file refused a write by the latest-key index (two latest versions of one key).</summary>
+    internal static bool IsLatestKeyConflict(Exception e) =>
+        e is LiteException { ErrorCode: LiteException.INDEX_DUPLICATE_KEY } le && le.Message.Contains($"'{LatestKeyIndex}'", StringComparison.Ordinal);
+
+    /// <summary>Whether the registry file has the latest-key index (tests, and a registry that could not take it yet).</summary>
+    internal bool HasLatestKeyIndex => ArtifactIndexes(Database).GetValueOrDefault(LatestKeyIndex) == LatestKeyIndexSource;
 
     // The expressions as LiteDB stores them in $indexes (normalised text).
     private static readonly string KeyIndexSource = BsonExpression.Create(KeyIndexExpr).Source;
@@ -503,7 +552,7 @@ public sealed class RegistrySession : IRegistrySession
         Spaces.EnsureIndex("uid", "$.Uid", unique: true);
         SpaceAccess.EnsureIndex("space_user", "$.SpaceId + '|' + LOWER($.User)", unique: true);
         Artifacts.EnsureIndex("uid", "$.Uid", unique: true);
-        EnsureKeyIndexes(Database);
+        EnsureKeyIndexes(Database, Registry.Path);
         Artifacts.EnsureIndex("hash", "$.Hash");
         Artifacts.EnsureIndex("storage", "$.StorageId");
     }

@@ -202,6 +202,24 @@ public static class Gate
         else if (File.Exists(path)) SharingRules.Retry(() => File.Delete(path));
     }
 
+    /// <summary>
+    /// Deletes a drive spool folder (SPEC §10 rule 17): a folder named <paramref name="prefix"/>* or a 32-digit hex
+    /// name (the layout before spools named their process), inside a folder named <paramref name="spoolFolder"/>
+    /// (LAMIN_HOME/spool, directly or in a location's subfolder). Links are never followed.
+    /// </summary>
+    public static void DeleteDriveSpool(string folder, string spoolFolder, string prefix)
+    {
+        var full = LocalPaths.TrimTrailingSeparator(Path.GetFullPath(folder));
+        var name = Path.GetFileName(full);
+        var parent = Path.GetDirectoryName(full);
+        bool named = name.StartsWith(prefix, StringComparison.Ordinal) || (name.Length == 32 && name.All(char.IsAsciiHexDigitLower));
+        bool placed = parent is not null && (Path.GetFileName(parent) == spoolFolder || Path.GetFileName(Path.GetDirectoryName(parent) ?? "") == spoolFolder);
+        if (!named || !placed)
+            throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{folder}' as a drive spool: it is not a spool folder in LAMIN_HOME.", folder);
+        if (new FileInfo(full).LinkTarget is not null) return;
+        if (Directory.Exists(full)) SharingRules.Retry(() => Directory.Delete(full, recursive: true));
+    }
+
     /// <summary>Removes a folder when it is empty (a folder an operation created and left unused); false when it is not.</summary>
     public static bool DeleteEmptyFolder(string path)
     {

@@ -28,6 +28,11 @@ public sealed class IngestPlan
     public required string Suffix { get; init; }
     public string? Description { get; init; }
     public bool? SkipHashLookup { get; init; }
+    /// <summary>
+    /// The key must read this content afterwards (Set-Content on the drive, SPEC §8): an older version with the
+    /// same content does not make the add a no-op, only the latest version does.
+    /// </summary>
+    internal bool ReadBack { get; set; }
     public long Size { get; init; }
     /// <summary>
     /// A single local file's size and modification time when it was planned, and when that was (a Stopwatch
@@ -671,7 +676,7 @@ public sealed class ArtifactService(LaminContext context)
             item.Dispose();
             return (view.Decorate(same), true);
         }
-        if (sameHash.FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key) is { } sameKeyHash)
+        if (sameHash.FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key && (!plan.ReadBack || a.IsLatest)) is { } sameKeyHash)
         {
             warn($"returning artifact with same storage, key and hash: {sameKeyHash.Uid}");
             item.Dispose();
@@ -756,18 +761,47 @@ public sealed class ArtifactService(LaminContext context)
     private static List<LaminArtifact> Family(IRegistrySession s, string stem) =>
         s.ArtifactsByUidPrefix(stem).Where(a => a.Uid.StartsWith(stem, StringComparison.Ordinal)).ToList();
 
-    /// <summary>Makes the newest non-trashed version of a family the latest one.</summary>
+    /// <summary>
+    /// Whether a newer version of the family (trashed or not) was written at the same object, so this
+    /// version's bytes are gone by design: a real key reused, or a folder version written over its predecessor
+    /// (SPEC §10 rule 1: Superseded). Such a version never becomes latest again (rule 16).
+    /// </summary>
+    internal static bool BytesReplaced(LaminArtifact v, IEnumerable<LaminArtifact> family)
+    {
+        var key = v.StorageKey();
+        return family.Any(x => x.StorageId == v.StorageId && x.Version > v.Version && x.StorageKey() == key);
+    }
+
+    /// <summary>
+    /// The one rule for "latest" after a trash, restore, permanent removal or move (SPEC §10 rules 9 and 16):
+    /// per location, the newest version of the family that is not trashed and whose bytes no newer version
+    /// replaced; none when that is no version (trashing the latest version at a real key leaves the key
+    /// without a latest, the older ones stay Superseded), and none when another family already holds a latest
+    /// version of the key in that location (exactly one latest per (key, location); the LiteDB index and
+    /// PostgreSQL's artifact_latest_key enforce it too).
+    /// </summary>
     private static void RecomputeLatest(IRegistrySession s, string stem)
     {
         var family = Family(s, stem);
-        var latest = family.Where(a => !a.IsTrashed).MaxBy(a => a.Version);
-        // Demotions first, then the promotion: one latest version per key at every statement (PostgreSQL's unique index).
-        foreach (var a in family.OrderBy(a => latest is not null && a.Id == latest.Id))
+        var latest = new HashSet<int>();
+        foreach (var place in family.GroupBy(a => a.StorageId))
         {
-            bool should = latest is not null && a.Id == latest.Id;
+            var chosen = place.Where(a => !a.IsTrashed && !BytesReplaced(a, place)).MaxBy(a => a.Version);
+            if (chosen is null || (chosen.Key is not null && OtherLatest(s, chosen) is not null)) continue;
+            latest.Add(chosen.Id);
+        }
+        // Demotions first, then the promotion: one latest version per key at every statement (PostgreSQL's unique index).
+        foreach (var a in family.OrderBy(a => latest.Contains(a.Id)))
+        {
+            bool should = latest.Contains(a.Id);
             if (a.IsLatest != should) { a.IsLatest = should; s.Artifacts.Update(a); }
         }
     }
+
+    /// <summary>The latest, non-trashed version of another family at the same key in the same location, if any.</summary>
+    private static LaminArtifact? OtherLatest(IRegistrySession s, LaminArtifact a) =>
+        a.Key is null ? null
+            : s.ArtifactsByKey(a.Key).FirstOrDefault(x => x.StorageId == a.StorageId && x.IsLatest && !x.IsTrashed && !x.Uid.StartsWith(a.Stem, StringComparison.Ordinal));
 
     /// <summary>
     /// Whether -Permanent deletes the object with the record: always for an object Lamin stored under
@@ -863,6 +897,19 @@ public sealed class ArtifactService(LaminContext context)
     {
         var view = new View(s, context, _storages);
         var a = ResolveForChange(view, identity);
+        if (a.IsTrashed && a.Key is not null)
+        {
+            // SPEC §10 rule 16: the key got another family while this one was in the trash; two latest versions of
+            // one key would compete (the drive would write the next version into either).
+            var live = s.ArtifactsByKey(a.Key)
+                .Where(x => x.StorageId == a.StorageId && !x.IsTrashed && !x.Uid.StartsWith(a.Stem, StringComparison.Ordinal))
+                .OrderByDescending(x => x.IsLatest).ThenByDescending(x => x.Version).ToList();
+            if (live.Count > 0)
+                throw new LaminException(ErrorIds.DestinationExists,
+                    $"Cannot restore {a.Uid}: the key '{a.Key}' in {view.Storages[a.StorageId].Root} has since got another artifact, {live[0].Uid}" +
+                    $"{(live[0].IsLatest ? " (its latest version)" : "")}, and a key has one latest version. Nothing was changed. " +
+                    $"Trash that one first (Remove-LaminArtifact {live[0].Uid}), or save this version elsewhere with Save-LaminArtifact {a.Uid}.", identity);
+        }
         a.IsTrashed = false;
         a.UpdatedAt = Util.Clock.UtcNow;
         s.Artifacts.Update(a);

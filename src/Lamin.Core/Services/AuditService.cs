@@ -295,7 +295,35 @@ public sealed class AuditService(LaminContext context)
                 });
             }
         }
+        // SPEC §10 rule 17: spool files of a Set-Content whose process is gone, in this machine's LAMIN_HOME.
+        foreach (var spool in DeadSpoolsByStorage(scope.Storages, storage is null))
+        {
+            if (olderThan is { } age && DateTime.UtcNow - spool.Spool.LastModifiedUtc < age) continue;
+            orphans.Add(new LaminOrphan
+            {
+                Storage = spool.Storage?.Root ?? context.Home.Path, Key = Path.GetRelativePath(context.Home.Path, spool.Spool.Folder).Replace('\\', '/'),
+                Path = spool.Spool.Folder, Size = spool.Spool.Size, LastModified = spool.Spool.LastModifiedUtc, Reason = spool.Spool.Reason,
+                SpoolFolder = spool.Spool.Folder,
+            });
+        }
         return orphans;
+    }
+
+    /// <summary>
+    /// The dead drive spools (<see cref="DriveService.DeadSpools"/>) of these locations, and with
+    /// <paramref name="others"/> also those of no location here (another instance's, a removed location's,
+    /// the older unnamed layout), with a null storage.
+    /// </summary>
+    private List<(LaminStorage? Storage, DriveService.DeadSpool Spool)> DeadSpoolsByStorage(IReadOnlyList<LaminStorage> storages, bool others)
+    {
+        var byUid = storages.DistinctBy(x => x.Uid).ToDictionary(x => x.Uid, StringComparer.Ordinal);
+        var found = new List<(LaminStorage?, DriveService.DeadSpool)>();
+        foreach (var spool in DriveService.DeadSpools(context.Home.Path))
+        {
+            if (spool.StorageUid is not null && byUid.TryGetValue(spool.StorageUid, out var st)) found.Add((st, spool));
+            else if (others) found.Add((null, spool));
+        }
+        return found;
     }
 
     /// <summary>
@@ -305,7 +333,9 @@ public sealed class AuditService(LaminContext context)
     /// </summary>
     public void RemoveOrphans(IReadOnlyList<LaminOrphan> orphans)
     {
-        foreach (var group in orphans.GroupBy(o => o.Storage))
+        // Spool folders in LAMIN_HOME: removed only when their process is still found gone.
+        DriveService.RemoveDeadSpools(context.Home.Path, orphans.Select(o => o.SpoolFolder).OfType<string>());
+        foreach (var group in orphans.Where(o => o.SpoolFolder is null).GroupBy(o => o.Storage))
         {
             var root = StorageRoot.Parse(group.Key, "/");
             using var lease = Lease.Acquire(root, context.User, "Clear-LaminStorage");
@@ -336,12 +366,18 @@ public sealed class AuditService(LaminContext context)
     {
         var scope = Load(identity);
         var results = new List<LaminStorageHealth>();
+        var spools = DeadSpoolsByStorage(scope.Storages, others: identity is null);
+        var defaultUid = identity is null ? context.Registry.Read(s => s.InstanceDocument.DefaultStorageUid) : null;
+        // Spools of no location here are reported with the default location (or the first one): reported somewhere, never dropped.
+        var homeFor = scope.Storages.FirstOrDefault(x => x.Uid == defaultUid) ?? scope.Storages.FirstOrDefault();
         foreach (var st in scope.Storages)
         {
             var health = new LaminStorageHealth { Storage = st.Root, Uid = st.Uid, Type = st.Type, InstanceUid = st.InstanceUid, IsManaged = st.IsManaged, Region = st.Region };
             var problems = new List<string>();
+            ReportRegistryProblems(st, scope.Artifacts[st.Id], problems);
+            ReportSpools(spools.Where(x => x.Storage?.Id == st.Id || (x.Storage is null && st == homeFor)).Select(x => x.Spool).ToList(), problems);
             var root = StorageRoot.Parse(st.Root, "/");
-            if (!root.IsLocal && !root.IsCloud) { health.Problems = []; health.Reachable = true; results.Add(health); continue; }
+            if (!root.IsLocal && !root.IsCloud) { health.Problems = new ProblemList(problems); health.Reachable = true; results.Add(health); continue; }
             var provider = StorageProviders.For(root);
             var watch = Stopwatch.StartNew();
             try
@@ -386,6 +422,28 @@ public sealed class AuditService(LaminContext context)
             results.Add(health);
         }
         return results;
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 16: one latest, non-trashed version per key in a location. A registry written before the
+    /// rule held (or by hand) may have two; each such key is a problem, named with its versions.
+    /// </summary>
+    private static void ReportRegistryProblems(LaminStorage st, IEnumerable<LaminArtifact> artifacts, List<string> problems)
+    {
+        foreach (var g in artifacts.Where(a => a.IsLatest && !a.IsTrashed && a.Key is not null).GroupBy(a => a.Key!, StringComparer.Ordinal).Where(g => g.Count() > 1))
+        {
+            var uids = g.OrderBy(a => a.Id).Select(a => a.Uid).ToList();
+            problems.Add($"the key '{g.Key}' has {uids.Count} latest versions ({string.Join(", ", uids)}), where a key has one: the drive and the next version " +
+                         $"can't tell which is current. Keep one: trash the others (Remove-LaminArtifact {uids[0]}), or save them elsewhere first");
+        }
+    }
+
+    /// <summary>SPEC §10 rule 17: drive spool files a killed Set-Content left in LAMIN_HOME.</summary>
+    private static void ReportSpools(List<DriveService.DeadSpool> spools, List<string> problems)
+    {
+        if (spools.Count == 0) return;
+        problems.Add($"{spools.Count} drive spool folder(s) hold {spools.Sum(x => x.Size)} bytes a Set-Content left when it was stopped (first: {spools[0].Folder}, " +
+                     $"{spools[0].Reason}); Clear-LaminStorage -Orphaned, or the next Set-Content on the lamin: drive, removes them");
     }
 
     /// <summary>

@@ -451,7 +451,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         Lamin.Core.Artifacts.ArtifactKeys.Validate(key);
         var options = DynamicParameters as ContentWriterParameters;
         var drive = Drive;
-        return new ContentWriter(drive, storage.Uid, key, drive.NewSpoolFile(key), options?.AsByteStream.IsPresent == true,
+        return new ContentWriter(drive, storage.Uid, key, drive.NewSpoolFile(storage.Uid, key), options?.AsByteStream.IsPresent == true,
             options?.NoNewline.IsPresent == true, WriteWarning, Guard);
     }, null);
 
