@@ -10,6 +10,7 @@
 // key never both pass (the servers handle requests concurrently).
 'use strict';
 const http = require('http');
+const zlib = require('zlib');
 
 /** Runs task(release) once every earlier task of `key` released; returns when this one released. */
 function makeLocks() {
@@ -127,16 +128,20 @@ function gcsConditional(innerPort) {
     if (upload) {
       const bucket = decodeURIComponent(upload[1]);
       const body = await readBody(req);
-      let name = q.get('name');
-      if (!name) { const m = /"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(body.toString('latin1')); if (m) name = JSON.parse(`"${m[1]}"`); }
-      if (!name) return forward(req, res, body, null);
       if ((q.get('uploadType') || req.headers['x-goog-upload-protocol']) === 'resumable') {
-        // Started here; the condition is checked when the upload is finalized (its PUT).
+        // Started here; the condition is checked when the upload is finalized (its PUT). The emulator's upload URL names the object.
         return forward(req, res, body, r => {
           const location = r && r.headers.location;
-          if (location) { const id = new URL(location).searchParams.get('upload_id'); if (id) pending.set(id, { bucket, name, generation: want }); }
+          if (!location) return;
+          const at = new URL(location).searchParams;
+          if (at.get('upload_id') && at.get('name')) pending.set(at.get('upload_id'), { bucket, name: at.get('name'), generation: want });
         });
       }
+      let text = body;
+      if (/gzip/.test(req.headers['content-encoding'] || '')) { try { text = zlib.gunzipSync(body); } catch (e) { /* not gzip after all */ } }
+      let name = q.get('name');
+      if (!name) { const m = /"name"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(text.toString('latin1')); if (m) name = JSON.parse(`"${m[1]}"`); }
+      if (!name) return forward(req, res, body, null);
       return conditional(req, res, body, bucket, name, want);
     }
     if (copy) {
