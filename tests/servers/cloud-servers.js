@@ -4,11 +4,16 @@
 //
 // The GCS emulator is started in-process without its Java rules runtime (not available here): only the
 // admin (unauthenticated JSON API) paths are used, which need no rules.
+//
+// Both honour conditional writes as the real stores do (conditional.js): S3 If-None-Match / If-Match on
+// writes, GCS ifGenerationMatch; the GCS emulator listens on an inner port behind a front that checks them.
 'use strict';
 const path = require('path');
 const fs = require('fs');
 const os = require('os');
 const net = require('net');
+const http = require('http');
+const { s3Conditional, gcsConditional } = require('./conditional');
 const modules = path.join(__dirname, 'node_modules');
 const S3rver = require(path.join(modules, 's3rver'));
 const { StorageEmulator } = require(path.join(modules, 'firebase-tools/lib/emulator/storage'));
@@ -30,13 +35,17 @@ function freePort() {
   const s3Port = await freePort();
   const s3 = new S3rver({ port: s3Port, address: '127.0.0.1', directory: dir, silent: true,
     configureBuckets: buckets.map(name => ({ name })) });
+  s3.middleware.unshift(s3Conditional(s3));
   await s3.run();
 
   const gcsPort = await freePort();
   const emulator = new StorageEmulator({ projectId: 'lamin-test', host: '127.0.0.1', port: gcsPort, rules: [], auto_download: false });
   EmulatorRegistry.set(emulator.getName(), emulator);
   const app = await createApp('lamin-test', emulator);
-  const server = app.listen(gcsPort, '127.0.0.1');
+  const innerPort = await freePort();
+  const inner = app.listen(innerPort, '127.0.0.1');
+  await new Promise((resolve, reject) => { inner.on('listening', resolve); inner.on('error', reject); });
+  const server = http.createServer(gcsConditional(innerPort)).listen(gcsPort, '127.0.0.1');
   await new Promise((resolve, reject) => { server.on('listening', resolve); server.on('error', reject); });
 
   let stopping = false;
@@ -45,6 +54,7 @@ function freePort() {
     stopping = true;
     try { await s3.close(); } catch (e) { /* already closed */ }
     try { server.close(); } catch (e) { /* already closed */ }
+    try { inner.close(); } catch (e) { /* already closed */ }
     try { await emulator.stop(); } catch (e) { /* nothing to stop */ }
     fs.rmSync(dir, { recursive: true, force: true });
     process.exit(0);

@@ -21,6 +21,7 @@
 // proxy, which reads the source range from s3rver and uploads it there as that part (the log notes copySource).
 // Rule action 'hang': the request is never answered (a stalled server); POST /__lamin/reset drops such requests.
 // GET /__lamin/seen?match=<regex>  answers once a request whose "METHOD path+query" matches has arrived (at most 60 s).
+// Both s3rvers honour If-None-Match / If-Match on writes as real S3 does (conditional.js); the proxy passes them on.
 // Prints one JSON line {"second": url, "proxy": url} once both listen; stops when stdin closes.
 'use strict';
 const path = require('path');
@@ -29,6 +30,7 @@ const os = require('os');
 const net = require('net');
 const http = require('http');
 const S3rver = require(path.join(__dirname, 'node_modules', 's3rver'));
+const { s3Conditional } = require('./conditional');
 
 const target = new URL(process.argv[2]);
 
@@ -49,6 +51,7 @@ function s3ErrorXml(code) {
   const secondPort = await freePort();
   const second = new S3rver({ port: secondPort, address: '127.0.0.1', directory: dir, silent: true,
     configureBuckets: [{ name: 'lamin-test' }] });
+  second.middleware.unshift(s3Conditional(second)); // conditional writes, as real S3 (conditional.js)
   await second.run();
 
   let rules = [];

@@ -277,8 +277,12 @@ public static class Gate
     /// <summary>Retires a location's marker (the location is removed, or its creation failed).</summary>
     public static void RetireMarker(StorageRoot root) => StorageProviders.For(root).DeleteMarker(root);
 
-    /// <summary>Releases a lease: the object at the lease key alone.</summary>
-    public static void RetireLease(IStorageProvider provider, StorageRoot root) => provider.DeleteUnchecked(root, Lease.RelativeKey, folder: false);
+    /// <summary>Releases a lease file (its holder, or the winner of a takeover): the object at a lease key alone.</summary>
+    public static void RetireLease(IStorageProvider provider, StorageRoot root, string key)
+    {
+        if (!Lease.IsLeaseKey(key)) throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{key}' as a lease: it is not a lease key.", key);
+        provider.DeleteUnchecked(root, key, folder: false);
+    }
 
     private static string Where(StorageRoot root, string key) => StorageProviders.For(root).PathOf(root, key);
 

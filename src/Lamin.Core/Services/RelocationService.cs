@@ -325,7 +325,7 @@ public sealed class RelocationService(LaminContext context)
         foreach (var there in dst.ListHashed(plan.Destination, ""))
         {
             var key = there.Object.Key;
-            if (key == Marker.RelativeKey || key == Lease.RelativeKey
+            if (key == Marker.RelativeKey || Lease.IsLeaseKey(key)
                 || key.StartsWith(ArtifactKeys.AutoPrefix + LocalStorageProvider.TempPrefix, StringComparison.Ordinal)) continue;
             if (!items.TryGetValue(key, out var item)) { conflicts.Add($"{dst.PathOf(plan.Destination, key)} (not part of this location)"); continue; }
             if (SameContent(plan, src, dst, item, there, cancel) is { } hash) reused[key] = hash;

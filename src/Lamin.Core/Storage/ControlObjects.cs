@@ -9,7 +9,7 @@ public static class ControlObjects
 {
     public static bool Contains(StorageRoot root, string key, string? registryPath)
     {
-        if (key == Marker.RelativeKey || key == Lease.RelativeKey) return true;
+        if (key == Marker.RelativeKey || Lease.IsLeaseKey(key)) return true;
         if (registryPath is null || !root.IsLocal || key.Count(c => c == '/') != 1) return false;
         // SPEC §11: the folder and the file names compare as the location's file system does ("…\.LAMINDB\LAMIN.DB" on NTFS).
         var rules = LocationRules.For(root);
@@ -36,7 +36,8 @@ public static class ProtectedObjects
         int managed = Array.FindIndex(segments, rules.IsManagedFolderName);
         if (managed < 0 || managed == segments.Length - 1) return false;
         var name = segments[^1];
-        return rules.Equals(name, Marker.FileName) || key == Lease.RelativeKey || rules.Equals(name, Path.GetFileName(Lease.RelativeKey))
+        return rules.Equals(name, Marker.FileName) || Lease.IsLeaseKey(key) || rules.Equals(name, Path.GetFileName(Lease.RelativeKey))
+               || (segments.Length == managed + 3 && rules.Equals(segments[managed + 1], Path.GetFileName(Lease.GenerationFolder))) // a lease's generation
                || name.EndsWith(".lock", rules.Comparison)
                || LaminRegistry.IsRegistryCompanion(name, rules: rules)
                || (registryPath is not null && LaminRegistry.IsRegistryCompanion(name, Path.GetFileName(registryPath), rules));

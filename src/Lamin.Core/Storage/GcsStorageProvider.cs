@@ -247,6 +247,18 @@ public sealed class GcsStorageProvider : IStorageProvider
             head.Md5 is { Length: > 0 } m ? Hashing.LaminHash.FromGcsMd5(m) : null, expected, cancel);
     }
 
+    /// <summary>An upload with ifGenerationMatch=0: GCS answers 412 when an object is at the key.</summary>
+    public bool TryCreateNew(StorageRoot root, string key, byte[] content)
+    {
+        try
+        {
+            using var source = new MemoryStream(content, writable: false);
+            Upload(root, key, source, content.Length, Ct);
+            return true;
+        }
+        catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { return false; }
+    }
+
     /// <summary>A create-only upload (ifGenerationMatch=0); returns the new object's generation.</summary>
     internal string? Upload(StorageRoot root, string key, Stream source, long size, CancellationToken cancel)
     {

@@ -106,6 +106,15 @@ public interface IStorageProvider
     void DeleteUnchecked(StorageRoot root, string key);
 
     /// <summary>
+    /// Creates a small object at <paramref name="key"/> holding <paramref name="content"/> only when nothing is
+    /// there, in one step no other writer can interleave with (SPEC §10 rule 14): create-new on a file system
+    /// (O_EXCL / CREATE_NEW), a conditional put on S3 (If-None-Match: *), ifGenerationMatch=0 on GCS. Returns
+    /// false, having written nothing, when something is at the key. On a file system the content appears after
+    /// the name: a reader may briefly find the object shorter than <paramref name="content"/>.
+    /// </summary>
+    bool TryCreateNew(StorageRoot root, string key, byte[] content);
+
+    /// <summary>
     /// Unfinished multipart uploads whose object key is at or under <paramref name="key"/> (S3): a writer
     /// killed mid-upload leaves its parts on the server, invisible to listings. Empty where a write in
     /// progress is a plain temporary object (local folders); null where the store cannot list them (an S3-compatible server without ListMultipartUploads, GCS

@@ -323,6 +323,24 @@ public sealed class LocalStorageProvider : IStorageProvider
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
+    /// <summary>Create-new (FileMode.CreateNew: O_EXCL, CREATE_NEW): of two callers only one creates the file; the content is synced.</summary>
+    public bool TryCreateNew(StorageRoot root, string key, byte[] content)
+    {
+        var path = LocalPaths.ResolveUnder(root.Root, key); // rule 6: never outside the root
+        var parent = Path.GetDirectoryName(path)!;
+        var created = FirstMissing(parent);
+        Directory.CreateDirectory(parent);
+        try
+        {
+            using var fs = Durable.CreateSynced(path, FileMode.CreateNew);
+            fs.Write(content);
+            fs.Flush();
+        }
+        catch (IOException) when (EntryExists(path)) { return false; }
+        Durable.SyncParents(path, created);
+        return true;
+    }
+
     /// <summary>Writes under .lamindb/.lamin-tmp-&lt;pid&gt;-&lt;random&gt; and renames into place on commit.</summary>
     private sealed class LocalWriter : IObjectWriter
     {

@@ -183,6 +183,29 @@ public sealed class S3StorageProvider : IStorageProvider
             BucketName = root.Bucket, Key = ObjectKey(root, Marker.RelativeKey), ContentBody = content, UseChunkEncoding = !Custom(root),
         }, Ct), "write the marker");
 
+    /// <summary>
+    /// A conditional put (If-None-Match: *): S3 answers 412 when an object is at the key. A server without
+    /// conditional writes (501) gets the put after a check that the key is free (not exclusive there).
+    /// </summary>
+    public bool TryCreateNew(StorageRoot root, string key, byte[] content)
+    {
+        try
+        {
+            Conditional(root, condition =>
+            {
+                if (!condition && Head(root, key) is not null)
+                    throw new LaminException(ErrorIds.DestinationExists, $"'{UriOf(root, key)}' already exists; nothing was overwritten.", UriOf(root, key));
+                return Client(root).PutObjectAsync(new PutObjectRequest
+                {
+                    BucketName = root.Bucket, Key = ObjectKey(root, key), InputStream = new MemoryStream(content, writable: false),
+                    UseChunkEncoding = !Custom(root), IfNoneMatch = condition ? "*" : null,
+                }, Ct);
+            }, "create an object", key);
+            return true;
+        }
+        catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { return false; }
+    }
+
     public void DeleteMarker(StorageRoot root) =>
         Call(root, () => Client(root).DeleteObjectAsync(root.Bucket, ObjectKey(root, Marker.RelativeKey), Ct), "delete the marker");
 
