@@ -94,6 +94,8 @@ public static class ErrorIds
     public const string StorageNotPresent = nameof(StorageNotPresent);
     public const string KeyNotPortable = nameof(KeyNotPortable);
     public const string KeyCollision = nameof(KeyCollision);
+    /// <summary>SPEC §10 rule 14: a location was relocated between a writer's staging and its commit.</summary>
+    public const string StorageMoved = nameof(StorageMoved);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -164,6 +166,7 @@ public static class ErrorIds
         [StorageNotPresent] = LaminErrorCategory.ResourceUnavailable,
         [KeyNotPortable] = LaminErrorCategory.InvalidArgument,
         [KeyCollision] = LaminErrorCategory.InvalidArgument,
+        [StorageMoved] = LaminErrorCategory.InvalidOperation,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>
