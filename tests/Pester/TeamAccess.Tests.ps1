@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 3, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 3
+    It 'the schema is at version 4, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 4
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty

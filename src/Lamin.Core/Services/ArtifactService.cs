@@ -450,7 +450,7 @@ public sealed class ArtifactService(LaminContext context)
         try { _present.Require(plan.Storage); } // rule 3, at the moment of writing
         catch (LaminException e) when (e.ErrorId == ErrorIds.StorageNotPresent
             && context.Registry.Read(s => s.Storages.FindById(plan.Storage.Id)) is { } current
-            && Fence(plan.Storage, current, $"'{plan.SourcePath}' was not copied; add it again") is { } moved)
+            && Fence(plan.Storage, current, $"'{plan.SourcePath}' was not copied; add it again", plan.SourcePath) is { } moved)
         {
             throw moved; // its marker left with the relocation (rule 14): say so rather than "not present"
         }
@@ -574,11 +574,11 @@ public sealed class ArtifactService(LaminContext context)
     /// then) has another root or generation in the registry now (<paramref name="now"/>, read in the committing
     /// transaction); null when it is the same. <paramref name="outcome"/> says what became of the write.
     /// </summary>
-    internal static LaminException? Fence(LaminStorage staged, LaminStorage now, string outcome) =>
+    internal static LaminException? Fence(LaminStorage staged, LaminStorage now, string outcome, object? target) =>
         now.Generation == staged.Generation && now.Root == staged.Root ? null
             : new LaminException(ErrorIds.StorageMoved,
                 $"The storage location {now.Uid} was moved by Move-LaminStorage from {staged.Root} to {now.Root} (generation {staged.Generation} → {now.Generation}) " +
-                $"while this command wrote into it: {outcome}.", now.Uid);
+                $"while this command wrote into it: {outcome}.", target);
 
     /// <summary>A refusal of one item before anything of it was written: the batch goes on without it.</summary>
     private sealed class ItemRefused(LaminException error) : Exception(error.Message, error)
@@ -648,7 +648,7 @@ public sealed class ArtifactService(LaminContext context)
         // SPEC §10 rule 14: committed only against the root and generation it was staged into, read here under the
         // registry's write lock (a relocation commits before or after this transaction, never inside it). Its copy
         // at the old root goes with the refusal (the writer's dispose); nothing is registered at the new root.
-        if (Fence(plan.Storage, storage, $"'{plan.SourcePath}' was not registered (its copy there was removed); add it again") is { } moved)
+        if (Fence(plan.Storage, storage, $"'{plan.SourcePath}' was not registered (its copy there was removed); add it again", plan.SourcePath) is { } moved)
             throw new ItemRefused(moved);
         try { view.Access.Require(storage.SpaceId, SpaceRole.Write, plan.SourcePath, $"add '{plan.SourcePath}'"); }
         catch (LaminException e) { throw new ItemRefused(e); }
@@ -1088,10 +1088,10 @@ public sealed class ArtifactService(LaminContext context)
                     throw new LaminException(ErrorIds.RecordNotFound, $"The target location was removed meanwhile; the copies were discarded and nothing moved.", targetStorage);
                 // SPEC §10 rule 14: the records switch only to the root and generation the copies went into, and only from
                 // the root and generation they were read from; else the copies go and the source stays (nothing deleted).
-                if (Fence(target, dst, $"the copies of {a.Uid} at {target.Root} were discarded and nothing moved; run Move-LaminArtifact again") is { } targetMoved)
+                if (Fence(target, dst, $"the copies of {a.Uid} at {target.Root} were discarded and nothing moved; run Move-LaminArtifact again", identity) is { } targetMoved)
                     throw targetMoved;
                 if (view.Storages.TryGetValue(source.Id, out var srcNow)
-                    && Fence(source, srcNow, $"{a.Uid} was copied from {source.Root}; the copies were discarded and nothing moved; run Move-LaminArtifact again") is { } sourceMoved)
+                    && Fence(source, srcNow, $"{a.Uid} was copied from {source.Root}; the copies were discarded and nothing moved; run Move-LaminArtifact again", identity) is { } sourceMoved)
                     throw sourceMoved;
                 CheckMoveTarget(view, current, dst, targetStorage);
                 var stamp = Util.Clock.UtcNow;
