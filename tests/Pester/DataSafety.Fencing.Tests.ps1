@@ -75,14 +75,15 @@ Describe 'Rule 14: Add-LaminArtifact racing Move-LaminStorage (<Backend>)' -ForE
 
         $moved = Get-LaminStorage -Identity $loc.Uid
         $moved.Root | Should -Be $dest
-        $moved.Generation | Should -Be ($loc.Generation + 1)
+        # No record without its bytes (the fault: a.txt registered at the new root, its bytes at the old one: Missing).
+        Assert-AllMatch
         # Both refused with StorageMoved, each naming its own path; none registered.
         $added | Should -BeNullOrEmpty
         @($errs) | Should -HaveCount 2
         foreach ($err in $errs) { $err.FullyQualifiedErrorId | Should -BeLike "StorageMoved$E" }
         @($errs | ForEach-Object { $_.TargetObject } | Sort-Object) | Should -Be @($a.FullName, $b.FullName)
         @(Get-LaminArtifact -Storage $loc.Uid).Uid | Should -Be @($kept.Uid)
-        Assert-AllMatch
+        $moved.Generation | Should -Be ($loc.Generation + 1)
         # The staged copy went with the refusal: nothing at the old root but what the move left (its objects).
         Get-LaminTempLeftover -Path $old, $dest | Should -BeNullOrEmpty
         @(Get-ChildItem -LiteralPath (Join-Path $old '.lamindb') -File -Force | Where-Object Name -NE ((Split-Path $kept.Path -Leaf))).Name | Should -BeNullOrEmpty
