@@ -378,8 +378,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 3
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 4
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
+            (Get-LaminStorage -Identity 'OldStorage01').Generation | Should -Be 0   # version 4: every location starts at generation 0
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'lamin'::regnamespace AND p.proowner <> (SELECT nspowner FROM pg_namespace WHERE nspname = 'lamin')" -Database $db1.Name | Should -Be 0
             # bob, admitted in version 1 only by hand, now reads through the policies (Read on all).
