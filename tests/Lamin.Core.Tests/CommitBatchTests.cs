@@ -68,15 +68,37 @@ public sealed class CommitBatchTests : IDisposable
     }
 
     [Fact]
-    public void A_registry_failure_in_the_middle_removes_every_published_object_and_registers_nothing()
+    public void A_storage_error_publishing_one_item_refuses_that_item_only()
     {
+        // SPEC §10 rule 15: a sharing or access refusal at one item's publish is that item's outcome.
+        var a = StageFile("a.txt", "aaa");
+        var (io, ioWriter) = Failing("b.txt", "bbb", new IOException("The process cannot access the file because it is being used by another process."));
+        var (denied, deniedWriter) = Failing("c.txt", "ccc", new UnauthorizedAccessException("Access to the path is denied."));
+        var d = StageFile("d.txt", "ddd");
+
+        var results = Svc.Commit([a, io, denied, d], _ => { });
+
+        Assert.Equal(ErrorIds.StorageIoError, results[1].Error!.ErrorId);
+        Assert.Equal(ErrorIds.StorageAccessDenied, results[2].Error!.ErrorId);
+        Assert.Contains("being used by another process", results[1].Error!.Message);
+        Assert.True(ioWriter.Disposed && deniedWriter.Disposed);
+        Assert.True(File.Exists(ObjectPath(a)));
+        Assert.True(File.Exists(ObjectPath(d)));
+        var registered = Svc.Get(new ArtifactQuery()).Select(x => x.Uid).Order().ToList();
+        Assert.Equal(new[] { results[0].Artifact!.Uid, results[3].Artifact!.Uid }.Order(), registered);
+    }
+
+    [Fact]
+    public void A_failure_of_the_transaction_in_the_middle_removes_every_published_object_and_registers_nothing()
+    {
+        // Not a storage refusal of one item (those are per item, above): the batch fails as a whole.
         var before = TempDir.Snapshot(_box.DefaultRoot);
         var a = StageFile("a.txt", "aaa");
         var b = StageFile("b.txt", "bbb");
-        var (bad, _) = Failing("c.txt", "ccc", new IOException("disk gone"));
+        var (bad, _) = Failing("c.txt", "ccc", new InvalidOperationException("the transaction broke"));
         var d = StageFile("d.txt", "ddd");
 
-        Assert.Throws<IOException>(() => Svc.Commit([a, b, bad, d], _ => { }));
+        Assert.Throws<InvalidOperationException>(() => Svc.Commit([a, b, bad, d], _ => { }));
         foreach (var s in new[] { a, b, d }) s.Dispose(); // as the cmdlet does: temporaries of what was not committed
 
         Assert.False(File.Exists(ObjectPath(a)));

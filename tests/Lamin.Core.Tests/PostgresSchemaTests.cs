@@ -180,6 +180,31 @@ public class PostgresSchemaTests
             Assert.Equal(true, db.Scalar("SELECT relforcerowsecurity FROM pg_class WHERE oid = 'lamin.artifact'::regclass"));
             Assert.Equal(1L, db.Scalar("SELECT count(*) FROM pg_proc WHERE proname = 'granted_spaces' AND pronamespace = 'lamin'::regnamespace"));
             Assert.Equal("raw/a.csv", db.Scalar("SELECT _key_head FROM lamin.artifact WHERE uid = 'AAAAAAAAAAAAAAAA0000'")); // version 3: indexed heads
+            Assert.Equal(0L, db.Scalar("SELECT generation FROM lamin.storage WHERE uid = 'st0000000001'")); // version 4: the fencing token
+        }
+    }
+
+    [PostgresFact]
+    public void A_version_3_registry_gets_the_storage_generation_once_when_two_connections_race()
+    {
+        using var db = new TestPostgres();
+        for (int round = 0; round < 3; round++)
+        {
+            if (round > 0) db.Execute("DROP SCHEMA lamin CASCADE");
+            for (int v = 1; v <= 3; v++) db.Execute(PostgresSchema.Script(v));
+            db.Execute("INSERT INTO lamin.schema_version (id, version) VALUES (1, 3); " +
+                       "INSERT INTO lamin.space (id, uid, name, created_by) VALUES (1, 'A1LSpace0000', 'all', 'me'); " +
+                       "INSERT INTO lamin.storage (uid, root, type, created_by) VALUES ('st0000000001', '/data/v3', 'local', 'me')");
+            Assert.Equal(0L, db.Scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'lamin' AND table_name = 'storage' AND column_name = 'generation'"));
+            var outcomes = RaceEnsure(db);
+            Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.Upgraded));
+            Assert.Equal(1, outcomes.Count(o => o == SchemaOutcome.UpToDate));
+            Assert.Equal(4, PostgresSchema.CurrentVersion);
+            Assert.Equal(PostgresSchema.CurrentVersion, db.Scalar("SELECT version FROM lamin.schema_version"));
+            Assert.Equal(0L, db.Scalar("SELECT generation FROM lamin.storage WHERE uid = 'st0000000001'"));
+            Assert.Equal("/data/v3", db.Scalar("SELECT root FROM lamin.storage WHERE uid = 'st0000000001'"));
+            var negative = Assert.Throws<PostgresException>(() => db.Execute("UPDATE lamin.storage SET generation = -1"));
+            Assert.Equal(PostgresErrorCodes.CheckViolation, negative.SqlState);
         }
     }
 

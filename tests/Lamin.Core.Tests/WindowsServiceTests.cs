@@ -315,7 +315,7 @@ public sealed class WindowsServiceTests : IDisposable
         var (v1, obj) = FolderVersion1();
         var held = new HeldFolderOperations(moveInRefusals: int.MaxValue, moveBackRefusals: 2);
         using (LocalStorageProvider.UseFolderOperations(_box.DefaultRoot, held))
-            Assert.Throws<IOException>(() => Add(Path.Combine(_box.Cwd, "f"), "f"));
+            Assert.Equal(ErrorIds.StorageIoError, Assert.Throws<LaminException>(() => Add(Path.Combine(_box.Cwd, "f"), "f")).ErrorId); // that item refused (SPEC §10 rule 15)
         Assert.True(held.Refused > 2); // the move-in was retried, and the move back too
         Assert.Equal("v1", System.IO.File.ReadAllText(Path.Combine(obj, "a.txt")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_box.DefaultRoot, ".lamindb"), LocalStorageProvider.TempPrefix + "*"));

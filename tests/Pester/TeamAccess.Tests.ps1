@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 4, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 4
+    It 'the schema is at version 5, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 5
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
@@ -378,8 +378,9 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 4
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 5
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
+            (Get-LaminStorage -Identity 'OldStorage01').Generation | Should -Be 0   # version 4: every location starts at generation 0
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'lamin'::regnamespace AND p.proowner <> (SELECT nspowner FROM pg_namespace WHERE nspname = 'lamin')" -Database $db1.Name | Should -Be 0
             # bob, admitted in version 1 only by hand, now reads through the policies (Read on all).

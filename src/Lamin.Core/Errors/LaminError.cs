@@ -96,6 +96,8 @@ public static class ErrorIds
     public const string KeyCollision = nameof(KeyCollision);
     /// <summary>SPEC §10 rule 13: Save-LaminArtifact's destination holds bytes of a registered artifact (with or without -Force).</summary>
     public const string DestinationHoldsArtifact = nameof(DestinationHoldsArtifact);
+    /// <summary>SPEC §10 rule 14: a location was relocated between a writer's staging and its commit.</summary>
+    public const string StorageMoved = nameof(StorageMoved);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -167,6 +169,7 @@ public static class ErrorIds
         [KeyNotPortable] = LaminErrorCategory.InvalidArgument,
         [KeyCollision] = LaminErrorCategory.InvalidArgument,
         [DestinationHoldsArtifact] = LaminErrorCategory.ResourceExists,
+        [StorageMoved] = LaminErrorCategory.InvalidOperation,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

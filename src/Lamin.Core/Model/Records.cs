@@ -17,6 +17,11 @@ public sealed class LaminStorage
     public int SpaceId { get; set; } = 1;
     public bool IsLocked { get; set; }
     [BsonIgnore] public bool IsManaged { get; set; }
+    /// <summary>
+    /// The fencing token of the location (SPEC §10 rule 14): Move-LaminStorage adds one in the transaction that
+    /// switches <see cref="Root"/>, and a writer commits only against the root and generation it staged into.
+    /// </summary>
+    public long Generation { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public string CreatedBy { get; set; } = "";

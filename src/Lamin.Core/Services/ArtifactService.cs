@@ -481,7 +481,13 @@ public sealed class ArtifactService(LaminContext context)
             return new StagedArtifact(plan, LaminHash.HashFolder(hashes), plan.Size, plan.Members.Count, null);
         }
 
-        _present.Require(plan.Storage); // rule 3, at the moment of writing
+        try { _present.Require(plan.Storage); } // rule 3, at the moment of writing
+        catch (LaminException e) when (e.ErrorId == ErrorIds.StorageNotPresent
+            && context.Registry.Read(s => s.Storages.FindById(plan.Storage.Id)) is { } current
+            && Fence(plan.Storage, current, $"'{plan.SourcePath}' was not copied; add it again", plan.SourcePath) is { } moved)
+        {
+            throw moved; // its marker left with the relocation (rule 14): say so rather than "not present"
+        }
         var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
         try
         {
@@ -597,6 +603,17 @@ public sealed class ArtifactService(LaminContext context)
         }
     }
 
+    /// <summary>
+    /// SPEC §10 rule 14: StorageMoved when the location a writer staged into (<paramref name="staged"/>, as it read it
+    /// then) has another root or generation in the registry now (<paramref name="now"/>, read in the committing
+    /// transaction); null when it is the same. <paramref name="outcome"/> says what became of the write.
+    /// </summary>
+    internal static LaminException? Fence(LaminStorage staged, LaminStorage now, string outcome, object? target) =>
+        now.Generation == staged.Generation && now.Root == staged.Root ? null
+            : new LaminException(ErrorIds.StorageMoved,
+                $"The storage location {now.Uid} was moved by Move-LaminStorage from {staged.Root} to {now.Root} (generation {staged.Generation} → {now.Generation}) " +
+                $"while this command wrote into it: {outcome}.", target);
+
     /// <summary>A refusal of one item before anything of it was written: the batch goes on without it.</summary>
     private sealed class ItemRefused(LaminException error) : Exception(error.Message, error)
     {
@@ -662,6 +679,11 @@ public sealed class ArtifactService(LaminContext context)
         // ---- checks: a refusal here has written nothing (registry or storage)
         if (!view.Storages.TryGetValue(plan.Storage.Id, out var storage))
             throw Refuse(ErrorIds.RecordNotFound, $"The storage location of '{plan.SourcePath}' was removed meanwhile; it was not registered.", plan.SourcePath);
+        // SPEC §10 rule 14: committed only against the root and generation it was staged into, read here under the
+        // registry's write lock (a relocation commits before or after this transaction, never inside it). Its copy
+        // at the old root goes with the refusal (the writer's dispose); nothing is registered at the new root.
+        if (Fence(plan.Storage, storage, $"'{plan.SourcePath}' was not registered (its copy there was removed); add it again", plan.SourcePath) is { } moved)
+            throw new ItemRefused(moved);
         try { view.Access.Require(storage.SpaceId, SpaceRole.Write, plan.SourcePath, $"add '{plan.SourcePath}'"); }
         catch (LaminException e) { throw new ItemRefused(e); }
         if (!plan.InPlace && !storage.IsManaged)
@@ -728,8 +750,16 @@ public sealed class ArtifactService(LaminContext context)
                         $"'{PathOf(plan.Root, finalKey)}' holds bytes of {ObjectUsage.Describe(users.Where(u => view.Access.CanSee(u.SpaceId)).ToList())}" +
                         $"; writing '{plan.SourcePath}' there would change that artifact. Choose another -Key, or add it with a virtual key. Nothing was written.", plan.SourcePath);
             }
+            // SPEC §10 rule 15: a storage error while publishing this item (a sharing or access refusal, a path that can't
+            // be created) refuses this item alone; only a registry failure fails the batch.
             try { item.Writer.Commit(finalKey, replace); }
-            catch (LaminException e) when (e.ErrorId == ErrorIds.DestinationExists) { throw new ItemRefused(e); }
+            catch (LaminException e) when (e.ErrorId != ErrorIds.OperationCanceled) { throw new ItemRefused(e); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Refuse(e is UnauthorizedAccessException ? ErrorIds.StorageAccessDenied : ErrorIds.StorageIoError,
+                    $"'{plan.SourcePath}' could not be published at '{PathOf(plan.Root, finalKey)}': {e.Message} It was not registered " +
+                    "(its copy was removed); the other items of the batch were. Fix the cause (a file open elsewhere, permissions) and add it again.", plan.SourcePath);
+            }
             if (!replace) published.Add((plan.Root, finalKey));
         }
         if (previous is not null) warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
@@ -1135,6 +1165,7 @@ public sealed class ArtifactService(LaminContext context)
         {
             foreach (var o in objects) { CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel); written.Add(o.StorageKey()); }
             if (dstRoot.IsLocal) Durable.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
+            Util.TestHooks.Pause("move-artifact-commit"); // tests relocate a location here (rule 14)
             moved = context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);
@@ -1150,6 +1181,13 @@ public sealed class ArtifactService(LaminContext context)
                     throw new LaminException(ErrorIds.FileChanged, $"A version of {a.Stem} was added meanwhile; the copies were discarded and nothing moved. Run the move again.", a.Uid);
                 if (!view.Storages.TryGetValue(target.Id, out var dst))
                     throw new LaminException(ErrorIds.RecordNotFound, $"The target location was removed meanwhile; the copies were discarded and nothing moved.", targetStorage);
+                // SPEC §10 rule 14: the records switch only to the root and generation the copies went into, and only from
+                // the root and generation they were read from; else the copies go and the source stays (nothing deleted).
+                if (Fence(target, dst, $"the copies of {a.Uid} at {target.Root} were discarded and nothing moved; run Move-LaminArtifact again", identity) is { } targetMoved)
+                    throw targetMoved;
+                if (view.Storages.TryGetValue(source.Id, out var srcNow)
+                    && Fence(source, srcNow, $"{a.Uid} was copied from {source.Root}; the copies were discarded and nothing moved; run Move-LaminArtifact again", identity) is { } sourceMoved)
+                    throw sourceMoved;
                 CheckMoveTarget(view, current, dst, targetStorage);
                 var stamp = Util.Clock.UtcNow;
                 foreach (var v in current)

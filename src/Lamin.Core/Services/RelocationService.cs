@@ -200,6 +200,9 @@ public sealed class RelocationService(LaminContext context)
                 throw new LaminException(ErrorIds.FileChanged,
                     $"Artifacts of {record.Root} were added, removed or changed during the move; the record is unchanged. Run Move-LaminStorage again to resume.", record.Uid);
             record.Root = plan.Destination.Root;
+            // SPEC §10 rule 14: the fencing token moves with the root, in this transaction: a writer that staged
+            // into the old root (or an older generation) is refused at its commit (StorageMoved).
+            record.Generation++;
             record.Type = plan.Destination.Type;
             record.Region = plan.Region;
             if (!plan.Destination.IsLocal) record.Host = null;

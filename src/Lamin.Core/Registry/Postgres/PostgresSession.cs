@@ -258,17 +258,17 @@ internal sealed class PostgresSession : IRegistrySession
     // ---------------------------------------------------------------- rows
 
     private static readonly string[] StorageColumns =
-        ["uid", "root", "description", "type", "region", "host", "instance_uid", "space_id", "is_locked", "created_at", "updated_at", "created_by"];
+        ["uid", "root", "description", "type", "region", "host", "instance_uid", "space_id", "is_locked", "created_at", "updated_at", "created_by", "generation"];
 
     private static LaminStorage ReadStorage(NpgsqlDataReader r) => new()
     {
         Id = r.GetInt32(0), Uid = r.GetString(1), Root = r.GetString(2), Description = Str(r, 3), Type = r.GetString(4), Region = Str(r, 5),
         Host = Str(r, 6), InstanceUid = Str(r, 7), SpaceId = r.GetInt32(8), IsLocked = r.GetBoolean(9), CreatedAt = Utc(r, 10),
-        UpdatedAt = Utc(r, 11), CreatedBy = r.GetString(12),
+        UpdatedAt = Utc(r, 11), CreatedBy = r.GetString(12), Generation = r.GetInt64(13),
     };
 
     private static object?[] StorageValues(LaminStorage x) =>
-        [x.Uid, x.Root, x.Description, x.Type, x.Region, x.Host, x.InstanceUid, x.SpaceId, x.IsLocked, x.CreatedAt, x.UpdatedAt, x.CreatedBy];
+        [x.Uid, x.Root, x.Description, x.Type, x.Region, x.Host, x.InstanceUid, x.SpaceId, x.IsLocked, x.CreatedAt, x.UpdatedAt, x.CreatedBy, x.Generation];
 
     private static readonly string[] ArtifactColumns =
         ["uid", "key", "description", "suffix", "size", "hash", "_hash_type", "n_files", "storage_id", "storage_uid", "_key_is_virtual",

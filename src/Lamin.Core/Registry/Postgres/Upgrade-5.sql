@@ -1,6 +1,6 @@
--- Lamin registry on PostgreSQL, schema version 4: the gate's question about locations a role can't see.
+-- Lamin registry on PostgreSQL, schema version 5: the gate's question about locations a role can't see.
 --
--- Runs once per database after Upgrade-3.sql, inside the transaction PostgresSchema.Ensure holds under the
+-- Runs once per database after Upgrade-4.sql, inside the transaction PostgresSchema.Ensure holds under the
 -- registry's advisory lock.
 --
 -- SPEC §10 rule 12 (issue 24): before anything is deleted or overwritten, the module's one gate asks whether
