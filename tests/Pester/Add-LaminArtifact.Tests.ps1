@@ -133,24 +133,12 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
 
     It 'stores a long key in a registry written before the key-prefix indexes (its whole-key indexes are replaced on the next write)' {
         # An older registry: the artifact indexes on the whole key, which LiteDB limits to 1023 bytes.
-        $liteDb = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/LiteDB.dll'
-        $child = @"
-`$ErrorActionPreference = 'Stop'
-Add-Type -LiteralPath '$liteDb'
-`$db = [LiteDB.LiteDatabase]::new('Filename=$($t.Registry);Connection=direct')
+        Invoke-TestLiteDb $t.Registry @"
 `$c = `$db.GetCollection('artifact')
 foreach (`$n in 'key_prefix', 'real_key_prefix') { `$null = `$c.DropIndex(`$n) }
 `$null = `$c.EnsureIndex('key', '`$.Key')
 `$null = `$c.EnsureIndex('real_key', '`$.RealKey')
-`$db.Dispose()
 "@
-        $p = [System.Diagnostics.Process]::Start((Get-PwshStartInfo -Command $child))
-        $stderr = $p.StandardError.ReadToEndAsync()
-        $null = $p.StandardOutput.ReadToEnd()
-        if (-not $p.WaitForExit(60000)) { $p.Kill(); throw 'the child did not finish within 60 s' }
-        $stderr.Result | Should -BeNullOrEmpty
-        $p.ExitCode | Should -Be 0
-        $p.Dispose()
         $key = ((1..4 | ForEach-Object { 'o' * 200 }) -join '/') + '/' + ('o' * 216) + '.csv'
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'old.csv') -Text 'old registry').FullName -Key $key
         $a.Key | Should -BeExactly $key

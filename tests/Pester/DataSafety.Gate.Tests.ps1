@@ -10,22 +10,8 @@ BeforeAll {
     }
     function Get-State([string] $Root) { (Get-RegistrySnapshot) + (Get-ArtifactSnapshot) + (Get-TreeSnapshot $Root) }
     function Set-CraftedKey([string] $Registry, [string] $Uid, [string] $Key) {
-        # A registry row written by hand (a copied or crafted file): LiteDB opened directly in a child pwsh.
-        $liteDb = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/LiteDB.dll'
-        $child = @"
-`$ErrorActionPreference = 'Stop'
-Add-Type -LiteralPath '$liteDb'
-`$db = [LiteDB.LiteDatabase]::new('Filename=$Registry;Connection=direct')
-`$c = `$db.GetCollection('artifact')
-foreach (`$d in `$c.FindAll()) { if (`$d['Uid'].AsString -eq '$Uid') { `$d['Key'] = '$Key'; `$null = `$c.Update(`$d) } }
-`$db.Dispose()
-"@
-        $p = [System.Diagnostics.Process]::Start((Get-PwshStartInfo -Command $child))
-        $stderr = $p.StandardError.ReadToEndAsync()
-        $null = $p.StandardOutput.ReadToEnd()
-        if (-not $p.WaitForExit(60000)) { $p.Kill(); throw 'the child did not finish within 60 s' }
-        $stderr.Result | Should -BeNullOrEmpty
-        $p.ExitCode | Should -Be 0
+        # A registry row written by hand (a copied or crafted file).
+        Invoke-TestLiteDb $Registry "foreach (`$d in `$db.GetCollection('artifact').FindAll()) { if (`$d['Uid'].AsString -eq '$Uid') { `$d['Key'] = '$Key'; `$null = `$db.GetCollection('artifact').Update(`$d) } }"
     }
 }
 

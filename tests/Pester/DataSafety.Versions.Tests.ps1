@@ -85,26 +85,14 @@ Describe 'A LiteDB registry that already holds two latest versions of one key' {
         $t = New-TestInstance -Backend LiteDB
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'a.txt') -Text 'a').FullName -Key 'dup/a.txt'
         # Written as an older module (or a hand edit) could: the latest-key index dropped, a second family's row at the key.
-        $liteDb = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/LiteDB.dll'
-        $child = @"
-`$ErrorActionPreference = 'Stop'
-Add-Type -LiteralPath '$liteDb'
-`$db = [LiteDB.LiteDatabase]::new('Filename=$($t.Registry);Connection=direct')
+        Invoke-TestLiteDb $t.Registry @"
 `$c = `$db.GetCollection('artifact', [LiteDB.BsonAutoId]::Int32)
 `$null = `$c.DropIndex('latest_key')
 `$d = `$c.FindById([LiteDB.BsonValue]::new($($a.Id)))
 `$null = `$d.Remove('_id')
 `$d['Uid'] = [LiteDB.BsonValue]::new('TwinTwinTwinTwin0000')
 `$null = `$c.Insert(`$d)
-`$db.Dispose()
 "@
-        $p = [System.Diagnostics.Process]::Start((Get-PwshStartInfo -Command $child))
-        $stderr = $p.StandardError.ReadToEndAsync()
-        $null = $p.StandardOutput.ReadToEnd()
-        if (-not $p.WaitForExit(60000)) { $p.Kill(); throw 'the child did not finish within 60 s' }
-        $stderr.Result | Should -BeNullOrEmpty
-        $p.ExitCode | Should -Be 0
-        $p.Dispose()
     }
     AfterAll { $t | Remove-TestInstance }
 

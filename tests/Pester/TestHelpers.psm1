@@ -575,3 +575,26 @@ function Invoke-TestPsql {
 }
 
 Export-ModuleMember -Function New-TestRole, Remove-TestRole, Get-TestPsqlPath, Invoke-TestPsql
+
+function Invoke-TestLiteDb {
+    <#
+    Runs PowerShell code against a LiteDB registry file opened directly (as a copied or crafted registry would
+    be written by hand), in a child pwsh with the module's LiteDB.dll: the code sees the open database as `$db`.
+    Fails the test when the child writes to stderr, exits non-zero or takes over a minute.
+    #>
+    param([Parameter(Mandatory)] [string] $Registry, [Parameter(Mandatory)] [string] $Script)
+    $liteDb = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/LiteDB.dll'
+    $child = "`$ErrorActionPreference = 'Stop'`nAdd-Type -LiteralPath '$liteDb'`n" +
+        "`$db = [LiteDB.LiteDatabase]::new('Filename=$Registry;Connection=direct')`ntry {`n$Script`n} finally { `$db.Dispose() }"
+    $p = [System.Diagnostics.Process]::Start((Get-PwshStartInfo -Command $child))
+    try {
+        $stderr = $p.StandardError.ReadToEndAsync()
+        $null = $p.StandardOutput.ReadToEnd()
+        if (-not $p.WaitForExit(60000)) { $p.Kill(); throw 'the child did not finish within 60 s' }
+        if ($stderr.Result) { throw "the child failed: $($stderr.Result)" }
+        if ($p.ExitCode -ne 0) { throw "the child exited with $($p.ExitCode)" }
+    }
+    finally { $p.Dispose() }
+}
+
+Export-ModuleMember -Function Invoke-TestLiteDb
