@@ -89,7 +89,7 @@ public static class Gate
     /// <summary>The place rules: known roots, nested locations, hidden rows, live bytes. Null: allowed.</summary>
     private static LaminException? CheckPlace(IRegistrySession s, Place target, bool folder, GateScope scope, string shown)
     {
-        foreach (var st in s.Storages.FindAll())
+        foreach (var st in KnownStorages(s))
         {
             var loc = Place.OfRoot(st.Type, st.Root);
             if (!loc.SameStore(target)) continue;
@@ -113,6 +113,12 @@ public static class Gate
         return null;
     }
 
+    /// <summary>The storage records of a session, read once per session (a bulk delete checks many objects in one read).</summary>
+    private static List<LaminStorage> KnownStorages(IRegistrySession s) =>
+        SessionStorages.GetValue(s, x => x.Storages.FindAll().ToList());
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IRegistrySession, List<LaminStorage>> SessionStorages = new();
+
     /// <summary>
     /// Where a local destination outside every location may be replaced (Save-LaminArtifact -Force): refused when it
     /// is, holds or lies in a managed folder, is a registry file, is or holds a known root, or holds bytes of a live artifact.
@@ -131,7 +137,7 @@ public static class Gate
         if (!string.Equals(resolved, Path.GetFullPath(path), StringComparison.Ordinal))
         {
             // Rule 6: inside a location, a link never leads a write out of it.
-            foreach (var st in s.Storages.FindAll().Where(x => x.Type == "local"))
+            foreach (var st in KnownStorages(s).Where(x => x.Type == "local"))
                 if (LocationRules.Contains(st.Root, Path.GetFullPath(path)) && !LocationRules.Contains(st.Root, resolved))
                     throw new LaminException(ErrorIds.InvalidPath,
                         $"{scope.Operation} refused to write '{path}': a symbolic link inside the storage location {st.Root} leads it out to '{resolved}'. Name the real destination instead. Nothing was changed.", path);

@@ -48,9 +48,11 @@ internal sealed class PostgresSession : IRegistrySession
     }
 
     public bool HiddenLocationAt(string type, string? endpoint, string path, bool folder, bool ignoreCase) =>
-        (bool)Scalar("SELECT lamin.hidden_location_at($1::text, $2::text, $3::text, $4::boolean, $5::boolean)", type, (object?)endpoint ?? DBNull.Value, path, folder, ignoreCase)!;
+        HidesAnyLocation() && (bool)Scalar("SELECT lamin.hidden_location_at($1::text, $2::text, $3::text, $4::boolean, $5::boolean)", type, (object?)endpoint ?? DBNull.Value, path, folder, ignoreCase)!;
 
-    public bool HidesAnyLocation() => (bool)Scalar("SELECT lamin.hides_locations()")!;
+    public bool HidesAnyLocation() => _hidesAnyLocation ??= (bool)Scalar("SELECT lamin.hides_locations()")!;
+
+    private bool? _hidesAnyLocation;
 
     /// <summary>The identity if it was asked for in this session (a failed transaction can't ask any more).</summary>
     internal RegistryIdentity? KnownIdentity => _identity;
