@@ -185,11 +185,13 @@ public abstract class LaminCmdlet : PSCmdlet
     /// (s3://, gs://, http(s)://, hf://, any scheme://) and lamin: paths are kept as they are (the core
     /// recognises them), `~` is expanded by the core; a path on a FileSystem drive becomes its file-system
     /// path; a path on another provider → InvalidPath. Values with wildcards are kept (they are matched).
+    /// The value is used exactly as given (SPEC §10 rule 16): "report.txt " is another file than "report.txt",
+    /// so no space is trimmed (where Windows drops a trailing space, the core refuses it: KeyNotPortable).
     /// </summary>
     protected string? ResolveLocalPath(string? value, bool keepWildcards = false)
     {
-        if (string.IsNullOrWhiteSpace(value)) return value;
-        var v = value.Trim();
+        if (string.IsNullOrWhiteSpace(value)) return value; // nothing to resolve: the core refuses an empty root or name
+        var v = value;
         if (IsUrl(v) || v.StartsWith('~') || v.StartsWith("lamin:", StringComparison.OrdinalIgnoreCase)) return value;
         if (keepWildcards && WildcardPattern.ContainsWildcardCharacters(v)) return value;
         string resolved;
@@ -219,13 +221,13 @@ public abstract class LaminCmdlet : PSCmdlet
 
     /// <summary>
     /// A storage identity (-Identity, -Storage): ids, uids and stubs are letters and digits only and go to
-    /// the core unchanged (it reads them first, SPEC §4); anything else is a root, resolved as a path.
+    /// the core unchanged (it reads them first, SPEC §4); anything else is a root, resolved as a path, as
+    /// given (no trimming, SPEC §10 rule 16: " abc" is not the uid abc but a folder named " abc").
     /// </summary>
     protected string ResolveStorageIdentity(string value)
     {
-        var v = value.Trim();
-        if (v.Length > 0 && v.All(char.IsAsciiLetterOrDigit)) return value;
-        if (WildcardPattern.ContainsWildcardCharacters(v)) return value;
+        if (value.Length > 0 && value.All(char.IsAsciiLetterOrDigit)) return value;
+        if (WildcardPattern.ContainsWildcardCharacters(value)) return value;
         return ResolveLocalPath(value)!;
     }
 
