@@ -101,6 +101,33 @@ public abstract class LaminCmdlet : PSCmdlet
     }
 
     /// <summary>
+    /// Cmdlet.ShouldProcess (every Lamin cmdlet calls this one), except that a confirmation nobody can answer
+    /// (`pwsh -NonInteractive`, a host without a user interface) ends as PowerShell's own refusal does for
+    /// Remove-Item: the engine's error (InvalidOperation, or the host's), terminating, nothing changed, with
+    /// a hint to pass -Confirm:$false (or -Force) — never UnexpectedError (issue 24, issue 26 point 3).
+    /// </summary>
+    protected new bool ShouldProcess(string target, string action)
+    {
+        try { return base.ShouldProcess(target, action); }
+        catch (PSInvalidOperationException e) { throw PromptRefused(e, e.ErrorRecord); }
+        catch (System.Management.Automation.Host.HostException e) { throw PromptRefused(e, e.ErrorRecord); }
+    }
+
+    /// <summary>Ends the command with the engine's own prompt refusal, plus what to pass to run unattended.</summary>
+    private Exception PromptRefused(Exception e, ErrorRecord engine)
+    {
+        var force = MyInvocation.MyCommand.Parameters.ContainsKey("Force") ? " (or -Force)" : "";
+        var record = new ErrorRecord(engine, e)
+        {
+            ErrorDetails = new ErrorDetails(
+                $"{e.Message} {MyInvocation.MyCommand.Name} asks for a confirmation, and nobody can answer it here; nothing was changed. " +
+                $"To run it unattended, pass -Confirm:$false{force}; -WhatIf shows what it would do."),
+        };
+        ThrowTerminatingError(record);
+        return e; // not reached: ThrowTerminatingError always throws
+    }
+
+    /// <summary>
     /// ShouldProcess, except that -Force skips the confirmation (as in Az and AWS.Tools, SPEC §4) unless
     /// -WhatIf or -Confirm was asked for; it never skips a refusal (those run before this call).
     /// </summary>
