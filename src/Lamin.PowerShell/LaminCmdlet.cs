@@ -111,6 +111,10 @@ public abstract class LaminCmdlet : PSCmdlet
         try { return base.ShouldProcess(target, action); }
         catch (PSInvalidOperationException e) { throw PromptRefused(e, e.ErrorRecord); }
         catch (System.Management.Automation.Host.HostException e) { throw PromptRefused(e, e.ErrorRecord); }
+        // Only the engine and the host run in this try. Issue 24 reported a NullReferenceException from this prompt under
+        // -NonInteractive (PowerShell 7.6 throws PSInvalidOperationException; a host whose UI lacks parts may fail this
+        // way): still "nobody can answer", not a fault of Lamin.
+        catch (NullReferenceException e) { throw PromptRefused(e, new ErrorRecord(e, "InvalidOperation", ErrorCategory.InvalidOperation, target)); }
     }
 
     /// <summary>Ends the command with the engine's own prompt refusal, plus what to pass to run unattended.</summary>
