@@ -3,7 +3,7 @@
     Description = @'
 With -Name, connects to an instance known in this settings folder. With -Path, opens the registry at a storage root (<root>/.lamindb/lamin.db) or at a registry file, remembers the instance in the settings folder and connects to it: this is how a colleague's instance on a shared folder is joined. A missing or damaged registry is reported (RegistryNotFound, RegistryCorrupt) and never re-created.
 
-With -Database, connects to a team instance whose registry is a PostgreSQL database (see New-LaminInstance -Database), from any machine and any settings folder. The settings folder keeps the connection without any password. A database without a Lamin registry → RegistryNotFound; a server that can't be reached → RegistryUnavailable (naming host and port, nothing written to settings); a refused login → RegistryAuthenticationFailed; a registry written by a newer module → RegistrySchemaTooNew.
+With -Database, connects to a team instance whose registry is a PostgreSQL database (see New-LaminInstance -Database), from any machine and any settings folder. The settings folder keeps the connection without any password. A database without a Lamin registry → RegistryNotFound; a server that can't be reached, or that does not offer the TLS the connection demands (sslmode=require, verify-ca, verify-full) → RegistryUnavailable (naming host and port and what to do, nothing written to settings); a refused login, a server certificate this machine does not trust (give sslrootcert) or a certificate or key file that can't be read → RegistryAuthenticationFailed; a registry written by a newer module → RegistrySchemaTooNew.
 '@
     Parameters  = @{
         Name     = 'The name of an instance known here (see Get-LaminInstance).'

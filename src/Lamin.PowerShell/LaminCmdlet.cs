@@ -101,6 +101,37 @@ public abstract class LaminCmdlet : PSCmdlet
     }
 
     /// <summary>
+    /// Cmdlet.ShouldProcess (every Lamin cmdlet calls this one), except that a confirmation nobody can answer
+    /// (`pwsh -NonInteractive`, a host without a user interface) ends as PowerShell's own refusal does for
+    /// Remove-Item: the engine's error (InvalidOperation, or the host's), terminating, nothing changed, with
+    /// a hint to pass -Confirm:$false (or -Force) — never UnexpectedError (issue 24, issue 26 point 3).
+    /// </summary>
+    protected new bool ShouldProcess(string target, string action)
+    {
+        try { return base.ShouldProcess(target, action); }
+        catch (PSInvalidOperationException e) { throw PromptRefused(e, e.ErrorRecord); }
+        catch (System.Management.Automation.Host.HostException e) { throw PromptRefused(e, e.ErrorRecord); }
+        // Only the engine and the host run in this try. Issue 24 reported a NullReferenceException from this prompt under
+        // -NonInteractive (PowerShell 7.6 throws PSInvalidOperationException; a host whose UI lacks parts may fail this
+        // way): still "nobody can answer", not a fault of Lamin.
+        catch (NullReferenceException e) { throw PromptRefused(e, new ErrorRecord(e, "InvalidOperation", ErrorCategory.InvalidOperation, target)); }
+    }
+
+    /// <summary>Ends the command with the engine's own prompt refusal, plus what to pass to run unattended.</summary>
+    private Exception PromptRefused(Exception e, ErrorRecord engine)
+    {
+        var force = MyInvocation.MyCommand.Parameters.ContainsKey("Force") ? " (or -Force)" : "";
+        var record = new ErrorRecord(engine, e)
+        {
+            ErrorDetails = new ErrorDetails(
+                $"{e.Message} {MyInvocation.MyCommand.Name} asks for a confirmation, and nobody can answer it here; nothing was changed. " +
+                $"To run it unattended, pass -Confirm:$false{force}; -WhatIf shows what it would do."),
+        };
+        ThrowTerminatingError(record);
+        return e; // not reached: ThrowTerminatingError always throws
+    }
+
+    /// <summary>
     /// ShouldProcess, except that -Force skips the confirmation (as in Az and AWS.Tools, SPEC §4) unless
     /// -WhatIf or -Confirm was asked for; it never skips a refusal (those run before this call).
     /// </summary>
@@ -185,11 +216,13 @@ public abstract class LaminCmdlet : PSCmdlet
     /// (s3://, gs://, http(s)://, hf://, any scheme://) and lamin: paths are kept as they are (the core
     /// recognises them), `~` is expanded by the core; a path on a FileSystem drive becomes its file-system
     /// path; a path on another provider → InvalidPath. Values with wildcards are kept (they are matched).
+    /// The value is used exactly as given (SPEC §10 rule 16): "report.txt " is another file than "report.txt",
+    /// so no space is trimmed (where Windows drops a trailing space, the core refuses it: KeyNotPortable).
     /// </summary>
     protected string? ResolveLocalPath(string? value, bool keepWildcards = false)
     {
-        if (string.IsNullOrWhiteSpace(value)) return value;
-        var v = value.Trim();
+        if (string.IsNullOrWhiteSpace(value)) return value; // nothing to resolve: the core refuses an empty root or name
+        var v = value;
         if (IsUrl(v) || v.StartsWith('~') || v.StartsWith("lamin:", StringComparison.OrdinalIgnoreCase)) return value;
         if (keepWildcards && WildcardPattern.ContainsWildcardCharacters(v)) return value;
         string resolved;
@@ -219,13 +252,13 @@ public abstract class LaminCmdlet : PSCmdlet
 
     /// <summary>
     /// A storage identity (-Identity, -Storage): ids, uids and stubs are letters and digits only and go to
-    /// the core unchanged (it reads them first, SPEC §4); anything else is a root, resolved as a path.
+    /// the core unchanged (it reads them first, SPEC §4); anything else is a root, resolved as a path, as
+    /// given (no trimming, SPEC §10 rule 16: " abc" is not the uid abc but a folder named " abc").
     /// </summary>
     protected string ResolveStorageIdentity(string value)
     {
-        var v = value.Trim();
-        if (v.Length > 0 && v.All(char.IsAsciiLetterOrDigit)) return value;
-        if (WildcardPattern.ContainsWildcardCharacters(v)) return value;
+        if (value.Length > 0 && value.All(char.IsAsciiLetterOrDigit)) return value;
+        if (WildcardPattern.ContainsWildcardCharacters(value)) return value;
         return ResolveLocalPath(value)!;
     }
 

@@ -267,6 +267,174 @@ public class PostgresConnectionTests
         Assert.DoesNotContain(Secret, e.Message);
     }
 
+    // ------------------------------------------------------------------ every connection failure is a Lamin error (issue 24)
+
+    /// <summary>
+    /// A loopback server that answers a client's first message (the 8-byte SSLRequest, or the start of a
+    /// startup message) with <paramref name="answer"/>, then reads until the client goes: what a server
+    /// without TLS, a server that is not PostgreSQL or a TLS server with an untrusted certificate does.
+    /// </summary>
+    private sealed class FakeServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        public FakeServer(Action<NetworkStream> answer)
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _ = Task.Run(() =>
+            {
+                while (true)
+                {
+                    TcpClient client;
+                    try { client = _listener.AcceptTcpClient(); }
+                    catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException) { return; }
+                    using (client)
+                    {
+                        try
+                        {
+                            var stream = client.GetStream();
+                            stream.ReadExactly(new byte[8]);
+                            answer(stream);
+                            var rest = new byte[4096];
+                            while (stream.Read(rest) > 0) { }
+                        }
+                        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException) { }
+                    }
+                }
+            });
+        }
+
+        public int Port { get; }
+
+        public void Dispose() => _listener.Stop();
+    }
+
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 SelfSignedCertificate()
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=localhost", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // Re-imported with its key as a server certificate needs it on every OS.
+        return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            cert.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx), null);
+    }
+
+    /// <summary>A server that accepts the SSLRequest and completes a TLS handshake with a self-signed certificate.</summary>
+    private static FakeServer TlsServer(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) => new(s =>
+    {
+        s.WriteByte((byte)'S');
+        using var tls = new System.Net.Security.SslStream(s, leaveInnerStreamOpen: true);
+        tls.AuthenticateAsServer(certificate);
+        var rest = new byte[4096];
+        while (tls.Read(rest) > 0) { }
+    });
+
+    private static LaminException OpenFails(string connection)
+    {
+        var c = Parse(connection);
+        using var ds = c.CreateDataSource();
+        var e = Assert.Throws<LaminException>(() => c.Open(ds).Dispose());
+        Assert.DoesNotContain(Secret, e.Message);
+        Assert.DoesNotContain("bug in Lamin", e.Message);
+        return e;
+    }
+
+    [Theory]
+    [InlineData("require")]
+    [InlineData("verify-ca")]
+    [InlineData("verify-full")]
+    public void A_server_without_TLS_when_the_connection_demands_it_is_RegistryUnavailable_saying_what_to_do(string sslmode)
+    {
+        using var server = new FakeServer(s => s.WriteByte((byte)'N')); // PostgreSQL's answer to SSLRequest when ssl = off
+        var e = OpenFails($"postgresql://bob:{Uri.EscapeDataString(Secret)}@127.0.0.1:{server.Port}/lab?sslmode={sslmode}&connect_timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e.ErrorId);
+        Assert.Equal(LaminErrorCategory.ConnectionError, e.Category);
+        Assert.Contains($"127.0.0.1:{server.Port}", e.Message);
+        Assert.Contains("does not offer TLS", e.Message);
+        Assert.Contains($"sslmode={sslmode}", e.Message);
+        Assert.Contains("sslmode=prefer", e.Message);
+    }
+
+    [Fact]
+    public void A_server_that_is_not_PostgreSQL_is_RegistryUnavailable()
+    {
+        using var server = new FakeServer(s => s.WriteByte((byte)'X')); // neither S nor N
+        var e = OpenFails($"Host=127.0.0.1;Port={server.Port};Database=lab;Username=bob;Password={Secret};Timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e.ErrorId);
+        Assert.Contains($"127.0.0.1:{server.Port}", e.Message);
+        Assert.Contains("PostgreSQL server", e.Message);
+    }
+
+    [Fact]
+    public void A_server_that_hangs_up_is_RegistryUnavailable()
+    {
+        using var server = new FakeServer(s => s.Close());
+        var e = OpenFails($"Host=127.0.0.1;Port={server.Port};Database=lab;Username=bob;Password={Secret};Timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e.ErrorId);
+    }
+
+    [Fact]
+    public void A_host_name_that_does_not_resolve_is_RegistryUnavailable_naming_it()
+    {
+        var e = OpenFails($"Host=no-such-host.invalid;Database=lab;Username=bob;Password={Secret};Timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e.ErrorId);
+        Assert.Contains("no-such-host.invalid", e.Message);
+    }
+
+    [Theory]
+    [InlineData("verify-full")]
+    [InlineData("verify-ca")]
+    public void A_server_certificate_this_machine_does_not_trust_is_RegistryAuthenticationFailed_naming_sslrootcert(string sslmode)
+    {
+        using var certificate = SelfSignedCertificate();
+        using var server = TlsServer(certificate);
+        var e = OpenFails($"postgresql://bob:{Uri.EscapeDataString(Secret)}@127.0.0.1:{server.Port}/lab?sslmode={sslmode}&connect_timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryAuthenticationFailed, e.ErrorId);
+        Assert.Contains($"127.0.0.1:{server.Port}", e.Message);
+        Assert.Contains("sslrootcert", e.Message);
+        Assert.Contains("sslmode=require", e.Message);
+    }
+
+    [Fact]
+    public void A_client_certificate_file_that_does_not_exist_is_RegistryAuthenticationFailed_naming_the_options()
+    {
+        using var certificate = SelfSignedCertificate();
+        using var server = TlsServer(certificate);
+        using var tmp = new TempDir();
+        var missing = Path.Combine(tmp.Path, "no-such-folder", "client.pem");
+        var e = OpenFails($"Host=127.0.0.1;Port={server.Port};Database=lab;Username=bob;Password={Secret};SSL Mode=Require;" +
+                          $"SSL Certificate={missing};SSL Key={missing}.key;Timeout=10");
+        Assert.Equal(PostgresErrorIds.RegistryAuthenticationFailed, e.ErrorId);
+        Assert.Contains("sslcert", e.Message);
+    }
+
+    [Fact]
+    public void A_connection_refusal_the_server_words_its_own_way_is_RegistryUnavailable_and_a_fault_of_Lamin_is_not_mapped()
+    {
+        var c = Parse("postgresql://bob@db1:5544/lab");
+        var e = c.MapOpenFailure(new PostgresException("unsupported frontend protocol 3.9", "FATAL", "FATAL", PostgresErrorCodes.FeatureNotSupported));
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e!.ErrorId);
+        Assert.Contains("db1:5544", e.Message);
+        Assert.Contains("unsupported frontend protocol", e.Message);
+        Assert.Null(c.MapOpenFailure(new NullReferenceException()));
+        Assert.Null(c.MapOpenFailure(new OperationCanceledException()));
+    }
+
+    [PostgresFact]
+    public void Sslmode_require_against_the_test_server_without_TLS_is_RegistryUnavailable()
+    {
+        var server = PostgresConnection.Parse(Environment.GetEnvironmentVariable(TestPostgres.Variable)!);
+        var b = new NpgsqlConnectionStringBuilder(server.Builder.ConnectionString) { SslMode = SslMode.Require, Pooling = false };
+        var c = PostgresConnection.Parse(b.ConnectionString);
+        using var ds = c.CreateDataSource();
+        var e = Assert.Throws<LaminException>(() => c.Open(ds).Dispose());
+        Assert.Equal(PostgresErrorIds.RegistryUnavailable, e.ErrorId);
+        Assert.Contains("does not offer TLS", e.Message);
+        Assert.Contains(c.Endpoint, e.Message);
+    }
+
     private static string WritePassFile(TempDir tmp, string content, string name = "pgpass")
     {
         var path = tmp.Sub(name);

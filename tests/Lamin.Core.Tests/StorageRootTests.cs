@@ -63,7 +63,7 @@ public class StorageRootTests : IDisposable
     [InlineData("s3://bucket/key/", "s3://bucket/key")]
     [InlineData("s3://bucket//a///b//", "s3://bucket/a/b")]
     [InlineData("s3://bucket\\a\\b", "s3://bucket/a/b")]
-    [InlineData("  s3://bucket/x  ", "s3://bucket/x")]
+    [InlineData("s3://bucket/x  ", "s3://bucket/x  ")] // as given (SPEC §10 rule 16): "x  " is another prefix than "x"
     [InlineData("gs://bucket/prefix/", "gs://bucket/prefix")]
     [InlineData("https://x.org/a/", "https://x.org/a")]
     [InlineData("hf://datasets/x/", "hf://datasets/x")]

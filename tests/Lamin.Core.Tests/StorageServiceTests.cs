@@ -366,7 +366,7 @@ public class StorageServiceTests : IDisposable
         Assert.Equal(a1.Uid, Get(a1.Id.ToString()).Uid);
         Assert.Equal(a1.Uid, Get("Abc000000001").Uid);
         Assert.Equal(x.Uid, Get("Xyz").Uid);
-        Assert.Equal(x.Uid, Get(" Xyz0 ").Uid);
+        LaminAssert.Throws(ErrorIds.RecordNotFound, () => Get(" Xyz0 ")); // as given (SPEC §10 rule 16): not the stub Xyz0
         Assert.Equal(a1.Uid, Get("Abc000000001").Uid);
         Assert.Equal(a1.Uid, Svc.Resolve("Abc00000000" + "1").Uid);
     }

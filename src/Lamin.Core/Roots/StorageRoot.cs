@@ -42,7 +42,7 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
     {
         if (string.IsNullOrWhiteSpace(root))
             throw new LaminException(ErrorIds.InvalidRoot, "The root can't be empty. Pass a local folder, s3://bucket[/prefix] or gs://bucket[/prefix].", root);
-        root = root.Trim();
+        // As given (SPEC §10 rule 16): "data " is another folder than "data"; no space is trimmed.
         if (root.Any(char.IsControl))
             throw new LaminException(ErrorIds.InvalidRoot, "The root contains control characters; pass a plain path or URL.", root);
 

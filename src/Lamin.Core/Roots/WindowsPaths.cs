@@ -20,7 +20,7 @@ public static class WindowsPaths
     public static string Canonicalize(string root, string currentDirectory, IWindowsPathSystem? system = null)
     {
         if (string.IsNullOrWhiteSpace(root)) throw Invalid(root, "it is empty");
-        var s = root.Trim();
+        var s = root; // as given (SPEC §10 rule 16): a leading space is part of a Windows name; trailing ones Win32 drops (Normalize)
         if (FileUris.IsFileUri(s)) s = FileUris.ToWindowsPath(s);
         s = StripPrefix(s.Replace('/', '\\'));
         if (s.Any(char.IsControl)) throw Invalid(root, "it contains control characters");

@@ -997,6 +997,9 @@ public sealed class ArtifactService(LaminContext context)
     {
         ArtifactKeys.RequireUsable(a); // SPEC §10 rule 13: the file name comes from the key
         var name = a.Key is not null ? a.Key.Split('/')[^1] : a.Uid + a.Suffix;
+        // SPEC §10 rule 16: the name as typed; Windows drops a trailing space or dot in GetFullPath, which would name another file.
+        if (destination is { Length: > 0 } typed && typed.Split('/', '\\')[^1] is { Length: > 0 } last && last is not ("." or ".." or "~"))
+            LocationRules.RequireSavable(Path.Combine(context.CurrentDirectory, LocalPaths.ExpandHome(typed)), null);
         string target = destination is null
             ? Path.Combine(context.CurrentDirectory, name)
             : Path.GetFullPath(LocalPaths.ExpandHome(destination), context.CurrentDirectory);

@@ -74,7 +74,7 @@ public sealed class StorageService(LaminContext context)
     /// <summary>-Root: a pattern is matched as typed; a plain root is normalised first (SPEC rule 2), then compared.</summary>
     private Func<LaminStorage, bool> RootFilter(string root)
     {
-        var v = root.Trim();
+        var v = root; // as given (SPEC §10 rule 16)
         if (v.Length == 0 || IsRootPattern(v)) { var m = Wildcard.Compile(v); return r => m(r.Root); }
         string normalised;
         try { normalised = StorageRoot.Parse(v, context.CurrentDirectory).Root; }
@@ -113,7 +113,7 @@ public sealed class StorageService(LaminContext context)
     /// </summary>
     public static LaminStorage ResolveRootOrIdentity(IReadOnlyCollection<LaminStorage> all, string storage, string currentDirectory)
     {
-        var v = storage.Trim();
+        var v = storage; // as given (SPEC §10 rule 16): " abc" is a folder's name, not the uid abc
         if (v.Length == 0)
             throw new LaminException(ErrorIds.RecordNotFound, "No storage location was named; pass an id, a uid or a root.", storage);
         bool identityLike = v.All(char.IsAsciiLetterOrDigit);

@@ -272,7 +272,7 @@ public sealed class LocalStorageProvider : IStorageProvider
             {
                 if (Directory.Exists(aside))
                 {
-                    var key = File.ReadAllText(intent).Trim();
+                    var key = File.ReadAllText(intent); // exactly as written: a key may end in a space (SPEC §10 rule 16)
                     var final = LocalPaths.ResolveUnder(root.Root, key); // rule 6: never outside the root
                     if (File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null) { File.Delete(intent); continue; }
                     var parent = Path.GetDirectoryName(final)!;

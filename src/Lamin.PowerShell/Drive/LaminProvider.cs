@@ -153,7 +153,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     protected override PSDriveInfo? NewDrive(PSDriveInfo drive)
     {
         if (drive is null) return null;
-        var root = (drive.Root ?? "").Trim();
+        var root = drive.Root ?? ""; // as given (SPEC §10 rule 16): a key folder "raw " is not "raw"
         if (root.Length == 0 || drive.Name.Equals(DefaultDriveName, StringComparison.OrdinalIgnoreCase) && root.Length == 0) return drive;
         // A drive for one location: -Root is its uid (or id, stub, root); the drive's root becomes the uid.
         return Guard<PSDriveInfo?>(() =>

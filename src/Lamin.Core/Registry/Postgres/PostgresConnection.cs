@@ -400,16 +400,69 @@ public sealed class PostgresConnection
         return builder.Build();
     }
 
-    /// <summary>Opens a connection from <paramref name="dataSource"/>; every failure is a <see cref="LaminException"/>.</summary>
+    /// <summary>
+    /// Opens a connection from <paramref name="dataSource"/>; every failure to connect is a <see cref="LaminException"/>
+    /// (<see cref="MapError"/>, else <see cref="MapOpenFailure"/>): never an UnexpectedError.
+    /// </summary>
     public NpgsqlConnection Open(NpgsqlDataSource dataSource)
     {
         try { return dataSource.OpenConnection(); }
-        catch (Exception e) when (MapError(e) is { } mapped) { throw mapped; }
+        catch (Exception e) when ((MapError(e) ?? MapOpenFailure(e)) is { } mapped) { throw mapped; }
     }
 
     /// <summary>
-    /// Npgsql's failures as Lamin's errors: the server unreachable or gone → RegistryUnavailable (naming
-    /// host and port), login refused → RegistryAuthenticationFailed (naming the role, never the password),
+    /// A failure while connecting that <see cref="MapError"/> does not name: nothing of a command has run yet, so
+    /// it is the connection's. A certificate or key file of the connection that can't be read, or a login method
+    /// this client does not speak → RegistryAuthenticationFailed; anything else Npgsql, the network or TLS
+    /// reports (a server that answers but not as PostgreSQL does, a connection option the server refuses)
+    /// → RegistryUnavailable naming the cause. Null for a fault of Lamin itself (reported as it is).
+    /// </summary>
+    public LaminException? MapOpenFailure(Exception e)
+    {
+        if (e is LaminException or OperationCanceledException) return null;
+        var where = $"the PostgreSQL server at {Endpoint}";
+        switch (e)
+        {
+            case FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+                or System.Security.Cryptography.CryptographicException:
+                return new LaminException(PostgresErrorIds.RegistryAuthenticationFailed,
+                    $"A certificate or key file of the connection to {where} can't be used ({e.Message}). " +
+                    "Check the files sslcert, sslkey and sslrootcert name (they must exist and be readable by you), then try again; nothing was changed.", Redacted, e);
+            case NotSupportedException:
+                return new LaminException(PostgresErrorIds.RegistryAuthenticationFailed,
+                    $"{Capital(where)} asks role '{Username}' to log in in a way this client does not support ({e.Message}). " +
+                    "Ask the database administrator for password (scram-sha-256) or certificate login for the role; nothing was changed.", Redacted, e);
+            case PostgresException pg:
+                return new LaminException(PostgresErrorIds.RegistryUnavailable,
+                    $"{Capital(where)} refused the connection of role '{Username}' to database '{Database}' ({pg.SqlState}: {pg.MessageText}). " +
+                    "Check the connection's options with the database administrator, then try again; nothing was changed.", Redacted, e);
+            case NpgsqlException when e.InnerException is null:
+                return new LaminException(PostgresErrorIds.RegistryUnavailable,
+                    $"{Capital(where)} did not answer as a PostgreSQL server does ({e.Message}). " +
+                    "Check that host and port name a PostgreSQL server and that the connection's options suit it, then try again; nothing was changed.", Redacted, e);
+            case NpgsqlException or IOException or System.Security.Authentication.AuthenticationException
+                or InvalidOperationException or ArgumentException:
+                return Unavailable(where, Innermost(e).Message, e);
+            default:
+                return null;
+        }
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e;
+    }
+
+    /// <summary>The sslmode of this connection as libpq names it (require, verify-ca, verify-full, …).</summary>
+    private string SslModeName => SslModes.First(kv => kv.Value == Builder.SslMode).Key;
+
+    private bool DemandsTls => Builder.SslMode is SslMode.Require or SslMode.VerifyCA or SslMode.VerifyFull;
+
+    /// <summary>
+    /// Npgsql's failures as Lamin's errors: the server unreachable or gone, or not offering the TLS the
+    /// connection demands → RegistryUnavailable (naming host and port and what to do), login refused or a
+    /// server certificate not trusted → RegistryAuthenticationFailed (naming the role, never the password),
     /// no such database → RegistryNotFound, missing privilege → AccessDenied. Null for anything else
     /// (the caller's own refusals, or a fault to report as it is).
     /// </summary>
@@ -446,6 +499,18 @@ public sealed class PostgresConnection
             if (npg.Message.Contains("No password has been provided", StringComparison.OrdinalIgnoreCase))
                 return new LaminException(PostgresErrorIds.RegistryAuthenticationFailed,
                     $"{Capital(where)} needs a password for role '{Username}' and none was found. Give it with -Credential, PGPASSWORD or the passfile (~/.pgpass).", Redacted, e);
+            // Npgsql: "SSL connection requested. No SSL enabled connection from this host is configured."
+            if (DemandsTls && npg.InnerException is null && npg.Message.Contains("No SSL", StringComparison.OrdinalIgnoreCase))
+                return new LaminException(PostgresErrorIds.RegistryUnavailable,
+                    $"{Capital(where)} does not offer TLS, and the connection demands it (sslmode={SslModeName}). " +
+                    "Connect to a server with TLS enabled (ssl = on in its postgresql.conf), or, only if the network between here and the server is trusted, " +
+                    "use sslmode=prefer (TLS when offered) or sslmode=disable; nothing was changed.", Redacted, e);
+            for (Exception? inner = npg.InnerException; inner is not null; inner = inner.InnerException)
+                if (inner is System.Security.Authentication.AuthenticationException tls)
+                    return new LaminException(PostgresErrorIds.RegistryAuthenticationFailed,
+                        $"The TLS handshake with {where} failed (sslmode={SslModeName}): {tls.Message} " +
+                        "For verify-ca and verify-full, give the certificate of the authority that signed the server's certificate with sslrootcert=<file> " +
+                        "(verify-full also needs the host name to match the certificate), or use sslmode=require to encrypt without verifying the server; nothing was changed.", Redacted, e);
             for (Exception? inner = npg; inner is not null; inner = inner.InnerException)
                 if (inner is SocketException or TimeoutException or IOException)
                     return Unavailable(where, inner.Message, e);
