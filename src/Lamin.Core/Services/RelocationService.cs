@@ -129,7 +129,10 @@ public sealed class RelocationService(LaminContext context)
         using var lease = Lease.Acquire(plan.Source, context.User, "Move-LaminStorage");
         // Every object already at the destination is checked before anything is copied (rule 5).
         var keys = plan.Items.Select(i => i.Key).Distinct(StringComparer.Ordinal).ToList();
+        // SPEC §10 rule 17: copies a refused or killed move left there go first (its own are kept and verified below).
+        MoveJournal.CleanBeforeMove(context, plan.Storage.Uid, plan.Source, plan.Destination, keys.ToHashSet(StringComparer.Ordinal), warn);
         var reused = CheckDestination(plan, src, dst, cancel);
+        using var journal = MoveJournal.Begin(plan.Storage.Uid, plan.Source, plan.Destination, plan.Items.DistinctBy(i => i.Key).Select(i => new MoveJournal.Entry(i.Key, i.Size)));
         var lastRenew = DateTime.UtcNow;
         var hashes = new Dictionary<string, HashResult>(reused, StringComparer.Ordinal);
         var toCopy = plan.Items.Where(i => !reused.ContainsKey(i.Key)).DistinctBy(i => i.Key).ToList();
@@ -207,6 +210,7 @@ public sealed class RelocationService(LaminContext context)
             s.Storages.Update(record);
             return _storages.Decorate(record, new AccessPolicy(s, context.User));
         });
+        journal.Complete(warn); // the copies are the location's now
         // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
         bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
         lease.Dispose(); // the old root's lease goes before its marker and folders
@@ -307,7 +311,7 @@ public sealed class RelocationService(LaminContext context)
 
     /// <summary>
     /// SPEC §10 rule 5, on every kind of destination: the destination may hold only our own marker, a
-    /// lease, temporaries of an interrupted transfer, and objects at this move's keys with the same
+    /// lease, a move's journal (<see cref="MoveJournal"/>), temporaries of an interrupted transfer, and objects at this move's keys with the same
     /// content as the source (what an interrupted run of the same move left: md5 compared, the source
     /// hashed here, the destination by its S3 ETag / GCS md5Hash or its bytes). Anything else →
     /// DestinationNotEmpty naming it, before anything is copied. Returns the reused objects with the
@@ -325,7 +329,7 @@ public sealed class RelocationService(LaminContext context)
         foreach (var there in dst.ListHashed(plan.Destination, ""))
         {
             var key = there.Object.Key;
-            if (key == Marker.RelativeKey || Lease.IsLeaseKey(key)
+            if (key == Marker.RelativeKey || Lease.IsLeaseKey(key) || MoveJournal.IsJournalKey(key)
                 || key.StartsWith(ArtifactKeys.AutoPrefix + LocalStorageProvider.TempPrefix, StringComparison.Ordinal)) continue;
             if (!items.TryGetValue(key, out var item)) { conflicts.Add($"{dst.PathOf(plan.Destination, key)} (not part of this location)"); continue; }
             if (SameContent(plan, src, dst, item, there, cancel) is { } hash) reused[key] = hash;
