@@ -140,14 +140,14 @@ public static class MoveJournal
     /// <summary>
     /// Removes a stale journal's copies at its destination: each listed key still holding the listed size that
     /// the gate lets go (no live artifact of any location holds it, no root, no control file), except
-    /// <paramref name="keep"/> (a resumed move of the same location reuses them); then the journal at the
+    /// those <paramref name="keep"/> says a resumed move of the same location reuses (verified by hash); then the journal at the
     /// destination and the pointer at the source. A kept key leaves the journals in place (reported again).
     /// </summary>
-    public static void Clean(LaminContext context, Stale stale, ISet<string>? keep, Action<string> warn)
+    public static void Clean(LaminContext context, Stale stale, Func<StoredObject, bool>? keep, Action<string> warn)
     {
         var dst = StorageProviders.For(stale.Destination);
         var scope = new GateScope("Move-LaminStorage");
-        var left = Leftovers(stale).Where(o => keep is null || !keep.Contains(o.Key)).ToList();
+        var left = Leftovers(stale).Where(o => keep is null || !keep(o)).ToList();
         bool allGone = true;
         using (Lease.Acquire(stale.Destination, context.User, "Move-LaminStorage"))
         {
@@ -178,9 +178,10 @@ public static class MoveJournal
 
     /// <summary>
     /// Before a move: stale journals at <paramref name="destination"/> (found there, or through the source's
-    /// pointers) are cleaned; a journal of this same location keeps the keys this move will verify and reuse.
+    /// pointers) are cleaned; of a journal of this same location, the copies <paramref name="reusable"/> verifies
+    /// (the same bytes as the source's, rule 5) stay for this move to reuse.
     /// </summary>
-    public static void CleanBeforeMove(LaminContext context, string storageUid, StorageRoot source, StorageRoot destination, ISet<string> planned, Action<string> warn)
+    public static void CleanBeforeMove(LaminContext context, string storageUid, StorageRoot source, StorageRoot destination, Func<StoredObject, bool> reusable, Action<string> warn)
     {
         var stale = new Dictionary<string, Stale>(StringComparer.Ordinal);
         foreach (var x in FindStale(source).Where(x => x.Destination.Root == destination.Root)) stale[x.JournalKey] = x;
@@ -199,7 +200,7 @@ public static class MoveJournal
             stale[o.Key] = new Stale(from, destination, o.Key, content, Util.ProcessIdentity.FromTemporaryName(name, Prefix));
         }
         foreach (var x in stale.Values)
-            Clean(context, x, x.Content.StorageUid == storageUid ? planned : null, warn);
+            Clean(context, x, x.Content.StorageUid == storageUid ? reusable : null, warn);
     }
 
     private static Content? Read(IStorageProvider provider, StorageRoot root, string key)

@@ -130,7 +130,7 @@ public sealed class RelocationService(LaminContext context)
         // Every object already at the destination is checked before anything is copied (rule 5).
         var keys = plan.Items.Select(i => i.Key).Distinct(StringComparer.Ordinal).ToList();
         // SPEC §10 rule 17: copies a refused or killed move left there go first (its own are kept and verified below).
-        MoveJournal.CleanBeforeMove(context, plan.Storage.Uid, plan.Source, plan.Destination, keys.ToHashSet(StringComparer.Ordinal), warn);
+        MoveJournal.CleanBeforeMove(context, plan.Storage.Uid, plan.Source, plan.Destination, o => Reusable(plan, src, dst, o, cancel), warn);
         var reused = CheckDestination(plan, src, dst, cancel);
         using var journal = MoveJournal.Begin(plan.Storage.Uid, plan.Source, plan.Destination, plan.Items.DistinctBy(i => i.Key).Select(i => new MoveJournal.Entry(i.Key, i.Size)));
         var lastRenew = DateTime.UtcNow;
@@ -342,6 +342,10 @@ public sealed class RelocationService(LaminContext context)
                 "Nothing was copied or overwritten; move to an empty root, or remove these objects first.", plan.Destination.Root);
         return reused;
     }
+
+    /// <summary>A copy a stopped run of this move left: reused when it is at one of this move's keys with the source's bytes (rule 5).</summary>
+    private static bool Reusable(MovePlan plan, IStorageProvider src, IStorageProvider dst, StoredObject there, CancellationToken cancel) =>
+        plan.Items.FirstOrDefault(i => i.Key == there.Key) is { } item && SameContent(plan, src, dst, item, (there, null), cancel) is not null;
 
     /// <summary>
     /// The source's hash (md5 or sha1-fl, as copying computes it) when the destination object holds the
