@@ -118,3 +118,40 @@ Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (
         (Get-LaminStorage $loc.Uid).Root | Should -Be $loc.Root
     }
 }
+
+Describe 'Move-LaminStorage to S3: a refused move''s copies are reported and cleared (rule 17)' -Tag Cloud {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
+        $script:servers = Start-CloudServers
+    }
+    AfterAll { if ($script:servers) { Stop-CloudServers $script:servers } }
+    BeforeEach {
+        $t = New-TestInstance
+        $p = 'p' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $loc = New-LaminStorage (Join-Path $t.Work 'loc')
+        $f1 = Add-LaminArtifact (New-File (Join-Path $t.Work 'f1.txt') 'alpha data').FullName -Storage $loc.Uid
+        $null = New-File (Join-Path $loc.Root 'raw/m1.txt') 'member 1'; $null = New-File (Join-Path $loc.Root 'raw/m2.txt') 'member 2'
+        $folder = Add-LaminArtifact (Join-Path $loc.Root 'raw')
+        $expected = @(Get-DataKeys $loc.Root | Where-Object { $_ -ne '.lamindb/storage_uid.txt' } | ForEach-Object { "$p/$_" })
+    }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'local → S3: Test-LaminStorage names the copies, Clear-LaminStorage -Orphaned removes them, the registered data is untouched' {
+        $reg = Get-RegistrySnapshot
+        Invoke-RefusedMove $f1 "s3://lamin-test/$p`?endpoint_url=$($servers.S3)" $loc.Uid
+        $there = @(Get-S3Keys $servers.S3 'lamin-test' $p)
+        @($there | Where-Object { $_ -notlike "$p/.lamindb/.lamin-move-*" }) | Should -Be $expected
+        @($there | Where-Object { $_ -like "$p/.lamindb/.lamin-move-*" }).Count | Should -Be 1
+
+        $problem = @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*s3://lamin-test/$p*" })
+        $problem.Count | Should -Be 1
+        $problem[0] | Should -Match "$($expected.Count) object\(s\)"
+
+        $removed = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -PassThru
+        @($removed).Count | Should -Be $expected.Count
+        @(Get-S3Keys $servers.S3 'lamin-test' $p | Where-Object { $_ -notlike "$p/.lamindb/_lease*" }) | Should -Be @()
+        Get-Journals $loc.Root | Should -Be $null
+        Get-RegistrySnapshot | Should -BeExactly $reg
+        @(Test-LaminArtifact -Storage $loc.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+}
