@@ -69,6 +69,9 @@ Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (
         $problem[0] | Should -Match '4 object\(s\)'
         $problem[0] | Should -Match 'Clear-LaminStorage -Orphaned'
 
+        # -OlderThan holds for them too: a journal written just now is younger than a day.
+        @(Clear-LaminStorage $loc.Uid -Orphaned -OlderThan ([timespan]::FromDays(1)) -Confirm:$false -PassThru).Count | Should -Be 0
+        Get-DataKeys $dest | Should -Be $expected
         $removed = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -PassThru
         @($removed | Sort-Object Key | ForEach-Object Key) | Should -Be $expected
         @($removed | Where-Object Storage -NE $dest).Count | Should -Be 0

@@ -294,7 +294,7 @@ public sealed class AuditService(LaminContext context)
                     Reason = $"unfinished multipart upload started {started:u} ({u.Parts} part(s)): a transfer that was interrupted",
                 });
             }
-            orphans.AddRange(MoveLeftovers(root));
+            orphans.AddRange(MoveLeftovers(root, olderThan));
         }
         // SPEC §10 rule 17: spool files of a Set-Content whose process is gone, in this machine's LAMIN_HOME.
         foreach (var spool in DeadSpoolsByStorage(scope.Storages, storage is null))
@@ -367,17 +367,18 @@ public sealed class AuditService(LaminContext context)
     /// destination, found through the journal it left in this location's .lamindb/: one orphan per listed key still
     /// there, or the journal alone when none is.
     /// </summary>
-    private static List<LaminOrphan> MoveLeftovers(StorageRoot root)
+    private static List<LaminOrphan> MoveLeftovers(StorageRoot root, TimeSpan? olderThan)
     {
         var orphans = new List<LaminOrphan>();
         foreach (var stale in MoveJournal.FindStale(root))
         {
+            if (olderThan is { } age && stale.Written is { } t && DateTime.UtcNow - t < age) continue;
             var dst = StorageProviders.For(stale.Destination);
             var left = MoveJournal.Leftovers(stale);
             foreach (var o in left)
-                orphans.Add(new LaminOrphan { Storage = stale.Destination.Root, Key = o.Key, Path = dst.PathOf(stale.Destination, o.Key), Size = o.Size, Reason = MoveJournal.Describe(stale), MoveJournal = stale });
+                orphans.Add(new LaminOrphan { Storage = stale.Destination.Root, Key = o.Key, Path = dst.PathOf(stale.Destination, o.Key), Size = o.Size, LastModified = stale.Written, Reason = MoveJournal.Describe(stale), MoveJournal = stale });
             if (left.Count == 0)
-                orphans.Add(new LaminOrphan { Storage = root.Root, Key = stale.JournalKey, Path = StorageProviders.For(root).PathOf(root, stale.JournalKey), Reason = $"journal of a Move-LaminStorage to {stale.Destination.Root} that was refused or stopped; nothing it copied is left", MoveJournal = stale });
+                orphans.Add(new LaminOrphan { Storage = root.Root, Key = stale.JournalKey, Path = StorageProviders.For(root).PathOf(root, stale.JournalKey), LastModified = stale.Written, Reason = $"journal of a Move-LaminStorage to {stale.Destination.Root} that was refused or stopped; nothing it copied is left", MoveJournal = stale });
         }
         return orphans;
     }

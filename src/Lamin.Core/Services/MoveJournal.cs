@@ -32,7 +32,7 @@ public static class MoveJournal
     public sealed record Content(string Operation, string StorageUid, string Source, string Destination, IReadOnlyList<Entry> Keys);
 
     /// <summary>One stale journal found through a location's pointer.</summary>
-    public sealed record Stale(StorageRoot Source, StorageRoot Destination, string JournalKey, Content Content, Util.ProcessIdentity? Writer);
+    public sealed record Stale(StorageRoot Source, StorageRoot Destination, string JournalKey, Content Content, Util.ProcessIdentity? Writer, DateTime? Written = null);
 
     /// <summary>True for a journal's key: <c>.lamindb/.lamin-move-…</c> directly under the managed folder.</summary>
     public static bool IsJournalKey(string key)
@@ -112,7 +112,7 @@ public static class MoveJournal
             catch (LaminException) { continue; }
             if (dest.Root == location.Root) continue; // a journal at a destination that became the location: its move finished
             var name = o.Key[(o.Key.IndexOf('/') + 1)..];
-            found.Add(new Stale(location, dest, o.Key, content, Util.ProcessIdentity.FromTemporaryName(name, Prefix)));
+            found.Add(new Stale(location, dest, o.Key, content, Util.ProcessIdentity.FromTemporaryName(name, Prefix), o.LastModified));
         }
         return found;
     }
