@@ -84,4 +84,6 @@ public sealed class LaminOrphan
     public string? UploadId { get; set; }
     /// <summary>Set for a drive spool folder in LAMIN_HOME that a killed Set-Content left (SPEC §10 rule 17).</summary>
     internal string? SpoolFolder { get; set; }
+    /// <summary>Set for what a refused or killed Move-LaminStorage left (SPEC §10 rule 17): clearing goes through its journal.</summary>
+    internal Services.MoveJournal.Stale? MoveJournal { get; set; }
 }

@@ -290,6 +290,16 @@ public static class Gate
         provider.DeleteUnchecked(root, key, folder: false);
     }
 
+    /// <summary>
+    /// Retires a Move-LaminStorage journal (<see cref="MoveJournal"/>, SPEC §10 rule 17): its move switched the
+    /// record, or its listed copies were removed. The object at a journal key alone; a missing one is not an error.
+    /// </summary>
+    public static void RetireMoveJournal(StorageRoot root, string key)
+    {
+        if (!MoveJournal.IsJournalKey(key)) throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{key}' as a move journal: it is not a journal key.", key);
+        StorageProviders.For(root).DeleteUnchecked(root, key, folder: false);
+    }
+
     private static string Where(StorageRoot root, string key) => StorageProviders.For(root).PathOf(root, key);
 
     // ============================================================== places

@@ -294,6 +294,7 @@ public sealed class AuditService(LaminContext context)
                     Reason = $"unfinished multipart upload started {started:u} ({u.Parts} part(s)): a transfer that was interrupted",
                 });
             }
+            orphans.AddRange(MoveLeftovers(root, olderThan));
         }
         // SPEC §10 rule 17: spool files of a Set-Content whose process is gone, in this machine's LAMIN_HOME.
         foreach (var spool in DeadSpoolsByStorage(scope.Storages, storage is null))
@@ -331,11 +332,12 @@ public sealed class AuditService(LaminContext context)
     /// registry first: an object any live artifact of a record with this root holds (rule 1, through
     /// <see cref="ObjectUsage"/>) or a control file (rule 4) is kept. Unfinished uploads are aborted.
     /// </summary>
-    public void RemoveOrphans(IReadOnlyList<LaminOrphan> orphans)
+    public void RemoveOrphans(IReadOnlyList<LaminOrphan> orphans, Action<string>? warn = null)
     {
         // Spool folders in LAMIN_HOME: removed only when their process is still found gone.
         DriveService.RemoveDeadSpools(context.Home.Path, orphans.Select(o => o.SpoolFolder).OfType<string>());
-        foreach (var group in orphans.Where(o => o.SpoolFolder is null).GroupBy(o => o.Storage))
+        RemoveMoveLeftovers(orphans.Select(o => o.MoveJournal).OfType<MoveJournal.Stale>(), warn ?? (_ => { }));
+        foreach (var group in orphans.Where(o => o.SpoolFolder is null && o.MoveJournal is null).GroupBy(o => o.Storage))
         {
             var root = StorageRoot.Parse(group.Key, "/");
             using var lease = Lease.Acquire(root, context.User, "Clear-LaminStorage");
@@ -357,6 +359,48 @@ public sealed class AuditService(LaminContext context)
                     provider.AbortUnfinishedUpload(root, new UnfinishedUpload(o.Key, o.UploadId, o.LastModified, o.Size, 0));
                 else Gate.Delete(permit!);
             }
+        }
+    }
+
+    /// <summary>
+    /// SPEC §10 rule 17: what a refused or killed Move-LaminStorage from this location copied to its (unregistered)
+    /// destination, found through the journal it left in this location's .lamindb/: one orphan per listed key still
+    /// there, or the journal alone when none is.
+    /// </summary>
+    private static List<LaminOrphan> MoveLeftovers(StorageRoot root, TimeSpan? olderThan)
+    {
+        var orphans = new List<LaminOrphan>();
+        foreach (var stale in MoveJournal.FindStale(root))
+        {
+            if (olderThan is { } age && stale.Written is { } t && DateTime.UtcNow - t < age) continue;
+            var dst = StorageProviders.For(stale.Destination);
+            var left = MoveJournal.Leftovers(stale);
+            foreach (var o in left)
+                orphans.Add(new LaminOrphan { Storage = stale.Destination.Root, Key = o.Key, Path = dst.PathOf(stale.Destination, o.Key), Size = o.Size, LastModified = stale.Written, Reason = MoveJournal.Describe(stale), MoveJournal = stale });
+            if (left.Count == 0)
+                orphans.Add(new LaminOrphan { Storage = root.Root, Key = stale.JournalKey, Path = StorageProviders.For(root).PathOf(root, stale.JournalKey), LastModified = stale.Written, Reason = $"journal of a Move-LaminStorage to {stale.Destination.Root} that was refused or stopped; nothing it copied is left", MoveJournal = stale });
+        }
+        return orphans;
+    }
+
+    /// <summary>Each stale move journal once: its listed copies no live artifact holds, then the journal (through the gate).</summary>
+    private void RemoveMoveLeftovers(IEnumerable<MoveJournal.Stale> journals, Action<string> warn)
+    {
+        foreach (var stale in journals.DistinctBy(j => (j.Source.Root, j.JournalKey)))
+        {
+            if (!MoveJournal.IsStale(stale.JournalKey)) continue;
+            MoveJournal.Clean(context, stale, keep: null, warn);
+        }
+    }
+
+    /// <summary>SPEC §10 rule 17: a refused or killed Move-LaminStorage's copies at its destination, named through this location's journal.</summary>
+    private static void ReportMoveLeftovers(StorageRoot root, List<string> problems)
+    {
+        foreach (var stale in MoveJournal.FindStale(root))
+        {
+            var left = MoveJournal.Leftovers(stale);
+            problems.Add($"{left.Count} object(s), {left.Sum(o => o.Size)} bytes {MoveJournal.Describe(stale)} are left at {stale.Destination.Root} (journal {stale.JournalKey}); " +
+                         $"Clear-LaminStorage -Orphaned, or the next Move-LaminStorage to {stale.Destination.Root}, removes them");
         }
     }
 
@@ -411,6 +455,7 @@ public sealed class AuditService(LaminContext context)
                     if (health.RegionMatches == false) problems.Add($"the bucket's region is {health.DetectedRegion}, the record says {st.Region ?? "none"}");
                 }
                 CheckUnfinishedUploads(provider, root, health, problems);
+                ReportMoveLeftovers(root, problems);
             }
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
             {

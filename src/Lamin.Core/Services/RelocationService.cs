@@ -129,7 +129,10 @@ public sealed class RelocationService(LaminContext context)
         using var lease = Lease.Acquire(plan.Source, context.User, "Move-LaminStorage");
         // Every object already at the destination is checked before anything is copied (rule 5).
         var keys = plan.Items.Select(i => i.Key).Distinct(StringComparer.Ordinal).ToList();
+        // SPEC §10 rule 17: copies a refused or killed move left there go first (its own are kept and verified below).
+        MoveJournal.CleanBeforeMove(context, plan.Storage.Uid, plan.Source, plan.Destination, o => Reusable(plan, src, dst, o, cancel), warn);
         var reused = CheckDestination(plan, src, dst, cancel);
+        using var journal = MoveJournal.Begin(plan.Storage.Uid, plan.Source, plan.Destination, plan.Items.DistinctBy(i => i.Key).Select(i => new MoveJournal.Entry(i.Key, i.Size)));
         var lastRenew = DateTime.UtcNow;
         var hashes = new Dictionary<string, HashResult>(reused, StringComparer.Ordinal);
         var toCopy = plan.Items.Where(i => !reused.ContainsKey(i.Key)).DistinctBy(i => i.Key).ToList();
@@ -210,6 +213,7 @@ public sealed class RelocationService(LaminContext context)
             s.Storages.Update(record);
             return _storages.Decorate(record, new AccessPolicy(s, context.User));
         });
+        journal.Complete(warn); // the copies are the location's now
         // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
         bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
         lease.Dispose(); // the old root's lease goes before its marker and folders
@@ -310,7 +314,7 @@ public sealed class RelocationService(LaminContext context)
 
     /// <summary>
     /// SPEC §10 rule 5, on every kind of destination: the destination may hold only our own marker, a
-    /// lease, temporaries of an interrupted transfer, and objects at this move's keys with the same
+    /// lease, a move's journal (<see cref="MoveJournal"/>), temporaries of an interrupted transfer, and objects at this move's keys with the same
     /// content as the source (what an interrupted run of the same move left: md5 compared, the source
     /// hashed here, the destination by its S3 ETag / GCS md5Hash or its bytes). Anything else →
     /// DestinationNotEmpty naming it, before anything is copied. Returns the reused objects with the
@@ -328,7 +332,7 @@ public sealed class RelocationService(LaminContext context)
         foreach (var there in dst.ListHashed(plan.Destination, ""))
         {
             var key = there.Object.Key;
-            if (key == Marker.RelativeKey || Lease.IsLeaseKey(key)
+            if (key == Marker.RelativeKey || Lease.IsLeaseKey(key) || MoveJournal.IsJournalKey(key)
                 || key.StartsWith(ArtifactKeys.AutoPrefix + LocalStorageProvider.TempPrefix, StringComparison.Ordinal)) continue;
             if (!items.TryGetValue(key, out var item)) { conflicts.Add($"{dst.PathOf(plan.Destination, key)} (not part of this location)"); continue; }
             if (SameContent(plan, src, dst, item, there, cancel) is { } hash) reused[key] = hash;
@@ -341,6 +345,10 @@ public sealed class RelocationService(LaminContext context)
                 "Nothing was copied or overwritten; move to an empty root, or remove these objects first.", plan.Destination.Root);
         return reused;
     }
+
+    /// <summary>A copy a stopped run of this move left: reused when it is at one of this move's keys with the source's bytes (rule 5).</summary>
+    private static bool Reusable(MovePlan plan, IStorageProvider src, IStorageProvider dst, StoredObject there, CancellationToken cancel) =>
+        plan.Items.FirstOrDefault(i => i.Key == there.Key) is { } item && SameContent(plan, src, dst, item, (there, null), cancel) is not null;
 
     /// <summary>
     /// The source's hash (md5 or sha1-fl, as copying computes it) when the destination object holds the

@@ -4,12 +4,12 @@ using Lamin.Core.Roots;
 namespace Lamin.Core.Storage;
 
 /// <summary>The files Lamin itself keeps under .lamindb/ (never data, never orphans): the marker, a lease,
-/// and, in the folder that holds the instance's registry, the registry and LiteDB's companions.</summary>
+/// a Move-LaminStorage journal (Services.MoveJournal: its leftovers are reported and cleared through it), and, in the folder that holds the instance's registry, the registry and LiteDB's companions.</summary>
 public static class ControlObjects
 {
     public static bool Contains(StorageRoot root, string key, string? registryPath)
     {
-        if (key == Marker.RelativeKey || Lease.IsLeaseKey(key)) return true;
+        if (key == Marker.RelativeKey || Lease.IsLeaseKey(key) || Services.MoveJournal.IsJournalKey(key)) return true;
         if (registryPath is null || !root.IsLocal || key.Count(c => c == '/') != 1) return false;
         // SPEC §11: the folder and the file names compare as the location's file system does ("…\.LAMINDB\LAMIN.DB" on NTFS).
         var rules = LocationRules.For(root);

@@ -49,7 +49,7 @@ public sealed class ClearLaminStorageCommand : LaminCmdlet
             if (ShouldProcess($"{o.Path} ({ProgressReporter.Size(o.Size)}): {o.Reason}", "Delete orphaned object"))
                 chosen.Add(o);
         if (chosen.Count == 0) return;
-        service.RemoveOrphans(chosen);
+        service.RemoveOrphans(chosen, WriteWarning);
         if (PassThru) WriteObject(chosen, enumerateCollection: true);
     }
 }

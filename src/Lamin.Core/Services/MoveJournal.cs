@@ -1,0 +1,217 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Lamin.Core.Errors;
+using Lamin.Core.Roots;
+using Lamin.Core.Safety;
+using Lamin.Core.Storage;
+
+namespace Lamin.Core.Services;
+
+/// <summary>
+/// SPEC §10 rule 17 for Move-LaminStorage: what a move copies into its destination belongs to its process.
+/// Before copying, the move writes a journal <c>.lamindb/.lamin-move-&lt;process&gt;-&lt;32 hex&gt;</c> into the
+/// DESTINATION listing every key (and size) it will put there, and the same journal under the same name into
+/// the SOURCE location's <c>.lamindb/</c> (a pointer: the destination is not registered, the source is). Both
+/// go when the move has switched the record. A move refused or killed before that leaves them; once their
+/// process is gone (or, in this process, no move runs under that journal any more) Test-LaminStorage reports
+/// the leftovers, and Clear-LaminStorage -Orphaned or the next Move-LaminStorage to that destination removes
+/// exactly the listed keys no live artifact holds (through the gate), then the journals. Journals are control
+/// files (<see cref="ControlObjects"/>): never orphans, never destination content that blocks a move.
+/// </summary>
+public static class MoveJournal
+{
+    public const string Prefix = ".lamin-move-";
+
+    /// <summary>The journals this process is writing for a move still running (a journal of ours not here is stale).</summary>
+    private static readonly ConcurrentDictionary<string, bool> Running = new(StringComparer.Ordinal);
+
+    public sealed record Entry(string Key, long Size);
+
+    /// <summary>What a journal says.</summary>
+    public sealed record Content(string Operation, string StorageUid, string Source, string Destination, IReadOnlyList<Entry> Keys);
+
+    /// <summary>One stale journal found through a location's pointer.</summary>
+    public sealed record Stale(StorageRoot Source, StorageRoot Destination, string JournalKey, Content Content, Util.ProcessIdentity? Writer, DateTime? Written = null);
+
+    /// <summary>True for a journal's key: <c>.lamindb/.lamin-move-…</c> directly under the managed folder.</summary>
+    public static bool IsJournalKey(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash > 0 && key.IndexOf('/', slash + 1) < 0 && key[..slash] == Marker.ManagedFolder
+               && key[(slash + 1)..].StartsWith(Prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>True when no move runs under this journal any more: its process is gone, or it is this process's and no move of it runs.</summary>
+    public static bool IsStale(string journalKey)
+    {
+        var name = journalKey[(journalKey.IndexOf('/') + 1)..];
+        var writer = Util.ProcessIdentity.FromTemporaryName(name, Prefix);
+        if (writer is null) return true; // not a name a move gives: nobody runs it
+        if (writer.ToToken() == Util.ProcessIdentity.Current().ToToken()) return !Running.ContainsKey(journalKey);
+        return !writer.IsAlive();
+    }
+
+    // ================================================================ the move's own journal
+
+    /// <summary>A move's journal, written before it copies; <see cref="Complete"/> after the switch.</summary>
+    public sealed class Handle : IDisposable
+    {
+        internal Handle(StorageRoot source, StorageRoot destination, string key) { Source = source; Destination = destination; Key = key; }
+        public StorageRoot Source { get; }
+        public StorageRoot Destination { get; }
+        public string Key { get; }
+
+        /// <summary>The move switched the record: the copies are the location's now; both journals go.</summary>
+        public void Complete(Action<string> warn)
+        {
+            try
+            {
+                Gate.RetireMoveJournal(Destination, Key);
+                Gate.RetireMoveJournal(Source, Key);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
+            {
+                warn($"could not remove the move's journal {Key}: {e.Message}");
+            }
+            finally { Running.TryRemove(Key, out _); }
+        }
+
+        /// <summary>The move ended; when it did not <see cref="Complete"/> (refused or failed) the journal stays and counts as stale from now on.</summary>
+        public void Dispose() => Running.TryRemove(Key, out _);
+    }
+
+    /// <summary>Writes the journal listing <paramref name="keys"/> at the destination, then its pointer at the source.</summary>
+    public static Handle Begin(string storageUid, StorageRoot source, StorageRoot destination, IEnumerable<Entry> keys)
+    {
+        var key = Marker.ManagedFolder + "/" + Util.ProcessIdentity.Current().TemporaryName(Prefix);
+        var content = new Content("Move-LaminStorage", storageUid, source.Root, destination.Root, keys.ToList());
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(content);
+        Running[key] = true;
+        if (!StorageProviders.For(destination).TryCreateNew(destination, key, bytes) || !StorageProviders.For(source).TryCreateNew(source, key, bytes))
+        {
+            Running.TryRemove(key, out _);
+            throw new LaminException(ErrorIds.InvalidDestination, $"Move-LaminStorage could not write its journal {key} (a name it just made was taken). Run it again.", destination.Root);
+        }
+        return new Handle(source, destination, key);
+    }
+
+    // ================================================================ leftovers
+
+    /// <summary>The stale journals a location's <c>.lamindb/</c> points to (moves from it that were refused or killed).</summary>
+    public static List<Stale> FindStale(StorageRoot location)
+    {
+        var found = new List<Stale>();
+        var provider = StorageProviders.For(location);
+        foreach (var o in provider.ListManagedObjects(location))
+        {
+            if (!IsJournalKey(o.Key) || !IsStale(o.Key)) continue;
+            if (Read(provider, location, o.Key) is not { } content) continue;
+            StorageRoot dest;
+            try { dest = StorageRoot.Parse(content.Destination, "/"); }
+            catch (LaminException) { continue; }
+            if (dest.Root == location.Root) continue; // a journal at a destination that became the location: its move finished
+            var name = o.Key[(o.Key.IndexOf('/') + 1)..];
+            found.Add(new Stale(location, dest, o.Key, content, Util.ProcessIdentity.FromTemporaryName(name, Prefix), o.LastModified));
+        }
+        return found;
+    }
+
+    /// <summary>The listed keys still at the destination with the size the journal gives (the move's copies).</summary>
+    public static List<StoredObject> Leftovers(Stale stale)
+    {
+        var provider = StorageProviders.For(stale.Destination);
+        var left = new List<StoredObject>();
+        foreach (var e in stale.Content.Keys)
+        {
+            ObjectStat? stat;
+            try { stat = provider.Stat(stale.Destination, e.Key); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LaminException) { continue; }
+            if (stat is { IsFolder: false } && stat.Size == e.Size) left.Add(new StoredObject(e.Key, e.Size));
+        }
+        return left;
+    }
+
+    /// <summary>How a stale journal is described (Test-LaminStorage, Clear-LaminStorage -Orphaned).</summary>
+    public static string Describe(Stale stale) =>
+        $"copied to {stale.Destination.Root} by a Move-LaminStorage of {stale.Content.Source} that was refused or stopped" +
+        (stale.Writer is { } w ? $" (process {w.Pid} on {w.Host})" : "");
+
+    /// <summary>
+    /// Removes a stale journal's copies at its destination: each listed key still holding the listed size that
+    /// the gate lets go (no live artifact of any location holds it, no root, no control file), except
+    /// those <paramref name="keep"/> says a resumed move of the same location reuses (verified by hash); then the journal at the
+    /// destination and the pointer at the source. A kept key leaves the journals in place (reported again).
+    /// </summary>
+    public static void Clean(LaminContext context, Stale stale, Func<StoredObject, bool>? keep, Action<string> warn)
+    {
+        var dst = StorageProviders.For(stale.Destination);
+        var scope = new GateScope("Move-LaminStorage");
+        var left = Leftovers(stale).Where(o => keep is null || !keep(o)).ToList();
+        bool allGone = true;
+        using (Lease.Acquire(stale.Destination, context.User, "Move-LaminStorage"))
+        {
+            var permits = context.Registry.Read(s => left.Select(o =>
+            {
+                var permit = Gate.TryCheck(s, stale.Destination, o.Key, false, scope, out var refusal);
+                return (o.Key, Permit: permit, Why: refusal?.Message);
+            }).ToList());
+            foreach (var (key, permit, why) in permits)
+            {
+                if (permit is null) { allGone = false; warn($"kept {dst.PathOf(stale.Destination, key)}: {why}"); continue; }
+                try
+                {
+                    Gate.Delete(permit);
+                    if (stale.Destination.IsLocal) LocalStorageProvider.PruneEmptyParents(stale.Destination, key);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
+                {
+                    allGone = false;
+                    warn($"kept {dst.PathOf(stale.Destination, key)}: {e.Message}");
+                }
+            }
+        }
+        if (!allGone) return;
+        Gate.RetireMoveJournal(stale.Destination, stale.JournalKey);
+        Gate.RetireMoveJournal(stale.Source, stale.JournalKey);
+    }
+
+    /// <summary>
+    /// Before a move: stale journals at <paramref name="destination"/> (found there, or through the source's
+    /// pointers) are cleaned; of a journal of this same location, the copies <paramref name="reusable"/> verifies
+    /// (the same bytes as the source's, rule 5) stay for this move to reuse.
+    /// </summary>
+    public static void CleanBeforeMove(LaminContext context, string storageUid, StorageRoot source, StorageRoot destination, Func<StoredObject, bool> reusable, Action<string> warn)
+    {
+        var stale = new Dictionary<string, Stale>(StringComparer.Ordinal);
+        foreach (var x in FindStale(source).Where(x => x.Destination.Root == destination.Root)) stale[x.JournalKey] = x;
+        // Journals at the destination itself (a move from another location, whose pointer is there).
+        var dst = StorageProviders.For(destination);
+        IReadOnlyList<StoredObject> there;
+        try { there = dst.ListManagedObjects(destination); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { there = []; }
+        foreach (var o in there.Where(o => IsJournalKey(o.Key) && !stale.ContainsKey(o.Key) && IsStale(o.Key)))
+        {
+            if (Read(dst, destination, o.Key) is not { } content || content.Destination != destination.Root) continue;
+            StorageRoot from;
+            try { from = StorageRoot.Parse(content.Source, "/"); }
+            catch (LaminException) { continue; }
+            var name = o.Key[(o.Key.IndexOf('/') + 1)..];
+            stale[o.Key] = new Stale(from, destination, o.Key, content, Util.ProcessIdentity.FromTemporaryName(name, Prefix));
+        }
+        foreach (var x in stale.Values)
+            Clean(context, x, x.Content.StorageUid == storageUid ? reusable : null, warn);
+    }
+
+    private static Content? Read(IStorageProvider provider, StorageRoot root, string key)
+    {
+        try
+        {
+            using var s = provider.OpenRead(root, key);
+            using var m = new MemoryStream();
+            s.CopyTo(m);
+            return JsonSerializer.Deserialize<Content>(Encoding.UTF8.GetString(m.ToArray()));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException or JsonException or FileNotFoundException) { return null; }
+    }
+}

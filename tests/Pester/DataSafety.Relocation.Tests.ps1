@@ -1,0 +1,160 @@
+# Data safety of Move-LaminStorage's leftovers (issue 24, SPEC §10 rule 17: "Nothing is left behind that
+# nothing reports"): a move refused after it copied objects into its (unregistered) destination leaves a
+# journal there and a pointer in the source location's .lamindb/; Test-LaminStorage reports the copies once
+# no move runs under the journal, and Clear-LaminStorage -Orphaned or the next move to that destination
+# removes exactly them (a resumed move of the same location reuses them, rule 5), registered data untouched.
+#
+# The refusal is deterministic: one source file is given other bytes of the same size, so the move copies
+# everything and then refuses with HashMismatch (nothing switched); the file is put back afterwards. A
+# killed move is simulated by renaming its journal to a process that is not running (pid 999999).
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $script:E = ',Lamin.PowerShell.Commands.*'
+    function New-File([string] $Path, [string] $Text) {
+        $null = New-Item -ItemType Directory -Force (Split-Path $Path)
+        [IO.File]::WriteAllText($Path, $Text); Get-Item -Force $Path
+    }
+    # Files under a root outside its .lamindb/ folder, as relative keys.
+    function Get-DataKeys([string] $Root) {
+        if (-not (Test-Path $Root)) { return @() }
+        @(Get-ChildItem $Root -Recurse -File -Force | ForEach-Object { [IO.Path]::GetRelativePath($Root, $_.FullName).Replace('\', '/') } |
+            Where-Object { $_ -notlike '.lamindb/_lease*' -and $_ -notlike '.lamindb/.lamin-move-*' } | Sort-Object)
+    }
+    function Get-Journals([string] $Root) {
+        $m = Join-Path $Root '.lamindb'
+        if (-not (Test-Path $m)) { return @() }
+        @(Get-ChildItem $m -Force -File -Filter '.lamin-move-*')
+    }
+    # A move that copies every object and is then refused (HashMismatch): one source file changed, same size.
+    function Invoke-RefusedMove($Artifact, [string] $Destination, [string] $Storage) {
+        $saved = [IO.File]::ReadAllBytes($Artifact.Path)
+        $other = [byte[]]$saved.Clone(); $other[0] = $other[0] -bxor 1
+        [IO.File]::WriteAllBytes($Artifact.Path, $other)
+        try { { Move-LaminStorage $Storage $Destination -Confirm:$false } | Should -Throw -ErrorId "HashMismatch$E" }
+        finally { [IO.File]::WriteAllBytes($Artifact.Path, $saved) }
+    }
+    # The process that wrote a journal is gone: rename it (destination and source pointer) to pid 999999.
+    function Set-JournalDead([string[]] $Roots) {
+        foreach ($r in $Roots) {
+            foreach ($j in Get-Journals $r) { Rename-Item $j.FullName ($j.Name -replace '^\.lamin-move-\d+-', '.lamin-move-999999-') }
+        }
+    }
+}
+
+Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (rule 17)' {
+    BeforeEach {
+        $t = New-TestInstance
+        $loc = New-LaminStorage (Join-Path $t.Work 'loc')
+        $f1 = Add-LaminArtifact (New-File (Join-Path $t.Work 'f1.txt') 'alpha data').FullName -Storage $loc.Uid
+        $f2 = Add-LaminArtifact (New-File (Join-Path $t.Work 'f2.txt') 'bravo data').FullName -Storage $loc.Uid
+        $null = New-File (Join-Path $loc.Root 'raw/m1.txt') 'member 1'; $null = New-File (Join-Path $loc.Root 'raw/m2.txt') 'member 2'
+        $folder = Add-LaminArtifact (Join-Path $loc.Root 'raw')
+        $dest = Join-Path $t.Work 'dest'
+        $expected = @(Get-DataKeys $loc.Root | Where-Object { $_ -ne '.lamindb/storage_uid.txt' })
+        $expected.Count | Should -Be 4
+    }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'Test-LaminStorage names the destination and the copies; Clear-LaminStorage -Orphaned removes exactly them' {
+        $reg = Get-RegistrySnapshot
+        $srcBefore = Get-TreeSnapshot $loc.Root
+        Invoke-RefusedMove $f2 $dest $loc.Uid
+        Get-DataKeys $dest | Should -Be $expected -Because 'the refused move copied every object before it verified them'
+        # The journal and its pointer are control files: no Unregistered object, no orphan of the location itself.
+        @(Test-LaminArtifact -Storage $loc.Uid | Where-Object Status -EQ 'Unregistered').Count | Should -Be 0
+
+        $h = Test-LaminStorage $loc.Uid
+        $problem = @($h.Problems | Where-Object { $_ -like "*$dest*" })
+        $problem.Count | Should -Be 1
+        $problem[0] | Should -Match '4 object\(s\)'
+        $problem[0] | Should -Match 'Clear-LaminStorage -Orphaned'
+
+        # -OlderThan holds for them too: a journal written just now is younger than a day.
+        @(Clear-LaminStorage $loc.Uid -Orphaned -OlderThan ([timespan]::FromDays(1)) -Confirm:$false -PassThru).Count | Should -Be 0
+        Get-DataKeys $dest | Should -Be $expected
+        $removed = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -PassThru
+        @($removed | Sort-Object Key | ForEach-Object Key) | Should -Be $expected
+        @($removed | Where-Object Storage -NE $dest).Count | Should -Be 0
+        Get-DataKeys $dest | Should -Be @()
+        Get-Journals $dest | Should -Be $null
+        Get-Journals $loc.Root | Should -Be $null
+        @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*$dest*" }).Count | Should -Be 0
+        # Nothing registered changed.
+        Get-RegistrySnapshot | Should -BeExactly $reg
+        Get-TreeSnapshot $loc.Root | Should -BeExactly $srcBefore
+        @(Test-LaminArtifact -Storage $loc.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+
+    It 'a killed move (its process gone) is reported; the same move run again reuses its verified copies and leaves no journal' {
+        Invoke-RefusedMove $f2 $dest $loc.Uid
+        Set-JournalDead @($dest, $loc.Root)
+        @(Get-Journals $dest).Count | Should -Be 1
+        $problem = @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*$dest*" })
+        $problem.Count | Should -Be 1
+        $problem[0] | Should -Match 'process 999999'
+        $kept = Join-Path $dest 'raw/m1.txt'
+        (Get-Item $kept).LastWriteTimeUtc = [datetime]'2000-01-01'
+
+        $moved = Move-LaminStorage $loc.Uid $dest -Confirm:$false
+        $moved.Root | Should -Be $dest
+        (Get-Item $kept).LastWriteTimeUtc | Should -Be ([datetime]'2000-01-01') -Because 'a resumed move verifies its own copies by hash and reuses them (rule 5)'
+        Get-Journals $dest | Should -Be $null
+        Get-Journals $loc.Root | Should -Be $null
+        @((Test-LaminStorage $moved.Uid).Problems).Count | Should -Be 0
+        @(Test-LaminArtifact -Storage $moved.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+
+    It 'another location''s move to that destination removes the leftovers first instead of refusing DestinationNotEmpty' {
+        Invoke-RefusedMove $f2 $dest $loc.Uid
+        Set-JournalDead @($dest, $loc.Root)
+        $other = New-LaminStorage (Join-Path $t.Work 'other')
+        $o1 = Add-LaminArtifact (New-File (Join-Path $t.Work 'o1.txt') 'other data').FullName -Storage $other.Uid
+        $otherKeys = @(Get-DataKeys $other.Root | Where-Object { $_ -ne '.lamindb/storage_uid.txt' })
+
+        $moved = Move-LaminStorage $other.Uid $dest -Confirm:$false -WarningAction SilentlyContinue
+        $moved.Root | Should -Be $dest
+        @(Get-DataKeys $dest | Where-Object { $_ -ne '.lamindb/storage_uid.txt' }) | Should -Be $otherKeys
+        Get-Journals $dest | Should -Be $null
+        Get-Journals $loc.Root | Should -Be $null
+        @((Test-LaminStorage $loc.Uid).Problems).Count | Should -Be 0
+        @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+        (Get-LaminStorage $loc.Uid).Root | Should -Be $loc.Root
+    }
+}
+
+Describe 'Move-LaminStorage to S3: a refused move''s copies are reported and cleared (rule 17)' -Tag Cloud {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
+        $script:servers = Start-CloudServers
+    }
+    AfterAll { if ($script:servers) { Stop-CloudServers $script:servers } }
+    BeforeEach {
+        $t = New-TestInstance
+        $p = 'p' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $loc = New-LaminStorage (Join-Path $t.Work 'loc')
+        $f1 = Add-LaminArtifact (New-File (Join-Path $t.Work 'f1.txt') 'alpha data').FullName -Storage $loc.Uid
+        $null = New-File (Join-Path $loc.Root 'raw/m1.txt') 'member 1'; $null = New-File (Join-Path $loc.Root 'raw/m2.txt') 'member 2'
+        $folder = Add-LaminArtifact (Join-Path $loc.Root 'raw')
+        $expected = @(Get-DataKeys $loc.Root | Where-Object { $_ -ne '.lamindb/storage_uid.txt' } | ForEach-Object { "$p/$_" })
+    }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'local → S3: Test-LaminStorage names the copies, Clear-LaminStorage -Orphaned removes them, the registered data is untouched' {
+        $reg = Get-RegistrySnapshot
+        Invoke-RefusedMove $f1 "s3://lamin-test/$p`?endpoint_url=$($servers.S3)" $loc.Uid
+        $there = @(Get-S3Keys $servers.S3 'lamin-test' $p)
+        @($there | Where-Object { $_ -notlike "$p/.lamindb/.lamin-move-*" }) | Should -Be $expected
+        @($there | Where-Object { $_ -like "$p/.lamindb/.lamin-move-*" }).Count | Should -Be 1
+
+        $problem = @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*s3://lamin-test/$p*" })
+        $problem.Count | Should -Be 1
+        $problem[0] | Should -Match "$($expected.Count) object\(s\)"
+
+        $removed = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -PassThru
+        @($removed).Count | Should -Be $expected.Count
+        @(Get-S3Keys $servers.S3 'lamin-test' $p | Where-Object { $_ -notlike "$p/.lamindb/_lease*" }) | Should -Be @()
+        Get-Journals $loc.Root | Should -Be $null
+        Get-RegistrySnapshot | Should -BeExactly $reg
+        @(Test-LaminArtifact -Storage $loc.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+}
