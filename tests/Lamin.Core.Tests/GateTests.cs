@@ -139,6 +139,24 @@ public class GateTests : IDisposable
     }
 
     [Fact]
+    public void Under_Windows_rules_a_root_in_another_letter_case_is_still_a_root()
+    {
+        var outer = _sb.Folder("outer");
+        _sb.Register(outer);
+        var inner = Path.Combine(outer, "Inner");
+        Directory.CreateDirectory(inner);
+        _sb.Register(inner);
+        using var a = LocationRules.Assume(outer, FileSystemRules.Windows);
+        using var b = LocationRules.Assume(inner, FileSystemRules.Windows);
+        var root = StorageRoot.Parse(outer, "/");
+        Assert.Equal(ErrorIds.InvalidPath, Refused(root, "INNER", true).ErrorId);
+        Assert.Equal(ErrorIds.InvalidPath, Refused(root, "inner/.LaminDB/Storage_UID.txt", false).ErrorId);
+        // An unregistered file beside them passes in any letter case.
+        File.WriteAllText(Path.Combine(outer, "free.txt"), "x");
+        Assert.NotNull(new LaminRegistry(_sb.RegistryPath).Read(s => Gate.Check(s, root, "FREE.TXT", false, new GateScope("test"))));
+    }
+
+    [Fact]
     public void Own_objects_still_never_name_a_root_or_a_control_file()
     {
         var root = StorageRoot.Parse(_sb.Folder("own"), "/");

@@ -143,7 +143,7 @@ public static class Gate
                         $"{scope.Operation} refused to write '{path}': a symbolic link inside the storage location {st.Root} leads it out to '{resolved}'. Name the real destination instead. Nothing was changed.", path);
             CheckLocalDestination(s, resolved, isFolder, scope);
         }
-        var refusal = CheckPlace(s, Place.OfLocal(path), isFolder, scope, path);
+        var refusal = CheckPlace(s, Place.OfLocal(path, rules), isFolder, scope, path);
         if (refusal is null) return;
         if (refusal.ErrorId == ErrorIds.ObjectInUse)
             throw new LaminException(ErrorIds.DestinationHoldsArtifact, refusal.Message.Replace("Remove those artifacts first (Remove-LaminArtifact), or choose another path.", "Save to another destination."), path);
@@ -307,19 +307,21 @@ public static class Gate
     /// <summary>A file or object as one comparable string: a local path, or a cloud store's bucket path with its endpoint.</summary>
     private readonly record struct Place(string Type, string? Endpoint, string Path, bool IgnoreCase)
     {
+        /// <summary>An object under a location's root: compared as that root's file system compares names (its rules are known, never probed again).</summary>
         public static Place Of(StorageRoot root, string key) => root.IsLocal
-            ? OfLocal(System.IO.Path.Combine(root.Root, key.Replace('/', System.IO.Path.DirectorySeparatorChar)))
+            ? OfLocal(System.IO.Path.Combine(root.Root, key.Replace('/', System.IO.Path.DirectorySeparatorChar)), LocationRules.For(root))
             : new Place(root.Type, root.EndpointUrl, LocalPaths.TrimTrailingSeparator(root.PathPart) + "/" + key, false);
 
-        public static Place OfLocal(string path)
+        /// <summary>A local path; <paramref name="rules"/> say how its names compare (default: this OS's, never a probe per path).</summary>
+        public static Place OfLocal(string path, FileSystemRules? rules = null)
         {
             var full = System.IO.Path.GetFullPath(path);
-            return new Place("local", null, LocalPaths.TrimTrailingSeparator(full), LocationRules.ForLocal(full).Comparison != StringComparison.Ordinal);
+            return new Place("local", null, LocalPaths.TrimTrailingSeparator(full), (rules ?? FileSystemRules.ForCurrentOs()).Comparison != StringComparison.Ordinal);
         }
 
         public static Place OfRoot(string type, string root)
         {
-            if (type == "local") return OfLocal(root);
+            if (type == "local") return OfLocal(root, LocationRules.ForLocal(root));
             var parsed = StorageRoot.Parse(root, "/");
             return new Place(parsed.Type, parsed.EndpointUrl, LocalPaths.TrimTrailingSeparator(parsed.PathPart), false);
         }
