@@ -31,6 +31,7 @@ BeforeAll {
         foreach ($i in 1..3) { New-File "$w/outside/o$i.txt" "outside o$i" }
         foreach ($i in 1..8) { New-File "$w/src/s$i.txt" "source s$i" }
         $null = New-Item -ItemType Directory -Force "$w/saves"   # where Save-LaminArtifact may write
+        $null = New-Item -ItemType Directory -Force "$w/moving/r0"   # a location that relocates while pipelines write into it
         foreach ($i in 1..3) { New-File "$w/src/dir/d$i.txt" "source dir d$i" }
         $null = New-Item -ItemType SymbolicLink -Path "$w/data/link-out" -Target "$w/outside"
         $null = New-Item -ItemType SymbolicLink -Path "$w/data/link-in" -Target "$w/data/raw/sub"
@@ -45,10 +46,12 @@ BeforeAll {
         $null = New-LaminInstance -Name 'inner' -Storage "$w/data/projects/inner" -Confirm:$false @p
         $null = Connect-LaminInstance -Name $main @p
         $default = Get-LaminStorage -Root $t.Storage @p
+        $moving = New-LaminStorage "$w/moving/r0" @p
 
         [pscustomobject]@{
             Work       = $w
-            Storages   = @($data.Uid, $data2.Uid, $lab.Uid, $default.Uid)
+            Storages   = @($data.Uid, $data2.Uid, $lab.Uid, $default.Uid, $moving.Uid)
+            Moving     = $moving.Uid
             Markers    = @((Get-MarkerPath "$w/data"), (Get-MarkerPath "$w/data/projects/lab"), (Get-MarkerPath $t.Storage),
                            (Get-MarkerPath "$w/data/projects/inner"))
             Registries = @($t.Registry, "$w/data/projects/inner/.lamindb/lamin.db")
@@ -129,7 +132,7 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         Assert-Invariants 'setup'
         foreach ($i in 1..120) {
             $registered = @(Get-Registered)
-            $op = $rng.Next(11)
+            $op = $rng.Next(12)
             switch ($op) {
                 0 {
                     $path = Pick $world.InPlace
@@ -203,6 +206,26 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
                 9 {
                     $st = Pick $world.Storages
                     Invoke-Step "clear orphans in $st" { Clear-LaminStorage -Identity $st -Orphaned -OlderThan ([TimeSpan]::Zero) }
+                }
+                11 {
+                    # A writer racing a relocation (rule 14), deterministically: the pipeline's upstream moves the
+                    # location between two items. Every item is registered where its bytes are, or refused.
+                    $dest = "$($world.Work)/moving/r$i"
+                    $inputs = @(1..3 | ForEach-Object { $f = Join-Path $t.Root "mv-$i-$_.txt"; [IO.File]::WriteAllText($f, "moving $i $_ $Seed"); $f })
+                    $script:out = $null; $script:perr = $null
+                    Invoke-Step "pipeline into the moving location, relocated to $dest after item 1" {
+                        $script:out = @(& {
+                                $inputs[0]
+                                try { Move-LaminStorage $world.Moving -Destination $dest -Confirm:$false -ErrorAction Stop | Out-Null }
+                                catch { if (($_.FullyQualifiedErrorId -split ',')[0] -notin $ids) { $unmapped.Add("relocation -> $($_.FullyQualifiedErrorId): $($_.Exception.Message)") } }
+                                $inputs[1]; $inputs[2]
+                            } |
+                            Add-LaminArtifact -Storage $world.Moving -ErrorVariable perrs -ErrorAction SilentlyContinue); $script:perr = @($perrs)
+                    }
+                    if (@($out).Count + @($perr).Count -ne $inputs.Count) {
+                        throw "relocation pipeline (step $cases, seed $Seed): $($inputs.Count) inputs, $(@($out).Count) records, $(@($perr).Count) errors:`n$($perr | Out-String)"
+                    }
+                    $inputs | Remove-Item
                 }
                 10 {
                     $live = @($registered | Where-Object { -not $_.IsTrashed })
