@@ -241,5 +241,8 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         $cases | Should -BeGreaterThan 100
         # The world was exercised: artifacts exist in more than one location.
         @(Get-Registered | Select-Object -ExpandProperty StorageUid -Unique).Count | Should -BeGreaterThan 1
+        # Relocations raced pipelines: the moving location was moved at least once (its generation counts the moves).
+        @($history | Where-Object { $_ -like 'pipeline into the moving location*' }).Count | Should -BeGreaterThan 0
+        (Get-LaminStorage -Identity $world.Moving).Generation | Should -BeGreaterThan 0
     }
 }
