@@ -46,6 +46,23 @@ Describe 'One latest version per key and location (<Backend>)' -ForEach $backend
         Get-Content "lamin:\$($st.Uid)\k/a.txt" | Should -BeExactly 'first'
     }
 
+    It 'removing the version whose bytes replaced older ones at a real key permanently is refused (ObjectInUse), so no older version is promoted with its bytes' {
+        $file = Join-Path $t.Storage 'real/y.txt'
+        $y1 = Add-LaminArtifact (New-TestFile $file -Text 'y1').FullName
+        $null = New-TestFile $file -Text 'y2 is longer'
+        $y2 = Add-LaminArtifact $file -WarningAction SilentlyContinue
+        $before = Get-ArtifactState
+        $err = { Remove-LaminArtifact $y2.Uid -Permanent -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "ObjectInUse$E" -PassThru
+        $err.Exception.Message | Should -BeLike "*$($y1.Uid)*"
+        Get-ArtifactState | Should -BeExactly $before
+        (Get-LaminArtifact $y1.Uid | Test-LaminArtifact -Hash).Status | Should -Be 'Superseded'
+        (Get-LaminArtifact $y2.Uid | Test-LaminArtifact -Hash).Status | Should -Be 'Match'
+        # The older version first, then the newer: both go, and the file stays (in place, no -DeleteFile).
+        Remove-LaminArtifact $y1.Uid -Permanent -Confirm:$false
+        Remove-LaminArtifact $y2.Uid -Permanent -Confirm:$false
+        Get-Content -LiteralPath $file -Raw | Should -BeExactly 'y2 is longer'
+    }
+
     It 'trashing the latest version at a real key leaves the key without a latest; the older version (bytes gone) stays Superseded' {
         $file = Join-Path $t.Storage 'real/x.txt'
         $x1 = Add-LaminArtifact (New-TestFile $file -Text 'x1').FullName

@@ -82,6 +82,7 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         Write-Host "safety fuzz seed: $Seed"
         $script:history = [System.Collections.Generic.List[string]]::new()
         $script:unmapped = [System.Collections.Generic.List[string]]::new()
+        $script:crafted = [System.Collections.Generic.HashSet[string]]::new()   # rows whose key was rewritten by hand (rule 13)
         $script:cases = 0
         $script:outsideBefore = Get-Snapshot "$($world.Work)/outside"
         $script:srcBefore = Get-Snapshot "$($world.Work)/src"
@@ -109,7 +110,12 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         function Assert-Invariants([string] $After) {
             $problems = [System.Collections.Generic.List[string]]::new()
             foreach ($c in Test-LaminArtifact -Hash -ErrorAction Stop) {
-                if ($c.Uid -and "$($c.Status)" -notin 'Match', 'Superseded') { $problems.Add("$($c.Uid) $($c.Key) at $($c.Path): $($c.Status) $($c.Reason)") }
+                if (-not $c.Uid) { continue }
+                if ($crafted.Contains($c.Uid)) {
+                    # A crafted row is reported, never read as a path (rule 13).
+                    if ("$($c.Status)" -ne 'Error' -or $c.Reason -notmatch 'key rules') { $problems.Add("crafted $($c.Uid) '$($c.Key)' not reported: $($c.Status) $($c.Reason)") }
+                }
+                elseif ("$($c.Status)" -notin 'Match', 'Superseded') { $problems.Add("$($c.Uid) $($c.Key) at $($c.Path): $($c.Status) $($c.Reason)") }
             }
             foreach ($f in @($world.Registries) + @($world.Markers) + @($locksBefore)) {
                 if (-not (Test-Path -LiteralPath $f)) { $problems.Add("gone: $f") }
@@ -132,7 +138,7 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         Assert-Invariants 'setup'
         foreach ($i in 1..120) {
             $registered = @(Get-Registered)
-            $op = $rng.Next(12)
+            $op = $rng.Next(13)
             switch ($op) {
                 0 {
                     $path = Pick $world.InPlace
@@ -207,6 +213,18 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
                     $st = Pick $world.Storages
                     Invoke-Step "clear orphans in $st" { Clear-LaminStorage -Identity $st -Orphaned -OlderThan ([TimeSpan]::Zero) }
                 }
+                12 {
+                    # A row rewritten by hand (a copied or crafted registry): its key or real key breaks the key rules.
+                    $plain = @($registered | Where-Object { -not $crafted.Contains($_.Uid) })
+                    if ($plain.Count) {
+                        $a = Pick $plain; $field = Pick @('Key', 'RealKey')
+                        $bad = Pick @('x/..', '../up.txt', '/abs.txt', '.lamindb/lamin.db', 'a/../../outside/o1.txt', '..')
+                        Invoke-Step "craft $field of $($a.Uid) to '$bad'" {
+                            Invoke-TestLiteDb $t.Registry "`$c = `$db.GetCollection('artifact'); foreach (`$d in `$c.FindAll()) { if (`$d['Uid'].AsString -eq '$($a.Uid)') { `$d['$field'] = '$bad'; `$null = `$c.Update(`$d) } }"
+                        }
+                        $null = $crafted.Add($a.Uid)
+                    }
+                }
                 11 {
                     # A writer racing a relocation (rule 14), deterministically: the pipeline's upstream moves the
                     # location between two items. Every item is registered where its bytes are, or refused.
@@ -244,5 +262,6 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
         # Relocations raced pipelines: the moving location was moved at least once (its generation counts the moves).
         @($history | Where-Object { $_ -like 'pipeline into the moving location*' }).Count | Should -BeGreaterThan 0
         (Get-LaminStorage -Identity $world.Moving).Generation | Should -BeGreaterThan 0
+        $crafted.Count | Should -BeGreaterThan 0
     }
 }

@@ -857,6 +857,16 @@ public sealed class ArtifactService(LaminContext context)
             }
             var storage = view.Storages[a.StorageId];
             var key = a.StorageKey();
+            // SPEC §10 rule 16: older versions of this key whose bytes this version replaced at the same place (a real key
+            // reused, a folder version overwritten) still point there; without this record nothing says their bytes are
+            // gone, and one of them would become latest with this version's bytes. Refused: they go first, or this is trashed.
+            var replaced = Family(s, a.Stem)
+                .Where(v => v.Id != a.Id && v.StorageId == a.StorageId && v.Version < a.Version && v.Hash != a.Hash && v.StorageKey() == key)
+                .ToList();
+            if (replaced.Count > 0)
+                throw new LaminException(ErrorIds.ObjectInUse,
+                    $"Cannot remove {a.Uid} permanently: its bytes at {PathOf(view.RootOf(storage), key)} replaced those of older version(s) {ObjectUsage.Describe(replaced)}, " +
+                    $"whose records point there. Nothing was changed. Remove those versions first (Remove-LaminArtifact <uid> -Permanent), or move this one to the trash (Remove-LaminArtifact {a.Uid}).", identity);
             bool underManaged = PermanentDeletesObject(a, deleteFile: false);
             if (deleteFile && !underManaged && !storage.IsManaged)
                 throw new LaminException(ErrorIds.StorageReadOnly,
