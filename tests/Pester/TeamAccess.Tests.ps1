@@ -422,5 +422,48 @@ Describe 'A location nested in a visible one, in a space the role cannot see (SP
         Use-Role alice
         (Test-LaminArtifact -Identity $innerArtifact.Uid -Hash).Status | Should -Be 'Match'
     }
-}
 
+    It 'a seeded fuzz as carol never changes a byte of the hidden nested location, and every refusal is catalogued (seed <Seed>)' -ForEach @(@{ Seed = 24 }, @{ Seed = 2412 }) {
+        $catalogue = Get-Content (Join-Path $PSScriptRoot '../../src/Lamin.Core/Errors/LaminError.cs') -Raw
+        $known = [regex]::Matches($catalogue, 'public const string (\w+) = nameof') | ForEach-Object { $_.Groups[1].Value }
+        $rng = [Random]::new($Seed)
+        Use-Role alice
+        $sub = Join-Path $inner.Root "sub$Seed"
+        $null = New-Item -ItemType Directory -Force $sub
+        Set-Content -LiteralPath (Join-Path $sub 'm.txt') -Value "member $Seed" -NoNewline
+        $null = Add-LaminArtifact $sub
+        $innerBefore = Get-TreeSnapshot $inner.Root
+        $targets = @($innerFile, (Join-Path $sub 'm.txt'), $sub, $inner.Root, (Join-Path $inner.Root '.lamindb/storage_uid.txt'),
+                     (Join-Path $root "open/free-$Seed.txt"), (Join-Path $root "open/pub-$Seed"))
+        Set-Content -LiteralPath $targets[5] -Value 'free' -NoNewline
+        Connect-Role carol
+        $mine = [System.Collections.Generic.List[string]]::new()
+        $unmapped = [System.Collections.Generic.List[string]]::new()
+        $steps = [System.Collections.Generic.List[string]]::new()
+        foreach ($i in 1..30) {
+            $op = $rng.Next(5)
+            $target = $targets[$rng.Next($targets.Count)]
+            $errs = @()
+            try {
+                switch ($op) {
+                    0 { $steps.Add("add in place $target"); $a = Add-LaminArtifact $target -ErrorAction Stop; if ($a) { $mine.Add($a.Uid) } }
+                    1 {
+                        $f = New-File "fz-$Seed-$i.txt" "carol $Seed $i"
+                        $steps.Add("add copy $f"); $mine.Add((Add-LaminArtifact $f -Key "pub/fz-$Seed-$i.txt" -Storage $open.Uid -ErrorAction Stop).Uid)
+                    }
+                    2 { if ($mine.Count) { $u = $mine[$rng.Next($mine.Count)]; $steps.Add("save $u -Force -> $target"); $null = Save-LaminArtifact $u -Destination $target -Force -ErrorAction Stop } }
+                    3 { if ($mine.Count) { $u = $mine[$rng.Next($mine.Count)]; $steps.Add("remove $u -Permanent -DeleteFile"); Remove-LaminArtifact $u -Permanent -DeleteFile -Confirm:$false -ErrorAction Stop; $null = $mine.Remove($u) } }
+                    4 { $steps.Add('clear orphans in open'); $null = Clear-LaminStorage -Identity $open.Uid -Orphaned -OlderThan ([TimeSpan]::Zero) -Confirm:$false -ErrorAction Stop }
+                }
+            }
+            catch { $errs = @($_) }
+            foreach ($e in $errs) { if (($e.FullyQualifiedErrorId -split ',')[0] -notin $known) { $unmapped.Add("$($steps[-1]) -> $($e.FullyQualifiedErrorId)") } }
+            Get-TreeSnapshot $inner.Root | Should -BeExactly $innerBefore -Because "after '$($steps[-1])' (step $i, seed $Seed)"
+        }
+        $unmapped | Should -BeNullOrEmpty
+        Use-Role alice
+        $bad = @(Test-LaminArtifact -Hash -ErrorAction Stop | Where-Object { $_.Uid -and "$($_.Status)" -notin 'Match', 'Superseded' } | ForEach-Object { "$($_.Uid) $($_.Status) $($_.Reason)" })
+        $bad | Should -BeNullOrEmpty
+        $steps.Count | Should -BeGreaterThan 20
+    }
+}
