@@ -85,6 +85,18 @@ Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (
         @(Test-LaminArtifact -Storage $loc.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
     }
 
+    It 'Remove-LaminStorage keeps the only pointer to a stopped move''s copies: refused (StorageNotEmpty naming the journal) until they are cleared' {
+        Invoke-RefusedMove $f2 $dest $loc.Uid
+        foreach ($a in $f1, $f2, $folder) { Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false }
+        $err = { Remove-LaminStorage $loc.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageNotEmpty$E" -PassThru
+        $err.Exception.Message | Should -Match '\.lamin-move-'
+        Get-LaminStorage -Identity $loc.Uid | Should -Not -BeNullOrEmpty
+        $null = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false
+        Get-DataKeys $dest | Should -Be @()
+        Remove-LaminStorage $loc.Uid -Confirm:$false
+        Get-LaminStorage | Where-Object Uid -EQ $loc.Uid | Should -BeNullOrEmpty
+    }
+
     It 'a killed move (its process gone) is reported; the same move run again reuses its verified copies and leaves no journal' {
         Invoke-RefusedMove $f2 $dest $loc.Uid
         Set-JournalDead @($dest, $loc.Root)

@@ -455,10 +455,13 @@ public sealed class StorageService(LaminContext context)
         return (r, root, here);
     }
 
-    /// <summary>What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12).</summary>
+    /// <summary>
+    /// What sits under .lamindb/ besides the marker and this instance's own registry files (SPEC rule 12). A move's journal
+    /// counts (SPEC §10 rule 17): it is the only registered pointer to a stopped move's copies, cleared by Clear-LaminStorage -Orphaned.
+    /// </summary>
     internal static List<StoredObject> ManagedObjectsBesideMarker(StorageRoot root, string? registryPath) =>
         !root.IsLocal && !root.IsCloud ? []
-        : StorageProviders.For(root).ListManagedObjects(root).Where(o => !ControlObjects.Contains(root, o.Key, registryPath)).ToList();
+        : StorageProviders.For(root).ListManagedObjects(root).Where(o => MoveJournal.IsJournalKey(o.Key) || !ControlObjects.Contains(root, o.Key, registryPath)).ToList();
 
     /// <summary>SPEC rule 6: a local location is present on this machine when its marker's line 1 is its uid.</summary>
     public static bool IsPresentHere(LaminStorage s) => s.Type == "local" && WhyNotPresent(s) is null;
