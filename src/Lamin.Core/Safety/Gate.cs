@@ -189,8 +189,11 @@ public static class Gate
         Durable.SyncDirectory(Path.GetDirectoryName(target)!);
     }
 
-    /// <summary>The prefixes of the temporaries Lamin writes (staged objects, Save copies, drive spools, probes).</summary>
-    public static readonly IReadOnlyList<string> TemporaryPrefixes = [".lamin-tmp-", ".lamin-save-", ".lamin-spool", ".lamin-probe", "lamin-spool-"];
+    /// <summary>The prefix of Save-LaminArtifact's copy next to its target.</summary>
+    public const string SaveTemporaryPrefix = ".lamin-save-";
+
+    /// <summary>The prefixes of the temporaries deleted as such: staged objects and probes (one prefix), Save's copies. Drive spools have their own rule.</summary>
+    public static readonly IReadOnlyList<string> TemporaryPrefixes = [LocalStorageProvider.TempPrefix, SaveTemporaryPrefix];
 
     private static void RequireOwnTemporaryName(string path)
     {

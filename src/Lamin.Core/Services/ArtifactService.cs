@@ -1037,7 +1037,7 @@ public sealed class ArtifactService(LaminContext context)
 
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".lamin-save-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var temp = Path.Combine(parent, $"{Gate.SaveTemporaryPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             HashResult hash;
