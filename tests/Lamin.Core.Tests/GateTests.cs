@@ -157,6 +157,25 @@ public class GateTests : IDisposable
     }
 
     [Fact]
+    public void A_stopped_moves_marker_goes_only_where_no_location_stands_and_only_with_its_uid()
+    {
+        var registered = _sb.Register(_sb.Folder("registered"));
+        var stray = StorageRoot.Parse(_sb.Folder("stray"), "/");
+        var at = StorageRoot.Parse(registered.Root, "/");
+        var registry = new LaminRegistry(_sb.RegistryPath);
+        bool Retire(StorageRoot r, string uid) => registry.Read(s => Gate.RetireStrayMarker(s, r, uid, new GateScope("test")));
+
+        LocalStorageProvider.Instance.WriteMarker(stray, Marker.Content("moveduid0001", "i", Guid.NewGuid(), "inst00000001"));
+        Assert.False(Retire(stray, "otheruid0001"));                       // another location's marker
+        Assert.True(LocalStorageProvider.Instance.ReadMarker(stray).Exists);
+        Assert.False(Retire(at, registered.Uid));                           // a location stands on it
+        Assert.True(LocalStorageProvider.Instance.ReadMarker(at).Exists);
+        Assert.True(Retire(stray, "moveduid0001"));
+        Assert.False(LocalStorageProvider.Instance.ReadMarker(stray).Exists);
+        Assert.False(Retire(stray, "moveduid0001"));                       // nothing there any more
+    }
+
+    [Fact]
     public void Own_objects_still_never_name_a_root_or_a_control_file()
     {
         var root = StorageRoot.Parse(_sb.Folder("own"), "/");

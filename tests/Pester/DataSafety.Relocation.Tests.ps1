@@ -100,7 +100,8 @@ Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (
     It 'a killed move (its process gone) is reported; the same move run again reuses its verified copies and leaves no journal' {
         Invoke-RefusedMove $f2 $dest $loc.Uid
         Set-JournalDead @($dest, $loc.Root)
-        @(Get-Journals $dest).Count | Should -Be 1
+        @(Get-Journals $dest | Where-Object Name -NotLike '*.copied').Count | Should -Be 1
+        @(Get-Journals $dest | Where-Object Name -Like '*.copied').Count | Should -Be 1 -Because 'the move lists the copies it finished, by hash, beside its journal'
         $problem = @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*$dest*" })
         $problem.Count | Should -Be 1
         $problem[0] | Should -Match 'process 999999'
@@ -114,6 +115,36 @@ Describe 'Move-LaminStorage: a refused move''s copies are reported and cleared (
         Get-Journals $loc.Root | Should -Be $null
         @((Test-LaminStorage $moved.Uid).Problems).Count | Should -Be 0
         @(Test-LaminArtifact -Storage $moved.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+
+    It 'an object written later at a listed key, even of the same size, is never taken for the move''s copy: it stays, with the journal' {
+        Invoke-RefusedMove $f2 $dest $loc.Uid
+        $f1Key = @(Get-DataKeys $dest | Where-Object { $_ -like ".lamindb/$($f1.Uid)*" })[0]
+        $theirs = Join-Path $dest $f1Key
+        [IO.File]::WriteAllText($theirs, 'ALPHA DATA') # same size as the copy, other bytes: someone else's file
+        $null = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        [IO.File]::ReadAllText($theirs) | Should -BeExactly 'ALPHA DATA'
+        @(Get-DataKeys $dest) | Should -Be @($f1Key) -Because 'the three copies the move recorded are removed; the other object stays'
+        ($w -join ' ') | Should -Match 'written by someone else'
+        @(Get-Journals $loc.Root).Count | Should -Be 1 -Because 'the pointer stays while something listed is kept, so it is reported again'
+        @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*$dest*" }).Count | Should -Be 1
+        # Once that object is gone, the next clearing retires the journals.
+        Remove-Item $theirs
+        $null = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false
+        Get-Journals $dest | Should -Be $null
+        Get-Journals $loc.Root | Should -Be $null
+        @(Test-LaminArtifact -Storage $loc.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
+    }
+
+    It 'a move killed before it listed its copies: a copy counts as its own only while it holds the source''s bytes' {
+        Invoke-RefusedMove $f2 $dest $loc.Uid # f2's copy holds other bytes than the source (put back after the move)
+        Get-Journals $dest | Where-Object Name -Like '*.copied' | Remove-Item -Force
+        Set-JournalDead @($dest, $loc.Root)
+        $f2Key = @(Get-DataKeys $dest | Where-Object { $_ -like ".lamindb/$($f2.Uid)*" })[0]
+        $null = Clear-LaminStorage $loc.Uid -Orphaned -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        @(Get-DataKeys $dest) | Should -Be @($f2Key)
+        ($w -join ' ') | Should -Match ([regex]::Escape($f2Key))
+        @(Get-Journals $loc.Root).Count | Should -Be 1
     }
 
     It 'another location''s move to that destination removes the leftovers first instead of refusing DestinationNotEmpty' {
@@ -156,7 +187,7 @@ Describe 'Move-LaminStorage to S3: a refused move''s copies are reported and cle
         Invoke-RefusedMove $f1 "s3://lamin-test/$p`?endpoint_url=$($servers.S3)" $loc.Uid
         $there = @(Get-S3Keys $servers.S3 'lamin-test' $p)
         @($there | Where-Object { $_ -notlike "$p/.lamindb/.lamin-move-*" }) | Should -Be $expected
-        @($there | Where-Object { $_ -like "$p/.lamindb/.lamin-move-*" }).Count | Should -Be 1
+        @($there | Where-Object { $_ -like "$p/.lamindb/.lamin-move-*" -and $_ -notlike "*.copied" }).Count | Should -Be 1
 
         $problem = @((Test-LaminStorage $loc.Uid).Problems | Where-Object { $_ -like "*s3://lamin-test/$p*" })
         $problem.Count | Should -Be 1

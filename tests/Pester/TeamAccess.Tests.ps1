@@ -467,3 +467,60 @@ Describe 'A location nested in a visible one, in a space the role cannot see (SP
         $steps.Count | Should -BeGreaterThan 20
     }
 }
+
+Describe 'On S3, a location nested in a visible one, in a space the role cannot see (SPEC §10 rule 12, issue 24)' -Tag Cloud -Skip:$noServer {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
+        $script:servers = Start-CloudServers
+        $script:p = 'team' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        # alice: s3://…/<p>/outer (space all) holds s3://…/<p>/outer/inner (space secret), with an artifact copied
+        # into each and one object of the inner location registered in place at inner/data/x.txt.
+        Use-Role alice
+        $script:outerS3 = New-LaminStorage -Root (Get-S3Root $servers -Prefix "$p/outer")
+        $script:innerS3 = New-LaminStorage -Root (Get-S3Root $servers -Prefix "$p/outer/inner") -Space 'secret' -WarningAction SilentlyContinue
+        $script:innerS3Artifact = Add-LaminArtifact (New-File "s3-inner-$p.txt" 'hidden s3 bytes') -Key 'sec/n.txt' -Storage $innerS3.Uid
+        $null = Add-LaminArtifact (New-File "s3-outer-$p.txt" 'open s3 bytes') -Key 'pub/o.txt' -Storage $outerS3.Uid
+        Send-S3Object $servers.S3 'lamin-test' "$p/outer/inner/data/x.txt" ([Text.Encoding]::UTF8.GetBytes('in place, hidden')) | Should -Be 200
+        $script:inPlaceUrl = "s3://lamin-test/$p/outer/inner/data/x.txt?endpoint_url=$($servers.S3)"
+        $script:inPlace = Add-LaminArtifact $inPlaceUrl
+        $inPlace.StorageUid | Should -Be $innerS3.Uid
+        $script:innerKeys = @(Get-S3Keys $servers.S3 'lamin-test' "$p/outer/inner/")
+        $innerKeys.Count | Should -Be 3 # the marker, the copied artifact's bytes, the object registered in place
+    }
+    AfterAll {
+        Use-Role alice
+        if ($script:servers) { Stop-CloudServers $script:servers }
+    }
+    BeforeEach { Connect-Role carol }
+    AfterEach {
+        @(Get-S3Keys $servers.S3 'lamin-test' "$p/outer/inner/") | Should -Be $innerKeys
+        [Text.Encoding]::UTF8.GetString((Get-S3Object $servers.S3 'lamin-test' "$p/outer/inner/data/x.txt").Bytes) | Should -BeExactly 'in place, hidden'
+        Use-Role alice
+        (Test-LaminArtifact -Identity $innerS3Artifact.Uid -Hash).Status | Should -Be 'Match'
+        (Test-LaminArtifact -Identity $inPlace.Uid -Hash).Status | Should -Be 'Match'
+    }
+
+    It 'carol''s orphan clearing of the outer location touches nothing of the hidden inner one; an orphan of the outer goes' {
+        $stray = "$p/outer/.lamindb/stray-$p.bin"
+        Send-S3Object $servers.S3 'lamin-test' $stray ([Text.Encoding]::UTF8.GetBytes('stray')) | Should -Be 200
+        $orphans = @(Clear-LaminStorage -Identity $outerS3.Uid -Orphaned -OlderThan ([TimeSpan]::Zero) -Confirm:$false -PassThru -ErrorAction Stop)
+        @($orphans | ForEach-Object Key) | Should -Be @(".lamindb/stray-$p.bin")
+        (Get-S3Object $servers.S3 'lamin-test' $stray).Status | Should -Be 404
+    }
+
+    It 'carol cannot register the hidden location''s object in place through the outer one: AccessDenied naming nothing hidden' {
+        $err = { Add-LaminArtifact $inPlaceUrl } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+        $err.Exception.Message | Should -Not -Match ([regex]::Escape($innerS3.Uid))
+        $err.Exception.Message | Should -Not -Match 'secret'
+    }
+
+    It 'carol cannot write her artifact at a real key of the outer location that lies in the hidden one: AccessDenied, nothing written' {
+        $f = New-File "s3-carol-$p.txt" 'carol  bytes!!!!'
+        # Over the hidden object, and beside it (a new object inside the hidden location): refused before anything is written.
+        foreach ($k in 'inner/data/x.txt', 'inner/data/new.txt') {
+            $err = { Add-LaminArtifact $f -Key $k -KeyIsVirtual:$false -Storage $outerS3.Uid } | Should -Throw -ErrorId "AccessDenied$E" -PassThru
+            $err.Exception.Message | Should -Not -Match ([regex]::Escape($innerS3.Uid))
+            Get-LaminArtifact -Key $k -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        }
+    }
+}

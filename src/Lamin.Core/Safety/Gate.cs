@@ -286,6 +286,30 @@ public static class Gate
     /// <summary>Retires a location's marker (the location is removed, or its creation failed).</summary>
     public static void RetireMarker(StorageRoot root) => StorageProviders.For(root).DeleteMarker(root);
 
+    /// <summary>
+    /// Removes the marker a stopped Move-LaminStorage wrote at its destination before switching the record: only
+    /// when it names <paramref name="storageUid"/> and no location (visible or hidden) has that root. Returns
+    /// whether it was removed; a marker any location stands on stays.
+    /// </summary>
+    public static bool RetireStrayMarker(IRegistrySession s, StorageRoot root, string storageUid, GateScope scope)
+    {
+        var provider = StorageProviders.For(root);
+        MarkerInfo marker;
+        try { marker = provider.ReadMarker(root); }
+        catch (LaminException) { return false; }
+        if (!marker.Exists || marker.StorageUid != storageUid) return false;
+        var here = Place.OfRoot(root.Type, root.Root);
+        foreach (var st in KnownStorages(s))
+        {
+            var loc = Place.OfRoot(st.Type, st.Root);
+            if (loc.SameStore(here) && loc.IsSameAs(here, ObjectUsage.KeyComparison(st))) return false;
+        }
+        var markerPlace = Place.Of(root, Marker.RelativeKey);
+        if (s.HiddenLocationAt(markerPlace.Type, markerPlace.Endpoint, markerPlace.Path, false, ignoreCase: markerPlace.IgnoreCase)) return false;
+        provider.DeleteMarker(root);
+        return true;
+    }
+
     /// <summary>Releases a lease file (its holder, or the winner of a takeover): the object at a lease key alone.</summary>
     public static void RetireLease(IStorageProvider provider, StorageRoot root, string key)
     {

@@ -254,7 +254,7 @@ public sealed class ArtifactService(LaminContext context)
             : context.Registry.Read(s => s.HiddenLocationAt(root.Type, root.EndpointUrl, place, isFolder, ignoreCase));
         if (hidden)
             throw new LaminException(ErrorIds.AccessDenied,
-                $"'{shown}' lies in, or holds, a storage location in a space you have no access to; it can't be registered through another location. Ask an admin of that space for access.", shown);
+                $"'{shown}' lies in, or holds, a storage location in a space you have no access to; it can't be registered or written through another location. Ask an admin of that space for access.", shown);
     }
 
     /// <summary>Validates one path: where it goes, under which key; reads the registry only.</summary>
@@ -334,6 +334,8 @@ public sealed class ArtifactService(LaminContext context)
             LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
         // SPEC §11: a key or member name the target's file system can't store (or tell apart) is refused before anything is copied.
         LocationRules.RequireWritable(view.RootOf(target), r.KeyIsVirtual == false ? r.Key : null, isFolder ? members.Select(m => Path.GetRelativePath(path, m.FullName)) : []);
+        // Rule 12: a real key never writes into a location the role can't see (nested in the target, or around the key).
+        if (r.KeyIsVirtual == false) RefuseHiddenLocation(view, view.RootOf(target), r.Key!, isFolder, r.Key!);
         return new IngestPlan
         {
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,

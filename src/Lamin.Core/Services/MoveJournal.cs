@@ -28,19 +28,28 @@ public static class MoveJournal
 
     public sealed record Entry(string Key, long Size);
 
+    /// <summary>A copy the move finished: its key, size and the LaminDB hash of the bytes it wrote.</summary>
+    public sealed record Copied(string Key, long Size, string Hash, string HashType);
+
+    /// <summary>The journal's companion at the destination listing the copies finished (<see cref="Handle.RecordCopies"/>).</summary>
+    public const string CopiedSuffix = ".copied";
+
     /// <summary>What a journal says.</summary>
     public sealed record Content(string Operation, string StorageUid, string Source, string Destination, IReadOnlyList<Entry> Keys);
 
     /// <summary>One stale journal found through a location's pointer.</summary>
     public sealed record Stale(StorageRoot Source, StorageRoot Destination, string JournalKey, Content Content, Util.ProcessIdentity? Writer, DateTime? Written = null);
 
-    /// <summary>True for a journal's key: <c>.lamindb/.lamin-move-…</c> directly under the managed folder.</summary>
+    /// <summary>True for a journal's key (or its list of finished copies): <c>.lamindb/.lamin-move-…</c> directly under the managed folder.</summary>
     public static bool IsJournalKey(string key)
     {
         var slash = key.IndexOf('/');
         return slash > 0 && key.IndexOf('/', slash + 1) < 0 && key[..slash] == Marker.ManagedFolder
                && key[(slash + 1)..].StartsWith(Prefix, StringComparison.Ordinal);
     }
+
+    /// <summary>A journal itself, not its list of finished copies.</summary>
+    private static bool IsJournalItself(string key) => IsJournalKey(key) && !key.EndsWith(CopiedSuffix, StringComparison.Ordinal);
 
     /// <summary>True when no move runs under this journal any more: its process is gone, or it is this process's and no move of it runs.</summary>
     public static bool IsStale(string journalKey)
@@ -62,11 +71,24 @@ public static class MoveJournal
         public StorageRoot Destination { get; }
         public string Key { get; }
 
+        /// <summary>
+        /// Lists at the destination the copies the move finished with the hash of what it wrote, so that a cleanup
+        /// removes an object at a listed key only when it still is that copy (an object written there later, even of
+        /// the same size, stays). Written once, after the copying ended (finished or not).
+        /// </summary>
+        public void RecordCopies(IEnumerable<Copied> copies)
+        {
+            var list = copies.ToList();
+            if (list.Count == 0) return;
+            StorageProviders.For(Destination).TryCreateNew(Destination, Key + CopiedSuffix, JsonSerializer.SerializeToUtf8Bytes(list));
+        }
+
         /// <summary>The move switched the record: the copies are the location's now; both journals go.</summary>
         public void Complete(Action<string> warn)
         {
             try
             {
+                Gate.RetireMoveJournal(Destination, Key + CopiedSuffix);
                 Gate.RetireMoveJournal(Destination, Key);
                 Gate.RetireMoveJournal(Source, Key);
             }
@@ -105,7 +127,7 @@ public static class MoveJournal
         var provider = StorageProviders.For(location);
         foreach (var o in provider.ListManagedObjects(location))
         {
-            if (!IsJournalKey(o.Key) || !IsStale(o.Key)) continue;
+            if (!IsJournalItself(o.Key) || !IsStale(o.Key)) continue;
             if (Read(provider, location, o.Key) is not { } content) continue;
             StorageRoot dest;
             try { dest = StorageRoot.Parse(content.Destination, "/"); }
@@ -139,7 +161,8 @@ public static class MoveJournal
 
     /// <summary>
     /// Removes a stale journal's copies at its destination: each listed key still holding the listed size that
-    /// the gate lets go (no live artifact of any location holds it, no root, no control file), except
+    /// the gate lets go (no live artifact of any location holds it, no root, no control file) and that holds the same
+    /// bytes as the source's object at that key (an object written there later is never taken for a copy), except
     /// those <paramref name="keep"/> says a resumed move of the same location reuses (verified by hash); then the journal at the
     /// destination and the pointer at the source. A kept key leaves the journals in place (reported again).
     /// </summary>
@@ -149,6 +172,17 @@ public static class MoveJournal
         var scope = new GateScope("Move-LaminStorage");
         var left = Leftovers(stale).Where(o => keep is null || !keep(o)).ToList();
         bool allGone = true;
+        // Only the move's own copies go: the bytes the move recorded it wrote, or (a copy it did not get to record)
+        // the source's bytes at that key. Anything else at a listed key (written there after the move stopped) stays,
+        // whatever its size.
+        var recorded = ReadCopies(dst, stale.Destination, stale.JournalKey + CopiedSuffix);
+        foreach (var o in left.ToList().Where(o => !IsTheMovesCopy(stale, recorded, o)))
+        {
+            left.Remove(o);
+            allGone = false;
+            warn($"kept {dst.PathOf(stale.Destination, o.Key)}: its bytes are neither those the stopped move wrote there nor those at " +
+                 $"{StorageProviders.For(stale.Source).PathOf(stale.Source, o.Key)}, so it was written by someone else. Remove it yourself if it is not wanted, then run Clear-LaminStorage -Orphaned again.");
+        }
         using (Lease.Acquire(stale.Destination, context.User, "Move-LaminStorage"))
         {
             var permits = context.Registry.Read(s => left.Select(o =>
@@ -172,8 +206,34 @@ public static class MoveJournal
             }
         }
         if (!allGone) return;
+        // A move stopped between writing the destination's marker and switching the record left that marker too.
+        context.Registry.Read(s => Gate.RetireStrayMarker(s, stale.Destination, stale.Content.StorageUid, scope));
+        Gate.RetireMoveJournal(stale.Destination, stale.JournalKey + CopiedSuffix);
         Gate.RetireMoveJournal(stale.Destination, stale.JournalKey);
         Gate.RetireMoveJournal(stale.Source, stale.JournalKey);
+    }
+
+    /// <summary>
+    /// True when the object at a listed key is the move's copy: it hashes as the move recorded it wrote it, or (not
+    /// recorded: the move was killed while copying) it holds the same bytes as the source's object at that key (full md5 of both).
+    /// </summary>
+    private static bool IsTheMovesCopy(Stale stale, IReadOnlyDictionary<string, Copied> recorded, StoredObject there)
+    {
+        var src = StorageProviders.For(stale.Source);
+        var dst = StorageProviders.For(stale.Destination);
+        try
+        {
+            if (recorded.TryGetValue(there.Key, out var copy))
+            {
+                if (copy.Size != there.Size) return false;
+                var now = Hashing.ObjectHashes.LaminAndMd5(dst, stale.Destination, there.Key, there.Size, CancellationToken.None).Lamin;
+                return now.Hash == copy.Hash && now.HashType == copy.HashType;
+            }
+            if (src.Stat(stale.Source, there.Key) is not { IsFolder: false } stat || stat.Size != there.Size) return false;
+            var theirs = Hashing.ObjectHashes.LaminAndMd5(src, stale.Source, there.Key, there.Size, CancellationToken.None).Md5;
+            return Hashing.ObjectHashes.LaminAndMd5(dst, stale.Destination, there.Key, there.Size, CancellationToken.None).Md5 == theirs;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException or InvalidDataException) { return false; }
     }
 
     /// <summary>
@@ -190,7 +250,7 @@ public static class MoveJournal
         IReadOnlyList<StoredObject> there;
         try { there = dst.ListManagedObjects(destination); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { there = []; }
-        foreach (var o in there.Where(o => IsJournalKey(o.Key) && !stale.ContainsKey(o.Key) && IsStale(o.Key)))
+        foreach (var o in there.Where(o => IsJournalItself(o.Key) && !stale.ContainsKey(o.Key) && IsStale(o.Key)))
         {
             if (Read(dst, destination, o.Key) is not { } content || content.Destination != destination.Root) continue;
             StorageRoot from;
@@ -201,6 +261,18 @@ public static class MoveJournal
         }
         foreach (var x in stale.Values)
             Clean(context, x, x.Content.StorageUid == storageUid ? reusable : null, warn);
+    }
+
+    private static Dictionary<string, Copied> ReadCopies(IStorageProvider provider, StorageRoot root, string key)
+    {
+        try
+        {
+            using var s = provider.OpenRead(root, key);
+            using var m = new MemoryStream();
+            s.CopyTo(m);
+            return (JsonSerializer.Deserialize<List<Copied>>(m.ToArray()) ?? []).Where(c => c is not null).GroupBy(c => c.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException or JsonException or FileNotFoundException) { return new(StringComparer.Ordinal); }
     }
 
     private static Content? Read(IStorageProvider provider, StorageRoot root, string key)

@@ -138,6 +138,7 @@ public sealed class RelocationService(LaminContext context)
         var toCopy = plan.Items.Where(i => !reused.ContainsKey(i.Key)).DistinctBy(i => i.Key).ToList();
         long bytesDone = plan.Items.DistinctBy(i => i.Key).Where(i => reused.ContainsKey(i.Key)).Sum(i => i.Size); int filesDone = 0;
         var copied = new HashResult[toCopy.Count];
+        var done = new bool[toCopy.Count];
         // Transfers overlap (network latency, two cores); progress and the lease stay on this thread.
         int degree = plan.Source.IsLocal && plan.Destination.IsLocal ? 2 : 4;
         var work = Parallel.ForEachAsync(Enumerable.Range(0, toCopy.Count),
@@ -145,6 +146,7 @@ public sealed class RelocationService(LaminContext context)
             (i, ct) =>
             {
                 copied[i] = Copy(plan, src, dst, toCopy[i], ct);
+                Volatile.Write(ref done[i], true);
                 Interlocked.Add(ref bytesDone, toCopy[i].Size);
                 Interlocked.Increment(ref filesDone);
                 return ValueTask.CompletedTask;
@@ -164,6 +166,19 @@ public sealed class RelocationService(LaminContext context)
         catch (AggregateException e) when (e.InnerException is not null)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+        }
+        finally
+        {
+            // What was written, by its hash: a later cleanup removes a copy only while it still is one (rule 17).
+            try
+            {
+                journal.RecordCopies(Enumerable.Range(0, toCopy.Count).Where(i => Volatile.Read(ref done[i]))
+                    .Select(i => new MoveJournal.Copied(toCopy[i].Key, toCopy[i].Size, copied[i].Hash, copied[i].HashType)));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
+            {
+                warn($"could not list the finished copies beside the move's journal {journal.Key}: {e.Message}");
+            }
         }
         for (int i = 0; i < toCopy.Count; i++) hashes[toCopy[i].Key] = copied[i];
         progress?.Bytes(Interlocked.Read(ref bytesDone) - reported);
@@ -192,8 +207,29 @@ public sealed class RelocationService(LaminContext context)
             var instance = context.Registry.Read(s => s.InstanceDocument);
             dst.WriteMarker(plan.Destination, Marker.Content(plan.Storage.Uid, instance.Name, instance.InstanceId, instance.Uid));
         }
+        LaminStorage moved;
+        try { moved = Switch(plan); }
+        catch (Exception) when (!markerThere.Exists)
+        {
+            // Not switched: the marker just written goes again (unless the record did switch and only the answer was
+            // lost; the gate then finds the location there and keeps it). What stays is reported through the journal.
+            try { context.Registry.Read(s => Gate.RetireStrayMarker(s, plan.Destination, plan.Storage.Uid, new GateScope("Move-LaminStorage"))); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the marker written at {plan.Destination.Root}: {e.Message}"); }
+            throw;
+        }
+        journal.Complete(warn); // the copies are the location's now
+        // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
+        bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
+        lease.Dispose(); // the old root's lease goes before its marker and folders
+        if (complete) FreeSource(plan, src, removeSource, warn);
+        return moved;
+    }
+
+    /// <summary>Every copy durable, then the record's root, type, region and generation in one transaction.</summary>
+    private LaminStorage Switch(MovePlan plan)
+    {
         if (plan.Destination.IsLocal) Durable.Barrier([], [plan.Destination.Root]); // rule 10: every copy durable before the switch
-        var moved = context.Registry.Write(s =>
+        return context.Registry.Write(s =>
         {
             var record = s.Storages.FindById(plan.Storage.Id)
                 ?? throw new LaminException(ErrorIds.RecordNotFound, $"{plan.Storage.Root} was removed meanwhile; nothing was changed.", plan.Storage.Uid);
@@ -213,12 +249,6 @@ public sealed class RelocationService(LaminContext context)
             s.Storages.Update(record);
             return _storages.Decorate(record, new AccessPolicy(s, context.User));
         });
-        journal.Complete(warn); // the copies are the location's now
-        // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
-        bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
-        lease.Dispose(); // the old root's lease goes before its marker and folders
-        if (complete) FreeSource(plan, src, removeSource, warn);
-        return moved;
     }
 
     /// <summary>Frees the old root for other instances: its marker goes; after -RemoveSource also .lamindb/ and the root when empty.</summary>
@@ -360,29 +390,12 @@ public sealed class RelocationService(LaminContext context)
         if (there.Object.Size != item.Size) return null;
         try
         {
-            var (lamin, md5) = HashTwice(src, plan.Source, item.Key, item.Size, cancel);
+            var (lamin, md5) = ObjectHashes.LaminAndMd5(src, plan.Source, item.Key, item.Size, cancel);
             // S3 single-part ETag / GCS md5Hash first; else (multipart ETag, SSE, local files) the bytes.
             if (there.Hash is { HashType: LaminHash.Md5 } meta && meta.Hash == md5) return lamin;
-            return HashTwice(dst, plan.Destination, item.Key, item.Size, cancel).Md5 == md5 ? lamin : null;
+            return ObjectHashes.LaminAndMd5(dst, plan.Destination, item.Key, item.Size, cancel).Md5 == md5 ? lamin : null;
         }
         catch (Exception e) when (e is IOException or LaminException or InvalidDataException or UnauthorizedAccessException) { return null; }
-    }
-
-    /// <summary>One read of an object: its LaminDB hash (md5 / sha1-fl by size) and the md5 of all its bytes.</summary>
-    private static (HashResult Lamin, string Md5) HashTwice(IStorageProvider provider, StorageRoot root, string key, long size, CancellationToken cancel)
-    {
-        using var lamin = new FileHasher(size);
-        using var full = new FileHasher(size, long.MaxValue);
-        using var s = root.IsLocal ? DataCopier.OpenSource(provider.PathOf(root, key)) : provider.OpenRead(root, key);
-        var buffer = new byte[1 << 20];
-        int n;
-        while ((n = s.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            cancel.ThrowIfCancellationRequested();
-            lamin.Append(buffer.AsSpan(0, n));
-            full.Append(buffer.AsSpan(0, n));
-        }
-        return (lamin.Finish(), full.Finish().Hash);
     }
 
     private static HashResult Copy(MovePlan plan, IStorageProvider src, IStorageProvider dst, MoveItem item, CancellationToken cancel)
