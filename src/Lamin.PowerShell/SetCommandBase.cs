@@ -40,5 +40,8 @@ public abstract class SetCommandBase : LaminCmdlet
         if (Lock && Unlock)
             Terminate(new Lamin.Core.Errors.LaminException(Lamin.Core.Errors.ErrorIds.InvalidArgument,
                 "-Lock and -Unlock can't be used together; pass one of them.", null));
+        // Issue 25: text the registry refuses (NUL, …) is refused before anything is written, the same on both engines.
+        try { Lamin.Core.Registry.RegistryText.Check("-Description", Description); }
+        catch (Lamin.Core.Errors.LaminException e) { Terminate(e); }
     }
 }

@@ -77,6 +77,13 @@ public sealed class InstanceDocument
     /// The registry stays readable; every write and orphan clearing refuse with InstanceMoved.
     /// </summary>
     public string? MovedTo { get; set; }
+    /// <summary>
+    /// Set by Copy-LaminInstance before it writes the destination (issue 25: two phases): the database (no
+    /// password) this registry is being copied to. While it is set every write refuses (InstanceMoved) until the
+    /// move is settled: a rerun of Copy-LaminInstance, or the next write here, checks the destination and either
+    /// retires this registry (<see cref="MovedTo"/>) or, when the destination holds no copy, clears the mark.
+    /// </summary>
+    public string? MovingTo { get; set; }
 }
 
 /// <summary>An instance as PowerShell shows it.</summary>

@@ -76,6 +76,12 @@ public sealed class LaminRegistry : IRegistry
 
     public T Read<T>(Func<RegistrySession, T> work) => Run(work, write: false);
 
+    /// <summary>
+    /// A write session of Copy-LaminInstance itself on a registry it marked as moving (<see cref="InstanceDocument.MovingTo"/>):
+    /// the mark neither refuses nor is settled here (the copy sets, settles and clears it); a retired registry still refuses.
+    /// </summary>
+    internal T WriteDuringMove<T>(Func<RegistrySession, T> work) => Run(work, write: true, duringMove: true);
+
     public T Write<T>(Func<RegistrySession, T> work) => Run(work, write: true);
 
     public void Write(Action<RegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
@@ -86,7 +92,7 @@ public sealed class LaminRegistry : IRegistry
 
     void IRegistry.Write(Action<IRegistrySession> work) => Run<object?>(s => { work(s); return null; }, write: true);
 
-    private T Run<T>(Func<RegistrySession, T> work, bool write)
+    private T Run<T>(Func<RegistrySession, T> work, bool write, bool duringMove = false)
     {
         // A missing registry (or its folder) is reported before the lock file would be created beside it.
         if (!File.Exists(Path)) Validate(Path);
@@ -112,7 +118,20 @@ public sealed class LaminRegistry : IRegistry
             session.InTransaction = true;
             try
             {
-                RegistrySession.RefuseIfMoved(session.Instance.FindById(1), Path);
+                var doc = session.Instance.FindById(1);
+                if (doc?.MovingTo is not null && doc.MovedTo is null && !duringMove)
+                {
+                    // Issue 25: a copy stopped between its phases. Settle it first (the destination decides), commit
+                    // that, then refuse (retired) or go on with this write in a fresh transaction (mark rolled back).
+                    var retired = InstanceMove.Settle(session, doc);
+                    db.Database.Commit();
+                    RegistryChanges.Committed();
+                    db.Database.BeginTrans();
+                    doc = session.Instance.FindById(1);
+                    _ = retired; // a retired registry refuses just below
+                }
+                if (duringMove) RegistrySession.RefuseIfRetired(doc, Path);
+                else RegistrySession.RefuseIfMoved(doc, Path);
                 var result = work(session);
                 db.Database.Commit();
                 RegistryChanges.Committed();
@@ -527,16 +546,39 @@ public sealed class RegistrySession : IRegistrySession
             .ToDictionary(g => g.Key, g => (Count: g.LongCount(), Size: g.Sum(a => a.Size)));
 
     public void DeleteGrantsOfSpace(int spaceId) => SpaceAccess.DeleteMany(a => a.SpaceId == spaceId);
-    public void UpsertGrant(LaminSpaceAccess grant) => SpaceAccess.Upsert(grant);
+    public void UpsertGrant(LaminSpaceAccess grant)
+    {
+        RegistryText.CheckRecord(grant);
+        SpaceAccess.Upsert(grant);
+    }
 
-    /// <summary>A registry copied to a team instance takes no more writes: two live registries must never share one instance uid.</summary>
+    /// <summary>
+    /// A registry copied to a team instance takes no more writes: two live registries must never share one instance
+    /// uid. Nor does one that Copy-LaminInstance is copying (marked moving, issue 25), until the move is settled.
+    /// </summary>
     public static void RefuseIfMoved(InstanceDocument? doc, string where)
+    {
+        RefuseIfRetired(doc, where);
+        if (doc?.MovingTo is { } moving)
+            throw Moving(doc, moving, where, null);
+    }
+
+    /// <summary>A retired registry (the copy finished): InstanceMoved naming the database.</summary>
+    public static void RefuseIfRetired(InstanceDocument? doc, string where)
     {
         if (doc?.MovedTo is { } database)
             throw new LaminException(ErrorIds.InstanceMoved,
                 $"The instance '{doc.Name}' was moved to the team instance in {database}; the registry {where} is kept read-only. " +
                 $"Connect to the moved instance with Connect-LaminInstance -Database '{database}'.", where);
     }
+
+    /// <summary>InstanceMoved for a registry marked as moving whose move could not be settled (<paramref name="why"/>: what stopped it).</summary>
+    internal static LaminException Moving(InstanceDocument doc, string database, string where, string? why, Exception? inner = null) =>
+        new(ErrorIds.InstanceMoved,
+            $"The instance '{doc.Name}' is being moved to the team instance in {database} (Copy-LaminInstance did not finish)" +
+            (why is null ? "" : $", and {why}") + $"; the registry {where} takes no writes until the move is settled; nothing was written. " +
+            $"Run Copy-LaminInstance -Destination '{database}' from this instance to finish it (it checks the database, then retires this registry, " +
+            "or takes the mark back when the database holds no copy).", where, inner);
 
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,
@@ -560,7 +602,11 @@ public sealed class RegistrySession : IRegistrySession
 
 internal sealed class LiteInstanceTable(ILiteCollection<InstanceDocument> collection) : IInstanceTable
 {
-    public bool Update(InstanceDocument document) => collection.Update(document);
+    public bool Update(InstanceDocument document)
+    {
+        RegistryText.CheckRecord(document);
+        return collection.Update(document);
+    }
 }
 
 /// <summary>A LiteDB collection as an <see cref="IRecordTable{T}"/>.</summary>
@@ -570,10 +616,16 @@ internal sealed class LiteTable<T>(ILiteCollection<T> collection, Func<T, int>? 
     public List<T> FindPage(int afterId, int count) =>
         collection.Query().Where(BsonExpression.Create("_id > @0", new BsonValue(afterId))).OrderBy("_id").Limit(count).ToList();
     public T FindById(int id) => collection.FindById(id);
-    public void Insert(T record) => collection.Insert(record);
+    public void Insert(T record)
+    {
+        RegistryText.CheckRecord(record);
+        collection.Insert(record);
+    }
+
     /// <summary>One engine call for the whole list (each record gets its id), inside the session's transaction.</summary>
     public void InsertMany(IReadOnlyList<T> records)
     {
+        foreach (var r in records) RegistryText.CheckRecord(r);
         if (records.Count > 0) collection.Insert(records);
     }
 
@@ -610,7 +662,12 @@ internal sealed class LiteTable<T>(ILiteCollection<T> collection, Func<T, int>? 
     /// <summary>Ids this close belong to one range read; shorter runs are read id by id.</summary>
     private const int MaxGapInRun = 8, MinRun = 4;
 
-    public bool Update(T record) => collection.Update(record);
+    public bool Update(T record)
+    {
+        RegistryText.CheckRecord(record);
+        return collection.Update(record);
+    }
+
     public bool Delete(int id) => collection.Delete(id);
     public int Count() => collection.Count();
 }

@@ -226,11 +226,19 @@ public sealed class InstanceService(LaminContext context)
     }
 
     /// <summary>
-    /// Copy-LaminInstance (SPEC §7): copies the current LiteDB instance into a new team instance in
-    /// <paramref name="destination"/> (PostgresRegistry.Import: one transaction, verified record by record),
-    /// then retires the source in the same LiteDB write session (readable; writes and orphan clearing
-    /// refuse with InstanceMoved) and makes the team instance current under the same name. The source's
-    /// write lock is held throughout, so nothing changes in it while it is copied.
+    /// Copy-LaminInstance (SPEC §7; issue 25: in two phases, so two live registries never share one uid):
+    /// <list type="number">
+    /// <item>in one write of the source: Admin, every record's text checked (RegistryText: a row PostgreSQL can't
+    /// store is named, nothing written anywhere), and the source marked "moving to &lt;database&gt;" (every
+    /// other write on it refuses from then on), committed;</item>
+    /// <item>the destination written and verified record by record in one transaction (PostgresRegistry.Import),
+    /// committed; a failure that leaves it without the copy takes the mark back; a commit whose answer was lost
+    /// (the server could not be asked) is reported as unknown, the mark kept;</item>
+    /// <item>the source retired (readable; writes and orphan clearing refuse with InstanceMoved), and the team
+    /// instance made current under the same name.</item>
+    /// </list>
+    /// A copy stopped between its phases leaves the mark: a rerun (this method) or the next write on the source
+    /// settles it (InstanceMove: the destination holding this instance → retired, else the mark taken back).
     /// <paramref name="dryRun"/> (-WhatIf): the counts, after checking the destination; nothing written.
     /// </summary>
     public PostgresRegistry.CopyCounts CopyTo(PostgresConnection destination, bool dryRun, Action<string, long, long>? progress)
@@ -239,39 +247,131 @@ public sealed class InstanceService(LaminContext context)
         if (entry.IsPostgres)
             throw new LaminException(ErrorIds.InvalidArgument,
                 $"The instance '{entry.Name}' is already a team instance ({entry.Database}); Copy-LaminInstance copies a LiteDB instance.", entry.Name);
-        IRegistry source = new LaminRegistry(entry.RegistryPath);
-        void Check(IRegistrySession s)
-        {
+        var source = new LaminRegistry(entry.RegistryPath);
+        void RequireAdmin(IRegistrySession s) =>
             new AccessPolicy(s, context.User).Require(AccessPolicy.AllSpaceId, SpaceRole.Admin, entry.Name, $"copy the instance '{entry.Name}'");
-            RegistrySession.RefuseIfMoved(s.InstanceDocument, entry.RegistryPath);
-        }
+        LaminException Exists() => new(ErrorIds.InstanceExists,
+            $"The database {destination.Redacted} already holds a Lamin registry; copy into an empty database.", destination.Redacted);
         if (dryRun)
         {
             return source.Read(s =>
             {
-                Check(s);
-                if (new PostgresRegistry(destination).Exists())
-                    throw new LaminException(ErrorIds.InstanceExists,
-                        $"The database {destination.Redacted} already holds a Lamin registry; copy into an empty database.", destination.Redacted);
+                RequireAdmin(s);
+                RegistrySession.RefuseIfMoved(s.InstanceDocument, entry.RegistryPath);
+                if (new PostgresRegistry(destination).Exists()) throw Exists();
+                CheckText(s);
                 return PostgresRegistry.Count(s);
             });
         }
-        var counts = source.Write(s =>
+
+        // Phase 1: settle an earlier copy's mark (its own commit), then check and mark the source (committed).
+        var (state, earlier, counts) = source.WriteDuringMove(s =>
         {
-            Check(s);
-            var copied = PostgresRegistry.Import(destination, s, progress);
+            RequireAdmin(s);
             var d = s.InstanceDocument;
-            d.MovedTo = destination.Redacted;
-            s.Instance.Update(d);
-            return copied;
+            if (d.MovedTo == destination.Redacted) return (CopyState.Done, d.MovedTo, PostgresRegistry.Count(s)); // retired; only this machine's settings were left
+            RegistrySession.RefuseIfRetired(d, entry.RegistryPath);
+            if (d.MovingTo is not { } marked) return (CopyState.Marked, null, null);
+            var toThis = marked == destination.Redacted;
+            return InstanceMove.Settle(s, d, toThis ? destination : null)
+                ? (toThis ? CopyState.Done : CopyState.RetiredElsewhere, marked, PostgresRegistry.Count(s))
+                : (CopyState.Marked, (string?)null, (PostgresRegistry.CopyCounts?)null);
         });
+        if (state == CopyState.Marked)
+            counts = source.WriteDuringMove(s =>
+            {
+                RequireAdmin(s);
+                var d = s.InstanceDocument;
+                RegistrySession.RefuseIfMoved(d, entry.RegistryPath); // another copy marked it in between
+                if (new PostgresRegistry(destination).Exists()) throw Exists();
+                CheckText(s);
+                d.MovingTo = destination.Redacted;
+                s.Instance.Update(d);
+                return PostgresRegistry.Count(s);
+            });
+        if (state == CopyState.RetiredElsewhere)
+            throw new LaminException(ErrorIds.InstanceMoved,
+                $"An earlier Copy-LaminInstance of '{entry.Name}' into {earlier} had committed; it is finished now: the registry {entry.RegistryPath} is retired " +
+                $"and nothing was copied to {destination.Redacted}. Connect to the moved instance with Connect-LaminInstance -Database '{earlier}'.", entry.RegistryPath);
+
+        if (state == CopyState.Marked)
+        {
+            // Phase 2: the destination, in one transaction. The source's lock is held while it is read; the mark keeps writers out besides.
+            try
+            {
+                counts = source.Read(s => PostgresRegistry.Import(destination, s, progress));
+            }
+            catch (Exception e) when (RegistryFailure.MayHaveCommitted(e))
+            {
+                throw new LaminException(ErrorIds.RegistryUnavailable,
+                    $"The copy into {destination.Redacted} was committing when the connection was lost, and the server could not be asked afterwards: " +
+                    $"whether the copy was committed is unknown. The registry {entry.RegistryPath} stays marked as moving and takes no writes. " +
+                    $"When the server is back, run Copy-LaminInstance -Destination '{destination.Redacted}' again: it finishes the copy if it was committed, " +
+                    "or takes the mark back and copies again if not.", destination.Redacted, e);
+            }
+            catch (Exception)
+            {
+                // Nothing was committed there (Import's one transaction failed): the source is live again.
+                try { source.WriteDuringMove(s => { var d = s.InstanceDocument; d.MovingTo = null; s.Instance.Update(d); return 0; }); }
+                catch (LaminException) { /* the mark stays; the next write or copy settles it. The first error is the one to report */ }
+                throw;
+            }
+            Util.TestHooks.Pause("copy-retire"); // tests: the destination committed, the source not yet retired
+
+            // Phase 3: retire the source.
+            source.WriteDuringMove(s =>
+            {
+                var d = s.InstanceDocument;
+                d.MovingTo = null;
+                d.MovedTo = destination.Redacted;
+                s.Instance.Update(d);
+                return 0;
+            });
+        }
         entry.Backend = "PostgreSQL";
         entry.Database = destination.Redacted;
         entry.RegistryPath = "";
         Home.Save(entry);
         Home.CurrentName = entry.Name;
-        return counts;
+        return counts!;
     }
+
+    private enum CopyState { Marked, Done, RetiredElsewhere }
+
+    /// <summary>
+    /// Every record of the source, page by page, against the registry's text rule (RegistryText): the first that
+    /// breaks it is named (record and field) and the copy stops before it writes anything.
+    /// </summary>
+    private static void CheckText(IRegistrySession s)
+    {
+        CheckTable(s, s.Spaces, x => x.Id);
+        CheckTable(s, s.SpaceAccess, x => x.Id);
+        CheckTable(s, s.Storages, x => x.Id);
+        CheckTable(s, s.Artifacts, x => x.Id);
+        var doc = s.InstanceDocument;
+        if (RegistryText.FindProblem(doc) is { } bad) throw Unstorable(s, doc, bad);
+
+        static void CheckTable<T>(IRegistrySession s, IRecordTable<T> table, Func<T, int> id) where T : class
+        {
+            int last = int.MinValue;
+            while (true)
+            {
+                var page = table.FindPage(last, 1000);
+                if (page.Count == 0) return;
+                foreach (var r in page)
+                    if (RegistryText.FindProblem(r) is { } bad) throw Unstorable(s, r, bad);
+                last = id(page[^1]);
+                s.ReleaseReads();
+            }
+        }
+    }
+
+    private static LaminException Unstorable(IRegistrySession s, object record, (string Field, string Why) bad) =>
+        new(ErrorIds.InvalidArgument,
+            $"The {RegistryText.Describe(record)} in {s.Description} has {bad.Why} in its field {bad.Field}, which PostgreSQL can't store " +
+            "(a Lamin registry refuses control characters other than tab and line breaks, and unpaired surrogates). Nothing was copied and the source is unchanged. " +
+            "Correct that field (a description with Set-LaminArtifact or Set-LaminStorage -Description), or remove the record, then run Copy-LaminInstance again.",
+            record is LaminArtifact a ? a.Uid : record is LaminStorage st ? st.Uid : null);
 
     private static string Shorten(string? s) => s is null ? "" : s.Length > 60 ? s[..57] + "..." : s;
 
@@ -307,7 +407,28 @@ public sealed class InstanceService(LaminContext context)
         }
         if (dropRegistry)
             throw new LaminException(ErrorIds.InvalidArgument, $"-DropRegistry is for team instances on PostgreSQL; '{entry.Name}' keeps its registry in a file, which Remove-LaminInstance deletes.", name);
-        IRegistry registry = new LaminRegistry(entry.RegistryPath);
+        var source = new LaminRegistry(entry.RegistryPath);
+        // Issue 25: a registry retired by Copy-LaminInstance (or marked as moving) is the record that tells every
+        // machine where the instance went, and its locations' markers are the team instance's now: neither goes.
+        // A move stopped half-way is settled first (a write session does that); then a retired or still-moving
+        // registry is only forgotten on this machine.
+        var doc = source.Read(s => s.InstanceDocument);
+        if (doc.MovingTo is not null && doc.MovedTo is null)
+        {
+            try { source.Write(_ => { }); } catch (LaminException e) when (e.ErrorId == ErrorIds.InstanceMoved) { }
+            doc = source.Read(s => s.InstanceDocument);
+        }
+        if ((doc.MovedTo ?? doc.MovingTo) is { } database)
+        {
+            Home.Delete(entry.Name);
+            throw new LaminException(ErrorIds.InstanceMoved,
+                $"The instance '{entry.Name}' was {(doc.MovedTo is null ? "being " : "")}moved to the team instance in {database}: its registry {entry.RegistryPath} " +
+                "is kept (it tells other machines where the instance went) and so are its locations' markers and folders (the team instance's now). " +
+                $"'{entry.Name}' was only forgotten on this machine. Connect to the team instance with Connect-LaminInstance -Database '{database}'" +
+                (doc.MovedTo is null ? $", or finish the move with Copy-LaminInstance -Destination '{database}' from a machine that can reach it." : "."),
+                entry.RegistryPath);
+        }
+        IRegistry registry = source;
         var managed = registry.Read(s =>
         {
             // SPEC §10 rule 7: removing an instance is the instance admin's (its creator's) decision.

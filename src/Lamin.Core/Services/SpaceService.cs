@@ -57,6 +57,8 @@ public sealed class SpaceService(LaminContext context)
     public LaminSpace Create(string name, string? description) => context.Registry.Write(s =>
     {
         ValidateName(name);
+        Registry.RegistryText.Check("-Name", name);
+        Registry.RegistryText.Check("-Description", description);
         name = name.Trim();
         if (s.Spaces.FindAll().Any(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase)))
             throw new LaminException(ErrorIds.SpaceExists, $"A space named '{name}' already exists; use Get-LaminSpace '{name}'.", name);
@@ -113,6 +115,7 @@ public sealed class SpaceService(LaminContext context)
         access.Require(space.Id, SpaceRole.Admin, spaceName, $"grant access to space '{space.Name}'");
         if (string.IsNullOrWhiteSpace(user) || user.Any(char.IsControl))
             throw new LaminException(ErrorIds.InvalidArgument, "-User must be a user handle.", user);
+        Registry.RegistryText.Check("-User", user);
         user = user.Trim();
         var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
         var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = access.User };

@@ -197,6 +197,8 @@ public sealed class StorageService(LaminContext context)
                 $"-Host names the machine behind a local folder; '{parsed.Root}' is a {parsed.Type} root. Drop -Host for cloud roots.", root);
         if (host is not null && host.Any(char.IsControl))
             throw new LaminException(ErrorIds.InvalidArgument, "-Host can't contain control characters.", host);
+        Registry.RegistryText.Check("-Host", host);
+        Registry.RegistryText.Check("-Description", description); // before the marker is written (issue 25)
         return context.Registry.Read(s =>
         {
             var access = new AccessPolicy(s, context.User);
@@ -385,6 +387,7 @@ public sealed class StorageService(LaminContext context)
 
     public LaminStorage Update(string identity, StorageChange change) => context.Registry.Write(s =>
     {
+        Registry.RegistryText.Check("-Description", change.Description);
         var access = new AccessPolicy(s, context.User);
         var r = ResolveForChange(s, access, identity, unlocking: change.Lock == false && change.Space is null && !change.DescriptionSet);
         if (change.Space is not null)

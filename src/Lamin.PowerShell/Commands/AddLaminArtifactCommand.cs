@@ -72,6 +72,12 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 
     protected override void Process()
     {
+        if (_service is null)
+        {
+            // Issue 25: one description for every item, refused before anything is copied (the same rule on both engines).
+            try { Lamin.Core.Registry.RegistryText.Check("-Description", Description); }
+            catch (LaminException e) { Terminate(e); }
+        }
         _service ??= new ArtifactService(Context);
         if (Destination is not null && _destination is null)
         {

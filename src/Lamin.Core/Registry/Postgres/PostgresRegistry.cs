@@ -156,7 +156,11 @@ public sealed class PostgresRegistry : IRegistry
             var status = CommitStatus(xid);
             if (status == "committed") return;
             if (status == "aborted") throw;
-            throw RegistryFailure.MarkMayHaveCommitted(Map(e) ?? new LaminException(ErrorIds.RegistryUnavailable, e.Message, Description, e));
+            // Never "nothing was changed": the server got the commit and its answer was lost.
+            throw RegistryFailure.MarkMayHaveCommitted(new LaminException(ErrorIds.RegistryUnavailable,
+                $"The connection to {Description} was lost while the transaction was committing, and the server could not be asked afterwards " +
+                $"({(Connection.MapError(e)?.Message ?? e.Message).TrimEnd('.')}): whether this command's changes were written is unknown. " +
+                "Check with Get-LaminArtifact or Test-LaminStorage when the server is back, and run the command again if they are not there.", Description, e));
         }
     }
 
@@ -212,9 +216,10 @@ public sealed class PostgresRegistry : IRegistry
             return unique.ConstraintName switch
             {
                 "space_name_key" => new LaminException(ErrorIds.SpaceExists, $"A space with that name already exists in {Description}; use Get-LaminSpace.", null, e),
-                _ => new LaminException(ErrorIds.UnexpectedError,
+                // The module looked first and saw no such record: another writer registered it in between (a race it lost).
+                _ => new LaminException(ErrorIds.RegistryBusy,
                     $"The registry {Description} refused a write that breaks its rule {unique.ConstraintName} ({unique.MessageText}); nothing of this command was written. " +
-                    "Another writer may have changed the same record; run the command again.", null, e),
+                    "Another writer changed the same record at the same moment; run the command again.", null, e),
             };
         }
         if (e is PostgresException { SqlState: PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InvalidSchemaName })
@@ -222,7 +227,68 @@ public sealed class PostgresRegistry : IRegistry
             SchemaChecked.TryRemove(Connection.Builder.ConnectionString, out _);
             return NotFound(e);
         }
-        return Connection.MapError(e);
+        return Connection.MapError(e) ?? (e is PostgresException pg ? MapState(pg) : null);
+    }
+
+    /// <summary>
+    /// Every other SQLSTATE, by class (issue 25: a PostgresException is never an UnexpectedError). Nothing of the
+    /// transaction was written in any of these cases (the server rolled it back).
+    /// <list type="bullet">
+    /// <item>22 data exception (a NUL in text: 22021, a value out of range, …), 23 other integrity rules
+    /// (not-null, check), 54 program limit (a value too large to index) → InvalidArgument;</item>
+    /// <item>23503 foreign key (a record it refers to was removed meanwhile) → RecordNotFound;</item>
+    /// <item>40 transaction rollback (40001 serialization failure, 40P01 deadlock), 55 object not in
+    /// prerequisite state (55P03 lock not available), 57014 query cancelled (a statement timeout) → RegistryBusy (run again);</item>
+    /// <item>53 insufficient resources (disk full, out of memory), 57 operator intervention, 58 system error,
+    /// 25 transaction state (25006: a read-only server, a standby) → RegistryUnavailable;</item>
+    /// <item>42 other syntax or access rule (a column or function the module expects is missing), XX internal
+    /// error (data corrupted) → RegistryCorrupt;</item>
+    /// <item>anything else → RegistryUnavailable naming the SQLSTATE.</item>
+    /// </list>
+    /// </summary>
+    internal LaminException MapState(PostgresException pg)
+    {
+        var state = pg.SqlState;
+        var said = $"{state}: {pg.MessageText}" + (pg.ColumnName is { } col ? $", column {pg.TableName}.{col}" : "");
+        const string nothing = " Nothing of this command was written.";
+        if (state == PostgresErrorCodes.ForeignKeyViolation)
+            return new LaminException(ErrorIds.RecordNotFound,
+                $"The registry {Description} refused the write: a record it refers to is no longer there ({said}); another writer may have removed it." + nothing +
+                " Look the records up again and run the command again.", null, pg);
+        if (state == PostgresErrorCodes.QueryCanceled)
+            return new LaminException(ErrorIds.RegistryBusy,
+                $"The server {Description} cancelled the statement ({said}: a statement timeout, or an administrator)." + nothing + " Run the command again.", null, pg);
+        return state[..2] switch
+        {
+            "22" or "23" or "54" => new LaminException(ErrorIds.InvalidArgument,
+                $"The registry {Description} refused a value of this command ({said})." + nothing + " Correct the value and run the command again.", null, pg),
+            "40" or "55" => new LaminException(ErrorIds.RegistryBusy,
+                $"The registry {Description} rolled the transaction back because another writer worked on the same records ({said})." + nothing + " Run the command again.", null, pg),
+            "42" or "XX" => new LaminException(ErrorIds.RegistryCorrupt,
+                $"The registry {Description} is not as this module expects ({said})." + nothing +
+                " Ask the instance admin to check the schema lamin (Connect-LaminInstance upgrades an older one).", Description, pg),
+            _ => new LaminException(ErrorIds.RegistryUnavailable,
+                $"The server {Description} can't carry out the command now ({said})." + nothing + " Ask its administrator, then run the command again.", Description, pg),
+        };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="destination"/> holds the registry of <paramref name="doc"/>'s instance (same instance id
+    /// and uid): a settled Copy-LaminInstance (InstanceMove). False for a database without a registry or with another
+    /// instance's. Failures to reach it are Lamin errors.
+    /// </summary>
+    internal static bool HoldsCopyOf(PostgresConnection destination, InstanceDocument doc)
+    {
+        var registry = new PostgresRegistry(destination);
+        try
+        {
+            using var connection = registry.Open();
+            if (PostgresSchema.ReadVersion(connection) is null) return false;
+            using var cmd = new NpgsqlCommand("SELECT instance_id, instance_uid FROM lamin.instance WHERE id = 1", connection);
+            using var r = cmd.ExecuteReader();
+            return r.Read() && r.GetGuid(0) == doc.InstanceId && r.GetString(1) == doc.Uid;
+        }
+        catch (Exception e) when (registry.Map(e) is { } mapped) { throw mapped; }
     }
 
     /// <summary>The unique rules a role can break only against a record it can't see, and what to call that record.</summary>

@@ -246,14 +246,21 @@ internal sealed class PostgresSession : IRegistrySession
     };
 
     internal void InsertInstance(InstanceDocument d) =>
-        Execute("INSERT INTO lamin.instance (id, instance_id, instance_uid, name, default_storage_uid, keep_artifacts_local, created_at, created_by) " +
+        ExecuteChecked(d,"INSERT INTO lamin.instance (id, instance_id, instance_uid, name, default_storage_uid, keep_artifacts_local, created_at, created_by) " +
                 "VALUES (1, $1, $2, $3, $4, $5, $6, $7)",
             d.InstanceId, d.Uid, d.Name, string.IsNullOrEmpty(d.DefaultStorageUid) ? null : d.DefaultStorageUid, d.KeepArtifactsLocal, d.CreatedAt, d.CreatedBy);
+
+    /// <summary>Writes <paramref name="record"/> after <see cref="RegistryText.CheckRecord{T}"/> (the same rule as on LiteDB).</summary>
+    private int ExecuteChecked<T>(T record, string sql, params object?[] args) where T : class
+    {
+        RegistryText.CheckRecord(record);
+        return Execute(sql, args);
+    }
 
     private sealed class InstanceTable(PostgresSession s) : IInstanceTable
     {
         public bool Update(InstanceDocument d) =>
-            s.Execute("UPDATE lamin.instance SET name = $1, default_storage_uid = $2, keep_artifacts_local = $3 WHERE id = 1",
+            s.ExecuteChecked(d, "UPDATE lamin.instance SET name = $1, default_storage_uid = $2, keep_artifacts_local = $3 WHERE id = 1",
                 d.Name, string.IsNullOrEmpty(d.DefaultStorageUid) ? null : d.DefaultStorageUid, d.KeepArtifactsLocal) == 1;
     }
 
@@ -396,6 +403,7 @@ internal sealed class PostgresSession : IRegistrySession
 
     public void UpsertGrant(LaminSpaceAccess grant)
     {
+        RegistryText.CheckRecord(grant);
         if (grant.Id != 0 && SpaceAccess.Update(grant)) return;
         SpaceAccess.Insert(grant);
     }
@@ -423,6 +431,7 @@ internal sealed class PgTable<T>(
 
     public void Insert(T record)
     {
+        RegistryText.CheckRecord(record);
         var vals = values(record);
         var id = getId(record);
         var placeholders = string.Join(", ", Enumerable.Range(1, vals.Length).Select(i => "$" + i));
@@ -438,6 +447,7 @@ internal sealed class PgTable<T>(
 
     public bool Update(T record)
     {
+        RegistryText.CheckRecord(record);
         var vals = values(record);
         var sets = string.Join(", ", columns.Select((c, i) => $"{c} = ${i + 1}"));
         return session.Execute($"UPDATE lamin.{table} SET {sets} WHERE id = ${vals.Length + 1}", [.. vals, getId(record)]) == 1;
@@ -475,6 +485,7 @@ internal sealed class PgTable<T>(
     /// <summary>Inserts records that carry their ids, as multi-row INSERTs (PostgreSQL refuses COPY into tables with row-level security).</summary>
     internal void InsertWithIds(IReadOnlyList<T> records)
     {
+        foreach (var r in records) RegistryText.CheckRecord(r);
         for (int start = 0; start < records.Count; start += RowsPerInsert)
         {
             int end = Math.Min(records.Count, start + RowsPerInsert);
