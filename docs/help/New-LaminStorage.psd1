@@ -10,7 +10,7 @@ Registering the same (root, host) again returns the existing record with a warni
 '@
     Parameters  = @{
         Root        = 'A local folder, s3://bucket[/prefix][?endpoint_url=<url>], gs://bucket[/prefix], or an http(s):// or hf:// root (read-only). Takes pipeline input, also from the FullName of Get-ChildItem output.'
-        Description = 'A free-text description.'
+        Description = 'A free-text description. Control characters other than tab and line breaks (a NUL, …) and unpaired surrogates are refused on every backend (InvalidArgument), before anything is written.'
         Space       = 'The space to put the location in (default: all). Needs Write access on that space.'
         Host        = 'For local roots only: a globally unique name for the machine or cluster behind the folder, so the same path on two hosts can be two locations.'
     }

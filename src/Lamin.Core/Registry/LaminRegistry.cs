@@ -78,7 +78,7 @@ public sealed class LaminRegistry : IRegistry
 
     /// <summary>
     /// A write session of Copy-LaminInstance itself on a registry it marked as moving (<see cref="InstanceDocument.MovingTo"/>):
-    /// the mark neither refuses nor is settled here (the copy sets, settles and clears it); a retired registry still refuses.
+    /// neither mark refuses nor is the moving mark settled here: the copy's own work checks both (it sets, settles and clears them).
     /// </summary>
     internal T WriteDuringMove<T>(Func<RegistrySession, T> work) => Run(work, write: true, duringMove: true);
 
@@ -130,8 +130,7 @@ public sealed class LaminRegistry : IRegistry
                     doc = session.Instance.FindById(1);
                     _ = retired; // a retired registry refuses just below
                 }
-                if (duringMove) RegistrySession.RefuseIfRetired(doc, Path);
-                else RegistrySession.RefuseIfMoved(doc, Path);
+                if (!duringMove) RegistrySession.RefuseIfMoved(doc, Path); // the copy's own sessions check the marks themselves
                 var result = work(session);
                 db.Database.Commit();
                 RegistryChanges.Committed();

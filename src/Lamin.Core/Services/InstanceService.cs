@@ -257,9 +257,14 @@ public sealed class InstanceService(LaminContext context)
             return source.Read(s =>
             {
                 RequireAdmin(s);
-                RegistrySession.RefuseIfMoved(s.InstanceDocument, entry.RegistryPath);
-                if (new PostgresRegistry(destination).Exists()) throw Exists();
-                CheckText(s);
+                var d = s.InstanceDocument;
+                if (d.MovedTo != destination.Redacted) RegistrySession.RefuseIfRetired(d, entry.RegistryPath);
+                // A copy stopped half-way is settled by the real run (the destination may hold it already).
+                if (d.MovedTo is null && d.MovingTo is null)
+                {
+                    if (new PostgresRegistry(destination).Exists()) throw Exists();
+                    CheckText(s);
+                }
                 return PostgresRegistry.Count(s);
             });
         }
