@@ -304,7 +304,17 @@ public sealed class InstanceService(LaminContext context)
             // Phase 2: the destination, in one transaction. The source's lock is held while it is read; the mark keeps writers out besides.
             try
             {
-                counts = source.Read(s => PostgresRegistry.Import(destination, s, progress));
+                counts = source.Read(s =>
+                {
+                    // Still this copy's mark: a writer that got the lock between the phases settled it (the database
+                    // was empty then) and may have written since. The lock is held from here to the end of the copy,
+                    // so the mark can't be taken back under it.
+                    if (s.InstanceDocument.MovingTo != destination.Redacted)
+                        throw new LaminException(ErrorIds.RegistryBusy,
+                            $"Another command settled the move of '{entry.Name}' between the copy's phases; nothing was copied to {destination.Redacted}. " +
+                            "Run Copy-LaminInstance again.", entry.Name);
+                    return PostgresRegistry.Import(destination, s, progress);
+                });
             }
             catch (Exception e) when (RegistryFailure.MayHaveCommitted(e))
             {
@@ -316,8 +326,19 @@ public sealed class InstanceService(LaminContext context)
             }
             catch (Exception)
             {
-                // Nothing was committed there (Import's one transaction failed): the source is live again.
-                try { source.WriteDuringMove(s => { var d = s.InstanceDocument; d.MovingTo = null; s.Instance.Update(d); return 0; }); }
+                // This copy's transaction did not commit: the mark goes (the source is live again), unless the database holds the
+                // instance after all (another copy of it won the race) or can't be asked (the mark stays, as after a lost answer).
+                try
+                {
+                    source.WriteDuringMove(s =>
+                    {
+                        var d = s.InstanceDocument;
+                        if (d.MovingTo != destination.Redacted || d.MovedTo is not null) return 0; // not this copy's mark (any more)
+                        // Settled rather than cleared: a concurrent copy of this instance into the same database may have won.
+                        InstanceMove.Settle(s, d, destination);
+                        return 0;
+                    });
+                }
                 catch (LaminException) { /* the mark stays; the next write or copy settles it. The first error is the one to report */ }
                 throw;
             }
