@@ -307,8 +307,8 @@ public sealed class InstanceService(LaminContext context)
                 counts = source.Read(s =>
                 {
                     // Still this copy's mark: a writer that got the lock between the phases settled it (the database
-                    // was empty then) and may have written since. The lock is held from here to the end of the copy,
-                    // so the mark can't be taken back under it.
+                    // was empty then) and may have written since. The lock is held from here until the destination has
+                    // committed, so nobody settles the mark under the copy; after that, settling it can only retire the source.
                     if (s.InstanceDocument.MovingTo != destination.Redacted)
                         throw new LaminException(ErrorIds.RegistryBusy,
                             $"Another command settled the move of '{entry.Name}' between the copy's phases; nothing was copied to {destination.Redacted}. " +
