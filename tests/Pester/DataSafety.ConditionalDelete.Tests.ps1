@@ -68,7 +68,7 @@ BeforeAll {
     }
 
     # Starts Move-LaminStorage -RemoveSource in a child that stops at the hook; returns @{ Process; File; Output }.
-    function Start-PausedMove([string] $Uid, [string] $Destination) {
+    function Start-PausedMove([string] $Uid, [string] $Destination, [string] $Pause = 'move-storage-remove-source') {
         $file = Join-Path $t.Work ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         $child = @"
 `$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'
@@ -82,7 +82,7 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
 [Console]::Out.WriteLine('done'); [Console]::Out.Flush()
 "@
         $psi = Get-PwshStartInfo -Command $child
-        $psi.Environment['LAMIN_TEST_PAUSE'] = 'move-storage-remove-source'
+        $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
         $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
         $p = [System.Diagnostics.Process]::Start($psi)
         $reader = $p.StandardOutput.ReadToEndAsync()
@@ -170,5 +170,63 @@ Describe 'Move-LaminStorage -RemoveSource on <Store>: conditional deletes and a 
         @(Get-OldRootKeys $s) | Should -BeNullOrEmpty
         @(Get-ChildItem -LiteralPath (Join-Path $dest '.lamindb') -Force -Filter '.lamin-move-*') | Should -BeNullOrEmpty
         (Test-LaminStorage $s.Loc.Uid).Problems | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Move-LaminStorage -RemoveSource on <Store>: the server''s condition keeps an object overwritten after the re-check (issue 25)' -ForEach @(@{ Store = 's3' }, @{ Store = 'gcs' }) {
+    BeforeEach {
+        $t = New-TestInstance
+        $s = New-SourceLocation $Store
+        $dest = Join-Path $t.Work 'dest'
+    }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'both objects overwritten between the first delete''s re-check and its request are kept: S3 If-Match / GCS ifGenerationMatch refuse it' {
+        # The child stops inside the first conditional delete, after its re-read of the object and before the delete
+        # request: only the condition the request carries can keep that object now (a server ignoring it deletes it).
+        $run = Start-PausedMove $s.Loc.Uid $dest 'conditional-delete'
+        Set-SourceText $s $s.A 'other client'
+        Set-SourceText $s $s.B 'other writer'
+        $out = Complete-PausedMove $run
+
+        @($out | Where-Object { $_ -like 'error:*' }) | Should -BeNullOrEmpty
+        @($out | Where-Object { $_ -like 'warning: FileChanged*' }).Count | Should -Be 2 -Because ($out -join ' | ')
+        Get-SourceText $s $s.A | Should -Be 'other client'
+        Get-SourceText $s $s.B | Should -Be 'other writer'
+        @(Test-LaminArtifact -Storage $s.Loc.Uid -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'The local servers honour conditional deletes as S3 and GCS do (tests/servers/conditional.js)' {
+    BeforeAll { $script:Raw = [System.Net.Http.HttpClient]::new() }
+    It 'S3 DeleteObject with If-Match: a stale ETag is 412 and the object stays; the current one deletes it' {
+        $key = 'cond-' + [guid]::NewGuid().ToString('N') + '/x.txt'
+        Send-S3Object $servers.S3 'lamin-test' $key (Utf8 'first') | Should -Be 200
+        $r = $Raw.GetAsync("$($servers.S3)/lamin-test/$key").Result
+        $etag = $r.Headers.ETag.Tag
+        Send-S3Object $servers.S3 'lamin-test' $key (Utf8 'second') | Should -Be 200
+        $del = [System.Net.Http.HttpRequestMessage]::new('DELETE', "$($servers.S3)/lamin-test/$key")
+        $null = $del.Headers.TryAddWithoutValidation('If-Match', $etag)
+        [int]$Raw.SendAsync($del).Result.StatusCode | Should -Be 412
+        (Get-S3Object $servers.S3 'lamin-test' $key).Status | Should -Be 200
+        $now = $Raw.GetAsync("$($servers.S3)/lamin-test/$key").Result.Headers.ETag.Tag
+        $del = [System.Net.Http.HttpRequestMessage]::new('DELETE', "$($servers.S3)/lamin-test/$key")
+        $null = $del.Headers.TryAddWithoutValidation('If-Match', $now)
+        [int]$Raw.SendAsync($del).Result.StatusCode | Should -BeIn 200, 204
+        (Get-S3Object $servers.S3 'lamin-test' $key).Status | Should -Be 404
+    }
+    It 'GCS delete with ifGenerationMatch: a stale generation is 412 and the object stays; the current one deletes it' {
+        $key = 'cond-' + [guid]::NewGuid().ToString('N') + '/x.txt'
+        $meta = { ($Raw.GetStringAsync("$($servers.Gcs)/storage/v1/b/$GBucket/o/$([uri]::EscapeDataString($key))").Result | ConvertFrom-Json).generation }
+        Send-GcsObject $servers.Gcs $GBucket $key (Utf8 'first') | Should -Be 200
+        $first = & $meta
+        Send-GcsObject $servers.Gcs $GBucket $key (Utf8 'second') | Should -Be 200
+        $second = & $meta
+        $second | Should -Not -Be $first
+        $url = "$($servers.Gcs)/storage/v1/b/$GBucket/o/$([uri]::EscapeDataString($key))"
+        [int]$Raw.DeleteAsync("$url`?ifGenerationMatch=$first").Result.StatusCode | Should -Be 412
+        (Get-GcsObject $servers.Gcs $GBucket $key).Status | Should -Be 200
+        [int]$Raw.DeleteAsync("$url`?ifGenerationMatch=$second").Result.StatusCode | Should -BeIn 200, 204
+        (Get-GcsObject $servers.Gcs $GBucket $key).Status | Should -Be 404
     }
 }

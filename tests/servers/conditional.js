@@ -148,7 +148,8 @@ function gcsConditional(innerPort) {
       if (!name) return forward(req, res, body, null);
       return conditional(req, res, body, bucket, name, want);
     }
-    const del = req.method === 'DELETE' && /^\/storage\/v1\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
+    // (The .NET client addresses an emulator host without the /storage/v1 base path.)
+    const del = req.method === 'DELETE' && /^(?:\/storage\/v1)?\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
     if (del) return conditional(req, res, null, decodeURIComponent(del[1]), decodeURIComponent(del[2]), want);
     if (copy) {
       const body = await readBody(req);

@@ -228,6 +228,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         if (Version(root, key) is not { } now) return ConditionalDelete.Gone;
         if (!expected.Matches(now)) return ConditionalDelete.Changed;
         var options = new DeleteObjectOptions { IfGenerationMatch = expected.Generation ?? now.Generation };
+        Util.TestHooks.Pause("conditional-delete"); // tests overwrite here: only the server's condition keeps the object now
         try
         {
             Call<object?>(root, () => { Client().DeleteObjectAsync(root.Bucket, ObjectKey(root, key), options, Ct).GetAwaiter().GetResult(); return null; }, "delete an object", key);
