@@ -41,6 +41,7 @@ public class GateTests : IDisposable
         new(@"\bDeleteUnchecked\s*\("),
         new(@"\bDeleteMarker\s*\("),
         new(@"\bDelete(Keys|Own)\s*\("),
+        new(@"\bDeleteIfUnchanged\s*\("),
     ];
 
     /// <summary>The lines of <paramref name="source"/> that call a primitive, comments left out.</summary>
@@ -92,6 +93,7 @@ public class GateTests : IDisposable
     [InlineData("new FileInfo(p).Delete();")]
     [InlineData("client.DeleteObjectAsync(bucket, key);")]
     [InlineData("provider.DeleteUnchecked(root, key);")]
+    [InlineData("provider.DeleteIfUnchanged(root, key, version);")]
     [InlineData("StorageProviders.For(root).DeleteMarker(root);")]
     [InlineData("store.DeleteKeys(keys);")]
     public void The_scan_finds_a_direct_call_when_one_is_added(string line)

@@ -2,10 +2,12 @@
 // create-only write (a lease, a copy that must not overwrite) is exclusive against these servers too:
 //  - s3rver: PutObject, CopyObject and CompleteMultipartUpload with If-None-Match: * → 412 PreconditionFailed
 //    when an object is at the key; If-Match: <etag> → 412 when the object's ETag differs, 404 NoSuchKey when
-//    there is none (S3 conditional writes). s3rver only honours these headers on GET.
+//    there is none (S3 conditional writes); DeleteObject with If-Match: <etag> the same (S3 conditional deletes).
+//    s3rver only honours these headers on GET.
 //  - the Firebase Storage emulator (GCS JSON API): ifGenerationMatch=<n> on uploads (media, multipart and
 //    resumable: checked when the upload is finalized), copyTo and rewriteTo → 412 conditionNotMet when the
-//    object's generation is not n (0: when any object is there). The emulator ignores the parameter.
+//    object's generation is not n (0: when any object is there); and on object deletes (DELETE .../o/<name>):
+//    412 when the object's generation is not n. The emulator ignores the parameter.
 // Each condition is checked and its write done under one lock per object, so two conditional writes to the same
 // key never both pass (the servers handle requests concurrently).
 'use strict';
@@ -39,7 +41,9 @@ function s3Conditional(s3) {
     const match = ctx.get('if-match');
     const q = ctx.query;
     const isWrite = (ctx.method === 'PUT' && q.partNumber === undefined) || (ctx.method === 'POST' && q.uploadId !== undefined);
-    if (!isWrite || (!noneMatch && !match)) return next();
+    // DeleteObject with If-Match: <etag> (S3 conditional deletes): 412 when the object's ETag differs, 404 when it is gone.
+    const isDelete = ctx.method === 'DELETE' && q.uploadId === undefined && !!match;
+    if ((!isWrite && !isDelete) || (!noneMatch && !match)) return next();
     const parts = ctx.path.split('/').filter((x, i) => i > 0);
     const bucket = decodeURIComponent(parts[0] || '');
     const key = parts.slice(1).map(decodeURIComponent).join('/');
@@ -144,6 +148,9 @@ function gcsConditional(innerPort) {
       if (!name) return forward(req, res, body, null);
       return conditional(req, res, body, bucket, name, want);
     }
+    // (The .NET client addresses an emulator host without the /storage/v1 base path.)
+    const del = req.method === 'DELETE' && /^(?:\/storage\/v1)?\/b\/([^/]+)\/o\/([^/]+)$/.exec(url.pathname);
+    if (del) return conditional(req, res, null, decodeURIComponent(del[1]), decodeURIComponent(del[2]), want);
     if (copy) {
       const body = await readBody(req);
       return conditional(req, res, body, decodeURIComponent(copy[1]), decodeURIComponent(copy[2]), want);

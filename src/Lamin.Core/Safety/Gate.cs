@@ -31,11 +31,25 @@ public static class Gate
     /// <summary>What the gate lets one operation delete: one object (a file, or a folder's members) under a root.</summary>
     public sealed class Permit
     {
-        internal Permit(StorageRoot root, string key, bool? folder) { Root = root; Key = key; Folder = folder; }
+        internal Permit(StorageRoot root, string key, bool? folder, string operation) { Root = root; Key = key; Folder = folder; Operation = operation; }
         public StorageRoot Root { get; }
         public string Key { get; }
         /// <summary>A file's object alone (false), a folder's members (true), or whatever is at the key (null).</summary>
         public bool? Folder { get; }
+        /// <summary>The command the permit was given to (named when a conditional delete keeps the object).</summary>
+        public string Operation { get; }
+        /// <summary>
+        /// The identity the command verified (issue 25): when set, <see cref="Delete"/> removes the file only while it
+        /// still has it, and keeps (and reports) an object another client wrote since.
+        /// </summary>
+        public ObjectVersion? Expected { get; private init; }
+
+        /// <summary>This permit, for the file as the command verified it (<paramref name="version"/>; null: unconditional).</summary>
+        public Permit Expecting(ObjectVersion? version)
+        {
+            if (version is not null && Folder == true) throw new InvalidOperationException("A conditional delete is of one file, not a folder's members.");
+            return new Permit(Root, Key, Folder, Operation) { Expected = version };
+        }
     }
 
     // ============================================================== the rules
@@ -50,7 +64,7 @@ public static class Gate
         var place = Place.Of(root, key);
         var refusal = CheckPlace(s, place, folder, scope, Where(root, key));
         if (refusal is not null) throw refusal;
-        return new Permit(root, key, folder);
+        return new Permit(root, key, folder, scope.Operation);
     }
 
     /// <summary>As <see cref="Check"/>, but the refusal is returned (a bulk operation keeps the object and goes on).</summary>
@@ -68,7 +82,7 @@ public static class Gate
     public static Permit OwnObject(StorageRoot root, string key, bool? folder, GateScope scope)
     {
         RequireNotControl(root, key, null, scope);
-        return new Permit(root, key, folder);
+        return new Permit(root, key, folder, scope.Operation);
     }
 
     private static void RequireNotControl(StorageRoot root, string key, string? registryPath, GateScope scope)
@@ -152,10 +166,23 @@ public static class Gate
 
     // ============================================================== the acts
 
-    /// <summary>Deletes what the permit names (a missing object is not an error).</summary>
+    /// <summary>
+    /// Deletes what the permit names (a missing object is not an error). A permit that carries the identity its command
+    /// verified (<see cref="Permit.Expecting"/>) deletes only that object: S3 If-Match on the ETag (after a re-check of
+    /// size, ETag and last-modified), GCS ifGenerationMatch, locally a re-check of size, last-write time and inode right
+    /// before the unlink. An object written since is kept: FileChanged, naming it (a bulk caller reports and goes on).
+    /// </summary>
     public static void Delete(Permit permit)
     {
         var provider = StorageProviders.For(permit.Root);
+        if (permit.Expected is { } expected)
+        {
+            if (provider.DeleteIfUnchanged(permit.Root, permit.Key, expected) != ConditionalDelete.Changed) return;
+            var where = Where(permit.Root, permit.Key);
+            throw new LaminException(ErrorIds.FileChanged,
+                $"{permit.Operation} kept '{where}': it changed after the command verified it ({expected}), so another client wrote it since; it was not deleted. " +
+                "Check what it holds; remove it yourself if it is not wanted.", where);
+        }
         if (permit.Folder is { } folder) provider.DeleteUnchecked(permit.Root, permit.Key, folder);
         else provider.DeleteUnchecked(permit.Root, permit.Key);
     }

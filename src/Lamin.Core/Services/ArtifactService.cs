@@ -1175,6 +1175,8 @@ public sealed class ArtifactService(LaminContext context)
         }
 
         var written = new List<string>(); // keys this move created at the target: the only ones it may remove there
+        // Issue 25: each source file as it is before the copy reads it; its delete below happens only while it still is.
+        var versions = objects.Where(o => o.NFiles is null).ToDictionary(o => o.StorageKey(), o => srcProvider.Version(srcRoot, o.StorageKey()), StringComparer.Ordinal);
         LaminArtifact moved;
         try
         {
@@ -1245,7 +1247,17 @@ public sealed class ArtifactService(LaminContext context)
             if (permits[key].Permit is not { } permit) warn($"the source {PathOf(srcRoot, key)} is kept: {permits[key].Why}");
             else
             {
-                try { Gate.Delete(permit); }
+                if (o.NFiles is null && versions.GetValueOrDefault(key) is not { } version)
+                {
+                    warn($"the source {PathOf(srcRoot, key)} is kept: it was not there when the move read it, so it is not what the move copied");
+                    continue;
+                }
+                // A file goes only while it is what the copy read (issue 25: S3 If-Match, GCS ifGenerationMatch, local re-check).
+                try { Gate.Delete(o.NFiles is null ? permit.Expecting(versions[key]) : permit); }
+                catch (LaminException e) when (e.ErrorId == ErrorIds.FileChanged)
+                {
+                    warn($"{ErrorIds.FileChanged}: {a.Uid} was moved, but {e.Message}");
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     warn($"{a.Uid} was moved, but the source {PathOf(srcRoot, key)} could not be deleted: {e.Message} It is no longer registered; delete it by hand.");

@@ -404,6 +404,30 @@ public sealed class AuditService(LaminContext context)
         }
     }
 
+    /// <summary>
+    /// Issue 25: a Move-LaminStorage -RemoveSource to this root that switched the record but did not empty the old root
+    /// (killed, or a delete failed): its removal note is here, its process gone, and the old root's marker still names
+    /// this location. Reported with the command that finishes it.
+    /// </summary>
+    private static void ReportPendingRemovals(StorageRoot root, string storageUid, List<string> problems)
+    {
+        foreach (var pending in MoveJournal.FindRemovals(root, storageUid, oldRoot: null, staleOnly: true))
+        {
+            var old = StorageProviders.For(pending.OldRoot);
+            int left;
+            try
+            {
+                if (old.ReadMarker(pending.OldRoot) is not { Exists: true } marker || marker.StorageUid != storageUid) continue; // emptied, only its note was left
+                left = old.List(pending.OldRoot, "").Count(o => !ControlObjects.Contains(pending.OldRoot, o.Key, null));
+            }
+            catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException) { left = -1; }
+            problems.Add($"a Move-LaminStorage -RemoveSource from {pending.OldRoot.Root} to this root stopped before it removed the old root" +
+                         (pending.Writer is { } w ? $" (process {w.Pid} on {w.Host})" : "") + ": " +
+                         (left >= 0 ? $"{left} object(s) and its marker are still there" : "its objects, marker and lease may still be there") +
+                         $" (note {pending.NoteKey}); run Move-LaminStorage -Identity '{pending.OldRoot.Root}' -Destination '{root.Root}' -RemoveSource to finish it");
+        }
+    }
+
     // ================================================================ health and usage
 
     public List<LaminStorageHealth> TestStorage(string? identity)
@@ -456,6 +480,7 @@ public sealed class AuditService(LaminContext context)
                 }
                 CheckUnfinishedUploads(provider, root, health, problems);
                 ReportMoveLeftovers(root, problems);
+                ReportPendingRemovals(root, st.Uid, problems);
             }
             catch (Exception e) when (e is LaminException or IOException or UnauthorizedAccessException)
             {

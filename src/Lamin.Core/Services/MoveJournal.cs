@@ -48,8 +48,8 @@ public static class MoveJournal
                && key[(slash + 1)..].StartsWith(Prefix, StringComparison.Ordinal);
     }
 
-    /// <summary>A journal itself, not its list of finished copies.</summary>
-    private static bool IsJournalItself(string key) => IsJournalKey(key) && !key.EndsWith(CopiedSuffix, StringComparison.Ordinal);
+    /// <summary>A journal itself, not its list of finished copies nor its removal note.</summary>
+    private static bool IsJournalItself(string key) => IsJournalKey(key) && !key.EndsWith(CopiedSuffix, StringComparison.Ordinal) && !key.EndsWith(RemovalSuffix, StringComparison.Ordinal);
 
     /// <summary>True when no move runs under this journal any more: its process is gone, or it is this process's and no move of it runs.</summary>
     public static bool IsStale(string journalKey)
@@ -116,6 +116,61 @@ public static class MoveJournal
             throw new LaminException(ErrorIds.InvalidDestination, $"Move-LaminStorage could not write its journal {key} (a name it just made was taken). Run it again.", destination.Root);
         }
         return new Handle(source, destination, key);
+    }
+
+    // ================================================================ a pending -RemoveSource (issue 25)
+
+    /// <summary>
+    /// The journal's companion at the destination that says "the source's removal is pending" (issue 25): written by
+    /// Move-LaminStorage -RemoveSource before it switches the record, retired once the old root's objects and lease
+    /// are gone (before its marker). A note that outlives its process, at a location whose root is the note's
+    /// destination, means a removal was killed or a delete failed: Test-LaminStorage reports it with the command that
+    /// finishes it. It sits in the location's own <c>.lamindb/</c>, so it travels with the record's new root and needs no
+    /// registry change on either engine; as a journal key it is a control file (never an orphan, never deleted but by
+    /// <see cref="Gate.RetireMoveJournal"/>).
+    /// </summary>
+    public const string RemovalSuffix = ".removing";
+
+    /// <summary>A removal that a -RemoveSource run left unfinished: the old root it still has to empty, and the note's key.</summary>
+    public sealed record PendingRemoval(StorageRoot OldRoot, StorageRoot Location, string NoteKey, Util.ProcessIdentity? Writer);
+
+    /// <summary>Writes the removal note of <paramref name="journal"/>'s move at its destination (before the switch).</summary>
+    public static void BeginRemoval(Handle journal, string storageUid)
+    {
+        var content = new Content("Move-LaminStorage -RemoveSource", storageUid, journal.Source.Root, journal.Destination.Root, []);
+        if (!StorageProviders.For(journal.Destination).TryCreateNew(journal.Destination, journal.Key + RemovalSuffix, JsonSerializer.SerializeToUtf8Bytes(content)))
+            throw new LaminException(ErrorIds.InvalidDestination, $"Move-LaminStorage could not write its removal note {journal.Key}{RemovalSuffix} (a name it just made was taken). Run it again.", journal.Destination.Root);
+    }
+
+    /// <summary>
+    /// The removal notes at <paramref name="location"/> naming <paramref name="oldRoot"/> (every old root when null) for
+    /// the location <paramref name="storageUid"/>; <paramref name="staleOnly"/>: only those whose process no longer runs that move.
+    /// </summary>
+    public static List<PendingRemoval> FindRemovals(StorageRoot location, string storageUid, string? oldRoot, bool staleOnly)
+    {
+        var found = new List<PendingRemoval>();
+        var provider = StorageProviders.For(location);
+        foreach (var o in provider.ListManagedObjects(location))
+        {
+            if (!IsJournalKey(o.Key) || !o.Key.EndsWith(RemovalSuffix, StringComparison.Ordinal)) continue;
+            var journalKey = o.Key[..^RemovalSuffix.Length];
+            if (staleOnly && !IsStale(journalKey)) continue;
+            if (Read(provider, location, o.Key) is not { } content || content.StorageUid != storageUid || content.Destination != location.Root) continue;
+            if (oldRoot is not null && content.Source != oldRoot) continue;
+            StorageRoot old;
+            try { old = StorageRoot.Parse(content.Source, "/"); }
+            catch (LaminException) { continue; }
+            var name = journalKey[(journalKey.IndexOf('/') + 1)..];
+            found.Add(new PendingRemoval(old, location, o.Key, Util.ProcessIdentity.FromTemporaryName(name, Prefix)));
+        }
+        return found;
+    }
+
+    /// <summary>The removal finished (or the move did not switch): its note goes.</summary>
+    public static void RetireRemoval(StorageRoot destination, string noteKey)
+    {
+        if (!noteKey.EndsWith(RemovalSuffix, StringComparison.Ordinal)) throw new InvalidOperationException("Not a removal note.");
+        Gate.RetireMoveJournal(destination, noteKey);
     }
 
     // ================================================================ leftovers
@@ -209,6 +264,7 @@ public static class MoveJournal
         // A move stopped between writing the destination's marker and switching the record left that marker too.
         context.Registry.Read(s => Gate.RetireStrayMarker(s, stale.Destination, stale.Content.StorageUid, scope));
         Gate.RetireMoveJournal(stale.Destination, stale.JournalKey + CopiedSuffix);
+        Gate.RetireMoveJournal(stale.Destination, stale.JournalKey + RemovalSuffix); // a -RemoveSource that never switched
         Gate.RetireMoveJournal(stale.Destination, stale.JournalKey);
         Gate.RetireMoveJournal(stale.Source, stale.JournalKey);
     }

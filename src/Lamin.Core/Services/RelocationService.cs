@@ -129,6 +129,9 @@ public sealed class RelocationService(LaminContext context)
         using var lease = Lease.Acquire(plan.Source, context.User, "Move-LaminStorage");
         // Every object already at the destination is checked before anything is copied (rule 5).
         var keys = plan.Items.Select(i => i.Key).Distinct(StringComparer.Ordinal).ToList();
+        // Issue 25: each source object as it is before anything reads it; -RemoveSource deletes it only while it still is
+        // (an object another client writes after this is kept: its copy was verified against what was read here).
+        var versions = removeSource ? SourceVersions(plan, src, keys, cancel) : null;
         // SPEC §10 rule 17: copies a refused or killed move left there go first (its own are kept and verified below).
         MoveJournal.CleanBeforeMove(context, plan.Storage.Uid, plan.Source, plan.Destination, o => Reusable(plan, src, dst, o, cancel), warn);
         var reused = CheckDestination(plan, src, dst, cancel);
@@ -207,10 +210,15 @@ public sealed class RelocationService(LaminContext context)
             var instance = context.Registry.Read(s => s.InstanceDocument);
             dst.WriteMarker(plan.Destination, Marker.Content(plan.Storage.Uid, instance.Name, instance.InstanceId, instance.Uid));
         }
+        // Issue 25: the removal is pending from the switch on, durably (a note in the new root's .lamindb/): a killed run
+        // is reported by Test-LaminStorage with the command that finishes it.
+        if (removeSource) MoveJournal.BeginRemoval(journal, plan.Storage.Uid);
         LaminStorage moved;
         try { moved = Switch(plan); }
         catch (Exception) when (!markerThere.Exists)
         {
+            // (A removal note stays beside the journal: if the record did switch it reports the pending removal; if not,
+            // the journal's cleanup retires it with the journal.)
             // Not switched: the marker just written goes again (unless the record did switch and only the answer was
             // lost; the gate then finds the location there and keeps it). What stays is reported through the journal.
             try { context.Registry.Read(s => Gate.RetireStrayMarker(s, plan.Destination, plan.Storage.Uid, new GateScope("Move-LaminStorage"))); }
@@ -218,9 +226,11 @@ public sealed class RelocationService(LaminContext context)
             throw;
         }
         journal.Complete(warn); // the copies are the location's now
+        if (removeSource) Util.TestHooks.Pause("move-storage-remove-source"); // tests overwrite or kill here (issue 25)
         // Every object was verified at the destination (copied with its hash checked, or found there with the same md5).
-        bool complete = !removeSource || RemoveSource(plan, src, keys, warn);
+        bool complete = !removeSource || RemoveSource(plan, src, keys, versions!, warn);
         lease.Dispose(); // the old root's lease goes before its marker and folders
+        if (complete && removeSource) RetireRemovalNote(plan, journal.Key + MoveJournal.RemovalSuffix, warn);
         if (complete) FreeSource(plan, src, removeSource, warn);
         return moved;
     }
@@ -251,6 +261,25 @@ public sealed class RelocationService(LaminContext context)
         });
     }
 
+    /// <summary>
+    /// The identity of each source object (size with ETag / generation / last-write time and inode) read before the move
+    /// reads it; a missing one has none (it is never deleted: the copy would have failed).
+    /// </summary>
+    private static Dictionary<string, ObjectVersion?> SourceVersions(MovePlan plan, IStorageProvider src, IReadOnlyList<string> keys, CancellationToken cancel)
+    {
+        var versions = new ObjectVersion?[keys.Count];
+        Parallel.For(0, keys.Count, new ParallelOptions { MaxDegreeOfParallelism = plan.Source.IsLocal ? 1 : 8, CancellationToken = cancel },
+            i => versions[i] = src.Version(plan.Source, keys[i]));
+        return Enumerable.Range(0, keys.Count).ToDictionary(i => keys[i], i => versions[i], StringComparer.Ordinal);
+    }
+
+    /// <summary>The removal finished: its note at the new root goes (before the old marker: a note never outlives the removal it reports).</summary>
+    private static void RetireRemovalNote(MovePlan plan, string noteKey, Action<string> warn)
+    {
+        try { MoveJournal.RetireRemoval(plan.Destination, noteKey); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { warn($"could not remove the move's removal note {noteKey} at {plan.Destination.Root}: {e.Message}"); }
+    }
+
     /// <summary>Frees the old root for other instances: its marker goes; after -RemoveSource also .lamindb/ and the root when empty.</summary>
     private static void FreeSource(MovePlan plan, IStorageProvider src, bool removed, Action<string> warn)
     {
@@ -268,7 +297,7 @@ public sealed class RelocationService(LaminContext context)
     /// they are kept with a warning. Returns false when a delete failed: the marker then stays, so that a
     /// re-run with the old root finds the job and finishes it.
     /// </summary>
-    private bool RemoveSource(MovePlan plan, IStorageProvider src, IReadOnlyCollection<string> verified, Action<string> warn)
+    private bool RemoveSource(MovePlan plan, IStorageProvider src, IReadOnlyCollection<string> verified, IReadOnlyDictionary<string, ObjectVersion?> versions, Action<string> warn)
     {
         // The old root as no record has it any more: what other records at that root hold.
         var oldRoot = new LaminStorage { Id = 0, Root = plan.Source.Root, Type = plan.Source.Type };
@@ -291,11 +320,18 @@ public sealed class RelocationService(LaminContext context)
                 warn($"kept {src.PathOf(plan.Source, key)}: {checks[key].Why}");
                 continue;
             }
-            try { Gate.Delete(permit); }
+            // Issue 25: only the object the move verified (its identity then); one written since is kept (FileChanged).
+            if (versions.GetValueOrDefault(key) is not { } version)
+            {
+                failed = true;
+                warn($"kept {src.PathOf(plan.Source, key)}: it was not there when the move read the source, so it is not what the move verified");
+                continue;
+            }
+            try { Gate.Delete(permit.Expecting(version)); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException)
             {
                 failed = true;
-                warn($"kept {src.PathOf(plan.Source, key)}: {e.Message}");
+                warn(e is LaminException { ErrorId: ErrorIds.FileChanged } ? $"{ErrorIds.FileChanged}: {e.Message}" : $"kept {src.PathOf(plan.Source, key)}: {e.Message}");
             }
         }
         if (plan.Source.IsLocal)
@@ -321,9 +357,12 @@ public sealed class RelocationService(LaminContext context)
         {
             var there = dst.ListHashed(plan.Destination, "").ToDictionary(o => o.Object.Key, StringComparer.Ordinal);
             var verified = new List<string>();
+            var versions = new Dictionary<string, ObjectVersion?>(StringComparer.Ordinal);
             complete = true;
             foreach (var item in plan.Items.DistinctBy(i => i.Key))
             {
+                // Issue 25: the identity before the comparison reads it; the delete happens only while the object still has it.
+                versions[item.Key] = src.Version(plan.Source, item.Key);
                 if (there.TryGetValue(item.Key, out var d) && SameContent(plan, src, dst, item, d, cancel) is not null) verified.Add(item.Key);
                 else
                 {
@@ -331,9 +370,15 @@ public sealed class RelocationService(LaminContext context)
                     warn($"kept {src.PathOf(plan.Source, item.Key)}: the destination does not hold the same bytes at {dst.PathOf(plan.Destination, item.Key)}");
                 }
             }
-            complete = RemoveSource(plan, src, verified, warn) && complete;
+            complete = RemoveSource(plan, src, verified, versions, warn) && complete;
         }
-        if (complete) FreeSource(plan, src, removed: true, warn);
+        if (complete)
+        {
+            // The notes of the run(s) this finishes (issue 25), then the old marker.
+            foreach (var note in MoveJournal.FindRemovals(plan.Destination, plan.Storage.Uid, plan.Source.Root, staleOnly: false))
+                RetireRemovalNote(plan, note.NoteKey, warn);
+            FreeSource(plan, src, removed: true, warn);
+        }
         return context.Registry.Read(s => _storages.Decorate(s.Storages.FindById(plan.Storage.Id), new AccessPolicy(s, context.User)));
     }
 

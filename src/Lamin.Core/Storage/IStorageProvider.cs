@@ -131,7 +131,51 @@ public interface IStorageProvider
     /// have the folder's own key (S3/GCS allow both). Stores with real folders need no distinction.
     /// </summary>
     void DeleteUnchecked(StorageRoot root, string key, bool folder) => DeleteUnchecked(root, key);
+
+    /// <summary>
+    /// The identity of the file (never a folder) at a key, or null when no file is there: size with the S3 ETag, the
+    /// GCS generation, or a local file's last-write time and inode (issue 25).
+    /// </summary>
+    ObjectVersion? Version(StorageRoot root, string key);
+
+    /// <summary>
+    /// Deletes the file at a key only while it has <paramref name="expected"/>'s identity (issue 25): S3 DeleteObject with
+    /// If-Match on the ETag after a metadata re-check, GCS ifGenerationMatch, locally a re-check of size, last-write
+    /// time and inode right before the unlink. The primitive under <see cref="Safety.Gate"/>: only the gate calls it.
+    /// </summary>
+    ConditionalDelete DeleteIfUnchanged(StorageRoot root, string key, ObjectVersion expected);
 }
 
 /// <summary>An unfinished multipart upload: the key it would create (relative to the root), its id, when it began, and its parts so far.</summary>
 public sealed record UnfinishedUpload(string Key, string UploadId, DateTime? Initiated, long Size, int Parts);
+
+/// <summary>
+/// The identity of one stored file as a command verified it (issue 25): its size and what the store says changes
+/// with every write: the S3 ETag, the GCS generation, or a local file's last-write time (and inode where the
+/// system gives it cheaply). A conditional delete removes the object only while it still has this identity.
+/// </summary>
+public sealed record ObjectVersion(long Size, string? ETag = null, long? Generation = null, DateTime? Modified = null, ulong? Inode = null)
+{
+    /// <summary>True when <paramref name="now"/> is the same object: every part this identity holds is equal.</summary>
+    public bool Matches(ObjectVersion now) =>
+        now.Size == Size
+        && (ETag is null || string.Equals(now.ETag?.Trim('"'), ETag.Trim('"'), StringComparison.Ordinal))
+        && (Generation is null || now.Generation == Generation)
+        && (Modified is null || now.Modified == Modified)
+        && (Inode is null || now.Inode is null || now.Inode == Inode);
+
+    public override string ToString() =>
+        $"{Size} bytes" + (ETag is not null ? $", ETag {ETag}" : "") + (Generation is not null ? $", generation {Generation}" : "")
+        + (Modified is { } m ? $", modified {m:O}" : "") + (Inode is not null ? $", inode {Inode}" : "");
+}
+
+/// <summary>What a conditional delete did.</summary>
+public enum ConditionalDelete
+{
+    /// <summary>The object had the identity and was deleted.</summary>
+    Deleted,
+    /// <summary>Nothing was at the key (someone else removed it).</summary>
+    Gone,
+    /// <summary>The object at the key is not the one verified (overwritten since): kept.</summary>
+    Changed,
+}

@@ -323,6 +323,49 @@ public sealed class LocalStorageProvider : IStorageProvider
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
     }
 
+    public ObjectVersion? Version(StorageRoot root, string key)
+    {
+        if (key.Length == 0) return null;
+        var path = LocalPaths.ResolveUnder(root.Root, key);
+        var f = new FileInfo(path);
+        if (!f.Exists) return null; // a folder, or nothing
+        return new ObjectVersion(f.Length, Modified: f.LastWriteTimeUtc, Inode: InodeOf(path));
+    }
+
+    /// <summary>
+    /// Issue 25: the file's size, last-write time and (Linux) inode are read again right before the unlink; a file
+    /// written or replaced since it was verified is kept. A file system has no conditional unlink: only the instant
+    /// between the check and the unlink stays open.
+    /// </summary>
+    public ConditionalDelete DeleteIfUnchanged(StorageRoot root, string key, ObjectVersion expected)
+    {
+        var path = LocalPaths.ResolveUnder(root.Root, key);
+        if (Version(root, key) is not { } now) return Directory.Exists(path) ? ConditionalDelete.Changed : ConditionalDelete.Gone;
+        if (!expected.Matches(now)) return ConditionalDelete.Changed;
+        SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
+        Durable.SyncDirectory(Path.GetDirectoryName(path)!);
+        return ConditionalDelete.Deleted;
+    }
+
+    /// <summary>The inode of a file (statx, Linux: one layout on every architecture), or null elsewhere or when it can't be read.</summary>
+    private static ulong? InodeOf(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        try
+        {
+            var buffer = new byte[256];
+            const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
+            const uint StatxIno = 0x100;
+            if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxIno, buffer) != 0) return null;
+            if ((BitConverter.ToUInt32(buffer, 0) & StatxIno) == 0) return null;
+            return BitConverter.ToUInt64(buffer, 32); // struct statx: stx_ino after mask, blksize, attributes, nlink, uid, gid, mode
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false)]
+    private static extern int statx(int dirfd, string path, int flags, uint mask, byte[] buffer);
+
     /// <summary>Create-new (FileMode.CreateNew: O_EXCL, CREATE_NEW): of two callers only one creates the file; the content is synced.</summary>
     public bool TryCreateNew(StorageRoot root, string key, byte[] content)
     {

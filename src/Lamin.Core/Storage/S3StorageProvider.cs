@@ -363,6 +363,37 @@ public sealed class S3StorageProvider : IStorageProvider
         if (keys.Count > 0) DeleteKeys(root, keys);
     }
 
+    public ObjectVersion? Version(StorageRoot root, string key)
+    {
+        var head = Maybe(root, () => Client(root).GetObjectMetadataAsync(root.Bucket, ObjectKey(root, key), Ct), "read object metadata", key);
+        return head is null ? null : new ObjectVersion(head.ContentLength, (head.ETag ?? "").Trim('"'), Modified: head.LastModified?.ToUniversalTime());
+    }
+
+    /// <summary>
+    /// Issue 25: the object's size, ETag and last-modified are re-read right before the delete (an S3-compatible server
+    /// that ignores the condition is still checked, with only the instant between the two requests open), then
+    /// DeleteObject carries If-Match on the ETag: S3 answers 412 when the object was overwritten meanwhile. A server
+    /// that does not implement the header (501) gets the plain delete after the re-check.
+    /// </summary>
+    public ConditionalDelete DeleteIfUnchanged(StorageRoot root, string key, ObjectVersion expected)
+    {
+        if (Version(root, key) is not { } now) return ConditionalDelete.Gone;
+        if (!expected.Matches(now)) return ConditionalDelete.Changed;
+        var etag = expected.ETag ?? now.ETag;
+        Util.TestHooks.Pause("conditional-delete"); // tests overwrite here: only the server's condition keeps the object now
+        DeleteObjectRequest Request(bool condition) => new()
+        {
+            BucketName = root.Bucket, Key = ObjectKey(root, key), IfMatch = condition && !string.IsNullOrEmpty(etag) ? "\"" + etag + "\"" : null,
+        };
+        try { Conditional(root, condition => Client(root).DeleteObjectAsync(Request(condition), Ct), "delete an object", key); }
+        catch (LaminException e) when (e.InnerException is AmazonServiceException { StatusCode: HttpStatusCode.PreconditionFailed } or AmazonS3Exception { ErrorCode: "PreconditionFailed" or "ConditionalRequestConflict" })
+        {
+            return ConditionalDelete.Changed;
+        }
+        catch (LaminException e) when (e.InnerException is AmazonServiceException se && IsNotFound(se)) { return ConditionalDelete.Gone; }
+        return ConditionalDelete.Deleted;
+    }
+
     public void DeleteUnchecked(StorageRoot root, string key, bool folder)
     {
         var (exact, members) = ListRaw(root, key);
