@@ -190,7 +190,8 @@ Describe 'Fault 13: a refused or failed write never deletes an object it did not
             @{ Method = 'PUT'; Match = "^$key(\?|$)"; Status = 412; Code = 'PreconditionFailed' }
         )
         { Move-LaminArtifact $art.Uid -Storage $b.Uid -Confirm:$false } | Should -Throw -ErrorId 'DestinationExists,*'
-        @(Get-S3ProxyLog $extra | Where-Object { $_.Method -eq 'DELETE' -or ($_.Method -eq 'POST' -and $_.Url -match 'delete') }).Count | Should -Be 0
+        # (The move's own announcement in b's .lamindb/_writers/, issue 25, is created and retired by it: not data.)
+        @(Get-S3ProxyLog $extra | Where-Object { ($_.Method -eq 'DELETE' -or ($_.Method -eq 'POST' -and $_.Url -match 'delete')) -and $_.Url -notmatch '/\.lamindb/_writers/' }).Count | Should -Be 0
         S3Text "$pb/data/x.csv" | Should -BeExactly "arrived meanwhile`n"
         S3Text "$pa/data/x.csv" | Should -BeExactly "mine`n"
         (Get-LaminArtifact $art.Uid).StorageUid | Should -BeExactly $a.Uid
