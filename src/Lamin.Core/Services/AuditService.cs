@@ -257,7 +257,8 @@ public sealed class AuditService(LaminContext context)
 
     /// <summary>
     /// Objects under .lamindb/ that no artifact of any record with the same root accounts for (rule 4),
-    /// excluding control files of any instance (<see cref="ProtectedObjects"/>) and live transfers; on S3
+    /// excluding control files of any instance (<see cref="ProtectedObjects"/>), live transfers and what a live writer
+    /// announced in the location may still commit (<see cref="WriterAnnouncements"/>: kept and told to <paramref name="inFlight"/>); on S3
     /// also unfinished multipart uploads under .lamindb/ started longer ago than -OlderThan and
     /// <see cref="LiveTransferHorizon"/>.
     /// </summary>
