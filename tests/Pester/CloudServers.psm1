@@ -205,5 +205,11 @@ function Get-GcsKeys {
     @($keys | Sort-Object -CaseSensitive)
 }
 
+function Remove-GcsObject {
+    <# .SYNOPSIS Deletes an object in the GCS emulator (JSON API); returns the status code. #>
+    param([Parameter(Mandatory)] [string] $Endpoint, [Parameter(Mandatory)] [string] $Bucket, [Parameter(Mandatory)] [string] $Key)
+    [int]$script:Http.DeleteAsync("$Endpoint/storage/v1/b/$Bucket/o/$([uri]::EscapeDataString($Key))").Result.StatusCode
+}
+
 Export-ModuleMember -Function Start-S3ExtraServers, Set-S3ProxyRule, Get-S3ProxyLog, Wait-S3ProxyRequest, Get-S3Object, Send-S3Object, Remove-S3Object, Get-S3Keys,
-    Get-GcsObject, Send-GcsObject, Get-GcsKeys
+    Get-GcsObject, Send-GcsObject, Get-GcsKeys, Remove-GcsObject

@@ -189,8 +189,12 @@ Describe 'Fault 13: a refused or failed write never deletes an object it did not
             @{ Method = 'HEAD'; Match = "^$key(\?|$)"; Status = 404 }
             @{ Method = 'PUT'; Match = "^$key(\?|$)"; Status = 412; Code = 'PreconditionFailed' }
         )
+        $keys = @(Get-S3Keys $S3 lamin-test "$pb/")
         { Move-LaminArtifact $art.Uid -Storage $b.Uid -Confirm:$false } | Should -Throw -ErrorId 'DestinationExists,*'
-        @(Get-S3ProxyLog $extra | Where-Object { $_.Method -eq 'DELETE' -or ($_.Method -eq 'POST' -and $_.Url -match 'delete') }).Count | Should -Be 0
+        # The move deletes nothing but its own announcement in b's .lamindb/_writers/ (issue 25: created and retired by
+        # it, one delete request); every object that was there is still there, and nothing else is.
+        @(Get-S3ProxyLog $extra | Where-Object { $_.Method -eq 'DELETE' -or ($_.Method -eq 'POST' -and $_.Url -match 'delete') }).Count | Should -BeLessOrEqual 1
+        @(Get-S3Keys $S3 lamin-test "$pb/") | Should -Be $keys
         S3Text "$pb/data/x.csv" | Should -BeExactly "arrived meanwhile`n"
         S3Text "$pa/data/x.csv" | Should -BeExactly "mine`n"
         (Get-LaminArtifact $art.Uid).StorageUid | Should -BeExactly $a.Uid

@@ -354,6 +354,16 @@ public static class Gate
         StorageProviders.For(root).DeleteUnchecked(root, key, folder: false);
     }
 
+    /// <summary>
+    /// Retires a writer's announcement (<see cref="WriterAnnouncements"/>, issue 25): its writer committed what it
+    /// wrote, or its process is gone. The object at an announcement key alone; a missing one is not an error.
+    /// </summary>
+    public static void RetireWriterAnnouncement(StorageRoot root, string key)
+    {
+        if (!WriterAnnouncements.IsAnnouncementKey(key)) throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{key}' as a writer's announcement: it is not an announcement key.", key);
+        StorageProviders.For(root).DeleteUnchecked(root, key, folder: false);
+    }
+
     private static string Where(StorageRoot root, string key) => StorageProviders.For(root).PathOf(root, key);
 
     // ============================================================== places

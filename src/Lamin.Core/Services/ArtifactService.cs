@@ -59,14 +59,22 @@ public sealed class IngestPlan
 }
 
 /// <summary>Data read (and, unless in place, copied under a temporary name) and hashed; ready to register.</summary>
-public sealed class StagedArtifact(IngestPlan plan, HashResult hash, long size, int? nFiles, IObjectWriter? writer) : IDisposable
+public sealed class StagedArtifact(IngestPlan plan, HashResult hash, long size, int? nFiles, IObjectWriter? writer, IDisposable? announcement = null) : IDisposable
 {
     public IngestPlan Plan { get; } = plan;
     public HashResult Hash { get; } = hash;
     public long Size { get; } = size;
     public int? NFiles { get; } = nFiles;
     public IObjectWriter? Writer { get; } = writer;
-    public void Dispose() => Writer?.Dispose();
+
+    /// <summary>The writer's hold on its announcement in the location (issue 25): released once the item was committed or dropped.</summary>
+    internal IDisposable? Announcement { get; } = announcement;
+
+    public void Dispose()
+    {
+        try { Writer?.Dispose(); }
+        finally { Announcement?.Dispose(); }
+    }
 }
 
 /// <summary>
@@ -490,9 +498,12 @@ public sealed class ArtifactService(LaminContext context)
         {
             throw moved; // its marker left with the relocation (rule 14): say so rather than "not present"
         }
-        var writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
+        // Issue 25: announced in the location before the first byte goes there, so orphan clearing keeps it until it is committed.
+        var announcement = WriterAnnouncements.Enter(plan.Root, "Add-LaminArtifact", context.User);
+        IObjectWriter? writer = null;
         try
         {
+            writer = StorageProviders.For(plan.Root).CreateWriter(plan.Root, plan.IsFolder, plan.ProposedKey, cancel);
             if (!plan.IsFolder)
             {
                 // The plan's lstat stands for "before" only when staging follows at once (not after a -Confirm prompt,
@@ -500,7 +511,7 @@ public sealed class ArtifactService(LaminContext context)
                 var planned = plan.SourceSnapshot is { } p && System.Diagnostics.Stopwatch.GetElapsedTime(p.Taken) < PlanSnapshotAge
                     ? (p.Length, p.Modified) : ((long, DateTime)?)null;
                 var hash = CopyOne(plan.SourcePath, writer, "", progress, cancel, planned);
-                return new StagedArtifact(plan, hash, plan.Size, null, writer);
+                return new StagedArtifact(plan, hash, plan.Size, null, writer, announcement);
             }
             var memberHashes = new List<string>(plan.Members.Count);
             foreach (var m in plan.Members)
@@ -508,11 +519,12 @@ public sealed class ArtifactService(LaminContext context)
                 var rel = Path.GetRelativePath(plan.SourcePath, m.FullName).Replace('\\', '/');
                 memberHashes.Add(CopyOne(m.FullName, writer, rel, progress, cancel).Hash);
             }
-            return new StagedArtifact(plan, LaminHash.HashFolder(memberHashes), plan.Size, plan.Members.Count, writer);
+            return new StagedArtifact(plan, LaminHash.HashFolder(memberHashes), plan.Size, plan.Members.Count, writer, announcement);
         }
         catch
         {
-            writer.Dispose();
+            try { writer?.Dispose(); }
+            finally { announcement.Dispose(); }
             throw;
         }
     }
@@ -564,6 +576,8 @@ public sealed class ArtifactService(LaminContext context)
     public List<CommitResult> Commit(IReadOnlyList<StagedArtifact> staged, Action<string> warn)
     {
         var published = new List<(StorageRoot Root, string Key)>();
+        Util.TestHooks.Pause("add-artifact-commit"); // tests delete an upload, or clear orphans, here (issue 25)
+        var gone = VerifyWritten(staged);
         try
         {
             return context.Registry.Write(s =>
@@ -573,6 +587,12 @@ public sealed class ArtifactService(LaminContext context)
                 var results = new List<CommitResult>(staged.Count);
                 foreach (var item in staged)
                 {
+                    if (gone.TryGetValue(item, out var missing))
+                    {
+                        item.Dispose(); // never registered; what is left of its upload goes (only while it is the version it wrote)
+                        results.Add(new CommitResult(item, null, false, missing));
+                        continue;
+                    }
                     try
                     {
                         var (artifact, existed) = CommitOne(view, batch, item, warn, published);
@@ -603,6 +623,28 @@ public sealed class ArtifactService(LaminContext context)
                 try { Gate.Delete(Gate.OwnObject(root, key, null, RolledBack)); } catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Issue 25: before the registry transaction, each uploaded object is re-checked (one HEAD each, concurrently: the
+    /// transaction is not held open for them): an object gone (PathNotFound) or replaced (FileChanged) refuses its item,
+    /// which is then never registered; the others go on. Between this check and the commit, the writer's announcement
+    /// keeps orphan clearing away from them. Local staging checks at its rename.
+    /// </summary>
+    private static Dictionary<StagedArtifact, LaminException> VerifyWritten(IReadOnlyList<StagedArtifact> staged)
+    {
+        var gone = new System.Collections.Concurrent.ConcurrentDictionary<StagedArtifact, LaminException>();
+        var cloud = staged.Where(i => i.Writer is not null && !i.Plan.Root.IsLocal).ToList();
+        Parallel.ForEach(cloud, new ParallelOptions { MaxDegreeOfParallelism = 16 }, item =>
+        {
+            try { item.Writer!.Verify(); }
+            catch (LaminException e) when (e.ErrorId != ErrorIds.OperationCanceled)
+            {
+                gone[item] = new LaminException(e.ErrorId,
+                    $"{e.Message} '{item.Plan.SourcePath}' was not registered; the other items of the batch were. Add it again.", item.Plan.SourcePath, e);
+            }
+        });
+        return new Dictionary<StagedArtifact, LaminException>(gone);
     }
 
     /// <summary>
@@ -1177,12 +1219,26 @@ public sealed class ArtifactService(LaminContext context)
         var written = new List<string>(); // keys this move created at the target: the only ones it may remove there
         // Issue 25: each source file as it is before the copy reads it; its delete below happens only while it still is.
         var versions = objects.Where(o => o.NFiles is null).ToDictionary(o => o.StorageKey(), o => srcProvider.Version(srcRoot, o.StorageKey()), StringComparer.Ordinal);
+        var writers = new List<IObjectWriter>();
         LaminArtifact moved;
+        // Issue 25: announced at the target before the first copy, until the records switched: orphan clearing keeps the copies.
+        using var announcement = WriterAnnouncements.Enter(dstRoot, "Move-LaminArtifact", context.User);
         try
         {
-            foreach (var o in objects) { CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel); written.Add(o.StorageKey()); }
+            foreach (var o in objects) { writers.Add(CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel)); written.Add(o.StorageKey()); }
             if (dstRoot.IsLocal) Durable.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
             Util.TestHooks.Pause("move-artifact-commit"); // tests relocate a location here (rule 14)
+            // Issue 25: each copy still there as written (one HEAD each) before the records point to it; else nothing moves.
+            try
+            {
+                foreach (var w in writers) w.Verify();
+                foreach (var o in objects.Where(o => dstRoot.IsLocal && dstProvider.Stat(dstRoot, o.StorageKey()) is null))
+                    throw new LaminException(ErrorIds.PathNotFound, $"The copy '{PathOf(dstRoot, o.StorageKey())}' is gone before the move's commit (deleted by another command or by hand).", PathOf(dstRoot, o.StorageKey()));
+            }
+            catch (LaminException e) when (e.ErrorId is ErrorIds.PathNotFound or ErrorIds.FileChanged)
+            {
+                throw new LaminException(e.ErrorId, $"{e.Message} Nothing moved: {a.Uid} stays in {source.Root}; run Move-LaminArtifact again.", e.Target, e);
+            }
             moved = context.Registry.Write(s =>
             {
                 var view = new View(s, context, _storages);
@@ -1220,12 +1276,14 @@ public sealed class ArtifactService(LaminContext context)
         }
         catch
         {
-            var moveScope = new GateScope("Move-LaminArtifact");
-            foreach (var key in written)
-                try { Gate.Delete(Gate.OwnObject(dstRoot, key, objects.First(o => o.StorageKey() == key).NFiles is not null, moveScope)); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+            DiscardMoveCopies(written, objects, dstRoot);
             throw;
         }
+        finally
+        {
+            foreach (var w in writers) w.Dispose(); // committed: nothing to undo; the copies above are removed through the gate
+        }
+
 
         // SPEC §10 rules 1 and 12: a source object another live artifact includes (a folder around it, files registered
         // inside it, a nested location's) stays; the gate says which, with the family's own records retiring.
@@ -1303,13 +1361,24 @@ public sealed class ArtifactService(LaminContext context)
         return text;
     }
 
-    /// <summary>Copies one object (file or folder) of a moving family to the same key at the target and verifies it.</summary>
-    private static void CopyForMove(LaminArtifact o, IStorageProvider srcProvider, StorageRoot srcRoot, IStorageProvider dstProvider, StorageRoot dstRoot,
+    /// <summary>A refused or failed Move-LaminArtifact removes the copies it made at the target (objects it created at free keys).</summary>
+    private static void DiscardMoveCopies(IEnumerable<string> written, IReadOnlyList<LaminArtifact> objects, StorageRoot dstRoot)
+    {
+        var moveScope = new GateScope("Move-LaminArtifact");
+        foreach (var key in written)
+            try { Gate.Delete(Gate.OwnObject(dstRoot, key, objects.First(o => o.StorageKey() == key).NFiles is not null, moveScope)); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { }
+    }
+
+    /// <summary>Copies one object (file or folder) of a moving family to the same key at the target and verifies it; returns its committed writer (the caller verifies it again before the switch, then disposes it).</summary>
+    private static IObjectWriter CopyForMove(LaminArtifact o, IStorageProvider srcProvider, StorageRoot srcRoot, IStorageProvider dstProvider, StorageRoot dstRoot,
         LaminStorage source, ITransferProgress? progress, CancellationToken cancel)
     {
         var key = o.StorageKey();
         bool folder = o.NFiles is not null;
-        using var writer = dstProvider.CreateWriter(dstRoot, folder, key, cancel);
+        var writer = dstProvider.CreateWriter(dstRoot, folder, key, cancel);
+        try
+        {
         var memberHashes = new List<HashResult>();
         long bytes = 0;
         // A file key is that object alone (S3 may also hold objects below it); a folder is what lies below it.
@@ -1343,5 +1412,12 @@ public sealed class ArtifactService(LaminContext context)
             throw new LaminException(ErrorIds.HashMismatch,
                 $"The copy of {o.Uid} does not match its record (size {bytes} vs {o.Size}, hash {hash?.Hash} vs {o.Hash}); nothing moved, the artifact stays in {source.Root}.", o.Uid);
         writer.Commit(key, replace: false);
+        return writer;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
     }
 }

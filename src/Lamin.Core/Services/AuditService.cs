@@ -257,11 +257,13 @@ public sealed class AuditService(LaminContext context)
 
     /// <summary>
     /// Objects under .lamindb/ that no artifact of any record with the same root accounts for (rule 4),
-    /// excluding control files of any instance (<see cref="ProtectedObjects"/>) and live transfers; on S3
+    /// excluding control files of any instance (<see cref="ProtectedObjects"/>), live transfers and what a live writer
+    /// announced in the location may still commit (<see cref="WriterAnnouncements"/>: kept and told to <paramref name="inFlight"/>); on S3
     /// also unfinished multipart uploads under .lamindb/ started longer ago than -OlderThan and
     /// <see cref="LiveTransferHorizon"/>.
     /// </summary>
-    public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan)
+    /// <param name="inFlight">Told, per location, what was kept because a live writer may still commit it (issue 25).</param>
+    public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan, Action<string>? inFlight = null)
     {
         // SPEC §7: a registry moved to a team instance clears no orphans (its storage is the team instance's now).
         context.Registry.Read(s => { RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); return 0; });
@@ -275,14 +277,35 @@ public sealed class AuditService(LaminContext context)
             var keys = KeysOf(scope.ByRoot[st.Root], LocationRules.For(root));
             // A registered folder version a killed replace left aside goes back first; one that can't (yet) is never an orphan.
             var aside = root.IsLocal ? LocalStorageProvider.PendingReplaces(root, recover: true) : [];
-            foreach (var o in provider.ListManagedObjects(root))
+            var listed = provider.ListManagedObjects(root);
+            // Issue 25: the writers announced here, listed AFTER the objects (an object a live writer uploaded, always after
+            // its announcement, is never seen without it). What was written since the earliest live one may still be committed.
+            var announced = WriterAnnouncements.List(root);
+            var live = announced.Where(x => x.Live).Select(x => x.Object).ToList();
+            DateTime? since = live.Count == 0 ? null : live.Min(x => x.LastModified ?? DateTime.MinValue);
+            int kept = 0;
+            foreach (var o in listed)
             {
                 if (aside.Any(k => o.Key == k + FolderReplace.IntentSuffix || o.Key.StartsWith(k + "/", StringComparison.Ordinal))) continue;
                 if (ControlObjects.Contains(root, o.Key, scope.RegistryPath) || ProtectedObjects.Contains(o.Key, scope.RegistryPath, LocationRules.For(root)) || Owner(keys, o.Key) is not null) continue;
-                var (reason, live) = Explain(o);
-                if (live) continue;
+                var (reason, transfer) = Explain(o);
+                if (transfer) continue;
+                if (since is { } floor && (o.LastModified is not { } w || floor == DateTime.MinValue || w >= floor - WriterAnnouncements.ClockMargin)) { kept++; continue; }
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
                 orphans.Add(new LaminOrphan { Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified, Reason = reason });
+            }
+            if (kept > 0)
+                inFlight?.Invoke($"kept {kept} unregistered object(s) under .lamindb/ of {st.Root}: in flight, written since {WriterAnnouncements.Describe(root, live)} " +
+                                 "announced it writes there; it may still register them. Run Clear-LaminStorage -Orphaned again once it finished.");
+            // An announcement whose writer is gone (its process ended, or another host's older than the limit) is a leftover itself.
+            foreach (var (o, _) in announced.Where(x => !x.Live))
+            {
+                if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
+                orphans.Add(new LaminOrphan
+                {
+                    Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified,
+                    Reason = "announcement of a writer that is gone (its process ended, or it is older than " + WriterAnnouncements.OtherHostLimit.TotalHours + " h on another host)",
+                });
             }
             var minimum = olderThan is { } asked && asked > LiveTransferHorizon ? asked : LiveTransferHorizon;
             foreach (var u in provider.ListUnfinishedUploads(root, Marker.ManagedFolder) ?? [])
@@ -349,7 +372,8 @@ public sealed class AuditService(LaminContext context)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 // SPEC §10 rules 4 and 12: each orphan through the gate (registered meanwhile, a control file, a nested or hidden location's: kept).
-                return group.Select(o => (Orphan: o, Permit: o.UploadId is not null ? null : Gate.TryCheck(s, root, o.Key, false, scope, out _)))
+                return group.Where(o => !WriterAnnouncements.IsAnnouncementKey(o.Key))
+                    .Select(o => (Orphan: o, Permit: o.UploadId is not null ? null : Gate.TryCheck(s, root, o.Key, false, scope, out _)))
                     .Where(x => x.Orphan.UploadId is not null || x.Permit is not null)
                     .ToList();
             });
@@ -359,6 +383,8 @@ public sealed class AuditService(LaminContext context)
                     provider.AbortUnfinishedUpload(root, new UnfinishedUpload(o.Key, o.UploadId, o.LastModified, o.Size, 0));
                 else Gate.Delete(permit!);
             }
+            // Announcements of writers that are gone (checked again now: a live one is never removed).
+            WriterAnnouncements.RemoveDead(root, group.Where(o => WriterAnnouncements.IsAnnouncementKey(o.Key)).Select(o => new StoredObject(o.Key, o.Size, o.LastModified)));
         }
     }
 

@@ -48,6 +48,9 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
 
         /// <summary>LaminDB's hash of the object at a key, its size checked, read as little as possible.</summary>
         Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected);
+
+        /// <summary>One HEAD: the object's size and version token (the one <see cref="OpenUpload"/> reports), or null when nothing is at the key.</summary>
+        (long Size, string? Token)? Version(string key);
     }
 
     private readonly bool _direct = proposedKey is not null;
@@ -134,6 +137,26 @@ internal sealed class CopyOnCommitWriter(CopyOnCommitWriter.IObjects store, bool
             DeleteCreated(temps);
         }
         _committed = true;
+    }
+
+    /// <summary>
+    /// Issue 25: every member this writer uploaded is still there, as it wrote it (one HEAD each): gone → PathNotFound,
+    /// another size or version (ETag, generation) → FileChanged. A member still uploading is left to <see cref="Commit"/>.
+    /// </summary>
+    public void Verify()
+    {
+        List<(string Key, long Size, string? Token)> written;
+        lock (_created) written = _members.Select(m => (Key: KeyOf(m), Size: _sizes[m])).Where(m => _created.ContainsKey(m.Key)).Select(m => (m.Key, m.Size, _created[m.Key])).ToList();
+        foreach (var (key, size, token) in written)
+        {
+            var now = store.Version(key);
+            if (now is null)
+                throw new LaminException(ErrorIds.PathNotFound,
+                    $"'{Provider.PathOf(Root, key)}' was uploaded but is gone before its commit (deleted by another command or by hand).", Provider.PathOf(Root, key));
+            if (now.Value.Size != size || (token is not null && now.Value.Token is { } t && t.Trim('"') != token.Trim('"')))
+                throw new LaminException(ErrorIds.FileChanged,
+                    $"'{Provider.PathOf(Root, key)}' was replaced after its upload and before its commit (size {size} → {now.Value.Size}).", Provider.PathOf(Root, key));
+        }
     }
 
     public void Dispose()

@@ -313,6 +313,12 @@ public sealed class GcsStorageProvider : IStorageProvider
         public string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size) => provider.CopyFrom(root, source, sourceKey, toKey, cancel);
         public Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected) => provider.HashOf(root, key, size, expected, cancel);
 
+        public (long Size, string? Token)? Version(string key)
+        {
+            var o = Maybe(root, () => provider.Client().GetObjectAsync(root.Bucket, ObjectKey(root, key), null, Ct).GetAwaiter().GetResult(), "read object metadata", key);
+            return o is null ? null : ((long)(o.Size ?? 0), o.Generation?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         /// <summary>Deletes an object this writer created, only while it is that generation (ifGenerationMatch).</summary>
         public void DeleteOwn(string key, string? token)
         {

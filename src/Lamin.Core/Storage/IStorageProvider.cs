@@ -27,6 +27,14 @@ public interface IObjectWriter : IDisposable
 
     /// <summary>Publishes at <paramref name="finalKey"/>; replaces an existing object only when <paramref name="replace"/>.</summary>
     void Commit(string finalKey, bool replace);
+
+    /// <summary>
+    /// Issue 25: re-checks, just before the registry commit, that every object this writer wrote is still there with
+    /// the size (and, where the store gives it with the same request, the version: S3 ETag, GCS generation) it wrote:
+    /// one HEAD per object. PathNotFound when one is gone, FileChanged when it was replaced. Local staging needs
+    /// nothing more: its commit renames its own temporary, which fails (PathNotFound) when it is gone.
+    /// </summary>
+    void Verify() { }
 }
 
 /// <summary>

@@ -448,7 +448,11 @@ public sealed class LocalStorageProvider : IStorageProvider
                     throw new LaminException(ErrorIds.DestinationExists, $"'{final}' already exists; nothing was overwritten.", final);
                 if (!_folder)
                 {
-                    File.Move(_temp, final, overwrite: replace); // one rename: atomic on POSIX and NTFS
+                    try { File.Move(_temp, final, overwrite: replace); } // one rename: atomic on POSIX and NTFS
+                    catch (FileNotFoundException) when (!File.Exists(_temp))
+                    {
+                        throw new LaminException(ErrorIds.PathNotFound, $"The staged copy '{_temp}' is gone before its commit (deleted by another command or by hand).", _temp);
+                    }
                     _committed = true;
                     done = true;
                     Durable.SyncParents(final, created);

@@ -506,6 +506,7 @@ public sealed class S3StorageProvider : IStorageProvider
         public bool CanCopyFrom(StorageRoot source) => SameStore(source, root);
         public string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size) => provider.CopyFrom(root, source, sourceKey, toKey, size, cancel);
         public Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected) => provider.HashOf(root, key, size, expected, cancel);
+        public (long Size, string? Token)? Version(string key) => provider.Head(root, key) is { } h ? (h.Size, h.ETag) : null;
 
         /// <summary>Deletes an object this writer created, only while it still is that object (its ETag, read just before).</summary>
         public void DeleteOwn(string key, string? token)

@@ -45,7 +45,7 @@ public sealed class ClearLaminStorageCommand : LaminCmdlet
     {
         var service = new AuditService(Context);
         var chosen = new List<LaminOrphan>();
-        foreach (var o in service.FindOrphans(identity, OlderThan))
+        foreach (var o in service.FindOrphans(identity, OlderThan, WriteWarning))
             if (ShouldProcess($"{o.Path} ({ProgressReporter.Size(o.Size)}): {o.Reason}", "Delete orphaned object"))
                 chosen.Add(o);
         if (chosen.Count == 0) return;
