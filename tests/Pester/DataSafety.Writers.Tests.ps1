@@ -7,7 +7,7 @@
 # (one HEAD: size, ETag or generation) so an object gone before the commit refuses its item (PathNotFound).
 #
 # The races are deterministic: a pipeline whose upstream acts between two items (the batch commits at the end:
-# its 2 s age is far from reached by three small files), or a child process stopped at a test hook
+# its age limit is raised for this file through LAMIN_TEST_BATCH_AGE_SECONDS, so a loaded machine can't split it), or a child process stopped at a test hook
 # (LAMIN_TEST_PAUSE: it creates a file there and waits until the test deletes it). Runs on the local S3 and GCS
 # servers and on a local folder.
 BeforeDiscovery {
@@ -18,6 +18,9 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'CloudServers.psm1') -Force
     $script:servers = Start-CloudServers
     $script:E = ',Lamin.PowerShell.Commands.*'
+    # One batch per pipeline whatever the machine's load: the batch commits at the pipeline's end.
+    $script:savedAge = $env:LAMIN_TEST_BATCH_AGE_SECONDS
+    $env:LAMIN_TEST_BATCH_AGE_SECONDS = '3600'
     function New-File([string] $Path, [string] $Text) {
         $null = New-Item -ItemType Directory -Force -Path (Split-Path $Path)
         [IO.File]::WriteAllText($Path, $Text); Get-Item -LiteralPath $Path -Force
@@ -89,7 +92,10 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
         @($out -split "`r?`n" | Where-Object { $_ -ne '' })
     }
 }
-AfterAll { if ($script:servers) { Stop-CloudServers $script:servers } }
+AfterAll {
+    $env:LAMIN_TEST_BATCH_AGE_SECONDS = $script:savedAge
+    if ($script:servers) { Stop-CloudServers $script:servers }
+}
 
 Describe 'Clear-LaminStorage -Orphaned between items of an Add-LaminArtifact pipeline (<Store>)' -ForEach $stores {
     BeforeEach {

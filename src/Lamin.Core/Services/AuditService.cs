@@ -380,8 +380,14 @@ public sealed class AuditService(LaminContext context)
             foreach (var (o, permit) in deletable)
             {
                 if (o.UploadId is not null)
+                {
                     provider.AbortUnfinishedUpload(root, new UnfinishedUpload(o.Key, o.UploadId, o.LastModified, o.Size, 0));
-                else Gate.Delete(permit!);
+                    continue;
+                }
+                // Issue 25: only the object as listed goes (its size; locally also its last-write time and inode
+                // re-read; S3 If-Match, GCS ifGenerationMatch on what the re-read found): one written since is kept.
+                try { Gate.Delete(permit!.Expecting(new ObjectVersion(o.Size, Modified: root.IsLocal ? o.LastModified : null))); }
+                catch (LaminException e) when (e.ErrorId == ErrorIds.FileChanged) { warn?.Invoke(e.Message); }
             }
             // Announcements of writers that are gone (checked again now: a live one is never removed).
             WriterAnnouncements.RemoveDead(root, group.Where(o => WriterAnnouncements.IsAnnouncementKey(o.Key)).Select(o => new StoredObject(o.Key, o.Size, o.LastModified)));

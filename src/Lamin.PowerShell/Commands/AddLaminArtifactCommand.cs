@@ -16,7 +16,8 @@ namespace Lamin.PowerShell.Commands;
 public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 {
     private static readonly int BatchSize = Lamin.Core.Util.TestHooks.Int("LAMIN_TEST_BATCH_SIZE") ?? 500;
-    private static readonly TimeSpan BatchAge = TimeSpan.FromSeconds(2);
+    /// <summary>A batch commits at this age; tests that must keep items of one pipeline in one batch raise it (read per command, never a timing in a test).</summary>
+    private static TimeSpan BatchAge => TimeSpan.FromSeconds(Lamin.Core.Util.TestHooks.Int("LAMIN_TEST_BATCH_AGE_SECONDS") ?? 2);
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
     [SupportsWildcards]
@@ -63,6 +64,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     private ArtifactService.View? _view;
     private readonly List<StagedArtifact> _batch = [];
     private readonly Stopwatch _batchClock = new();
+    private readonly TimeSpan _batchAge = BatchAge;
     // The registry transaction of one batch runs while the next batch is read and copied (two cores, two kinds of work).
     private Task<List<CommitResult>>? _pending;
     private List<StagedArtifact>? _pendingItems;
@@ -120,7 +122,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             }
             _outer.ItemDone(plan.Size, plan.SourcePath);
             if (!_batchClock.IsRunning) _batchClock.Start();
-            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= BatchAge) Flush(wait: false);
+            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= _batchAge) Flush(wait: false);
         });
     }
 
