@@ -22,7 +22,10 @@ BeforeAll {
         $a['raw/v.txt#1'] = Add-LaminArtifact (New-TestFile "$src/v1.txt" -Text 'v1').FullName -Key 'raw/v.txt'
         $a['raw/v.txt'] = Add-LaminArtifact (New-TestFile "$src/v2.txt" -Text 'v2').FullName -Key 'raw/v.txt' -WarningAction SilentlyContinue
         $second = New-LaminStorage (Join-Path $t.Work 'second')
-        [pscustomobject]@{ T = $t; S = $s; U = $s.Uid; A = $a; Second = $second; Real = $real.FullName }
+        # Where the managed objects are (virtual keys: <root>/.lamindb/<uid><suffix>), known without reading a record property.
+        $obj = @{}
+        foreach ($k in 'raw/b.txt', 'raw/v.txt#1', 'raw/v.txt') { $obj[$k] = Join-Path $t.Storage ".lamindb/$($a[$k].Uid).txt" }
+        [pscustomobject]@{ T = $t; S = $s; U = $s.Uid; A = $a; Obj = $obj; Second = $second; Real = $real.FullName }
     }
 }
 
@@ -55,7 +58,7 @@ Describe 'Records piped into the item cmdlets act as the typed lamin: path (from
     }
 
     It '| Remove-Item of a managed artifact trashes it and keeps its object (Restore-LaminArtifact brings it back)' {
-        $object = $f.A['raw/b.txt'].FullName
+        $object = $f.Obj['raw/b.txt']
         & $Get $f 'raw/b.txt' | Remove-Item
         $object | Should -Exist
         (Get-LaminArtifact -Trash).Uid | Should -Contain $f.A['raw/b.txt'].Uid
@@ -87,7 +90,7 @@ Describe 'Records piped into the item cmdlets act as the typed lamin: path (from
     It '| Set-Content writes a new version at the key through the drive, never into the stored object' {
         $old = $f.A['raw/b.txt']
         & $Get $f 'raw/b.txt' | Set-Content -Value 'new bee' -WarningAction SilentlyContinue
-        [IO.File]::ReadAllText($old.FullName) | Should -BeExactly 'bee'
+        [IO.File]::ReadAllText($f.Obj['raw/b.txt']) | Should -BeExactly 'bee'
         (Test-LaminArtifact -Identity $old.Uid -Hash).Status | Should -Be 'Match'
         $latest = Get-LaminArtifact -Key 'raw/b.txt'
         $latest.Uid | Should -Not -Be $old.Uid
@@ -113,7 +116,7 @@ Describe 'Records the drive does not show, and storage records, piped into the i
         $e = @(& { $ErrorActionPreference = 'Continue'; $old | Remove-Item } 2>&1 | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] })
         $e.Count | Should -Be 1
         $e[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationErrorNullNotAllowed*'
-        $old.FullName | Should -Exist
+        $f.Obj['raw/v.txt#1'] | Should -Exist
         (Get-ArtifactState) + (Get-TreeSnapshot $f.T.Storage) | Should -BeExactly $before
     }
 
@@ -123,7 +126,7 @@ Describe 'Records the drive does not show, and storage records, piped into the i
         $trashed.PSPath | Should -BeNullOrEmpty
         $before = (Get-ArtifactState) + (Get-TreeSnapshot $f.T.Storage)
         $null = & { $ErrorActionPreference = 'Continue'; $trashed | Set-Content -Value 'X' } 2>&1
-        [IO.File]::ReadAllText($trashed.FullName) | Should -BeExactly 'bee'
+        [IO.File]::ReadAllText($f.Obj['raw/b.txt']) | Should -BeExactly 'bee'
         (Get-ArtifactState) + (Get-TreeSnapshot $f.T.Storage) | Should -BeExactly $before
     }
 
@@ -148,7 +151,7 @@ Describe 'Records the drive does not show, and storage records, piped into the i
         $withPath.FullName | Should -BeNullOrEmpty
         $check = @(Test-LaminArtifact -Identity $f.A['raw/b.txt'].Uid)[0]
         $check.PSObject.Properties['Path'] | Should -BeNullOrEmpty
-        $check.FullName | Should -BeExactly $f.A['raw/b.txt'].FullName
+        $check.FullName | Should -BeExactly $f.Obj['raw/b.txt']
     }
 }
 
