@@ -97,7 +97,7 @@ Describe 'Move-LaminStorage on a local destination (rules 1 and 5)' {
         @{ Case = 'a folder member of the same size with other bytes'; Key = 'raw/m2.txt'; Text = 'member X' }
         @{ Case = 'a managed object of the same size with other bytes'; Key = 'MANAGED'; Text = 'a managed filX' }
     ) {
-        $k = if ($Key -eq 'MANAGED') { [IO.Path]::GetRelativePath($loc.Root, $file.Path).Replace('\', '/') } else { $Key }
+        $k = if ($Key -eq 'MANAGED') { [IO.Path]::GetRelativePath($loc.Root, $file.FullName).Replace('\', '/') } else { $Key }
         $null = New-File (Join-Path $dest $k) $Text
         $destBefore = Get-TreeSnapshot $dest; $srcBefore = Get-TreeSnapshot $loc.Root; $reg = Get-RegistrySnapshot
         $err = { Move-LaminStorage $loc.Uid $dest -Confirm:$false } | Should -Throw -ErrorId "DestinationNotEmpty$E" -PassThru
