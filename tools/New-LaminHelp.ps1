@@ -159,6 +159,18 @@ foreach ($cmdlet in $cmdlets) {
         }
     }
 }
+# Providers of the module: <HelpSource>/<Provider>.Provider.psd1 (Synopsis, Description, Examples, Notes, Links), written as
+# <providerHelp> in the same file, where Get-Help -Category Provider looks (the provider's module folder, <culture>/).
+$providers = @(Get-PSProvider | Where-Object { $_.Module -and $_.Module.Name -eq $module.Name })
+$providerSources = @{}
+foreach ($provider in $providers) {
+    $file = Join-Path $HelpSource "$($provider.Name).Provider.psd1"
+    if (-not (Test-Path $file)) { $problems.Add("provider $($provider.Name): no help source $($provider.Name).Provider.psd1"); continue }
+    $doc = Import-PowerShellDataFile $file
+    foreach ($key in $doc.Keys | Where-Object { $_ -notin 'Synopsis', 'Description', 'Examples', 'Notes', 'Links' }) { $problems.Add("provider $($provider.Name): unknown key '$key'") }
+    foreach ($key in 'Synopsis', 'Description') { if (-not "$($doc[$key])".Trim()) { $problems.Add("provider $($provider.Name): no $key") } }
+    $providerSources[$provider.Name] = $doc
+}
 if ($problems.Count) {
     $message = "Help for module '$($module.Name)' is incomplete ($($problems.Count) problem(s)) in ${HelpSource}:`n  - " + ($problems -join "`n  - ")
     [Console]::Error.WriteLine($message)   # one problem a line; pwsh's error view folds the lines of a thrown message
@@ -249,8 +261,42 @@ try {
             }
         }
     }
+    foreach ($provider in $providers) {
+        $doc = $providerSources[$provider.Name]
+        # providerHelp and everything in it are unprefixed (the msh namespace), as the provider help format documents them.
+        $paras = { param($name, $text) Write-Block '' $name { foreach ($para in ("$text" -replace "`r`n", "`n") -split '\n[ \t]*\n') { if ($para.Trim()) { Write-Element '' para $para.Trim() } } } }
+        Write-Block '' providerHelp {
+            Write-Element '' Name $provider.Name
+            & $paras Drives (@($provider.Drives.Name) -join ', ')
+            Write-Element '' Synopsis "$($doc['Synopsis'])".Trim()
+            & $paras DetailedDescription $doc['Description']
+            & $paras Capabilities "$($provider.Capabilities)"
+            Write-Block '' Tasks {
+                foreach ($example in @($doc['Examples'] | Where-Object { $_ })) {
+                    Write-Block '' Task {
+                        Write-Element '' Title $example['Title']
+                        & $paras Description ''
+                        Write-Block '' Examples {
+                            Write-Block '' Example {
+                                Write-Element '' Title "-------------------------- $($example['Title']) --------------------------"
+                                & $paras Introduction ''
+                                Write-Element '' Code ("$($example['Code'])".Trim() -replace "`r`n", "`n")
+                                & $paras Remarks "$($example['Remarks'])"
+                            }
+                        }
+                    }
+                }
+            }
+            Write-Element '' Notes "$($doc['Notes'])".Trim()
+            Write-Block '' RelatedLinks {
+                foreach ($link in @($doc['Links'] | Where-Object { $_ })) {
+                    Write-Block '' navigationLink { Write-Element '' linkText $link; Write-Element '' uri '' }
+                }
+            }
+        }
+    }
     $xml.WriteEndElement()   # helpItems
     $xml.WriteEndDocument()
 } finally { $xml.Dispose() }
 Move-Item "$OutFile.tmp" $OutFile -Force
-Write-Host "Wrote help for $($cmdlets.Count) cmdlet(s) of '$($module.Name)' to $OutFile."
+Write-Host "Wrote help for $($cmdlets.Count) cmdlet(s) and $($providers.Count) provider(s) of '$($module.Name)' to $OutFile."

@@ -8,7 +8,7 @@
         PassThru = 'Returns the moved artifact.'
     }
     Examples    = @(
-        @{ Title = 'Move an artifact to the archive'; Code = 'Move-LaminArtifact 3fT2aB9x -Storage /mnt/archive -PassThru'; Remarks = 'Its Path now points into /mnt/archive/.lamindb/.' }
+        @{ Title = 'Move an artifact to the archive'; Code = 'Move-LaminArtifact 3fT2aB9x -Storage /mnt/archive -PassThru'; Remarks = 'Its FullName now points into /mnt/archive/.lamindb/.' }
     )
     Outputs     = 'Lamin.Core.Model.LaminArtifact'
     Links       = @('Add-LaminArtifact', 'Get-LaminArtifact')

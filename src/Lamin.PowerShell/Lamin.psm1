@@ -22,3 +22,19 @@ if ($innerModule) {
         $addExportedCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmd))
     }
 }
+# The provider is the module's own (issue 26): Import-Module -Assembly puts it in a nested module named
+# 'dynamic_code_module_Lamin.PowerShell, ...', so PSPaths would read '<that name>\Lamin::', 'Lamin\Lamin::'
+# paths would fail and Get-Help would not find the provider's help (it looks in the module's folder).
+# PowerShell has no public way to name an assembly module; ProviderInfo.SetModule is what it uses itself.
+$setModule = [System.Management.Automation.ProviderInfo].GetMethod('SetModule', [System.Reflection.BindingFlags]'Instance, NonPublic')
+foreach ($provider in $ExecutionContext.SessionState.Provider.GetAll()) {
+    if ($setModule -and $provider.ImplementingType.Assembly -eq $mainAssembly) {
+        $null = $setModule.Invoke($provider, [object[]]@($ExecutionContext.SessionState.Module))
+    }
+}
+# SPEC §3: artifacts and storage records carry the drive's PSPath (one rule: LaminProvider.PSPathOf), so a record
+# piped into Remove-Item, Move-Item, Rename-Item, Get-Content or Set-Content acts as the typed lamin: path does.
+$psPathOf = $mainAssembly.GetType('Lamin.PowerShell.Drive.LaminProvider').GetMethod('PSPathOf')
+foreach ($typeName in 'Lamin.Core.Model.LaminArtifact', 'Lamin.Core.Model.LaminStorage') {
+    Microsoft.PowerShell.Utility\Update-TypeData -TypeName $typeName -MemberType CodeProperty -MemberName PSPath -Value $psPathOf -Force
+}

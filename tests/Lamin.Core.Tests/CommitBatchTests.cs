@@ -152,8 +152,8 @@ public sealed class CommitBatchTests : IDisposable
         {
             var a = r.Artifact!;
             var s = stored[a.Uid];
-            Assert.Equal((s.Id, s.Key, s.Hash, s.Version, s.IsLatest, s.Size, s.CreatedAt, s.UpdatedAt, s.Path),
-                (a.Id, a.Key, a.Hash, a.Version, a.IsLatest, a.Size, a.CreatedAt, a.UpdatedAt, a.Path));
+            Assert.Equal((s.Id, s.Key, s.Hash, s.Version, s.IsLatest, s.Size, s.CreatedAt, s.UpdatedAt, s.FullName),
+                (a.Id, a.Key, a.Hash, a.Version, a.IsLatest, a.Size, a.CreatedAt, a.UpdatedAt, a.FullName));
         }
     }
 

@@ -37,7 +37,7 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a.NFiles | Should -BeNullOrEmpty
         $a.Storage | Should -Be $t.Storage
         $a.StorageUid | Should -BeExactly (Get-LaminSetting).Storage.Uid
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).txt")
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).txt")
         $a.Version | Should -Be 1
         $a.IsLatest | Should -BeTrue
         $a.IsTrashed | Should -BeFalse
@@ -46,12 +46,12 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a.CreatedAt.Kind | Should -Be 'Utc'
         $a.Id | Should -BeGreaterThan 0
         # The stored bytes are the source's; the source itself stays where it was.
-        [IO.File]::ReadAllBytes($a.Path) | Should -Be ([byte[]][char[]]'a')
+        [IO.File]::ReadAllBytes($a.FullName) | Should -Be ([byte[]][char[]]'a')
         $src.FullName | Should -Exist
         Get-ManagedObjects $t.Storage | Should -BeExactly @("$($a.Uid).txt")
         # The registry holds what was returned (LaminDB: Artifact.get(path=artifact.path) == artifact).
         $g = Get-LaminArtifact -Identity $a.Uid
-        $g.Path | Should -Be $a.Path
+        $g.FullName | Should -Be $a.FullName
         $g.Hash | Should -BeExactly $a.Hash
         $g.Id | Should -Be $a.Id
     }
@@ -61,8 +61,8 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $bin = New-TestFile (Join-Path $t.Work 'random.bin') -Size 3MB -Seed 7
         $a = Add-LaminArtifact $bin.FullName
         $a.Size | Should -Be 3MB
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).bin")
-        Get-Sha256 $a.Path | Should -BeExactly (Get-Sha256 $bin.FullName)
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).bin")
+        Get-Sha256 $a.FullName | Should -BeExactly (Get-Sha256 $bin.FullName)
         $a.Hash | Should -BeExactly (Get-ExpectedLaminHash $bin.FullName).Hash
     }
 
@@ -81,7 +81,7 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a.Hash.Length | Should -Be 22
         $a.Size | Should -Be $Size
         if ($Size -eq 0) { $a.Hash | Should -BeExactly $EmptyMd5 }
-        (Get-Item -LiteralPath $a.Path).Length | Should -Be $Size
+        (Get-Item -LiteralPath $a.FullName).Length | Should -Be $Size
     }
 
     It 'keeps -Key and -Description in the registry; the object still lives at .lamindb/UID+SUFFIX' {
@@ -89,7 +89,7 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a.Key | Should -BeExactly 'project/tables/t.csv'
         $a.Description | Should -BeExactly 'a table'
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).csv")
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).csv")
         Join-Path $t.Storage 'project' | Should -Not -Exist
         (Get-LaminArtifact -Key 'project/tables/t.csv').Uid | Should -BeExactly $a.Uid
     }
@@ -99,11 +99,11 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a = Add-LaminArtifact $src.FullName -Key 'results/2024/r.csv' -KeyIsVirtual $false
         $a.KeyIsVirtual | Should -BeFalse
         $a.Key | Should -BeExactly 'results/2024/r.csv'
-        $a.Path | Should -Be (Join-Path $t.Storage 'results/2024/r.csv')
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'real key'
+        $a.FullName | Should -Be (Join-Path $t.Storage 'results/2024/r.csv')
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'real key'
         Get-ManagedObjects $t.Storage | Should -BeNullOrEmpty
         # Registering that same file in place afterwards finds the same (storage, key, hash).
-        $again = Add-LaminArtifact $a.Path -WarningVariable w -WarningAction SilentlyContinue
+        $again = Add-LaminArtifact $a.FullName -WarningVariable w -WarningAction SilentlyContinue
         $again.Uid | Should -BeExactly $a.Uid
         "$w" | Should -Match 'same storage, key and hash'
         @(Get-LaminArtifact -AllVersions) | Should -HaveCount 1
@@ -124,7 +124,7 @@ Describe 'Add-LaminArtifact: a copy into the default storage' {
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'long.csv') -Text 'long key').FullName -Key $key
         $a.Key | Should -BeExactly $key
         (Get-LaminArtifact -Key $key).Uid | Should -BeExactly $a.Uid
-        $a.Path | Should -Exist
+        $a.FullName | Should -Exist
         # A second version under the same long key finds the first one (versions by key).
         $v2 = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'long.csv') -Text 'long key 2').FullName -Key $key -WarningAction SilentlyContinue
         $v2.Version | Should -Be 2
@@ -157,7 +157,7 @@ foreach (`$n in 'key_prefix', 'real_key_prefix') { `$null = `$c.DropIndex(`$n) }
         (Get-LaminArtifact -Key $key).Uid | Should -BeExactly $a.Uid
         (Get-LaminArtifact -Key $twin).Uid | Should -BeExactly $b.Uid
         $b.Version | Should -Be 1
-        $a.Path | Should -Exist
+        $a.FullName | Should -Exist
     }
 }
 
@@ -168,13 +168,13 @@ Describe 'Add-LaminArtifact: in place under a registered root' {
     }
     AfterEach { $t | Remove-TestInstance }
 
-    It 'registers the file with Key = its relative path, KeyIsVirtual $false, Path = the file, copying nothing' {
+    It 'registers the file with Key = its relative path, KeyIsVirtual $false, FullName = the file, copying nothing' {
         $f = New-TestFile (Join-Path $reg.Root 'raw/2024/s1.csv') -Text 'abc'
         $before = Get-StorageTreeSnapshot -Path $t.Work -ExcludeRegistry
         $a = Add-LaminArtifact $f.FullName
         $a.Key | Should -BeExactly 'raw/2024/s1.csv'
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
         $a.Storage | Should -Be $reg.Root
         $a.StorageUid | Should -BeExactly $reg.Uid
         $a.Hash | Should -BeExactly 'kAFQmDzST7DWlj99KOF_cg'
@@ -191,7 +191,7 @@ Describe 'Add-LaminArtifact: in place under a registered root' {
         $a = Add-LaminArtifact $f.FullName
         $a.Storage | Should -Be $t.Storage
         $a.Key | Should -BeExactly 'mine/notes.txt'
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
         Get-ManagedObjects $t.Storage | Should -BeNullOrEmpty
     }
 
@@ -213,7 +213,7 @@ Describe 'Add-LaminArtifact: in place under a registered root' {
         $a.Key | Should -BeExactly 'nice/name.txt'
         $a.KeyIsVirtual | Should -BeTrue
         $a.RealKey | Should -BeExactly 'orig/data.txt'
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
         $a.Storage | Should -Be $reg.Root
         Get-ManagedObjects $reg.Root | Should -BeNullOrEmpty
         Join-Path $reg.Root 'nice' | Should -Not -Exist
@@ -224,7 +224,7 @@ Describe 'Add-LaminArtifact: in place under a registered root' {
         $f = New-TestFile (Join-Path $reg.Root 'same.txt') -Text 'same'
         $a = Add-LaminArtifact $f.FullName -Key 'same.txt' -KeyIsVirtual $false
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
     }
 
     It 'refuses LaminDB''s incompatible combinations with its exact messages (case 47) for a <Kind>' -ForEach @(
@@ -251,7 +251,7 @@ Describe 'Add-LaminArtifact: in place under a registered root' {
         $a.HashType | Should -BeExactly 'md5-d'
         $a.RealKey | Should -BeExactly 'my_dir'
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -Be $d
+        $a.FullName | Should -Be $d
         Get-ManagedObjects $reg.Root | Should -BeNullOrEmpty
     }
 
@@ -290,7 +290,7 @@ Describe 'Add-LaminArtifact: suffixes' {
         @(Get-LaminArtifact -AllVersions) | Should -HaveCount 0
         $a = Add-LaminArtifact $f.FullName -Key 'uploads/test.xyz'
         $a.Suffix | Should -BeExactly ''
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid)")
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid)")
     }
 
     It 'canonical suffix of <Name> is "<Suffix>" (compound, lower-cased, unknown → none)' -ForEach @(
@@ -303,8 +303,8 @@ Describe 'Add-LaminArtifact: suffixes' {
         $f = New-TestFile (Join-Path $t.Work $Name) -Text "content of $Name"
         $a = Add-LaminArtifact $f.FullName -Key "k/$Name"
         $a.Suffix | Should -BeExactly $Suffix
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid)$Suffix")
-        $a.Path | Should -Exist
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid)$Suffix")
+        $a.FullName | Should -Exist
     }
 
     It 'compares the raw suffix of key and path, compound included' {
@@ -323,8 +323,8 @@ Describe 'Add-LaminArtifact: suffixes' {
         $a = Add-LaminArtifact $d -Key 'images/image.ome.zarr'
         $a.Suffix | Should -BeExactly '.ome.zarr'
         $a.NFiles | Should -Be 2
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16)).ome.zarr")
-        Join-Path $a.Path '0/0.0' | Should -Exist
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16)).ome.zarr")
+        Join-Path $a.FullName '0/0.0' | Should -Exist
     }
 }
 
@@ -371,8 +371,8 @@ Describe 'Add-LaminArtifact: deduplication and versions' {
         $e1.Size | Should -Be 0
         $w1 | Should -BeNullOrEmpty
         $w2 | Should -BeNullOrEmpty
-        $e1.Path | Should -Exist
-        $e2.Path | Should -Exist
+        $e1.FullName | Should -Exist
+        $e2.FullName | Should -Exist
         @(Get-LaminArtifact -AllVersions) | Should -HaveCount 2
     }
 
@@ -403,9 +403,9 @@ Describe 'Add-LaminArtifact: deduplication and versions' {
         (Get-LaminArtifact -Key 'data/v.csv').Uid | Should -BeExactly $v3.Uid
         @(Get-LaminArtifact -Key 'data/v.csv' -AllVersions) | Should -HaveCount 3
         # File versions each keep their own object (overwrite_versions is for folders).
-        [IO.File]::ReadAllText((Get-LaminArtifact -Identity $v1.Uid).Path) | Should -BeExactly 'one'
-        [IO.File]::ReadAllText($v3.Path) | Should -BeExactly 'three'
-        $v1.Path | Should -Not -Be $v3.Path
+        [IO.File]::ReadAllText((Get-LaminArtifact -Identity $v1.Uid).FullName) | Should -BeExactly 'one'
+        [IO.File]::ReadAllText($v3.FullName) | Should -BeExactly 'three'
+        $v1.FullName | Should -Not -Be $v3.FullName
     }
 
     It 'returns the existing version for a known key with the same content (no new version)' {
@@ -441,10 +441,10 @@ Describe 'Add-LaminArtifact: deduplication and versions' {
         $v2.Hash | Should -Not -Be $v1.Hash
         $v2.Hash | Should -BeExactly (Get-ExpectedLaminHash $d).Hash
         $v2.Uid | Should -BeExactly ($v1.Uid.Substring(0, 16) + '0001')
-        $v2.Path | Should -Be $v1.Path
-        $v2.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($v1.Uid.Substring(0, 16))")
-        Join-Path $v2.Path 'sub/d' | Should -Exist
-        @(Get-ChildItem -LiteralPath $v2.Path -Recurse -File) | Should -HaveCount 4
+        $v2.FullName | Should -Be $v1.FullName
+        $v2.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($v1.Uid.Substring(0, 16))")
+        Join-Path $v2.FullName 'sub/d' | Should -Exist
+        @(Get-ChildItem -LiteralPath $v2.FullName -Recurse -File) | Should -HaveCount 4
         Get-LaminTempLeftover | Should -BeNullOrEmpty
     }
 }
@@ -464,8 +464,8 @@ Describe 'Add-LaminArtifact: folders' {
         $a.NFiles | Should -Be 3
         $a.Size | Should -Be 3
         $a.Suffix | Should -BeExactly ''
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16))")
-        Get-TreeSnapshot $a.Path | Should -BeExactly (Get-TreeSnapshot $d)
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16))")
+        Get-TreeSnapshot $a.FullName | Should -BeExactly (Get-TreeSnapshot $d)
         Get-ManagedObjects $t.Storage | Should -BeExactly @($a.Uid.Substring(0, 16))
     }
 
@@ -480,7 +480,7 @@ Describe 'Add-LaminArtifact: folders' {
         $a.Hash | Should -BeExactly $expected.Hash
         $a.NFiles | Should -Be 4
         $a.Size | Should -Be $expected.Size
-        Get-TreeSnapshot $a.Path | Should -BeExactly (Get-TreeSnapshot $d)
+        Get-TreeSnapshot $a.FullName | Should -BeExactly (Get-TreeSnapshot $d)
     }
 }
 
@@ -503,7 +503,7 @@ Describe 'Add-LaminArtifact: pipeline input' {
         $md5 = [System.Security.Cryptography.MD5]
         $expected = @(1..1200 | ForEach-Object { ConvertTo-LaminB64 ($md5::HashData([Text.Encoding]::UTF8.GetBytes("content $_"))) } | Sort-Object -CaseSensitive)
         @($registered.Hash | Sort-Object -CaseSensitive) | Should -Be $expected
-        $bad = @($registered | Where-Object { (Get-ExpectedLaminHash $_.Path).Hash -cne $_.Hash })
+        $bad = @($registered | Where-Object { (Get-ExpectedLaminHash $_.FullName).Hash -cne $_.Hash })
         $bad | Should -HaveCount 0
     }
 
@@ -548,12 +548,12 @@ Describe 'Add-LaminArtifact: where new artifacts go' {
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'k.txt') -Text 'keep local').FullName
         $a.Storage | Should -Be $localRoot
         $a.StorageUid | Should -BeExactly $local.Uid
-        $a.Path | Should -Be (Join-Path $localRoot ".lamindb/$($a.Uid).txt")
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'keep local'
+        $a.FullName | Should -Be (Join-Path $localRoot ".lamindb/$($a.Uid).txt")
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'keep local'
         Get-ManagedObjects $t.Storage | Should -BeNullOrEmpty
         $b = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'd.txt') -Text 'to default').FullName -Storage $t.Storage
         $b.Storage | Should -Be $t.Storage
-        $b.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($b.Uid).txt")
+        $b.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($b.Uid).txt")
         $reg = New-LaminStorage (Join-Path $t.Work 'reg')
         $c = Add-LaminArtifact (New-TestFile (Join-Path $reg.Root 'in.txt') -Text 'in place').FullName
         $c.Storage | Should -Be $reg.Root
@@ -568,10 +568,10 @@ Describe 'Add-LaminArtifact: where new artifacts go' {
         foreach ($a in $byUid, $byRoot, $byRel) {
             $a.Storage | Should -Be $other.Root
             $a.StorageUid | Should -BeExactly $other.Uid
-            $a.Path | Should -Be (Join-Path $other.Root ".lamindb/$($a.Uid).txt")
-            $a.Path | Should -Exist
+            $a.FullName | Should -Be (Join-Path $other.Root ".lamindb/$($a.Uid).txt")
+            $a.FullName | Should -Exist
         }
-        [IO.File]::ReadAllText($byRoot.Path) | Should -BeExactly 'by root'
+        [IO.File]::ReadAllText($byRoot.FullName) | Should -BeExactly 'by root'
         Get-ManagedObjects $t.Storage | Should -BeNullOrEmpty
         @(Get-LaminArtifact -Storage $other.Uid) | Should -HaveCount 3
     }
@@ -662,7 +662,7 @@ Describe 'Add-LaminArtifact: progress' {
         if ($state -eq 'Stopped') { $registered | Should -HaveCount 0 }
         else { $state | Should -Be 'Completed' }
         # Either way: whatever is registered is complete, and no temporary is left.
-        foreach ($a in $registered) { (Get-ExpectedLaminHash $a.Path).Hash | Should -BeExactly $a.Hash }
+        foreach ($a in $registered) { (Get-ExpectedLaminHash $a.FullName).Hash | Should -BeExactly $a.Hash }
         Get-LaminTempLeftover | Should -BeNullOrEmpty
     }
 }

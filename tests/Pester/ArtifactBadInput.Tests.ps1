@@ -64,7 +64,7 @@ Describe 'Bad input to the artifact cmdlets changes nothing' {
         @{ Case = 'a missing -LiteralPath'; Id = 'PathNotFound'; Run = { Add-LaminArtifact -LiteralPath (Join-Path $t.Work 'src/nope[1].csv') } }
         @{ Case = 'a good path followed by a missing one (nothing of the call is kept)'; Id = 'PathNotFound'; Run = { Add-LaminArtifact $src.FullName, (Join-Path $t.Work 'src/nope.csv') -Key 'both.csv' } }
         @{ Case = 'the marker inside .lamindb/'; Id = 'InvalidPath'; Run = { Add-LaminArtifact (Get-MarkerPath $t.Storage) } }
-        @{ Case = 'a stored object inside .lamindb/'; Id = 'InvalidPath'; Run = { Add-LaminArtifact $art.Path } }
+        @{ Case = 'a stored object inside .lamindb/'; Id = 'InvalidPath'; Run = { Add-LaminArtifact $art.FullName } }
         @{ Case = 'the .lamindb/ folder of an unregistered folder'; Id = 'InvalidPath'; Run = { $p = Join-Path $t.Work 'src/.lamindb'; Add-LaminArtifact $p }; Before = { $null = New-Item -ItemType Directory (Join-Path $t.Work 'src/.lamindb') -Force } }
         @{ Case = 'the root of a storage location'; Id = 'InvalidPath'; Run = { Add-LaminArtifact $other.Root } }
         # ---- keys and suffixes
@@ -200,7 +200,7 @@ Describe 'Save-LaminArtifact of data that changed in storage' {
     AfterAll { $t | Remove-TestInstance }
 
     It 'refuses data that no longer matches its hash (HashMismatch): no new file, an existing one untouched even with -Force' {
-        [IO.File]::WriteAllText($art.Path, 'MOVE ME')   # same size, other bytes
+        [IO.File]::WriteAllText($art.FullName, 'MOVE ME')   # same size, other bytes
         $state = Get-State
         $dest = Join-Path $t.Work 'out/fresh.txt'
         { Save-LaminArtifact $art.Uid -Destination $dest } | Should -Throw -ErrorId "HashMismatch$E"
@@ -211,7 +211,7 @@ Describe 'Save-LaminArtifact of data that changed in storage' {
     }
 
     It 'refuses a folder whose member changed (HashMismatch) and writes nothing' {
-        [IO.File]::WriteAllText((Join-Path $folderArt.Path 'm2'), 'member X')
+        [IO.File]::WriteAllText((Join-Path $folderArt.FullName 'm2'), 'member X')
         $state = Get-State
         { Save-LaminArtifact $folderArt.Uid -Destination (Join-Path $t.Work 'out/fcopy') } | Should -Throw -ErrorId "HashMismatch$E"
         Join-Path $t.Work 'out/fcopy' | Should -Not -Exist
@@ -220,7 +220,7 @@ Describe 'Save-LaminArtifact of data that changed in storage' {
 
     It 'refuses to move data that no longer matches its hash (HashMismatch); the artifact stays where it was' {
         $m = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'src/tampered-move.txt') -Text 'original bytes').FullName -Key 'tm.txt'
-        [IO.File]::WriteAllText($m.Path, 'ORIGINAL BYTES')
+        [IO.File]::WriteAllText($m.FullName, 'ORIGINAL BYTES')
         $state = Get-State
         { Move-LaminArtifact $m.Uid -Storage $other.Uid -Confirm:$false } | Should -Throw -ErrorId "HashMismatch$E"
         Assert-Unchanged $state
@@ -228,7 +228,7 @@ Describe 'Save-LaminArtifact of data that changed in storage' {
     }
 
     It 'reports data missing from storage as PathNotFound' {
-        Remove-Item -LiteralPath $inPlace.Path
+        Remove-Item -LiteralPath $inPlace.FullName
         $state = Get-State
         { Save-LaminArtifact $inPlace.Uid -Destination (Join-Path $t.Work 'out/gone.txt') } | Should -Throw -ErrorId "PathNotFound$E"
         Join-Path $t.Work 'out/gone.txt' | Should -Not -Exist
@@ -347,6 +347,6 @@ Describe 'A disk that fills up mid-copy (InsufficientSpace)' {
         $err = $Run | Should -Throw -ErrorId "InsufficientSpace$E" -PassThru
         $err.Exception.Message | Should -Match 'Nothing was registered|out of space'
         Assert-Unchanged $state
-        (Get-ExpectedLaminHash $bigArt.Path).Hash | Should -BeExactly $bigArt.Hash
+        (Get-ExpectedLaminHash $bigArt.FullName).Hash | Should -BeExactly $bigArt.Hash
     }
 }

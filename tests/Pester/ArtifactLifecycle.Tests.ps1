@@ -150,7 +150,7 @@ Describe 'Get-LaminArtifact' {
     It 'round-trips through ConvertTo-Json and Export-Csv' {
         $j = Get-LaminArtifact -Identity $x.Uid | ConvertTo-Json | ConvertFrom-Json
         $j.Uid | Should -BeExactly $x.Uid
-        $j.Path | Should -Be $x.Path
+        $j.FullName | Should -Be $x.FullName
         $j.Size | Should -Be $x.Size
         $csv = Join-Path $t.Root 'artifacts.csv'
         Get-LaminArtifact -AllVersions | Export-Csv -LiteralPath $csv
@@ -287,8 +287,8 @@ Describe 'Save-LaminArtifact' {
     }
 
     It 'refuses stored data that was tampered with (HashMismatch) and writes nothing' {
-        $bytes = [IO.File]::ReadAllBytes($file.Path); $bytes[100] = $bytes[100] -bxor 0xFF
-        [IO.File]::WriteAllBytes($file.Path, $bytes)
+        $bytes = [IO.File]::ReadAllBytes($file.FullName); $bytes[100] = $bytes[100] -bxor 0xFF
+        [IO.File]::WriteAllBytes($file.FullName, $bytes)
         $dest = Join-Path $out 'tampered.bin'
         { Save-LaminArtifact $file.Uid -Destination $dest } | Should -Throw -ErrorId "HashMismatch$E"
         $dest | Should -Not -Exist
@@ -313,8 +313,8 @@ Describe 'Remove-LaminArtifact and Restore-LaminArtifact' {
         $trashed = Get-LaminArtifact -Trash
         $trashed.Uid | Should -BeExactly $a.Uid
         $trashed.IsTrashed | Should -BeTrue
-        $a.Path | Should -Exist
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'life'
+        $a.FullName | Should -Exist
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'life'
         (Get-LaminStorage -Identity (Get-LaminSetting).Storage.Uid -Statistics).ArtifactCount | Should -Be 1
         $restored = Restore-LaminArtifact $a.Uid -Confirm:$false -PassThru
         $restored.Uid | Should -BeExactly $a.Uid
@@ -341,8 +341,8 @@ Describe 'Remove-LaminArtifact and Restore-LaminArtifact' {
         Remove-LaminArtifact $f.Uid -Permanent -Confirm:$false
         { Get-LaminArtifact -Identity $a.Uid } | Should -Throw -ErrorId "RecordNotFound$E"
         Get-LaminArtifact -Trash | Should -BeNullOrEmpty
-        $a.Path | Should -Not -Exist
-        $f.Path | Should -Not -Exist
+        $a.FullName | Should -Not -Exist
+        $f.FullName | Should -Not -Exist
         (Join-Path $t.Work 'p.txt') | Should -Exist   # the source is not the artifact
         @(Get-ChildItem -LiteralPath (Join-Path $t.Storage '.lamindb') -Force | Where-Object Name -NotMatch '^(lamin\.db.*|lamin-log\.db|storage_uid\.txt)$') | Should -HaveCount 0
     }
@@ -352,7 +352,7 @@ Describe 'Remove-LaminArtifact and Restore-LaminArtifact' {
         Remove-LaminArtifact $a.Uid -Confirm:$false
         Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false
         Get-LaminArtifact -Trash | Should -BeNullOrEmpty
-        $a.Path | Should -Not -Exist
+        $a.FullName | Should -Not -Exist
     }
 
     It 'keeps a file registered in place unless -DeleteFile (real and virtual key)' {
@@ -369,7 +369,7 @@ Describe 'Remove-LaminArtifact and Restore-LaminArtifact' {
         # Trashing with -DeleteFile is still only trashing.
         $t2 = Add-LaminArtifact (New-TestFile (Join-Path $reg.Root 'trash.txt') -Text 'trash').FullName
         Remove-LaminArtifact $t2.Uid -DeleteFile -Confirm:$false
-        $t2.Path | Should -Exist
+        $t2.FullName | Should -Exist
     }
 
     It 'describes what -Permanent will do truthfully under -WhatIf (an in-place file under a virtual key is kept)' {
@@ -425,12 +425,12 @@ Remove-LaminArtifact '$($copy.Uid)' -Permanent -WhatIf
         $f1 = Add-LaminArtifact $d -Key 'fv'
         New-TestFile (Join-Path $d 'b') -Text 'b' | Out-Null
         $f2 = Add-LaminArtifact $d -Key 'fv' -WarningAction SilentlyContinue
-        $f2.Path | Should -Be $f1.Path
+        $f2.FullName | Should -Be $f1.FullName
         Remove-LaminArtifact $f1.Uid -Permanent -Confirm:$false
-        $f2.Path | Should -Exist
-        (Get-ExpectedLaminHash $f2.Path).Hash | Should -BeExactly $f2.Hash
+        $f2.FullName | Should -Exist
+        (Get-ExpectedLaminHash $f2.FullName).Hash | Should -BeExactly $f2.Hash
         Remove-LaminArtifact $f2.Uid -Permanent -Confirm:$false
-        $f2.Path | Should -Not -Exist
+        $f2.FullName | Should -Not -Exist
     }
 
     It 'changes nothing under -WhatIf' {
@@ -464,19 +464,19 @@ Describe 'Move-LaminArtifact' {
         $m.Version | Should -Be $a.Version
         $m.Storage | Should -Be $target.Root
         $m.StorageUid | Should -BeExactly $target.Uid
-        $m.Path | Should -Be (Join-Path $target.Root ".lamindb/$($a.Uid).bin")
-        Get-Sha256 $m.Path | Should -BeExactly (Get-Sha256 $src.FullName)
-        $a.Path | Should -Not -Exist
+        $m.FullName | Should -Be (Join-Path $target.Root ".lamindb/$($a.Uid).bin")
+        Get-Sha256 $m.FullName | Should -BeExactly (Get-Sha256 $src.FullName)
+        $a.FullName | Should -Not -Exist
         $g = Get-LaminArtifact -Identity $a.Uid
         $g.Storage | Should -Be $target.Root
-        $g.Path | Should -Be $m.Path
+        $g.FullName | Should -Be $m.FullName
         (Get-LaminStorage -Identity $target.Uid -Statistics).ArtifactCount | Should -Be 1
         (Get-LaminStorage -Identity (Get-LaminSetting).Storage.Uid -Statistics).ArtifactCount | Should -Be 0
         Get-LaminTempLeftover | Should -BeNullOrEmpty
         # And back again, by root, without -PassThru (no output).
         Move-LaminArtifact $a.Uid -Storage $t.Storage -Confirm:$false | Should -BeNullOrEmpty
-        (Get-LaminArtifact -Identity $a.Uid).Path | Should -Be $a.Path
-        $m.Path | Should -Not -Exist
+        (Get-LaminArtifact -Identity $a.Uid).FullName | Should -Be $a.FullName
+        $m.FullName | Should -Not -Exist
     }
 
     It 'moves a folder with all its members' {
@@ -485,9 +485,9 @@ Describe 'Move-LaminArtifact' {
         New-TestFile (Join-Path $d 'deep/two.bin') -Size 10000 -Seed 2 | Out-Null
         $a = Add-LaminArtifact $d -Key 'mf'
         $m = Move-LaminArtifact $a.Uid -Storage $target.Root -Confirm:$false -PassThru
-        $m.Path | Should -Be (Join-Path $target.Root ".lamindb/$($a.Uid.Substring(0, 16))")
-        Get-TreeSnapshot $m.Path | Should -BeExactly (Get-TreeSnapshot $d)
-        $a.Path | Should -Not -Exist
+        $m.FullName | Should -Be (Join-Path $target.Root ".lamindb/$($a.Uid.Substring(0, 16))")
+        Get-TreeSnapshot $m.FullName | Should -BeExactly (Get-TreeSnapshot $d)
+        $a.FullName | Should -Not -Exist
         $m.NFiles | Should -Be 2
     }
 
@@ -496,8 +496,8 @@ Describe 'Move-LaminArtifact' {
         $f = New-TestFile (Join-Path $reg.Root 'sub/inplace.txt') -Text 'in place'
         $a = Add-LaminArtifact $f.FullName
         $m = Move-LaminArtifact $a.Uid -Storage $target.Uid -Confirm:$false -PassThru
-        $m.Path | Should -Be (Join-Path $target.Root 'sub/inplace.txt')
-        [IO.File]::ReadAllText($m.Path) | Should -BeExactly 'in place'
+        $m.FullName | Should -Be (Join-Path $target.Root 'sub/inplace.txt')
+        [IO.File]::ReadAllText($m.FullName) | Should -BeExactly 'in place'
         $f.FullName | Should -Not -Exist
         $m.Key | Should -BeExactly 'sub/inplace.txt'
     }
@@ -511,7 +511,7 @@ Describe 'Move-LaminArtifact' {
         { Move-LaminArtifact $a.Uid -Storage $t.Storage -Confirm:$false } | Should -Throw -ErrorId "InvalidArgument$E" -ExpectedMessage '*Cannot move to the same path.'
         { Move-LaminArtifact $a.Uid -Storage $ro.Uid -Confirm:$false } | Should -Throw -ErrorId "StorageReadOnly$E" -ExpectedMessage 'Cannot move an artifact to a storage location that is not managed by the current instance*'
         (Get-ArtifactSnapshot) + (Get-TreeSnapshot $t.Root) | Should -BeExactly $state
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'stay'
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'stay'
     }
 
     It 'moves nothing under -WhatIf' {
@@ -586,7 +586,7 @@ Describe 'Storage locations holding artifacts' {
 
     It 'checks .lamindb/ for real: an unregistered object left there → StorageNotEmpty, listing it' {
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'o.txt') -Text 'orphan').FullName -Storage $loc.Uid
-        $object = $a.Path
+        $object = $a.FullName
         $keep = Join-Path $t.Work 'kept-copy.txt'
         Copy-Item -LiteralPath $object -Destination $keep
         Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false

@@ -27,8 +27,8 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         $a.Size | Should -Be 1
         $a.Key | Should -BeNullOrEmpty
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).txt")
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'a'
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid).txt")
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'a'
         $a.Storage | Should -Be $t.Storage
         $a.Version | Should -Be 1
         $a.IsLatest | Should -BeTrue
@@ -48,14 +48,14 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         (Add-LaminArtifact (New-File (Join-Path $t.Work 'b.tar.gz') 'x2').FullName).Suffix | Should -BeExactly '.tar.gz'
         $u = Add-LaminArtifact (New-File (Join-Path $t.Work 'test.xyz') 'x3').FullName
         $u.Suffix | Should -BeExactly ''
-        $u.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($u.Uid)")
+        $u.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($u.Uid)")
     }
 
     It 'stores at <root>/<key> with -KeyIsVirtual $false' {
         $a = Add-LaminArtifact (New-File (Join-Path $t.Work 'r.csv') 'real').FullName -Key 'results/r.csv' -KeyIsVirtual $false
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -Be (Join-Path $t.Storage 'results/r.csv')
-        [IO.File]::ReadAllText($a.Path) | Should -BeExactly 'real'
+        $a.FullName | Should -Be (Join-Path $t.Storage 'results/r.csv')
+        [IO.File]::ReadAllText($a.FullName) | Should -BeExactly 'real'
     }
 
     It 'returns the existing artifact for content already registered, with a warning' {
@@ -93,8 +93,8 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         $a.Hash | Should -BeExactly 'iGtHiFEBV3r1_TFovdQCgw'
         $a.HashType | Should -BeExactly 'md5-d'
         $a.NFiles | Should -Be 3
-        $a.Path | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16))")
-        (Get-ChildItem $a.Path).Count | Should -Be 3
+        $a.FullName | Should -Be (Join-Path $t.Storage ".lamindb/$($a.Uid.Substring(0, 16))")
+        (Get-ChildItem $a.FullName).Count | Should -Be 3
     }
 
     It 'takes Get-ChildItem output: 1200 files in more than one batch, each registered once' {
@@ -158,7 +158,7 @@ Describe 'Add-LaminArtifact: in place (<Backend>)' -ForEach $backends {
         $a = Add-LaminArtifact $f.FullName
         $a.Key | Should -BeExactly 'raw/s1.csv'
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
         $a.Storage | Should -Be $reg.Root
         $a.Hash | Should -BeExactly 'kAFQmDzST7DWlj99KOF_cg'
         $after = (Get-TreeSnapshot (Join-Path $reg.Root '.lamindb')) -split "`n" | Where-Object { $_ -notlike 'lamin*' }
@@ -177,7 +177,7 @@ Describe 'Add-LaminArtifact: in place (<Backend>)' -ForEach $backends {
         $a = Add-LaminArtifact $f.FullName -Key 'nice/name.txt'
         $a.Key | Should -BeExactly 'nice/name.txt'
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -Be $f.FullName
+        $a.FullName | Should -Be $f.FullName
     }
 
     It 'refuses the incompatible key combinations with LaminDB''s messages' {
@@ -207,12 +207,12 @@ Describe 'Artifact lifecycle (<Backend>)' -ForEach $backends {
         Remove-LaminArtifact $a.Uid -Confirm:$false
         Get-LaminArtifact | Should -BeNullOrEmpty
         (Get-LaminArtifact -Trash).Uid | Should -BeExactly $a.Uid
-        $a.Path | Should -Exist
+        $a.FullName | Should -Exist
         Get-LaminArtifact -Trash | Restore-LaminArtifact
         (Get-LaminArtifact).Uid | Should -BeExactly $a.Uid
         Remove-LaminArtifact $a.Uid -Permanent -Confirm:$false
         Get-LaminArtifact -AllVersions | Should -BeNullOrEmpty
-        $a.Path | Should -Not -Exist
+        $a.FullName | Should -Not -Exist
     }
 
     It 'keeps a file registered in place unless -DeleteFile' {
@@ -252,7 +252,7 @@ Describe 'Artifact lifecycle (<Backend>)' -ForEach $backends {
 
     It 'refuses to save data that no longer matches its hash (HashMismatch) and writes nothing' {
         $a = Add-LaminArtifact (New-File (Join-Path $t.Work 'h.txt') 'hhhh').FullName
-        [IO.File]::WriteAllText($a.Path, 'HHHH')
+        [IO.File]::WriteAllText($a.FullName, 'HHHH')
         $dest = Join-Path $t.Work 'h-copy.txt'
         { Save-LaminArtifact $a.Uid -Destination $dest -ErrorAction Stop } | Should -Throw -ErrorId "HashMismatch$E"
         $dest | Should -Not -Exist
@@ -265,8 +265,8 @@ Describe 'Artifact lifecycle (<Backend>)' -ForEach $backends {
         $m.Uid | Should -BeExactly $a.Uid
         $m.Key | Should -BeExactly 'm.txt'
         $m.Storage | Should -Be $other.Root
-        [IO.File]::ReadAllText($m.Path) | Should -BeExactly 'moving'
-        $a.Path | Should -Not -Exist
+        [IO.File]::ReadAllText($m.FullName) | Should -BeExactly 'moving'
+        $a.FullName | Should -Not -Exist
         { Move-LaminArtifact $a.Uid -Storage $other.Uid -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "InvalidArgument$E"
     }
 

@@ -16,7 +16,7 @@ BeforeAll {
     function ProxyRoot([string] $Prefix) { "s3://lamin-test/$Prefix`?endpoint_url=$($extra.Proxy)" }
     function New-RandomBytes([int] $Size, [int] $Seed) { $b = [byte[]]::new($Size); [Random]::new($Seed).NextBytes($b); , $b }
     function Sha([byte[]] $Bytes) { [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($Bytes)) }
-    function KeyOf($Artifact) { ([uri]($Artifact.Path -replace '\?.*$', '')).AbsolutePath.TrimStart('/') }   # lamin-test/<prefix>/... without the bucket
+    function KeyOf($Artifact) { ([uri]($Artifact.FullName -replace '\?.*$', '')).AbsolutePath.TrimStart('/') }   # lamin-test/<prefix>/... without the bucket
     function Set-CopyLimits([long] $Limit, [long] $Part) {
         $core = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'Lamin').Assemblies | Where-Object { $_.GetName().Name -eq 'Lamin.Core' }
         $type = $core.GetType('Lamin.Core.Storage.S3StorageProvider')

@@ -62,7 +62,7 @@ Describe 'S3 locations' {
         $s = New-LaminStorage (S3 $p)
         $f = New-RandomFile (Join-Path $t.Work 'up.bin') $Size
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key "data/up.bin"
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
         $a.Size | Should -Be $Size
         $back = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'back.bin')
         Sha $back.FullName | Should -BeExactly (Sha $f.FullName)
@@ -135,11 +135,11 @@ Describe 'S3 locations' {
         $f = New-RandomFile (Join-Path $t.Work 'm.bin') 3000 3
         $a = Add-LaminArtifact $f.FullName -Key 'm.bin'
         $m = Move-LaminArtifact $a.Uid -Storage $s.Uid -Confirm:$false -PassThru
-        $m.Path | Should -BeLike "s3://lamin-test/$p/.lamindb/*"
-        $a.Path | Should -Not -Exist
+        $m.FullName | Should -BeLike "s3://lamin-test/$p/.lamindb/*"
+        $a.FullName | Should -Not -Exist
         Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'm-back.bin')).FullName | Should -BeExactly (Sha $f.FullName)
         $home_ = Move-LaminArtifact $a.Uid -Storage (Get-LaminSetting).Storage.Uid -Confirm:$false -PassThru
-        Sha $home_.Path | Should -BeExactly (Sha $f.FullName)
+        Sha $home_.FullName | Should -BeExactly (Sha $f.FullName)
     }
 
     It 'moves a whole location from local disk to S3 (Move-LaminStorage) and every artifact still matches' {
@@ -176,7 +176,7 @@ Describe 'GCS locations (emulator)' {
         (Test-LaminStorage -Identity $s.Uid).MarkerUid | Should -BeExactly $s.Uid
         $f = New-RandomFile (Join-Path $t.Work 'g.bin') (3MB + 17) 5
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid
-        $a.Path | Should -BeExactly "gs://lamin-gcs/$p/.lamindb/$($a.Uid).bin"
+        $a.FullName | Should -BeExactly "gs://lamin-gcs/$p/.lamindb/$($a.Uid).bin"
         Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'g-back.bin')).FullName | Should -BeExactly (Sha $f.FullName)
         (Test-LaminArtifact -Identity $a.Uid -Hash).Status | Should -Be 'Match'
     }

@@ -143,7 +143,7 @@ Describe 'Fault 12: a move into a bucket never overwrites the destination key' {
         Put-S3 "$pa/data/free.csv" "free`n"
         $art = Add-LaminArtifact (S3Uri "$pa/data/free.csv")
         $m = Move-LaminArtifact $art.Uid -Storage $b.Uid -Confirm:$false -PassThru
-        $m.Path | Should -BeExactly "gs://$GBucket/$pb/data/free.csv"
+        $m.FullName | Should -BeExactly "gs://$GBucket/$pb/data/free.csv"
         GsText "$pb/data/free.csv" | Should -BeExactly "free`n"
         S3Text "$pa/data/free.csv" | Should -BeNullOrEmpty
     }
@@ -356,7 +356,7 @@ Describe 'Fault 18: ''?'' in keys, credentials in endpoint_url, missing objects 
         Put-S3 "$p/x?y.csv" 'question'
         $a = Add-LaminArtifact (S3Uri "$p/x?y.csv")
         $a.Key | Should -BeExactly 'x?y.csv'
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/x?y.csv"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/x?y.csv"
         $saved = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'q.csv')
         [IO.File]::ReadAllText($saved.FullName) | Should -BeExactly 'question'
     }
@@ -367,7 +367,7 @@ Describe 'Fault 18: ''?'' in keys, credentials in endpoint_url, missing objects 
         (Get-S3Object $S3 lamin-test "$p/a?b/.lamindb/storage_uid.txt").Status | Should -Be 200
         $f = Join-Path $t.Work 'in.txt'; [IO.File]::WriteAllText($f, 'in')
         $a = Add-LaminArtifact $f -Storage $s.Uid
-        $a.Path | Should -BeLike "s3://lamin-test/$p/a?b/.lamindb/*"
+        $a.FullName | Should -BeLike "s3://lamin-test/$p/a?b/.lamindb/*"
         S3Text "$p/a?b/.lamindb/$($a.Uid).txt" | Should -BeExactly 'in'
     }
 
@@ -376,7 +376,7 @@ Describe 'Fault 18: ''?'' in keys, credentials in endpoint_url, missing objects 
         Put-Gs "$p/x?y.csv" 'question'
         $a = Add-LaminArtifact "gs://$GBucket/$p/x?y.csv"
         $a.Key | Should -BeExactly 'x?y.csv'
-        $a.Path | Should -BeExactly "gs://$GBucket/$p/x?y.csv"
+        $a.FullName | Should -BeExactly "gs://$GBucket/$p/x?y.csv"
     }
 
     It 'a mistyped query parameter is still InvalidRoot' {

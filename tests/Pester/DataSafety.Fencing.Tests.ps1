@@ -18,7 +18,7 @@ BeforeAll {
     # Every registered artifact hashes right where its record says (a record without its bytes is Missing).
     function Assert-AllMatch {
         $checks = @(Test-LaminArtifact -Hash -ErrorAction Stop | Where-Object Status -NE 'Unregistered')
-        @($checks | Where-Object Status -NE 'Match' | ForEach-Object { "$($_.Status) $($_.Path)" }) | Should -BeNullOrEmpty
+        @($checks | Where-Object Status -NE 'Match' | ForEach-Object { "$($_.Status) $($_.FullName)" }) | Should -BeNullOrEmpty
     }
 
     # Runs $Body in a child (this LAMIN_HOME) that stops at the test hook $Pause; runs $Meanwhile here while it
@@ -86,12 +86,12 @@ Describe 'Rule 14: Add-LaminArtifact racing Move-LaminStorage (<Backend>)' -ForE
         $moved.Generation | Should -Be ($loc.Generation + 1)
         # The staged copy went with the refusal: nothing at the old root but what the move left (its objects).
         Get-LaminTempLeftover -Path $old, $dest | Should -BeNullOrEmpty
-        @(Get-ChildItem -LiteralPath (Join-Path $old '.lamindb') -File -Force | Where-Object Name -NE ((Split-Path $kept.Path -Leaf))).Name | Should -BeNullOrEmpty
+        @(Get-ChildItem -LiteralPath (Join-Path $old '.lamindb') -File -Force | Where-Object Name -NE ((Split-Path $kept.FullName -Leaf))).Name | Should -BeNullOrEmpty
 
         # Added again, they go to the new root.
         $again = @(Add-LaminArtifact $a.FullName, $b.FullName -Storage $loc.Uid)
         $again | Should -HaveCount 2
-        foreach ($x in $again) { $x.Path | Should -BeLike "$dest*" }
+        foreach ($x in $again) { $x.FullName | Should -BeLike "$dest*" }
         Assert-AllMatch
     }
 
@@ -125,34 +125,34 @@ Describe 'Rule 14: Move-LaminArtifact racing Move-LaminStorage (<Backend>)' -For
 
     It 'the target relocated between the copy and the commit: StorageMoved, the copy removed, the source kept and registered' {
         $relocated = Join-Path $t.Work 'to-moved'
-        $out = Invoke-PausedAt -Pause 'move-artifact-commit' -Body "Move-LaminArtifact '$($art.Uid)' -Storage '$($to.Uid)' -PassThru | ForEach-Object Path" -Meanwhile {
+        $out = Invoke-PausedAt -Pause 'move-artifact-commit' -Body "Move-LaminArtifact '$($art.Uid)' -Storage '$($to.Uid)' -PassThru | ForEach-Object FullName" -Meanwhile {
             $null = Move-LaminStorage $to.Uid -Destination $relocated -Confirm:$false
         }
         $out[-1] | Should -Be 'done'
         $out[0] | Should -BeLike "error: StorageMoved$E" -Because ($out -join "`n")
         $now = Get-LaminArtifact -Identity $art.Uid
         $now.Storage | Should -Be $from.Root
-        $now.Path | Should -Be $art.Path
-        Test-Path -LiteralPath $art.Path | Should -BeTrue
+        $now.FullName | Should -Be $art.FullName
+        Test-Path -LiteralPath $art.FullName | Should -BeTrue
         Assert-AllMatch
         # The copy this move made at the old target root went again; nothing stranded anywhere.
-        Test-Path -LiteralPath (Join-Path $to.Root ($art.Path.Substring($from.Root.Length))) | Should -BeFalse
+        Test-Path -LiteralPath (Join-Path $to.Root ($art.FullName.Substring($from.Root.Length))) | Should -BeFalse
         Get-LaminTempLeftover -Path $to.Root, $relocated, $from.Root | Should -BeNullOrEmpty
         # Run again, it moves.
         $done = Move-LaminArtifact $art.Uid -Storage $to.Uid -PassThru
-        $done.Path | Should -BeLike "$relocated*"
+        $done.FullName | Should -BeLike "$relocated*"
         Assert-AllMatch
     }
 
     It 'the source relocated between the copy and the commit: StorageMoved, nothing moved, nothing deleted' {
         $relocated = Join-Path $t.Work 'from-moved'
-        $out = Invoke-PausedAt -Pause 'move-artifact-commit' -Body "Move-LaminArtifact '$($art.Uid)' -Storage '$($to.Uid)' -PassThru | ForEach-Object Path" -Meanwhile {
+        $out = Invoke-PausedAt -Pause 'move-artifact-commit' -Body "Move-LaminArtifact '$($art.Uid)' -Storage '$($to.Uid)' -PassThru | ForEach-Object FullName" -Meanwhile {
             $null = Move-LaminStorage $from.Uid -Destination $relocated -Confirm:$false
         }
         $out[0] | Should -BeLike "error: StorageMoved$E" -Because ($out -join "`n")
         $now = Get-LaminArtifact -Identity $art.Uid
         $now.Storage | Should -Be $relocated
-        Test-Path -LiteralPath $now.Path | Should -BeTrue
+        Test-Path -LiteralPath $now.FullName | Should -BeTrue
         @(Get-ChildItem -LiteralPath $to.Root -Recurse -File -Force | Where-Object Name -NE 'storage_uid.txt') | Should -BeNullOrEmpty
         Assert-AllMatch
     }
@@ -169,7 +169,7 @@ Describe 'Rule 15: a storage error publishing one item refuses that item only (<
         # b.txt has a version at the real key k/b.txt; its file there has become a folder, so the new version's
         # rename onto it fails (as a file held open without delete sharing refuses it on Windows).
         $v1 = Add-LaminArtifact (New-File (Join-Path $t.Work 'old/b.txt') 'b, version 1').FullName -Key 'k/b.txt' -KeyIsVirtual $false
-        $final = $v1.Path
+        $final = $v1.FullName
         Remove-Item -LiteralPath $final
         New-File (Join-Path $final 'blocker.txt') 'a folder where the file was' | Out-Null
         $files = 'a', 'b', 'c' | ForEach-Object { New-File (Join-Path $src "$_.txt") "file $_ of one batch" }

@@ -44,7 +44,7 @@ Describe 'Clear-LaminStorage -Orphaned: every record of a root counts (rule 4)' 
             Add-LaminArtifact (Join-Path $t.Work 'dir') -Storage $lab2.Uid
         }
         $null = New-File (Join-Path $root '.lamindb/orphan.bin') 'nobody'
-        $files = @($mine.Path, $theirs[0].Path) + @(Get-ChildItem $theirs[1].Path -File -Recurse | ForEach-Object FullName)
+        $files = @($mine.FullName, $theirs[0].FullName) + @(Get-ChildItem $theirs[1].FullName -File -Recurse | ForEach-Object FullName)
         $files.Count | Should -Be 4
         $hashes = $files | ForEach-Object { Sha $_ }
 
@@ -69,7 +69,7 @@ Describe 'Clear-LaminStorage -Orphaned: every record of a root counts (rule 4)' 
         $planted = 'backup/lamin.db', 'backup/lamin.db.lock', 'backup/lamin-log.db', 'old/storage_uid.txt', 'old/_lease.json', 'registry-copy.db' |
             ForEach-Object { (New-File (Join-Path $m $_) "control file $_").FullName }
         $null = New-File (Join-Path $m 'orphan.bin') 'nobody'
-        $kept = @($t.Registry, "$($t.Registry).lock", (Get-MarkerPath $t.Storage), $a.Path) + $planted
+        $kept = @($t.Registry, "$($t.Registry).lock", (Get-MarkerPath $t.Storage), $a.FullName) + $planted
         $hashes = $kept | ForEach-Object { Sha $_ }
 
         $removed = Clear-LaminStorage -Orphaned -Confirm:$false -PassThru
@@ -97,7 +97,7 @@ Describe 'Move-LaminStorage on a local destination (rules 1 and 5)' {
         @{ Case = 'a folder member of the same size with other bytes'; Key = 'raw/m2.txt'; Text = 'member X' }
         @{ Case = 'a managed object of the same size with other bytes'; Key = 'MANAGED'; Text = 'a managed filX' }
     ) {
-        $k = if ($Key -eq 'MANAGED') { [IO.Path]::GetRelativePath($loc.Root, $file.Path).Replace('\', '/') } else { $Key }
+        $k = if ($Key -eq 'MANAGED') { [IO.Path]::GetRelativePath($loc.Root, $file.FullName).Replace('\', '/') } else { $Key }
         $null = New-File (Join-Path $dest $k) $Text
         $destBefore = Get-TreeSnapshot $dest; $srcBefore = Get-TreeSnapshot $loc.Root; $reg = Get-RegistrySnapshot
         $err = { Move-LaminStorage $loc.Uid $dest -Confirm:$false } | Should -Throw -ErrorId "DestinationNotEmpty$E" -PassThru
@@ -122,11 +122,11 @@ Describe 'Move-LaminStorage on a local destination (rules 1 and 5)' {
     It '-RemoveSource keeps a source file that an artifact of another record with the same root includes, with a warning' {
         $lab2 = New-LaminStorage $loc.Root -Host lab2 -WarningAction SilentlyContinue
         $theirs = Invoke-AsOtherRecord $loc.Root $lab2.Uid { Add-LaminArtifact (Join-Path $loc.Root 'raw/m1.txt') -Storage $lab2.Uid }
-        $theirs.Path | Should -Be (Join-Path $loc.Root 'raw/m1.txt')
-        $sha = Sha $theirs.Path
+        $theirs.FullName | Should -Be (Join-Path $loc.Root 'raw/m1.txt')
+        $sha = Sha $theirs.FullName
         $moved = Move-LaminStorage $loc.Uid $dest -RemoveSource -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
         $moved.Root | Should -Be $dest
-        Sha $theirs.Path | Should -Be $sha
+        Sha $theirs.FullName | Should -Be $sha
         "$w" | Should -Match ([regex]::Escape($theirs.Uid))
         Join-Path $loc.Root 'raw/m2.txt' | Should -Not -Exist
         Join-Path $loc.Root 'data/a.txt' | Should -Not -Exist
@@ -153,7 +153,7 @@ Describe 'Move-LaminStorage on a local destination (rules 1 and 5)' {
         $again.Uid | Should -BeExactly $loc.Uid
         $again.Root | Should -Be $dest
         Join-Path $loc.Root 'data/a.txt' | Should -Not -Exist
-        $file.Path | Should -Not -Exist
+        $file.FullName | Should -Not -Exist
         Join-Path $loc.Root 'raw/m2.txt' | Should -Exist
         "$w" | Should -Match 'm2\.txt'
         Get-MarkerPath $loc.Root | Should -Exist   # the job is not done while something is kept

@@ -89,10 +89,10 @@ Describe 'Move-LaminArtifact: the whole version family moves (rule 9)' {
         $m.Uid | Should -BeExactly $v2.Uid
         $family = Get-Family $v1.Stem
         @($family.Storage | Select-Object -Unique) | Should -Be @($other.Root)
-        $v1.Path | Should -Not -Exist
-        $v2.Path | Should -Not -Exist
-        [IO.File]::ReadAllText((Get-LaminArtifact $v1.Uid).Path) | Should -BeExactly 'one'
-        [IO.File]::ReadAllText((Get-LaminArtifact $v2.Uid).Path) | Should -BeExactly 'two'
+        $v1.FullName | Should -Not -Exist
+        $v2.FullName | Should -Not -Exist
+        [IO.File]::ReadAllText((Get-LaminArtifact $v1.Uid).FullName) | Should -BeExactly 'one'
+        [IO.File]::ReadAllText((Get-LaminArtifact $v2.Uid).FullName) | Should -BeExactly 'two'
 
         $v3 = Add-LaminArtifact (New-File $f 'three').FullName -Key 'data/v.csv' -Storage $other.Uid -WarningAction SilentlyContinue
         $v3.Uid.Substring(0, 16) | Should -BeExactly $v1.Uid.Substring(0, 16)
@@ -104,7 +104,7 @@ Describe 'Move-LaminArtifact: the whole version family moves (rule 9)' {
         Remove-LaminArtifact $v1.Uid -Confirm:$false
         Move-LaminArtifact $v2.Uid -Storage $other.Uid -Confirm:$false -WarningAction SilentlyContinue
         (Get-LaminArtifact -Trash | Where-Object Uid -EQ $v1.Uid).Storage | Should -Be $other.Root
-        $v1.Path | Should -Not -Exist
+        $v1.FullName | Should -Not -Exist
     }
 
     It 'refuses when any version of the family is locked (RecordLocked) and changes nothing' {
@@ -128,11 +128,11 @@ Describe 'Move-LaminArtifact: the whole version family moves (rule 9)' {
         $f1 = Add-LaminArtifact $d -Key 'folder'
         New-File (Join-Path $d 'c') '2' | Out-Null
         $f2 = Add-LaminArtifact $d -Key 'folder' -WarningAction SilentlyContinue
-        $f2.Path | Should -Be $f1.Path
+        $f2.FullName | Should -Be $f1.FullName
         $m = Move-LaminArtifact $f2.Uid -Storage $other.Uid -Confirm:$false -PassThru -WarningAction SilentlyContinue
         @((Get-Family $f1.Stem).Storage | Select-Object -Unique) | Should -Be @($other.Root)
-        $f1.Path | Should -Not -Exist
-        @(Get-ChildItem $m.Path -File).Count | Should -Be 3
+        $f1.FullName | Should -Not -Exist
+        @(Get-ChildItem $m.FullName -File).Count | Should -Be 3
         (Test-LaminArtifact -Identity $f2.Uid -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
     }
 }

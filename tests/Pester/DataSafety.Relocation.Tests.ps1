@@ -27,11 +27,11 @@ BeforeAll {
     }
     # A move that copies every object and is then refused (HashMismatch): one source file changed, same size.
     function Invoke-RefusedMove($Artifact, [string] $Destination, [string] $Storage) {
-        $saved = [IO.File]::ReadAllBytes($Artifact.Path)
+        $saved = [IO.File]::ReadAllBytes($Artifact.FullName)
         $other = [byte[]]$saved.Clone(); $other[0] = $other[0] -bxor 1
-        [IO.File]::WriteAllBytes($Artifact.Path, $other)
+        [IO.File]::WriteAllBytes($Artifact.FullName, $other)
         try { { Move-LaminStorage $Storage $Destination -Confirm:$false } | Should -Throw -ErrorId "HashMismatch$E" }
-        finally { [IO.File]::WriteAllBytes($Artifact.Path, $saved) }
+        finally { [IO.File]::WriteAllBytes($Artifact.FullName, $saved) }
     }
     # The process that wrote a journal is gone: rename it (destination and source pointer) to pid 999999.
     function Set-JournalDead([string[]] $Roots) {

@@ -161,8 +161,8 @@ Describe 'Drive spool files (SPEC §10 rule 17)' {
         $null = Clear-LaminStorage -Orphaned -WhatIf
         $dead | Should -Exist
         $removed = @(Clear-LaminStorage -Orphaned -Confirm:$false -PassThru)
-        $removed.Path | Should -Contain $dead
-        $removed.Path | Should -Not -Contain $live
+        $removed.FullName | Should -Contain $dead
+        $removed.FullName | Should -Not -Contain $live
         $dead | Should -Not -Exist
         $live | Should -Exist
         (Test-LaminStorage -Identity $st.Uid).Healthy | Should -BeTrue

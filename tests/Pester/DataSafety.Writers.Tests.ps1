@@ -62,7 +62,7 @@ BeforeAll {
     # Every registered artifact hashes right where its record says (a record without its bytes is Missing).
     function Assert-AllMatch {
         $checks = @(Test-LaminArtifact -Hash -ErrorAction Stop | Where-Object Status -NE 'Unregistered')
-        @($checks | Where-Object Status -NE 'Match' | ForEach-Object { "$($_.Status) $($_.Path)" }) | Should -BeNullOrEmpty
+        @($checks | Where-Object Status -NE 'Match' | ForEach-Object { "$($_.Status) $($_.FullName)" }) | Should -BeNullOrEmpty
     }
     # Runs $Body in a child (this LAMIN_HOME, these servers) that stops at the test hook $Pause; runs $Meanwhile here
     # while it waits, lets it go on, and returns what it printed ('error: <FullyQualifiedErrorId> …' for a failure, then 'done').

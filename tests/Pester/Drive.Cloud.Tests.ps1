@@ -58,7 +58,7 @@ Describe 'The lamin: drive on S3' {
     It 'writes an object with Set-Content (checked with a plain GET) and trashes it with Remove-Item, keeping the object' {
         'one', 'two' | Set-Content "lamin:/$($s3.Uid)/notes/n.txt"
         $a = Get-LaminArtifact -Key 'notes/n.txt' -Storage $s3.Uid
-        $objectKey = $a.Path.Substring("s3://lamin-test/".Length)
+        $objectKey = $a.FullName.Substring("s3://lamin-test/".Length)
         $o = Get-S3Object -Endpoint $servers.S3 -Bucket 'lamin-test' -Key $objectKey
         $o.Status | Should -Be 200
         [Text.Encoding]::UTF8.GetString($o.Bytes) | Should -BeExactly ("one" + [Environment]::NewLine + "two" + [Environment]::NewLine)

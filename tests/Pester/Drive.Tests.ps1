@@ -64,7 +64,7 @@ Describe 'The provider and its drive (<Backend>)' -ForEach $backends {
         $top = $items | Where-Object PSChildName -eq 'a.csv'
         $top.PSIsContainer | Should -BeFalse
         ($top | ConvertTo-Json -Depth 2 -Compress | ConvertFrom-Json).Uid | Should -BeExactly $f.A.top.Uid
-        $top.Path | Should -BeExactly (Get-LaminArtifact $f.A.top.Uid).Path
+        $top.FullName | Should -BeExactly (Get-LaminArtifact $f.A.top.Uid).FullName
         (Get-ChildItem "lamin:\$($f.U)\raw" -Name) | Should -Be @('b.txt', 'sub', 'v.txt')   # not gone.txt (trashed), v.txt once (latest)
         (Get-Item "lamin:\$($f.U)\raw\v.txt").Uid | Should -BeExactly $f.A.v2.Uid
     }
@@ -216,7 +216,7 @@ Describe 'Content on the drive (<Backend>)' -ForEach $backends {
         Get-Content $p -TotalCount 2 | Should -Be @('l1', 'l2')
         Get-Content $p -Raw | Should -BeExactly "l1`nl2`nl3`n"
         $bytes = Get-Content $p -AsByteStream -Raw
-        $bytes | Should -Be ([IO.File]::ReadAllBytes($f.A.top.Path))
+        $bytes | Should -Be ([IO.File]::ReadAllBytes($f.A.top.FullName))
         (Get-Content $p -AsByteStream -TotalCount 2) | Should -Be @([byte][char]'l', [byte][char]'1')
         $dyn = (Get-Command Get-Content -ArgumentList $p).Parameters.Keys
         $dyn | Should -Contain 'Raw'; $dyn | Should -Contain 'AsByteStream'
@@ -227,7 +227,7 @@ Describe 'Content on the drive (<Backend>)' -ForEach $backends {
         'hello', 'world' | Set-Content $p
         $v1 = Get-LaminArtifact -Key 'out/new.txt'
         $v1.StorageUid | Should -BeExactly $f.U
-        [IO.File]::ReadAllText($v1.Path) | Should -BeExactly ("hello" + [Environment]::NewLine + "world" + [Environment]::NewLine)
+        [IO.File]::ReadAllText($v1.FullName) | Should -BeExactly ("hello" + [Environment]::NewLine + "world" + [Environment]::NewLine)
         Get-Content $p | Should -Be @('hello', 'world')
         'again' | Set-Content $p -WarningVariable w -WarningAction SilentlyContinue
         "$w" | Should -Match 'new artifact version'
@@ -237,7 +237,7 @@ Describe 'Content on the drive (<Backend>)' -ForEach $backends {
         $all[1].IsLatest | Should -BeTrue; $all[0].IsLatest | Should -BeFalse
         Get-Content $p | Should -BeExactly 'again'
         [byte[]] (1, 2, 250) | Set-Content "lamin:\$($f.U)\out\b.bin" -AsByteStream
-        [IO.File]::ReadAllBytes((Get-LaminArtifact -Key 'out/b.bin').Path) | Should -Be @(1, 2, 250)
+        [IO.File]::ReadAllBytes((Get-LaminArtifact -Key 'out/b.bin').FullName) | Should -Be @(1, 2, 250)
         @(Get-ChildItem (Join-Path $f.T.Home 'spool') -Recurse -File -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 
@@ -291,7 +291,7 @@ Describe 'Changing things through the drive (<Backend>)' -ForEach $backends {
         Remove-Item $p
         Test-Path $p | Should -BeFalse
         (Get-LaminArtifact -Trash).Uid | Should -Contain $f.A.b.Uid
-        Test-Path -LiteralPath $f.A.b.Path | Should -BeTrue
+        Test-Path -LiteralPath $f.A.b.FullName | Should -BeTrue
         Restore-LaminArtifact $f.A.b.Uid | Out-Null
         Test-Path $p | Should -BeTrue
     }

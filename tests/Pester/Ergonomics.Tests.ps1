@@ -267,7 +267,7 @@ Describe '-Identity takes a root; -Root filters are normalised (SPEC rule 2)' {
         $moved = Move-LaminStorage $old -Destination (Join-Path $f.T.Work 'new') -Confirm:$false
         $moved.Uid | Should -BeExactly $s.Uid
         $moved.Root | Should -Be (Join-Path $f.T.Work 'new')
-        (Get-LaminArtifact $a.Uid).Path | Should -BeLike "$(Join-Path $f.T.Work 'new')*"
+        (Get-LaminArtifact $a.Uid).FullName | Should -BeLike "$(Join-Path $f.T.Work 'new')*"
     }
 
     It 'a root that is not registered is RecordNotFound naming the normalised root' {
@@ -503,7 +503,7 @@ Describe 'Default views fit 80 columns (issue item 5)' {
         @{ Name = 'Search-LaminStorage'; Get = { Search-LaminStorage store }; Columns = 'Score', 'IsManaged', 'Root' }
         @{ Name = 'Get-LaminArtifact'; Get = { Get-LaminArtifact }; Columns = 'Uid', 'Size', 'Version', 'IsTrashed', 'Key' }
         @{ Name = 'Search-LaminArtifact'; Get = { Search-LaminArtifact one }; Columns = 'Score', 'Uid', 'Size', 'Key' }
-        @{ Name = 'Test-LaminArtifact'; Get = { Test-LaminArtifact }; Columns = 'Status', 'Uid', 'Reason', 'Path' }
+        @{ Name = 'Test-LaminArtifact'; Get = { Test-LaminArtifact }; Columns = 'Status', 'Uid', 'Reason', 'FullName' }
         @{ Name = 'Test-LaminStorage'; Get = { Test-LaminStorage }; Columns = 'Healthy', 'Reachable', 'Writable', 'Problems' }
         @{ Name = 'Get-LaminStorageUsage'; Get = { Get-LaminStorageUsage }; Columns = 'Unregistered', 'Missing', 'SizeMismatch', 'Storage' }
         @{ Name = 'Get-LaminSpace'; Get = { Get-LaminSpace }; Columns = 'Id', 'Name', 'Uid' }

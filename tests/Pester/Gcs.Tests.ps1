@@ -26,7 +26,7 @@ BeforeAll {
     }
     function New-Prefix { 'g' + [guid]::NewGuid().ToString('N').Substring(0, 10) }
     function GsRoot([string] $Prefix, [string] $B = $Bucket) { if ($Prefix) { "gs://$B/$Prefix" } else { "gs://$B" } }
-    function ObjectKeyOf($Artifact) { $Artifact.Path.Substring($Artifact.Path.IndexOf('/', 5) + 1) }
+    function ObjectKeyOf($Artifact) { $Artifact.FullName.Substring($Artifact.FullName.IndexOf('/', 5) + 1) }
     function New-RandomFile([string] $Path, [long] $Size, [int] $Seed = 1) {
         $bytes = [byte[]]::new($Size); [Random]::new($Seed).NextBytes($bytes)
         $null = New-Item -ItemType Directory -Force (Split-Path $Path)
@@ -176,7 +176,7 @@ Describe 'GCS artifacts' {
         $s = New-LaminStorage (GsRoot $p)
         $f = New-RandomFile (Join-Path $t.Work 'up.bin') $Size ($Size % 100000)
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'data/up.bin'
-        $a.Path | Should -BeExactly "gs://$Bucket/$p/.lamindb/$($a.Uid).bin"
+        $a.FullName | Should -BeExactly "gs://$Bucket/$p/.lamindb/$($a.Uid).bin"
         $a.Size | Should -Be $Size
         $a.HashType | Should -BeExactly 'md5'
         $a.Hash | Should -BeExactly (Get-Md5Hash ([IO.File]::ReadAllBytes($f.FullName)))
@@ -198,7 +198,7 @@ Describe 'GCS artifacts' {
         $a.Hash | Should -BeExactly 'iGtHiFEBV3r1_TFovdQCgw'   # the spec's vector for files "0", "0", "1"
         $a.NFiles | Should -Be 3
         $stem = $a.Uid.Substring(0, 16)
-        $a.Path | Should -BeExactly "gs://$Bucket/$p/.lamindb/$stem"
+        $a.FullName | Should -BeExactly "gs://$Bucket/$p/.lamindb/$stem"
         Get-GcsKeys $G $Bucket "$p/.lamindb/$stem/" | Should -Be (Sorted "$p/.lamindb/$stem/a.txt", "$p/.lamindb/$stem/b.txt", "$p/.lamindb/$stem/sub/c d.txt")
         $back = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'dir-back')
         Get-TreeSnapshot $back.FullName | Should -BeExactly (Get-TreeSnapshot $d)
@@ -226,7 +226,7 @@ Describe 'GCS artifacts' {
         $f = New-TextFile (Join-Path $t.Work 'x.csv') "k`n1`n"
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key $key -KeyIsVirtual $false
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -BeExactly "gs://$Bucket/$p/$key"
+        $a.FullName | Should -BeExactly "gs://$Bucket/$p/$key"
         ShaBytes (Get-GcsObject $G $Bucket "$p/$key").Bytes | Should -BeExactly (Sha $f.FullName)
         Get-GcsKeys $G $Bucket "$p/" | Should -Be (Sorted "$p/$key", "$p/.lamindb/storage_uid.txt")
         Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'x-back.csv')).FullName | Should -BeExactly (Sha $f.FullName)
@@ -277,17 +277,17 @@ Describe 'GCS artifacts' {
         $s3 = New-LaminStorage (Get-S3Root $servers -Prefix $p)
         $f = New-RandomFile (Join-Path $t.Work 'm.bin') (3MB + 1) 3
         $a = Add-LaminArtifact $f.FullName
-        $local = $a.Path
+        $local = $a.FullName
         $m1 = Move-LaminArtifact $a.Uid -Storage $gs.Uid -Confirm:$false -PassThru
-        $m1.Path | Should -BeExactly "gs://$Bucket/$p/.lamindb/$($a.Uid).bin"
+        $m1.FullName | Should -BeExactly "gs://$Bucket/$p/.lamindb/$($a.Uid).bin"
         $local | Should -Not -Exist
         ShaBytes (Get-GcsObject $G $Bucket (ObjectKeyOf $m1)).Bytes | Should -BeExactly (Sha $f.FullName)
         $m2 = Move-LaminArtifact $a.Uid -Storage $s3.Uid -Confirm:$false -PassThru
-        $m2.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
+        $m2.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
         (Get-GcsObject $G $Bucket (ObjectKeyOf $m1)).Status | Should -Be 404
         ShaBytes (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $m2)).Bytes | Should -BeExactly (Sha $f.FullName)
         $m3 = Move-LaminArtifact $a.Uid -Storage (Get-LaminSetting).Storage.Uid -Confirm:$false -PassThru
-        Sha $m3.Path | Should -BeExactly (Sha $f.FullName)
+        Sha $m3.FullName | Should -BeExactly (Sha $f.FullName)
         (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $m2)).Status | Should -Be 404
     }
 }
@@ -306,7 +306,7 @@ Describe 'GCS objects registered in place' {
         $a.HashType | Should -BeExactly 'md5'
         $a.Hash | Should -BeExactly (Get-Md5Hash $bytes)
         $a.Size | Should -Be 4321
-        $a.Path | Should -BeExactly "gs://$Bucket/$p/data/h.csv"
+        $a.FullName | Should -BeExactly "gs://$Bucket/$p/data/h.csv"
         $a.StorageUid | Should -BeExactly $s.Uid
         Get-GcsKeys $G $Bucket "$p/.lamindb/" | Should -Be @("$p/.lamindb/storage_uid.txt")
         ShaBytes ([IO.File]::ReadAllBytes((Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'h.csv')).FullName)) | Should -BeExactly (ShaBytes $bytes)
@@ -322,7 +322,7 @@ Describe 'GCS objects registered in place' {
         $a.HashType | Should -BeExactly 'md5-d'
         $a.Hash | Should -BeExactly 'iGtHiFEBV3r1_TFovdQCgw'
         $a.NFiles | Should -Be 3
-        $a.Path | Should -BeExactly "gs://$Bucket/$p/raw"
+        $a.FullName | Should -BeExactly "gs://$Bucket/$p/raw"
         $back = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'raw-back')
         (Get-ChildItem $back.FullName -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($back.FullName, $_.FullName).Replace('\', '/') + '=' + [IO.File]::ReadAllText($_.FullName) } | Sort-Object) -join ';' |
             Should -BeExactly 'a.csv=0;b.csv=0;sub/c.csv=1'

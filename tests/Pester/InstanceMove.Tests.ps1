@@ -136,7 +136,7 @@ Describe 'Remove-LaminInstance of a retired source' -Skip:$noServer {
         $env:LAMIN_HOME = $teamHome
         $f = Join-Path $t.Work 'after.txt'; Set-Content -LiteralPath $f -Value 'after' -NoNewline
         $a = Add-LaminArtifact $f -Key 'after.txt' -Storage $other.Uid
-        $a.Path | Should -Exist
+        $a.FullName | Should -Exist
         (Test-LaminArtifact -Identity $a.Uid -Hash).Status | Should -Be 'Match'
     }
 }

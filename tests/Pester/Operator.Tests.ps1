@@ -90,15 +90,15 @@ Describe 'Get-LaminStorageUsage and Test-LaminArtifact' {
 
     It 'finds each kind of drift: Differ by size, Differ by hash only with -Hash, Missing, Unregistered' {
         $a = $p.Artifacts
-        [IO.File]::WriteAllText($a[0].Path, 'a different length')
-        $same = [IO.File]::ReadAllText($a[1].Path); [IO.File]::WriteAllText($a[1].Path, ($same.Substring(0, $same.Length - 1) + 'X'))
-        Remove-Item $a[2].Path
+        [IO.File]::WriteAllText($a[0].FullName, 'a different length')
+        $same = [IO.File]::ReadAllText($a[1].FullName); [IO.File]::WriteAllText($a[1].FullName, ($same.Substring(0, $same.Length - 1) + 'X'))
+        Remove-Item $a[2].FullName
         New-File (Join-Path $p.Storage.Root '.lamindb/stray.bin') 'stray' | Out-Null
         $quick = Test-LaminArtifact -Storage $p.Storage.Uid
         ($quick | Where-Object Uid -EQ $a[0].Uid).Status | Should -Be 'Differ'
         ($quick | Where-Object Uid -EQ $a[1].Uid).Status | Should -Be 'Match'     # same size: only a hash tells
         ($quick | Where-Object Uid -EQ $a[2].Uid).Status | Should -Be 'Missing'
-        ($quick | Where-Object Status -EQ 'Unregistered').Path | Should -Be (Join-Path $p.Storage.Root '.lamindb/stray.bin')
+        ($quick | Where-Object Status -EQ 'Unregistered').FullName | Should -Be (Join-Path $p.Storage.Root '.lamindb/stray.bin')
         $deep = Test-LaminArtifact -Storage $p.Storage.Uid -Hash
         ($deep | Where-Object Uid -EQ $a[1].Uid).Status | Should -Be 'Differ'
         ($deep | Where-Object Uid -EQ $a[1].Uid).Reason | Should -Match 'hash'
@@ -146,7 +146,7 @@ Describe 'Clear-LaminStorage -Orphaned (<Backend>)' -ForEach $backends {
         Join-Path $m ".lamin-tmp-$PID-0123456789" | Should -Exist
         Join-Path $p.Storage.Root 'outside.txt' | Should -Exist
         Get-MarkerPath $p.Storage.Root | Should -Exist
-        foreach ($a in $p.Artifacts) { $a.Path | Should -Exist }
+        foreach ($a in $p.Artifacts) { $a.FullName | Should -Exist }
         @(Test-LaminArtifact -Storage $p.Storage.Uid -Hash | Where-Object { $_.Status -notin 'Match', 'Unregistered' }).Count | Should -Be 0
     }
 
@@ -193,10 +193,10 @@ Describe 'Move-LaminStorage' {
         $moved.Root | Should -Be $dest
         (Get-Content (Get-MarkerPath $dest) -First 1) | Should -BeExactly $p.Storage.Uid
         Get-MarkerPath $p.Storage.Root | Should -Not -Exist
-        (Get-LaminArtifact -Identity $inPlace.Uid).Path | Should -Be (Join-Path $dest 'raw/ip.txt')
+        (Get-LaminArtifact -Identity $inPlace.Uid).FullName | Should -Be (Join-Path $dest 'raw/ip.txt')
         (Get-LaminArtifact -Identity $inPlace.Uid).Key | Should -BeExactly 'raw/ip.txt'
         @(Test-LaminArtifact -Storage $moved.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
-        foreach ($a in $p.Artifacts) { $a.Path | Should -Exist }   # the source stays without -RemoveSource
+        foreach ($a in $p.Artifacts) { $a.FullName | Should -Exist }   # the source stays without -RemoveSource
     }
 
     It 'refuses <Case> (<Id>) and changes nothing' -ForEach @(
@@ -216,7 +216,7 @@ Describe 'Move-LaminStorage' {
 
     It 'refuses an object changed under the move (HashMismatch): nothing switched' {
         $a = $p.Artifacts[2]
-        $text = [IO.File]::ReadAllText($a.Path); [IO.File]::WriteAllText($a.Path, $text.Substring(0, $text.Length - 1) + 'Z')
+        $text = [IO.File]::ReadAllText($a.FullName); [IO.File]::WriteAllText($a.FullName, $text.Substring(0, $text.Length - 1) + 'Z')
         $reg = Get-RegistrySnapshot
         $err = { Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "HashMismatch$E" -PassThru
         $err.Exception.Message | Should -Match $a.Uid
@@ -227,15 +227,15 @@ Describe 'Move-LaminStorage' {
     It 'resumes after a destination failed mid-copy, without copying again what was verified' {
         $dest = Join-Path $t.Work 'dest'
         # An obstacle at the destination where the fourth object goes: a folder where a file must be written.
-        $victim = $p.Artifacts | Sort-Object { $_.Path } | Select-Object -Last 1
-        $null = New-Item -ItemType Directory (Join-Path $dest ".lamindb/$(Split-Path $victim.Path -Leaf)/blocker") -Force
+        $victim = $p.Artifacts | Sort-Object { $_.FullName } | Select-Object -Last 1
+        $null = New-Item -ItemType Directory (Join-Path $dest ".lamindb/$(Split-Path $victim.FullName -Leaf)/blocker") -Force
         $reg = Get-RegistrySnapshot
         { Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false -ErrorAction Stop } | Should -Throw
         Get-RegistrySnapshot | Should -BeExactly $reg          # the source stays the truth
         Get-MarkerPath $p.Storage.Root | Should -Exist
         $copied = Get-ChildItem (Join-Path $dest '.lamindb') -File | Where-Object Name -NotLike '.lamin-tmp-*'
         $stamps = @{}; foreach ($f in $copied) { $f.LastWriteTimeUtc = [datetime]'2000-01-01'; $stamps[$f.Name] = $f.LastWriteTimeUtc }
-        Remove-Item (Join-Path $dest ".lamindb/$(Split-Path $victim.Path -Leaf)") -Recurse -Force
+        Remove-Item (Join-Path $dest ".lamindb/$(Split-Path $victim.FullName -Leaf)") -Recurse -Force
         $moved = Move-LaminStorage $p.Storage.Uid -Destination $dest -Confirm:$false
         $moved.Root | Should -Be $dest
         foreach ($name in $stamps.Keys) { (Get-Item (Join-Path $dest ".lamindb/$name")).LastWriteTimeUtc | Should -Be $stamps[$name] -Because "$name was verified, not copied again" }
@@ -244,7 +244,7 @@ Describe 'Move-LaminStorage' {
 
     It 'removes the source with -RemoveSource' {
         $moved = Move-LaminStorage $p.Storage.Uid -Destination (Join-Path $t.Work 'dest') -RemoveSource -Confirm:$false
-        foreach ($a in $p.Artifacts) { $a.Path | Should -Not -Exist }
+        foreach ($a in $p.Artifacts) { $a.FullName | Should -Not -Exist }
         @(Test-LaminArtifact -Storage $moved.Uid -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
     }
 

@@ -126,7 +126,7 @@ Describe 'README examples' {
             # The object the last line registers in place is already in the bucket.
             $null = Send-S3Object -Endpoint $servers.S3 -Bucket 'my-bucket' -Key 'project/raw/sample1.fastq.gz' -Bytes ([Text.Encoding]::UTF8.GetBytes('@r1'))
             Invoke-Example $block.Text $sb.Root
-            @(Get-LaminArtifact | Where-Object Path -like 's3://my-bucket/project/.lamindb/*.h5ad').Count | Should -Be 1
+            @(Get-LaminArtifact | Where-Object FullName -like 's3://my-bucket/project/.lamindb/*.h5ad').Count | Should -Be 1
             @(Get-LaminArtifact -Key 'raw/sample1.fastq.gz').Count | Should -Be 1
         }
         finally { Remove-TestInstance $sb }
@@ -145,7 +145,7 @@ Describe 'README examples' {
             $moved = Get-LaminStorage -Identity $old.Uid
             $moved.Root | Should -BeLike 's3://lab-archive/imaging*'
             "$($sb.Root)/mnt/old/.lamindb" | Should -Not -Exist
-            (Get-LaminArtifact -Key old/results.csv).Path | Should -BeLike 's3://lab-archive/imaging/*'
+            (Get-LaminArtifact -Key old/results.csv).FullName | Should -BeLike 's3://lab-archive/imaging/*'
         }
         finally { Remove-TestInstance $sb }
     }

@@ -45,12 +45,12 @@ BeforeAll {
         $null = @(Get-LaminArtifact -AllVersions)   # the registry opens
         $checks = @(Test-LaminArtifact)
         $bad = @($checks | Where-Object { $_.Status -in 'Missing', 'Differ', 'Error' })
-        $bad.Count | Should -Be 0 -Because "$Because; $($bad | ForEach-Object { "$($_.Status) $($_.Path) $($_.Reason)" })"
+        $bad.Count | Should -Be 0 -Because "$Because; $($bad | ForEach-Object { "$($_.Status) $($_.FullName) $($_.Reason)" })"
         # Unregistered objects are what a kill may leave: temporaries, or (killed between the rename and
         # the registry commit) complete files under their final name that no record points to. Both are
         # found here and cleared below; neither is ever a registered artifact without its data.
         $strays = @($checks | Where-Object Status -EQ 'Unregistered')
-        foreach ($s in $strays) { $s.Path | Should -BeLike '*/.lamindb/*' -Because "${Because}: strays stay inside .lamindb/" }
+        foreach ($s in $strays) { $s.FullName | Should -BeLike '*/.lamindb/*' -Because "${Because}: strays stay inside .lamindb/" }
         $script:tempsSeen += $strays.Count
         Clear-LaminStorage -Orphaned -Confirm:$false
         @(Test-LaminArtifact | Where-Object Status -NE 'Match').Count | Should -Be 0 -Because "${Because}: after clearing orphans"

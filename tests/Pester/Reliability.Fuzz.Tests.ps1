@@ -119,7 +119,7 @@ Describe 'Seeded fuzz' {
         @(Get-ChildItem -LiteralPath $t.Root -Force | Where-Object Name -NotIn 'home', 'work', 'default').Name | Should -Be $outside
         (Get-ChildItem -Force $realHome | ForEach-Object Name) | Should -Be $homeBefore
         # Real keys landed inside the default root only.
-        foreach ($a in Get-LaminArtifact -AllVersions) { $a.Path | Should -BeLike "$($t.Storage)*" }
+        foreach ($a in Get-LaminArtifact -AllVersions) { $a.FullName | Should -BeLike "$($t.Storage)*" }
         $cases | Should -BeGreaterThan 3000
     }
 }
@@ -135,7 +135,7 @@ Describe 'Nothing escapes a root' {
         $a = Add-LaminArtifact $link
         $a.Storage | Should -Not -Be $loc.Root
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -BeLike "$($t.Storage)/.lamindb/*"
+        $a.FullName | Should -BeLike "$($t.Storage)/.lamindb/*"
     }
 
     It 'refuses keys that climb out or name a drive or a share: <Key>' -ForEach @(

@@ -34,11 +34,11 @@ Describe 'A folder replace killed between its two moves' {
         $src = Join-Path $t.Work 'bundle'
         Set-Folder $src 'version one'
         $v1 = Add-LaminArtifact $src -Key 'bundle'
-        $before = Get-TreeSnapshot $v1.Path
+        $before = Get-TreeSnapshot $v1.FullName
         Set-Folder $src 'version two'
         Invoke-KilledReplace $src
         # The kill landed in the window: the registered version is not at its path, but aside under .lamindb/.
-        $v1.Path | Should -Not -Exist
+        $v1.FullName | Should -Not -Exist
         $script:aside = @(Get-ChildItem (Join-Path $t.Storage '.lamindb') -Directory -Force -Filter '.lamin-tmp-*-old')
         $aside.Count | Should -Be 1
     }
@@ -47,14 +47,14 @@ Describe 'A folder replace killed between its two moves' {
     It 'is put back by Test-LaminArtifact, which then finds the registered version whole' {
         $checks = @(Test-LaminArtifact -Hash)
         @($checks | Where-Object Uid -EQ $v1.Uid).Status | Should -Be 'Match'
-        Get-TreeSnapshot $v1.Path | Should -BeExactly $before
+        Get-TreeSnapshot $v1.FullName | Should -BeExactly $before
         $aside[0].FullName | Should -Not -Exist
         @(Get-LaminArtifact -AllVersions).Count | Should -Be 1 -Because 'the killed add registered nothing'
     }
 
     It 'is put back by Clear-LaminStorage -Orphaned instead of deleted as a leftover' {
         Clear-LaminStorage -Orphaned -Confirm:$false
-        Get-TreeSnapshot $v1.Path | Should -BeExactly $before
+        Get-TreeSnapshot $v1.FullName | Should -BeExactly $before
         @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match').Count | Should -Be 0
         # What the killed add had staged (its new version) is an orphan and goes; the registered version stays.
         @(Get-ChildItem (Join-Path $t.Storage '.lamindb') -Force -Recurse -File | Where-Object FullName -Like '*/.lamin-tmp-*').Count | Should -Be 0
@@ -63,7 +63,7 @@ Describe 'A folder replace killed between its two moves' {
     It 'is put back by the next write of that folder, which then replaces it as a new version' {
         $v2 = Add-LaminArtifact $src -Key 'bundle' -WarningAction SilentlyContinue
         $v2.Version | Should -Be 2
-        Get-Content (Join-Path $v2.Path 'a.txt') | Should -Be 'a version two'
+        Get-Content (Join-Path $v2.FullName 'a.txt') | Should -Be 'a version two'
         # v1's bytes were put back, then replaced by design (folder versions share one path): Superseded, never lost mid-way.
         @(Test-LaminArtifact -Hash | Where-Object Uid | Where-Object Status -NotIn 'Match', 'Superseded').Count | Should -Be 0
         $aside[0].FullName | Should -Not -Exist

@@ -115,7 +115,7 @@ Describe 'Seeded data-safety fuzz (SPEC §10)' -ForEach @(@{ Seed = 20261126 }, 
                     # A crafted row is reported, never read as a path (rule 13).
                     if ("$($c.Status)" -ne 'Error' -or $c.Reason -notmatch 'key rules') { $problems.Add("crafted $($c.Uid) '$($c.Key)' not reported: $($c.Status) $($c.Reason)") }
                 }
-                elseif ("$($c.Status)" -notin 'Match', 'Superseded') { $problems.Add("$($c.Uid) $($c.Key) at $($c.Path): $($c.Status) $($c.Reason)") }
+                elseif ("$($c.Status)" -notin 'Match', 'Superseded') { $problems.Add("$($c.Uid) $($c.Key) at $($c.FullName): $($c.Status) $($c.Reason)") }
             }
             foreach ($f in @($world.Registries) + @($world.Markers) + @($locksBefore)) {
                 if (-not (Test-Path -LiteralPath $f)) { $problems.Add("gone: $f") }

@@ -52,7 +52,7 @@ BeforeAll {
     }
     function ObjectKeyOf($Artifact) {
         # s3://bucket/p/.lamindb/x.bin -> p/.lamindb/x.bin
-        $Artifact.Path.Substring($Artifact.Path.IndexOf('/', 5) + 1)
+        $Artifact.FullName.Substring($Artifact.FullName.IndexOf('/', 5) + 1)
     }
     function New-RandomFile([string] $Path, [long] $Size, [int] $Seed = 1) {
         $bytes = [byte[]]::new($Size); [Random]::new($Seed).NextBytes($bytes)
@@ -361,7 +361,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $f = New-RandomFile (Join-Path $t.Work 'up.bin') $Size ($Size % 100000)
         Set-S3ProxyRule $extra
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key 'data/up.bin'
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
         $a.Key | Should -BeExactly 'data/up.bin'
         $a.KeyIsVirtual | Should -BeTrue
         $a.Size | Should -Be $Size
@@ -424,7 +424,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $a.NFiles | Should -Be 4
         $a.Size | Should -Be (3 + 9MB + 7)
         $stem = $a.Uid.Substring(0, 16)   # folders live at .lamindb/<stem>: their versions share one prefix
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$stem"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$stem"
         $members = "a.txt", "b.txt", "sub/c.txt", "sub/deeper/d e.bin" | ForEach-Object { "$p/.lamindb/$stem/$_" }
         Get-S3Keys $servers.S3 lamin-test "$p/.lamindb/$stem/" | Should -Be (Sorted $members)
         ShaBytes (Get-S3Object $servers.S3 lamin-test "$p/.lamindb/$stem/sub/deeper/d e.bin").Bytes | Should -BeExactly (Sha (Join-Path $d 'sub/deeper/d e.bin'))
@@ -475,7 +475,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $a = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key $Key -KeyIsVirtual $false
         $a.KeyIsVirtual | Should -BeFalse
         $a.Key | Should -BeExactly $Key
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/$Key"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/$Key"
         ShaBytes (Get-S3Object $servers.S3 lamin-test "$p/$Key").Bytes | Should -BeExactly (Sha $f.FullName)
         Get-S3Keys $servers.S3 lamin-test "$p/" | Should -Be (Sorted "$p/$Key", "$p/.lamindb/storage_uid.txt")
         Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'x-back.csv')).FullName | Should -BeExactly (Sha $f.FullName)
@@ -496,16 +496,16 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $s = New-LaminStorage (S3Root $p)
         $f = New-RandomFile (Join-Path $t.Work 'm.bin') 3000 3
         $a = Add-LaminArtifact $f.FullName -Key 'm.bin'
-        $localPath = $a.Path
+        $localPath = $a.FullName
         $localPath | Should -Exist
         $m = Move-LaminArtifact $a.Uid -Storage $s.Uid -Confirm:$false -PassThru
-        $m.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
+        $m.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
         $m.StorageUid | Should -BeExactly $s.Uid
         $localPath | Should -Not -Exist
         ShaBytes (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $m)).Bytes | Should -BeExactly (Sha $f.FullName)
         $home_ = Move-LaminArtifact $a.Uid -Storage (Get-LaminSetting).Storage.Uid -Confirm:$false -PassThru
-        $home_.Path | Should -Exist
-        Sha $home_.Path | Should -BeExactly (Sha $f.FullName)
+        $home_.FullName | Should -Exist
+        Sha $home_.FullName | Should -BeExactly (Sha $f.FullName)
         (Get-S3Object $servers.S3 lamin-test (ObjectKeyOf $m)).Status | Should -Be 404
     }
 
@@ -517,7 +517,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
         $a = Add-LaminArtifact $d -Key 'mdir'
         $m = Move-LaminArtifact $a.Uid -Storage $s.Uid -Confirm:$false -PassThru
         $stem = $a.Uid.Substring(0, 16)
-        $m.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$stem"
+        $m.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$stem"
         Get-S3Keys $servers.S3 lamin-test "$p/.lamindb/$stem/" | Should -Be (Sorted "$p/.lamindb/$stem/one.txt", "$p/.lamindb/$stem/two/two.bin")
         Test-Path (Join-Path $t.Storage ".lamindb/$stem") | Should -BeFalse
         $back = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'mdir-back')
@@ -582,7 +582,7 @@ Describe 'S3 artifacts: upload, download, versions, moves, removal' {
             (Get-Marker $servers.S3 lamin-test $p).Lines[0] | Should -BeExactly $default.Uid
             $f = New-RandomFile (Join-Path $o.Work 'i.bin') 1500 8
             $a = Add-LaminArtifact $f.FullName
-            $a.Path | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
+            $a.FullName | Should -BeExactly "s3://lamin-test/$p/.lamindb/$($a.Uid).bin"
             Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $o.Work 'i-back.bin')).FullName | Should -BeExactly (Sha $f.FullName)
             Get-S3Keys $servers.S3 lamin-test "$p/" | Should -Be (Sorted "$p/.lamindb/$($a.Uid).bin", "$p/.lamindb/storage_uid.txt")
         }
@@ -606,7 +606,7 @@ Describe 'S3 objects registered in place' {
         $a.HashType | Should -BeExactly 'md5'
         $a.Hash | Should -BeExactly (Get-Md5Hash $bytes)
         $a.Size | Should -Be 5000
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/data/x.csv"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/data/x.csv"
         $a.StorageUid | Should -BeExactly $s.Uid
         @(Get-S3ProxyLog $extra | Where-Object { $_.Method -eq 'GET' -and $_.Url -like "/lamin-test/$p/data/x.csv*" }).Count | Should -Be 0
         @(Get-S3ProxyLog $extra | Where-Object Method -In 'PUT', 'POST').Count | Should -Be 0
@@ -640,7 +640,7 @@ Describe 'S3 objects registered in place' {
         $a.Size | Should -Be 3
         $a.Key | Should -BeExactly 'raw'
         $a.KeyIsVirtual | Should -BeFalse
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/raw"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/raw"
         $back = Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'raw-back')
         (Get-ChildItem $back.FullName -Recurse -File | ForEach-Object { [IO.Path]::GetRelativePath($back.FullName, $_.FullName).Replace('\', '/') + '=' + [IO.File]::ReadAllText($_.FullName) } | Sort-Object) -join ';' |
             Should -BeExactly 'a.csv=0;b.csv=0;sub/c.csv=1'
@@ -668,7 +668,7 @@ Describe 'S3 objects registered in place' {
         $a.HashType | Should -BeExactly 'md5'
         $a.Hash | Should -BeExactly (Get-Md5Hash $bytes)
         $m = Move-LaminArtifact $a.Uid -Storage (Get-LaminSetting).Storage.Uid -Confirm:$false -PassThru
-        ShaBytes ([IO.File]::ReadAllBytes($m.Path)) | Should -BeExactly (ShaBytes $bytes)
+        ShaBytes ([IO.File]::ReadAllBytes($m.FullName)) | Should -BeExactly (ShaBytes $bytes)
         (Get-S3Object $servers.S3 lamin-test "$p/big/huge.bin").Status | Should -Be 404
     }
 
@@ -679,7 +679,7 @@ Describe 'S3 objects registered in place' {
         $a = Add-LaminArtifact "s3://lamin-test/$p/data/v.csv?endpoint_url=$($servers.S3)" -Key 'named/v.csv'
         $a.Key | Should -BeExactly 'named/v.csv'
         $a.KeyIsVirtual | Should -BeTrue
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/data/v.csv"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/data/v.csv"
         ShaBytes ([IO.File]::ReadAllBytes((Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'v.csv')).FullName)) | Should -BeExactly (ShaBytes $bytes)
     }
 
@@ -702,7 +702,7 @@ Describe 'S3 objects registered in place' {
         $a.StorageUid | Should -BeExactly $inner.Uid
         $a.StorageUid | Should -Not -BeExactly $outer.Uid
         $a.Key | Should -BeExactly 'd/x.csv'
-        $a.Path | Should -BeExactly "s3://lamin-test/$p/sub/d/x.csv"
+        $a.FullName | Should -BeExactly "s3://lamin-test/$p/sub/d/x.csv"
     }
 
     It 'refuses <Case> with UnknownStorageLocation, naming the New-LaminStorage to run' -ForEach @(
@@ -732,7 +732,7 @@ Describe 'S3 objects registered in place' {
         $existing = Add-LaminArtifact (New-RandomFile (Join-Path $t.Work 'e.bin') 100 1).FullName -Storage $s.Uid
         $path = switch ($Kind) {
             'marker' { "s3://lamin-test/$p/.lamindb/storage_uid.txt?endpoint_url=$($servers.S3)" }
-            'managed' { "$($existing.Path)?endpoint_url=$($servers.S3)" }
+            'managed' { "$($existing.FullName)?endpoint_url=$($servers.S3)" }
             'root' { S3Root $p }
             'missing' { "s3://lamin-test/$p/nothing/here.csv?endpoint_url=$($servers.S3)" }
         }
@@ -930,7 +930,7 @@ Describe 'Real S3' -Tag RealCloud {
             $f = New-RandomFile (Join-Path $t.Work 'real.bin') (17MB + 3) 3
             $seed = Add-LaminArtifact $f.FullName -Storage $s.Uid -Key "lamin-test-$(New-Prefix)/real.bin" -KeyIsVirtual $false
             Remove-LaminArtifact $seed.Uid -Permanent -Confirm:$false
-            $a = Add-LaminArtifact $seed.Path
+            $a = Add-LaminArtifact $seed.FullName
             $a.HashType | Should -BeExactly 'md5-3'
             Sha (Save-LaminArtifact $a.Uid -Destination (Join-Path $t.Work 'back.bin')).FullName | Should -BeExactly (Sha $f.FullName)
             Remove-LaminArtifact $a.Uid -Permanent -DeleteFile -Confirm:$false

@@ -328,11 +328,11 @@ Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the da
 
     It 'Clear-LaminStorage -Orphaned by a role that can''t see an artifact keeps that artifact''s bytes' {
         Use-Role carol
-        $secretKey.Path | Should -Exist
+        $secretKey.FullName | Should -Exist
         Clear-LaminStorage -Identity $moved.Uid -Orphaned -Confirm:$false -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
-        $secretKey.Path | Should -Exist
+        $secretKey.FullName | Should -Exist
         Use-Role alice
-        (Get-LaminArtifact -Identity $secretKey.Uid).Path | Should -BeExactly $secretKey.Path
+        (Get-LaminArtifact -Identity $secretKey.Uid).FullName | Should -BeExactly $secretKey.FullName
     }
 
     It 'a refusal by the database itself (a privilege taken away behind the module) is AccessDenied, never a half-done change' {

@@ -112,8 +112,8 @@ Describe 'Team instance: several machines on one database' -Skip:$noServer {
         $all | Should -HaveCount 150
         @($all.Uid | Sort-Object -Unique) | Should -HaveCount 150
         @($all.Key | Sort-Object -Unique) | Should -HaveCount 150
-        foreach ($a in $all) { $a.Path | Should -Exist }
-        (Get-Content -LiteralPath ($all | Where-Object Key -eq 'm2/f7.txt').Path -Raw) | Should -BeExactly "machine $(Join-Path $t.Work 'src2') file 7"
+        foreach ($a in $all) { $a.FullName | Should -Exist }
+        (Get-Content -LiteralPath ($all | Where-Object Key -eq 'm2/f7.txt').FullName -Raw) | Should -BeExactly "machine $(Join-Path $t.Work 'src2') file 7"
     }
 
     It 'a new version by one machine demotes the previous one in the database (one latest per key)' {
@@ -427,7 +427,7 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
         $checks = @(Test-LaminArtifact -Hash)
         @($checks | Where-Object Status -in 'Missing', 'Differ', 'Error') | Should -BeNullOrEmpty
         @($checks | Where-Object Status -EQ 'Match') | Should -HaveCount $uids.Count
-        foreach ($s in @($checks | Where-Object Status -EQ 'Unregistered')) { $s.Path | Should -BeLike '*/.lamindb/*' }
+        foreach ($s in @($checks | Where-Object Status -EQ 'Unregistered')) { $s.FullName | Should -BeLike '*/.lamindb/*' }
         Clear-LaminStorage -Orphaned -Confirm:$false
         @(Test-LaminArtifact | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
         # The ingest resumes: the files registered before are returned, the others added.
@@ -456,7 +456,7 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
         (Get-LaminStorage).Root | Should -Be $dest
         $after = @(Get-LaminArtifact)
         @($after.Uid | Sort-Object) | Should -Be @($added.Uid | Sort-Object)
-        foreach ($a in $after) { $a.Path | Should -BeLike "$dest*" }
+        foreach ($a in $after) { $a.FullName | Should -BeLike "$dest*" }
         @(Test-LaminArtifact -Hash | Where-Object Status -NE 'Match') | Should -BeNullOrEmpty
         Invoke-TestPostgresSql 'SELECT root FROM lamin.storage' -Database $db.Name | Should -Be $dest
     }
@@ -484,9 +484,9 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
         @($copied.Uid | Sort-Object) | Should -Be @($added.Uid | Sort-Object)
         Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $db.Name | Should -Be $added.Count
         # (The retired LiteDB registry stays in the root's .lamindb/, read-only: not an artifact.)
-        $checks = @(Test-LaminArtifact -Hash | Where-Object { $_.Path -notmatch 'lamin\.db(\.lock)?$' })
+        $checks = @(Test-LaminArtifact -Hash | Where-Object { $_.FullName -notmatch 'lamin\.db(\.lock)?$' })
         @($checks | Where-Object Status -EQ 'Match') | Should -HaveCount $added.Count
         $bad = @($checks | Where-Object Status -NE 'Match')
-        $bad | Should -BeNullOrEmpty -Because ((($bad | ForEach-Object { "$($_.Status) $($_.Path) $($_.Reason)" }) -join '; ') + ' ' + ($out -join ' '))
+        $bad | Should -BeNullOrEmpty -Because ((($bad | ForEach-Object { "$($_.Status) $($_.FullName) $($_.Reason)" }) -join '; ') + ' ' + ($out -join ' '))
     }
 }

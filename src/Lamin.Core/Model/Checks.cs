@@ -9,7 +9,7 @@ public sealed class LaminArtifactCheck
     public string? Uid { get; set; }
     public string? Key { get; set; }
     public string Storage { get; set; } = "";
-    public string Path { get; set; } = "";
+    public string FullName { get; set; } = "";
     public long? ExpectedSize { get; set; }
     public long? ActualSize { get; set; }
     public string? HashType { get; set; }
@@ -76,7 +76,7 @@ public sealed class LaminOrphan
 {
     public string Storage { get; set; } = "";
     public string Key { get; set; } = "";
-    public string Path { get; set; } = "";
+    public string FullName { get; set; } = "";
     public long Size { get; set; }
     public DateTime? LastModified { get; set; }
     public string Reason { get; set; } = "";

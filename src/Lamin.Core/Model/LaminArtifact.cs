@@ -20,7 +20,7 @@ public sealed class LaminArtifact
     public string StorageUid { get; set; } = "";
     public int StorageId { get; set; }
     /// <summary>The full local path or the object URI (computed from the storage root and the storage key).</summary>
-    [BsonIgnore] public string Path { get; set; } = "";
+    [BsonIgnore] public string FullName { get; set; } = "";
     public bool KeyIsVirtual { get; set; } = true;
     /// <summary>For an in-place file registered under another key: its real path relative to the root.</summary>
     public string? RealKey { get; set; }

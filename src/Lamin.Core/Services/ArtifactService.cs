@@ -146,7 +146,7 @@ public sealed class ArtifactService(LaminContext context)
             if (Storages.TryGetValue(a.StorageId, out var st))
             {
                 a.Storage = st.Root;
-                a.Path = PathOf(RootOf(st), a.StorageKey());
+                a.FullName = PathOf(RootOf(st), a.StorageKey());
             }
             return a;
         }
@@ -738,7 +738,7 @@ public sealed class ArtifactService(LaminContext context)
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
-            warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).Path})");
+            warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).FullName})");
             item.Dispose();
             return (view.Decorate(same), true);
         }
@@ -1074,7 +1074,7 @@ public sealed class ArtifactService(LaminContext context)
         if (LocalStorageProvider.EntryExists(target) && !force)
             throw new LaminException(ErrorIds.DestinationExists, $"'{target}' already exists; pass -Force to overwrite it.", target);
         CheckSaveDestination(target); // SPEC §10 rules 12-13: before anything is read or written (a new file inside a registered folder changes it too)
-        LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}.", a.Path);
+        LaminException Missing() => new(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.FullName}.", a.FullName);
         var folderMembers = a.NFiles is null ? null : provider.List(root, key);
         // SPEC §11: nothing is written under a name the destination can't store (no alternate data stream for "run:01.csv").
         LocationRules.RequireSavable(target, folderMembers?.Where(m => m.Key.Length > key.Length).Select(m => m.Key[(key.Length + 1)..]));
@@ -1093,8 +1093,8 @@ public sealed class ArtifactService(LaminContext context)
                 {
                     using var src = OpenOrMissing(provider, root, key, Missing);
                     using var dst = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
-                    progress?.FileStarted(a.Path, a.Size);
-                    hash = DataCopier.CopyAndHash(src, a.Size, dst, a.Path, progress, cancel);
+                    progress?.FileStarted(a.FullName, a.Size);
+                    hash = DataCopier.CopyAndHash(src, a.Size, dst, a.FullName, progress, cancel);
                     progress?.FileDone();
                 }
             }
@@ -1119,7 +1119,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             if (a.Hash is not null && a.HashType == hash.HashType && a.Hash != hash.Hash)
                 throw new LaminException(ErrorIds.HashMismatch,
-                    $"The data of {a.Uid} at {a.Path} no longer matches its recorded hash ({a.Hash}, found {hash.Hash}); nothing was written to '{target}'.", a.Uid);
+                    $"The data of {a.Uid} at {a.FullName} no longer matches its recorded hash ({a.Hash}, found {hash.Hash}); nothing was written to '{target}'.", a.Uid);
             // SPEC §10 rule 13: checked again now that the copy is ready (something may have appeared there meanwhile), then swapped in.
             if (LocalStorageProvider.EntryExists(target))
             {

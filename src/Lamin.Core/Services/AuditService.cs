@@ -148,7 +148,7 @@ public sealed class AuditService(LaminContext context)
                     var (reason, _) = Explain(o);
                     results.Add(new LaminArtifactCheck
                     {
-                        Status = ArtifactCheckStatus.Unregistered, Storage = st.Root, Path = provider.PathOf(root, o.Key), ActualSize = o.Size,
+                        Status = ArtifactCheckStatus.Unregistered, Storage = st.Root, FullName = provider.PathOf(root, o.Key), ActualSize = o.Size,
                         ActualHash = h?.Hash, HashType = h?.HashType, Reason = reason,
                     });
                 }
@@ -184,7 +184,7 @@ public sealed class AuditService(LaminContext context)
 
     private static LaminArtifactCheck Check(LaminArtifact a, LaminStorage st, StorageRoot root, ArtifactCheckStatus status, string reason) => new()
     {
-        Status = status, Uid = a.Uid, Key = a.Key, Storage = st.Root, Path = ArtifactService.PathOf(root, a.StorageKey()),
+        Status = status, Uid = a.Uid, Key = a.Key, Storage = st.Root, FullName = ArtifactService.PathOf(root, a.StorageKey()),
         ExpectedSize = a.Size, HashType = a.HashType, ExpectedHash = a.Hash, Reason = reason,
     };
 
@@ -205,7 +205,7 @@ public sealed class AuditService(LaminContext context)
             if (objects.Count == 0 && !(a.NFiles == 0))
             {
                 check.Status = ArtifactCheckStatus.Missing;
-                check.Reason = "no object at " + check.Path;
+                check.Reason = "no object at " + check.FullName;
                 return check;
             }
             check.ActualSize = objects.Sum(o => o.Object.Size);
@@ -292,7 +292,7 @@ public sealed class AuditService(LaminContext context)
                 if (transfer) continue;
                 if (since is { } floor && (o.LastModified is not { } w || floor == DateTime.MinValue || w >= floor - WriterAnnouncements.ClockMargin)) { kept++; continue; }
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
-                orphans.Add(new LaminOrphan { Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified, Reason = reason });
+                orphans.Add(new LaminOrphan { Storage = st.Root, Key = o.Key, FullName = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified, Reason = reason });
             }
             if (kept > 0)
                 inFlight?.Invoke($"kept {kept} unregistered object(s) under .lamindb/ of {st.Root}: in flight, written since {WriterAnnouncements.Describe(root, live)} " +
@@ -303,7 +303,7 @@ public sealed class AuditService(LaminContext context)
                 if (olderThan is { } age && o.LastModified is { } t && DateTime.UtcNow - t < age) continue;
                 orphans.Add(new LaminOrphan
                 {
-                    Storage = st.Root, Key = o.Key, Path = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified,
+                    Storage = st.Root, Key = o.Key, FullName = provider.PathOf(root, o.Key), Size = o.Size, LastModified = o.LastModified,
                     Reason = "announcement of a writer that is gone (its process ended, or it is older than " + WriterAnnouncements.OtherHostLimit.TotalHours + " h on another host)",
                 });
             }
@@ -313,7 +313,7 @@ public sealed class AuditService(LaminContext context)
                 if (u.Initiated is not { } started || DateTime.UtcNow - started < minimum) continue; // may still be running
                 orphans.Add(new LaminOrphan
                 {
-                    Storage = st.Root, Key = u.Key, Path = provider.PathOf(root, u.Key), Size = u.Size, LastModified = u.Initiated, UploadId = u.UploadId,
+                    Storage = st.Root, Key = u.Key, FullName = provider.PathOf(root, u.Key), Size = u.Size, LastModified = u.Initiated, UploadId = u.UploadId,
                     Reason = $"unfinished multipart upload started {started:u} ({u.Parts} part(s)): a transfer that was interrupted",
                 });
             }
@@ -326,7 +326,7 @@ public sealed class AuditService(LaminContext context)
             orphans.Add(new LaminOrphan
             {
                 Storage = spool.Storage?.Root ?? context.Home.Path, Key = Path.GetRelativePath(context.Home.Path, spool.Spool.Folder).Replace('\\', '/'),
-                Path = spool.Spool.Folder, Size = spool.Spool.Size, LastModified = spool.Spool.LastModifiedUtc, Reason = spool.Spool.Reason,
+                FullName = spool.Spool.Folder, Size = spool.Spool.Size, LastModified = spool.Spool.LastModifiedUtc, Reason = spool.Spool.Reason,
                 SpoolFolder = spool.Spool.Folder,
             });
         }
@@ -408,9 +408,9 @@ public sealed class AuditService(LaminContext context)
             var dst = StorageProviders.For(stale.Destination);
             var left = MoveJournal.Leftovers(stale);
             foreach (var o in left)
-                orphans.Add(new LaminOrphan { Storage = stale.Destination.Root, Key = o.Key, Path = dst.PathOf(stale.Destination, o.Key), Size = o.Size, LastModified = stale.Written, Reason = MoveJournal.Describe(stale), MoveJournal = stale });
+                orphans.Add(new LaminOrphan { Storage = stale.Destination.Root, Key = o.Key, FullName = dst.PathOf(stale.Destination, o.Key), Size = o.Size, LastModified = stale.Written, Reason = MoveJournal.Describe(stale), MoveJournal = stale });
             if (left.Count == 0)
-                orphans.Add(new LaminOrphan { Storage = root.Root, Key = stale.JournalKey, Path = StorageProviders.For(root).PathOf(root, stale.JournalKey), LastModified = stale.Written, Reason = $"journal of a Move-LaminStorage to {stale.Destination.Root} that was refused or stopped; nothing it copied is left", MoveJournal = stale });
+                orphans.Add(new LaminOrphan { Storage = root.Root, Key = stale.JournalKey, FullName = StorageProviders.For(root).PathOf(root, stale.JournalKey), LastModified = stale.Written, Reason = $"journal of a Move-LaminStorage to {stale.Destination.Root} that was refused or stopped; nothing it copied is left", MoveJournal = stale });
         }
         return orphans;
     }

@@ -357,7 +357,7 @@ public sealed class DriveService(LaminContext context)
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new LaminException(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.Path}. Check it with Test-LaminArtifact.", a.Path, e);
+            throw new LaminException(ErrorIds.PathNotFound, $"The data of {a.Uid} is missing at {a.FullName}. Check it with Test-LaminArtifact.", a.FullName, e);
         }
     }
 

@@ -46,7 +46,7 @@ public sealed class ClearLaminStorageCommand : LaminCmdlet
         var service = new AuditService(Context);
         var chosen = new List<LaminOrphan>();
         foreach (var o in service.FindOrphans(identity, OlderThan, WriteWarning))
-            if (ShouldProcess($"{o.Path} ({ProgressReporter.Size(o.Size)}): {o.Reason}", "Delete orphaned object"))
+            if (ShouldProcess($"{o.FullName} ({ProgressReporter.Size(o.Size)}): {o.Reason}", "Delete orphaned object"))
                 chosen.Add(o);
         if (chosen.Count == 0) return;
         service.RemoveOrphans(chosen, WriteWarning);

@@ -31,7 +31,7 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
         {
             var a = service.Resolve(value);
-            if (!ShouldProcess($"{a.Uid} ({a.Path})", $"Move to {storage}")) return;
+            if (!ShouldProcess($"{a.Uid} ({a.FullName})", $"Move to {storage}")) return;
             var progress = new ProgressReporter(this, $"Moving {a.Uid}", a.Size, a.NFiles ?? 1);
             LaminArtifact moved;
             try { moved = service.Move(a.Uid, storage, Warn, progress, Cancellation); }

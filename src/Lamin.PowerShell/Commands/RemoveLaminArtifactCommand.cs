@@ -32,7 +32,7 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
             var a = service.Resolve(value);
             var what = !Permanent ? "Move to trash"
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
-            if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.Path})", what)) return;
+            if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.FullName})", what)) return;
             service.Remove(a.Uid, Permanent, DeleteFile);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }

@@ -25,7 +25,7 @@ public sealed class RestoreLaminArtifactCommand : LaminCmdlet
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
         {
             var a = service.Resolve(value);
-            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Restore from trash")) return;
+            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Restore from trash")) return;
             var restored = service.Restore(a.Uid);
             if (PassThru) WriteObject(restored);
         }, RecordKind.Artifact);

@@ -83,7 +83,7 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
         });
         string? DestOf(LaminArtifact a) => destinations[a.Uid];
         var artifacts = placed
-            .Where(a => ShouldProcess($"{a.Uid} ({a.Path})", $"Save to {service.SaveTarget(a, DestOf(a))}"))
+            .Where(a => ShouldProcess($"{a.Uid} ({a.FullName})", $"Save to {service.SaveTarget(a, DestOf(a))}"))
             .ToList();
         if (artifacts.Count == 1)
         {

@@ -22,7 +22,7 @@ public sealed class SetLaminArtifactCommand : SetCommandBase
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
         {
             var a = service.Resolve(value);
-            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.Path})", "Set " + Changes(a))) return;
+            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Set " + Changes(a))) return;
             var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
             if (PassThru) WriteObject(updated);
         }, RecordKind.Artifact, RecordKind.KeyFolder);

@@ -68,6 +68,40 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// <summary>The provider path of a key in a location.</summary>
     internal static string PathOf(string uid, string key) => key.Length == 0 ? uid : uid + Separator + key.Replace('/', Separator);
 
+    /// <summary>How PSPaths name this provider: the module's own name (Lamin.psm1 registers it under module Lamin).</summary>
+    public const string QualifiedName = "Lamin\\" + ProviderName;
+
+    /// <summary>
+    /// SPEC §3: the PSPath a record has on the drive (Lamin\Lamin::&lt;uid&gt;\&lt;key&gt;, a location Lamin\Lamin::&lt;uid&gt;),
+    /// so a record from a cmdlet piped into Remove-Item, Move-Item, Rename-Item, Get-Content or Set-Content acts as the
+    /// typed lamin: path does. The drive lists only latest, non-trashed artifacts and its path of a key means the latest
+    /// version: an older version or a trashed artifact has no PSPath (an item cmdlet then refuses to bind it), never the
+    /// path of another artifact. Lamin.psm1 adds it as a CodeProperty of LaminArtifact and LaminStorage.
+    /// </summary>
+    public static string? PSPathOf(PSObject record) => record?.BaseObject switch
+    {
+        LaminStorage s when s.Uid.Length > 0 => QualifiedName + "::" + s.Uid,
+        LaminArtifact a when a.IsLatest && !a.IsTrashed && a.StorageUid.Length > 0 =>
+            QualifiedName + "::" + PathOf(a.StorageUid, a.Key ?? DriveListing.KeylessName(a)),
+        _ => null,
+    };
+
+    /// <summary>
+    /// Every item the drive writes goes through here. The engine sets PSPath on each item it is given, and adding a
+    /// member that the type data (PSPathOf's CodeProperty) already has throws: a record carries its own PSPath note,
+    /// added pre-validated, which the engine then sets to the same path.
+    /// </summary>
+    private new void WriteItemObject(object item, string path, bool isContainer)
+    {
+        if (item is LaminArtifact or LaminStorage)
+        {
+            var record = new PSObject(item);
+            record.Properties.Add(new PSNoteProperty("PSPath", null), preValidated: true);
+            item = record;
+        }
+        base.WriteItemObject(item, path, isContainer);
+    }
+
     private static string Trim(string path) => Normal(path).Trim(Separator);
 
     private static string Normal(string path) => path.Replace('/', Separator).Replace('\\', Separator);
