@@ -69,42 +69,14 @@ BeforeAll {
 
     # Starts Move-LaminStorage -RemoveSource in a child that stops at the hook; returns @{ Process; File; Output }.
     function Start-PausedMove([string] $Uid, [string] $Destination, [string] $Pause = 'move-storage-remove-source') {
-        $file = Join-Path $t.Work ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $child = @"
-`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'
-Import-Module `$env:LAMIN_TEST_MODULE
-try {
-    `$w = `$null
-    `$null = Move-LaminStorage -Identity '$Uid' -Destination '$Destination' -RemoveSource -Confirm:`$false -WarningVariable w -WarningAction SilentlyContinue
-    foreach (`$x in `$w) { [Console]::Out.WriteLine('warning: ' + (([string]`$x) -replace '\s+', ' ')) }
-}
-catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ')) }
-[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
+        Start-PausedChild -Pause $Pause -Folder $t.Work -Body @"
+`$w = `$null
+`$null = Move-LaminStorage -Identity '$Uid' -Destination '$Destination' -RemoveSource -Confirm:`$false -WarningVariable w -WarningAction SilentlyContinue
+foreach (`$x in `$w) { 'warning: ' + (([string]`$x) -replace '\s+', ' ') }
 "@
-        $psi = Get-PwshStartInfo -Command $child
-        $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
-        $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $reader = $p.StandardOutput.ReadToEndAsync()
-        # The child creates the file when it reaches the hook (a safety bound, not a delay).
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
-        $file | Should -Exist -Because "the child reaches the hook ($(if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() }))"
-        [pscustomobject]@{ Process = $p; File = $file; Output = $reader }
     }
-    function Complete-PausedMove($Run) {
-        Remove-Item -LiteralPath $Run.File
-        if (-not $Run.Process.WaitForExit(180000)) { $Run.Process.Kill($true); throw 'the child did not finish' }
-        $out = $Run.Output.Result
-        $Run.Process.Dispose()
-        @($out -split "`r?`n" | Where-Object { $_ -ne '' })
-    }
-    function Stop-PausedMove($Run) {
-        $Run.Process.Kill($true)
-        $null = $Run.Process.WaitForExit(60000)
-        $Run.Process.Dispose()
-        Remove-Item -LiteralPath $Run.File -ErrorAction SilentlyContinue
-    }
+    function Complete-PausedMove($Run) { Complete-PausedChild $Run }
+    function Stop-PausedMove($Run) { Stop-PausedChild $Run }
     # What Test-LaminStorage says about a pending removal of $Old.
     function Get-PendingProblem([string] $Uid, [string] $Old) {
         @((Test-LaminStorage $Uid).Problems | Where-Object { $_ -like "*-RemoveSource from $Old *" })

@@ -67,29 +67,7 @@ BeforeAll {
     # Runs $Body in a child (this LAMIN_HOME, these servers) that stops at the test hook $Pause; runs $Meanwhile here
     # while it waits, lets it go on, and returns what it printed ('error: <FullyQualifiedErrorId> …' for a failure, then 'done').
     function Invoke-PausedAt([string] $Pause, [string] $Body, [scriptblock] $Meanwhile) {
-        $file = Join-Path $t.Work ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $child = @"
-`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
-Import-Module `$env:LAMIN_TEST_MODULE
-try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
-catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ')) }
-[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
-"@
-        $psi = Get-PwshStartInfo -Command $child
-        $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
-        $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $reader = $p.StandardOutput.ReadToEndAsync()
-        # The child creates the file when it reaches the hook (a safety bound, not a delay).
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
-        $file | Should -Exist -Because "the child reaches the hook $Pause ($(if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() }))"
-        try { & $Meanwhile }
-        finally { Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue }
-        if (-not $p.WaitForExit(180000)) { $p.Kill($true); throw 'the child did not finish' }
-        $out = $reader.Result
-        $p.Dispose()
-        @($out -split "`r?`n" | Where-Object { $_ -ne '' })
+        Invoke-PausedChild -Pause $Pause -Body $Body -Meanwhile $Meanwhile -Folder $t.Work
     }
 }
 AfterAll {

@@ -12,24 +12,7 @@ BeforeAll {
     # Starts $Body in a child (this LAMIN_HOME) that stops at the hook $Pause; returns the process and the
     # pause file once the child is there.
     function Start-PausedAt([string] $Pause, [string] $Body) {
-        $file = Join-Path $t.Work ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $child = @"
-`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
-Import-Module `$env:LAMIN_TEST_MODULE
-try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
-catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ')) }
-[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
-"@
-        $psi = Get-PwshStartInfo -Command $child
-        $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
-        $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
-        $psi.Environment['PGPASSWORD'] = $env:PGPASSWORD
-        $p = [System.Diagnostics.Process]::Start($psi)
-        $reader = $p.StandardOutput.ReadToEndAsync()
-        $watch = [Diagnostics.Stopwatch]::StartNew()   # a safety bound, not a delay
-        while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
-        $file | Should -Exist -Because "the child reaches the hook $Pause ($(if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() }))"
-        [pscustomobject]@{ Process = $p; File = $file; Output = $reader }
+        Start-PausedChild -Pause $Pause -Body $Body -Folder $t.Work -Environment @{ PGPASSWORD = $env:PGPASSWORD }
     }
 
     function Add-SomeArtifacts([int] $Count) {

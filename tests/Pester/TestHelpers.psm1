@@ -598,3 +598,72 @@ function Invoke-TestLiteDb {
 }
 
 Export-ModuleMember -Function Invoke-TestLiteDb
+
+# ------------------------------------------------------------------------------------------------
+# A child pwsh stopped at a test hook (LAMIN_TEST_PAUSE / LAMIN_TEST_PAUSE_FILE, src/Lamin.Core/Util/TestHooks.cs):
+# the child creates the file when it reaches the hook and waits until it is deleted. Races made deterministic.
+# ------------------------------------------------------------------------------------------------
+
+function Start-PausedChild {
+    <#
+    Starts $Body (PowerShell text) in a child (this LAMIN_HOME, LAMIN_USER, module, and the extra -Environment)
+    that stops at the hook $Pause; returns @{ Process; File; Output } once the child is there. The child prints
+    its output lines, 'error: <FullyQualifiedErrorId> <message>' for a failure, then 'done'.
+    #>
+    param([Parameter(Mandatory)] [string] $Pause, [Parameter(Mandatory)] [string] $Body, [Parameter(Mandatory)] [string] $Folder,
+        [hashtable] $Environment = @{})
+    $file = Join-Path $Folder ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $child = @"
+`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
+Import-Module `$env:LAMIN_TEST_MODULE
+try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
+catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ')) }
+[Console]::Out.WriteLine('done'); [Console]::Out.Flush()
+"@
+    $psi = Get-PwshStartInfo -Command $child
+    $psi.Environment['LAMIN_TEST_PAUSE'] = $Pause
+    $psi.Environment['LAMIN_TEST_PAUSE_FILE'] = $file
+    foreach ($k in $Environment.Keys) { if ($null -ne $Environment[$k]) { $psi.Environment[$k] = [string]$Environment[$k] } }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    $reader = $p.StandardOutput.ReadToEndAsync()
+    # The child creates the file when it reaches the hook (a safety bound, not a delay).
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
+    if (-not (Test-Path -LiteralPath $file)) {
+        $why = if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() } else { 'still running after 180 s' }
+        if (-not $p.HasExited) { $p.Kill($true) }
+        throw "The child did not reach the test hook $Pause ($why)."
+    }
+    [pscustomobject]@{ Process = $p; File = $file; Output = $reader }
+}
+
+function Complete-PausedChild {
+    <# Lets a child of Start-PausedChild go on; returns the lines it printed. #>
+    param([Parameter(Mandatory)] $Run)
+    Remove-Item -LiteralPath $Run.File -ErrorAction SilentlyContinue
+    if (-not $Run.Process.WaitForExit(180000)) { $Run.Process.Kill($true); throw 'the child did not finish' }
+    $out = $Run.Output.Result
+    $Run.Process.Dispose()
+    @($out -split "`r?`n" | Where-Object { $_ -ne '' })
+}
+
+function Stop-PausedChild {
+    <# Kills a child of Start-PausedChild where it waits (a process killed at the worst moment). #>
+    param([Parameter(Mandatory)] $Run)
+    $Run.Process.Kill($true)
+    $null = $Run.Process.WaitForExit(60000)
+    $Run.Process.Dispose()
+    Remove-Item -LiteralPath $Run.File -ErrorAction SilentlyContinue
+}
+
+function Invoke-PausedChild {
+    <# Start-PausedChild, then $Meanwhile here while the child waits, then Complete-PausedChild. #>
+    param([Parameter(Mandatory)] [string] $Pause, [Parameter(Mandatory)] [string] $Body, [Parameter(Mandatory)] [scriptblock] $Meanwhile,
+        [Parameter(Mandatory)] [string] $Folder, [hashtable] $Environment = @{})
+    $run = Start-PausedChild -Pause $Pause -Body $Body -Folder $Folder -Environment $Environment
+    try { $null = & $Meanwhile }
+    finally { $lines = Complete-PausedChild $run }
+    $lines
+}
+
+Export-ModuleMember -Function Start-PausedChild, Complete-PausedChild, Stop-PausedChild, Invoke-PausedChild
