@@ -169,6 +169,30 @@ Describe 'Move-LaminStorage -RemoveSource on <Store>: the server''s condition ke
     }
 }
 
+Describe 'Remove-LaminArtifact -Permanent on <Store>: an object another client rewrote since is kept, the record goes (issue 25)' -ForEach $stores {
+    BeforeEach {
+        $t = New-TestInstance
+        $S = New-SourceLocation $Store
+    }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'the rewritten object stays with its new bytes and a warning naming it; the untouched one is deleted' {
+        $key = ".lamindb/$($S.A.Uid)$($S.A.Suffix)"
+        switch ($Store) {
+            'local' { [IO.File]::WriteAllText((Join-Path $S.Loc.Root $key), 'another client, longer bytes') }
+            's3' { Send-S3Object $servers.S3 'lamin-test' "$($S.Prefix)/$key" (Utf8 'another client, longer bytes') | Should -Be 200 }
+            'gcs' { Send-GcsObject $servers.Gcs $GBucket "$($S.Prefix)/$key" (Utf8 'another client, longer bytes') | Should -Be 200 }
+        }
+        Remove-LaminArtifact $S.A.Uid -Permanent -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        Remove-LaminArtifact $S.B.Uid -Permanent -Confirm:$false -WarningVariable w2 -WarningAction SilentlyContinue
+        Get-SourceText $S $S.A | Should -BeExactly 'another client, longer bytes'
+        Get-SourceText $S $S.B | Should -BeNullOrEmpty
+        ($w -join ' ') | Should -Match ([regex]::Escape($S.A.Uid))
+        @($w2).Count | Should -Be 0
+        Get-LaminArtifact -Identity $S.A.Uid -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'The local servers honour conditional deletes as S3 and GCS do (tests/servers/conditional.js)' {
     BeforeAll { $script:Raw = [System.Net.Http.HttpClient]::new() }
     It 'S3 DeleteObject with If-Match: a stale ETag is 412 and the object stays; the current one deletes it' {

@@ -885,8 +885,9 @@ public sealed class ArtifactService(LaminContext context)
         deleteFile || a.StorageKey().StartsWith(ArtifactKeys.AutoPrefix, StringComparison.Ordinal);
 
     /// <summary>SPEC rule 23: trash, or with <paramref name="permanent"/> delete the record and its managed object.</summary>
-    public void Remove(string identity, bool permanent, bool deleteFile)
+    public void Remove(string identity, bool permanent, bool deleteFile, Action<string>? warn = null)
     {
+        long? recordedSize = null;
         var toDelete = context.Registry.Write(s =>
         {
             var view = new View(s, context, _storages);
@@ -943,6 +944,7 @@ public sealed class ArtifactService(LaminContext context)
                 }
                 // SPEC §10 rules 1 and 12: the gate, before the record goes (every location holding the path, hidden rows too).
                 permit = Gate.Check(s, root, key, a.NFiles is not null, new GateScope("Remove-LaminArtifact") { Retiring = [a.Id] });
+                recordedSize = a.NFiles is null ? a.Size : null;
             }
             s.Artifacts.Delete(a.Id);
             RecomputeLatest(s, a.Stem);
@@ -950,7 +952,21 @@ public sealed class ArtifactService(LaminContext context)
         });
         // After the commit: a crash here leaves an unregistered object (found by a check), never a record without its file.
         if (toDelete is null) return;
-        try { Gate.Delete(toDelete); } // a file deletes its object alone, a folder its members
+        try
+        {
+            // Issue 25: a file goes only while it still is the artifact's (its recorded size), and only as read now
+            // (locally its time and inode, S3 If-Match, GCS ifGenerationMatch): one another client wrote is kept.
+            if (recordedSize is { } size && StorageProviders.For(toDelete.Root).Version(toDelete.Root, toDelete.Key) is { } now)
+            {
+                if (now.Size != size)
+                    throw new LaminException(ErrorIds.FileChanged,
+                        $"Remove-LaminArtifact kept '{PathOf(toDelete.Root, toDelete.Key)}': it holds {now.Size} bytes, the artifact {size}, so another client wrote it since. " +
+                        "The record is removed; check what the file holds and remove it yourself if it is not wanted.", PathOf(toDelete.Root, toDelete.Key));
+                toDelete = toDelete.Expecting(now);
+            }
+            Gate.Delete(toDelete); // a file deletes its object alone, a folder its members
+        }
+        catch (LaminException e) when (e.ErrorId == ErrorIds.FileChanged && warn is not null) { warn(e.Message); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The record is gone already: say so, never "nothing was changed".

@@ -33,7 +33,7 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
             var what = !Permanent ? "Move to trash"
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
             if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.FullName})", what)) return;
-            service.Remove(a.Uid, Permanent, DeleteFile);
+            service.Remove(a.Uid, Permanent, DeleteFile, WriteWarning);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 }
