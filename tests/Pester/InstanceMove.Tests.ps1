@@ -56,6 +56,17 @@ Describe 'Copy-LaminInstance: a copy killed between the destination''s commit an
         Invoke-TestPostgresSql 'SELECT count(*) FROM lamin.artifact' -Database $db.Name | Should -Be 5
     }
 
+    It 'Clear-LaminStorage -Orphaned on the source settles the stopped copy too: the source is retired (InstanceMoved), nothing deleted' {
+        function Get-Data { @((Get-TreeSnapshot $t.Storage) -split "`n" | Where-Object { $_ -notmatch 'lamin\.db' }) -join "`n" }
+        $tree = Get-Data
+        $before = Get-FileHash -LiteralPath $t.Registry
+        { Clear-LaminStorage -Orphaned -OlderThan 0 -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "InstanceMoved$E"
+        (Get-FileHash -LiteralPath $t.Registry).Hash | Should -Not -Be $before.Hash   # the retirement was written
+        { New-LaminSpace -Name after-clear -ErrorAction Stop } | Should -Throw -ErrorId "InstanceMoved$E"
+        Get-Data | Should -BeExactly $tree   # every file but the registry as it was
+        $tree | Should -Match 'storage_uid' -Because 'the snapshot holds the location''s files'
+    }
+
     It 'a rerun of Copy-LaminInstance on this machine finishes it: the team instance is current, the source retired, nothing copied twice' {
         (Get-LaminInstance | Where-Object IsCurrent).Backend | Should -BeExactly 'LiteDB'   # the killed copy never got to the settings
         $copied = Copy-LaminInstance -Destination $db.Url -Confirm:$false
