@@ -193,6 +193,38 @@ Describe 'Remove-LaminArtifact -Permanent on <Store>: an object another client r
     }
 }
 
+Describe 'Move-LaminArtifact of a folder: a source member another client rewrote after the copy read it is kept (issue 25)' {
+    BeforeEach { $t = New-TestInstance }
+    AfterEach { $t | Remove-TestInstance }
+
+    It 'the rewritten member stays with its new bytes (FileChanged warning), the others and the emptied folders go, a file added since stays' {
+        $from = New-LaminStorage (Join-Path $t.Work 'from')
+        $to = New-LaminStorage (Join-Path $t.Work 'to')
+        $null = New-File (Join-Path $t.Work 'in/dir/m1.txt') 'member one'
+        $null = New-File (Join-Path $t.Work 'in/dir/sub/m2.txt') 'member two'
+        $folder = Add-LaminArtifact (Join-Path $t.Work 'in/dir') -Storage $from.Uid
+        $src = $folder.FullName
+        Test-Path -LiteralPath (Join-Path $src 'sub/m2.txt') | Should -BeTrue
+        $out = Invoke-PausedChild -Pause 'move-artifact-commit' -Folder $t.Work -Body @"
+`$w = `$null
+`$null = Move-LaminArtifact -Identity '$($folder.Uid)' -Storage '$($to.Uid)' -Confirm:`$false -WarningVariable w -WarningAction SilentlyContinue
+foreach (`$x in `$w) { 'warning: ' + (([string]`$x) -replace '\s+', ' ') }
+"@ -Meanwhile {
+            [IO.File]::WriteAllText((Join-Path $src 'm1.txt'), 'REWRITTEN BY ANOTHER CLIENT')
+            [IO.File]::WriteAllText((Join-Path $src 'added-later.txt'), 'not a member')
+        }
+        $out[-1] | Should -Be 'done'
+        @($out | Where-Object { $_ -like 'error:*' }) | Should -BeNullOrEmpty
+        @($out | Where-Object { $_ -like 'warning: FileChanged*' }).Count | Should -Be 1
+        [IO.File]::ReadAllText((Join-Path $src 'm1.txt')) | Should -BeExactly 'REWRITTEN BY ANOTHER CLIENT'
+        Test-Path -LiteralPath (Join-Path $src 'added-later.txt') | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $src 'sub') | Should -BeFalse -Because 'the verified member went, and its emptied folder'
+        $moved = Get-LaminArtifact -Identity $folder.Uid
+        $moved.StorageUid | Should -Be $to.Uid
+        (Test-LaminArtifact -Identity $folder.Uid -Hash).Status | Should -Be 'Match'
+    }
+}
+
 Describe 'The local servers honour conditional deletes as S3 and GCS do (tests/servers/conditional.js)' {
     BeforeAll { $script:Raw = [System.Net.Http.HttpClient]::new() }
     It 'S3 DeleteObject with If-Match: a stale ETag is 412 and the object stays; the current one deletes it' {

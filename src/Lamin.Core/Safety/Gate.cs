@@ -44,6 +44,17 @@ public static class Gate
         /// </summary>
         public ObjectVersion? Expected { get; private init; }
 
+        /// <summary>
+        /// A member file of the folder this permit was checked for (the place rules held for the whole folder), to be
+        /// deleted on its own, conditionally: a folder's members go one by one as the command verified them (issue 25).
+        /// </summary>
+        public Permit Member(string memberKey)
+        {
+            if (Folder != true || !memberKey.StartsWith(Key + "/", StringComparison.Ordinal) || memberKey.Split('/').Any(x => x is "" or "." or ".."))
+                throw new InvalidOperationException($"'{memberKey}' is not a member of the folder '{Key}' this permit was given for.");
+            return new Permit(Root, memberKey, false, Operation);
+        }
+
         /// <summary>This permit, for the file as the command verified it (<paramref name="version"/>; null: unconditional).</summary>
         public Permit Expecting(ObjectVersion? version)
         {

@@ -1236,12 +1236,14 @@ public sealed class ArtifactService(LaminContext context)
         // Issue 25: each source file as it is before the copy reads it; its delete below happens only while it still is.
         var versions = objects.Where(o => o.NFiles is null).ToDictionary(o => o.StorageKey(), o => srcProvider.Version(srcRoot, o.StorageKey()), StringComparer.Ordinal);
         var writers = new List<IObjectWriter>();
+        // A folder's members as the copy read them (its delete below takes each only while it still is).
+        var memberVersions = new Dictionary<string, ObjectVersion>(StringComparer.Ordinal);
         LaminArtifact moved;
         // Issue 25: announced at the target before the first copy, until the records switched: orphan clearing keeps the copies.
         using var announcement = WriterAnnouncements.Enter(dstRoot, "Move-LaminArtifact", context.User);
         try
         {
-            foreach (var o in objects) { writers.Add(CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel)); written.Add(o.StorageKey()); }
+            foreach (var o in objects) { writers.Add(CopyForMove(o, srcProvider, srcRoot, dstProvider, dstRoot, source, progress, cancel, memberVersions)); written.Add(o.StorageKey()); }
             if (dstRoot.IsLocal) Durable.Barrier([], [dstRoot.Root]); // rule 10: the copies durable before the switch
             Util.TestHooks.Pause("move-artifact-commit"); // tests relocate a location here (rule 14)
             // Issue 25: each copy still there as written (one HEAD each) before the records point to it; else nothing moves.
@@ -1326,8 +1328,13 @@ public sealed class ArtifactService(LaminContext context)
                     warn($"the source {PathOf(srcRoot, key)} is kept: it was not there when the move read it, so it is not what the move copied");
                     continue;
                 }
+                if (o.NFiles is not null)
+                {
+                    DeleteFolderAsCopied(a, srcRoot, permit, memberVersions, warn);
+                    continue;
+                }
                 // A file goes only while it is what the copy read (issue 25: S3 If-Match, GCS ifGenerationMatch, local re-check).
-                try { Gate.Delete(o.NFiles is null ? permit.Expecting(versions[key]) : permit); }
+                try { Gate.Delete(permit.Expecting(versions[key])); }
                 catch (LaminException e) when (e.ErrorId == ErrorIds.FileChanged)
                 {
                     warn($"{ErrorIds.FileChanged}: {a.Uid} was moved, but {e.Message}");
@@ -1387,8 +1394,33 @@ public sealed class ArtifactService(LaminContext context)
     }
 
     /// <summary>Copies one object (file or folder) of a moving family to the same key at the target and verifies it; returns its committed writer (the caller verifies it again before the switch, then disposes it).</summary>
+    /// <summary>
+    /// Issue 25: a moved folder's source members go one by one, each only while it is what the copy read (a member
+    /// rewritten since is kept, with a FileChanged warning; a file added since is not a member and stays); then its
+    /// emptied folders (locally).
+    /// </summary>
+    private static void DeleteFolderAsCopied(LaminArtifact a, StorageRoot srcRoot, Gate.Permit folder, IReadOnlyDictionary<string, ObjectVersion> memberVersions, Action<string> warn)
+    {
+        var members = memberVersions.Where(m => m.Key.StartsWith(folder.Key + "/", StringComparison.Ordinal)).ToList();
+        foreach (var (memberKey, version) in members)
+        {
+            try { Gate.Delete(folder.Member(memberKey).Expecting(version)); }
+            catch (LaminException e) when (e.ErrorId == ErrorIds.FileChanged) { warn($"{ErrorIds.FileChanged}: {a.Uid} was moved, but {e.Message}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                warn($"{a.Uid} was moved, but the source {PathOf(srcRoot, memberKey)} could not be deleted: {e.Message} It is no longer registered; delete it by hand.");
+            }
+        }
+        if (!srcRoot.IsLocal) return;
+        // Emptied folders, deepest first, up to the folder itself (a folder that still holds anything stays).
+        var folders = new HashSet<string>(StringComparer.Ordinal) { folder.Key };
+        foreach (var (memberKey, _) in members)
+            for (var k = memberKey[..memberKey.LastIndexOf('/')]; k.Length > folder.Key.Length; k = k[..k.LastIndexOf('/')]) folders.Add(k);
+        foreach (var k in folders.OrderByDescending(k => k.Length)) Gate.DeleteEmptyFolder(LocalPaths.ResolveUnder(srcRoot.Root, k));
+    }
+
     private static IObjectWriter CopyForMove(LaminArtifact o, IStorageProvider srcProvider, StorageRoot srcRoot, IStorageProvider dstProvider, StorageRoot dstRoot,
-        LaminStorage source, ITransferProgress? progress, CancellationToken cancel)
+        LaminStorage source, ITransferProgress? progress, CancellationToken cancel, IDictionary<string, ObjectVersion> memberVersions)
     {
         var key = o.StorageKey();
         bool folder = o.NFiles is not null;
@@ -1405,6 +1437,8 @@ public sealed class ArtifactService(LaminContext context)
         foreach (var m in members)
         {
             var member = folder ? m.Key[(key.Length + 1)..] : "";
+            // Issue 25: a member as it is before the copy reads it (the folder's hash check below proves what was read).
+            if (folder && srcProvider.Version(srcRoot, m.Key) is { } version) memberVersions[m.Key] = version;
             progress?.FileStarted(m.Key, m.Size);
             if (serverSide is not null)
             {
