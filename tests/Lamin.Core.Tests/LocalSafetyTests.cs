@@ -99,9 +99,9 @@ public class LocalSafetyTests : IDisposable
         using (var w = LocalStorageProvider.Instance.CreateWriter(root, folder: false, null, CancellationToken.None))
         {
             using (var s = w.OpenMember("", 1)) { s.WriteByte(1); s.Flush(); }
-            // The rename fails after the key's folders were created: its temporary vanished.
+            // The rename fails after the key's folders were created: its temporary vanished (issue 25: PathNotFound, the item refused).
             foreach (var tmp in Directory.GetFiles(Path.Combine(root.Root, ".lamindb"), ".lamin-tmp-*")) File.Delete(tmp);
-            Assert.ThrowsAny<IOException>(() => w.Commit("old/new1/new2/x.bin", replace: false));
+            LaminAssert.Throws(ErrorIds.PathNotFound, () => w.Commit("old/new1/new2/x.bin", replace: false));
         }
         Assert.Equal(before, TempDir.Snapshot(root.Root));
     }
