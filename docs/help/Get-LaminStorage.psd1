@@ -5,7 +5,7 @@ Without parameters, returns every location the current user may see. -Identity t
 '@
     Parameters  = @{
         InputObject = 'Records from the pipeline, bound by their type: a LaminStorage (or its uid) gets that location, a LaminSpace lists the locations in that space. Any other record is refused with InvalidArgument, never bound through its Uid.'
-        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
+        Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots and uids, never normalised, and every match is returned (none when nothing matches); Set- and Remove-LaminStorage refuse a pattern that matches several (MultipleRecordsFound).'
         Root = 'Only locations with this root: a plain root is normalised first (trailing /, ./x, //, relative to the current location, FileSystem drives), a value with wildcards is matched as typed.'
         Type = 'Only locations of this type: local, s3, gs, http, https or hf (wildcards allowed); any other value is refused.'
         Host       = 'Only local locations on this host; wildcards are supported.'

@@ -247,6 +247,16 @@ Describe 'Get-LaminStorage (<Backend>)' -ForEach $backends {
     }
     AfterAll { $t | Remove-TestInstance }
 
+    It 'returns every record a wildcard -Identity matches (SPEC §4); Set and Remove still refuse such a pattern (MultipleRecordsFound)' {
+        $pattern = Join-Path $t.Work '*a'
+        @(Get-LaminStorage -Identity $pattern | ForEach-Object Uid | Sort-Object) | Should -Be @(@($s1.Uid, $s2.Uid, $s3.Uid) | Sort-Object)
+        @(Get-LaminStorage $pattern, $s1.Uid).Count | Should -Be 4
+        @(Get-LaminStorage -Identity '*no-such-location*').Count | Should -Be 0
+        { Set-LaminStorage -Identity $pattern -Description 'x' -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E"
+        { Remove-LaminStorage -Identity $pattern -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "MultipleRecordsFound$E"
+        (Get-LaminStorage -Identity $s1.Uid).Description | Should -Be 'raw files'
+    }
+
     It 'lists every record' {
         (Get-LaminStorage).Uid | Should -Be @($default.Uid, $s1.Uid, $s2.Uid, $s3.Uid, $c1.Uid)
     }

@@ -49,7 +49,13 @@ public sealed class StorageService(LaminContext context)
     {
         var access = new AccessPolicy(session, context.User);
         IEnumerable<LaminStorage> rows;
-        if (q.Identity is not null)
+        if (q.Identity is not null && IsRootPattern(q.Identity))
+        {
+            // SPEC §4: a Get returns every record a wildcard -Identity matches (its root or its uid), none when none does.
+            var m = Wildcard.Compile(q.Identity);
+            rows = session.Storages.FindAll().Where(r => access.CanSee(r.SpaceId) && (m(r.Root) || m(r.Uid))).ToList();
+        }
+        else if (q.Identity is not null)
             rows = [Resolve(session, access, q.Identity)];
         else
             rows = session.Storages.FindAll().Where(r => access.CanSee(r.SpaceId));
