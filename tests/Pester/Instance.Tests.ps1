@@ -115,12 +115,33 @@ Describe 'Connect-, Disconnect-, Get-LaminInstance' {
         (Get-LaminInstance beta).IsCurrent | Should -BeTrue
     }
 
+    It 'an unattended script with $ErrorActionPreference = Stop and no instance stops with a non-zero exit code, naming the settings folder' {
+        $empty = Join-Path $t.Work 'no-instance-home'
+        $null = New-Item -ItemType Directory -Force $empty
+        $psi = Get-PwshStartInfo -Command "`$ErrorActionPreference = 'Stop'; Import-Module `$env:LAMIN_TEST_MODULE; Get-LaminArtifact; 'not reached'"
+        $psi.Environment['LAMIN_HOME'] = $empty
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $out = $p.StandardOutput.ReadToEndAsync(); $errText = $p.StandardError.ReadToEndAsync()
+        $p.WaitForExit(120000) | Should -BeTrue
+        $p.ExitCode | Should -Not -Be 0
+        $out.Result | Should -Not -Match 'not reached'
+        ($out.Result + $errText.Result) | Should -Match ([regex]::Escape($empty))
+        $p.Dispose()
+    }
+
     It 'after Disconnect-LaminInstance, registry cmdlets say NoCurrentInstance' {
         Disconnect-LaminInstance
         @(Get-LaminInstance | Where-Object IsCurrent) | Should -HaveCount 0
         $err = { Get-LaminStorage -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*' -PassThru
         $err.CategoryInfo.Category | Should -Be 'InvalidOperation'
-        { Get-LaminSetting -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
+        $err.Exception.Message | Should -Match ([regex]::Escape($env:LAMIN_HOME)) -Because 'an unattended script learns where the settings were looked for'
+        $err.Exception.Message | Should -Match 'LAMIN_HOME'
+        # Get-LaminSetting works without an instance (issue 26): the settings folder and the user, no instance.
+        $settings = Get-LaminSetting -ErrorAction Stop
+        $settings.Home | Should -Be $env:LAMIN_HOME
+        $settings.Instance | Should -BeNullOrEmpty
+        $settings.User | Should -Not -BeNullOrEmpty
+        { Get-LaminSetting -LocalStorage -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
         { New-LaminStorage (Join-Path $t.Work 'x') -ErrorAction Stop } | Should -Throw -ErrorId 'NoCurrentInstance,Lamin.PowerShell.Commands.*'
         Join-Path $t.Work 'x' | Should -Not -Exist
         # The instances themselves are untouched.

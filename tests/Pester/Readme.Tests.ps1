@@ -29,6 +29,8 @@ BeforeDiscovery {
         # These need a PostgreSQL server or a drive over several locations; the same commands run there.
         'Team instances on PostgreSQL (SPEC §7)' = 'TeamInstance.Tests.ps1'
         'The `lamin:` drive (SPEC §8)' = 'Drive.Tests.ps1'
+        # The unattended script runs in a child pwsh with no instance (it must fail): Instance.Tests.ps1 runs it so.
+        'Errors' = 'Instance.Tests.ps1'
     }
 }
 

@@ -138,7 +138,9 @@ public sealed class LaminHome
         var name = CurrentName;
         var entry = name is null ? null : Find(name);
         return entry ?? throw new LaminException(ErrorIds.NoCurrentInstance,
-            "No instance is connected. Create one with New-LaminInstance -Storage <root>, or connect with Connect-LaminInstance <name> | -Path <root>.");
+            $"No instance is connected in the settings folder {Path} (LAMIN_HOME {(string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("LAMIN_HOME")) ? "is not set; the default is ~/.lamin" : "names it")}). " +
+            "Create one with New-LaminInstance -Storage <root>, or connect with Connect-LaminInstance <name> | -Path <root>; " +
+            "a scheduled task or service runs with its own home: set LAMIN_HOME to the folder whose instance it should use.");
     }
 
     private static void WriteAtomically(string file, string text)

@@ -15,6 +15,12 @@ public sealed class GetLaminSettingCommand : LaminCmdlet
 
     protected override void Process()
     {
+        if (!LocalStorage && (Context.Home.CurrentName is not { } name || Context.Home.Find(name) is null))
+        {
+            // No instance (issue 26): the settings still say where they were looked for and who the user is.
+            WriteObject(new LaminSettings { Home = Context.Home.Path, User = Context.User });
+            return;
+        }
         var service = new SettingsService(Context);
         WriteObject(LocalStorage ? service.GetLocalStorage() : service.Get());
     }
