@@ -88,11 +88,18 @@ function Invoke-Test {
     if (-not $TestPath) {
         Write-Host "`n== xunit: tests/Lamin.Core.Tests"
         $trx = Join-Path $results 'core.trx'
-        dotnet test (Join-Path $root 'tests/Lamin.Core.Tests') -c $Configuration --no-build -nologo `
+        dotnet test (Join-Path $root 'tests/Lamin.Core.Tests') -c $Configuration --no-build -nologo --blame `
             --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        $xunitExit = $LASTEXITCODE
         if (-not (Test-Path $trx)) { throw 'xunit produced no results file.' }
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $summary = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary
+        $counters = $summary.Counters
         $passed += [int]$counters.passed; $failed += [int]$counters.failed + [int]$counters.error
+        # A crashed test host ends the run early with nothing failed: it counts as a failure (the tests it never ran).
+        if (($xunitExit -ne 0 -or $summary.outcome -notin 'Completed', 'Passed') -and [int]$counters.failed + [int]$counters.error -eq 0) {
+            Write-Host "!! xunit: the run was aborted (outcome $($summary.outcome), exit $xunitExit); the test host crashed before every test ran." -ForegroundColor Red
+            $failed += 1
+        }
         $skipped += [int]$counters.notExecuted
         if ([int]$counters.total -eq 0) { throw 'xunit ran no test.' }
     }
