@@ -160,7 +160,9 @@ public sealed class ArtifactService(LaminContext context)
     {
         var view = new View(s, context, _storages);
         IEnumerable<LaminArtifact> rows;
-        if (q.Identity is not null) rows = [Resolve(view, q.Identity)];
+        if (q.Identity is not null && Wildcard.HasWildcard(q.Identity))
+            rows = Matching(view, q.Identity).Where(a => a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest)); // SPEC §4: a Get returns every match
+        else if (q.Identity is not null) rows = [Resolve(view, q.Identity)];
         else
         {
             rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
@@ -187,11 +189,27 @@ public sealed class ArtifactService(LaminContext context)
         return i < 0 ? pattern : pattern[..i];
     }
 
+    /// <summary>
+    /// The artifacts the user may see whose uid or key a wildcard -Identity matches (SPEC §4), from the key or uid
+    /// index when the pattern starts with plain characters.
+    /// </summary>
+    internal static IEnumerable<LaminArtifact> Matching(View view, string pattern)
+    {
+        var s = view.RequireSession();
+        var m = Wildcard.Compile(pattern);
+        var prefix = WildcardFreePrefix(pattern);
+        var candidates = prefix.Length == 0 ? s.Artifacts.FindAll()
+            : Util.Uids.IsBase62(prefix) ? s.ArtifactsByKeyPrefixIgnoreCase(prefix).Concat(s.ArtifactsByUidPrefix(prefix)).DistinctBy(a => a.Id)
+            : s.ArtifactsByKeyPrefixIgnoreCase(prefix);
+        return candidates.Where(a => view.Access.CanSee(a.SpaceId) && (m(a.Uid) || (a.Key is { } k && m(k))));
+    }
+
     /// <summary>-Identity: id, uid, or a uid prefix; a prefix of up to 16 characters prefers the latest version.</summary>
     internal static LaminArtifact Resolve(View view, string identity)
     {
         var s = view.RequireSession();
         identity = identity.Trim();
+        if (Wildcard.HasWildcard(identity)) return view.Decorate(ResolvePattern(view, identity));
         LaminArtifact? found = null;
         if (identity.Length is > 0 and < 12 && identity.All(char.IsAsciiDigit) && int.TryParse(identity, out var id))
             found = s.Artifacts.FindById(id);
@@ -218,6 +236,22 @@ public sealed class ArtifactService(LaminContext context)
                 $"No record found with uid '{identity}'. Did you forget a keyword as in Get-LaminArtifact -Key '{identity}'?", identity);
         view.Access.Require(found.SpaceId, SpaceRole.Read, identity, $"see artifact '{identity}'");
         return view.Decorate(found);
+    }
+
+    /// <summary>
+    /// A wildcard -Identity for a cmdlet that changes state: the one latest, non-trashed artifact it matches (else the one
+    /// trashed artifact, for Restore); several → MultipleRecordsFound, none → RecordNotFound (SPEC §4).
+    /// </summary>
+    private static LaminArtifact ResolvePattern(View view, string pattern)
+    {
+        var all = Matching(view, pattern).Take(10_000).ToList();
+        var chosen = all.Where(a => a.IsLatest && !a.IsTrashed).ToList();
+        if (chosen.Count == 0) chosen = all.Where(a => a.IsTrashed).ToList();
+        if (chosen.Count > 1)
+            throw new LaminException(ErrorIds.MultipleRecordsFound,
+                $"The pattern '{pattern}' matches several artifacts ({string.Join(", ", chosen.Take(10).Select(a => a.Key ?? a.Uid))}); name one by its uid, or list them with Get-LaminArtifact '{pattern}' and pipe the ones you mean.", pattern);
+        return chosen.SingleOrDefault() ?? throw new LaminException(ErrorIds.RecordNotFound,
+            $"No artifact's uid or key matches '{pattern}'. List what there is with Get-LaminArtifact -Key '*'.", pattern);
     }
 
     public LaminArtifact Resolve(string identity) => context.Registry.Read(s => Resolve(new View(s, context, _storages), identity));

@@ -14,6 +14,7 @@ namespace Lamin.PowerShell.Commands;
 public sealed class GetLaminArtifactCommand : LaminCmdlet
 {
     [Parameter(Position = 0, ParameterSetName = "Identity")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Identity { get; set; }
 

@@ -12,6 +12,7 @@ public sealed class GetLaminStorageCommand : LaminCmdlet
 {
     [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Identity { get; set; }
 
