@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 5, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 5
+    It 'the schema is at version 6, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 6
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
@@ -110,6 +110,36 @@ Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:
         $d = Invoke-As bob "DELETE FROM lamin.storage WHERE uid = '$($hidden.Uid)'"
         $d.ExitCode | Should -Not -Be 0   # a reader holds no DELETE privilege at all
         Invoke-Super "SELECT description IS NULL FROM lamin.storage WHERE uid = '$($hidden.Uid)'" | Should -BeTrue
+    }
+
+    It 'lamin.instance shows a role the default location only when it may see it (issue 28): no uid of a hidden default, through the cmdlets nor SELECT' {
+        $before = (Get-LaminSetting).Storage.Uid
+        $null = Set-LaminSetting -Storage $hidden.Uid
+        try {
+            Invoke-Super 'SELECT default_storage_uid FROM lamin.instance' | Should -Be $hidden.Uid
+            foreach ($sql in 'SELECT default_storage_uid FROM lamin.instance', 'SELECT * FROM lamin.instance') {
+                $r = Invoke-As bob $sql
+                $r.ExitCode | Should -Not -Be 0
+                $r.Error | Should -Match 'permission denied'
+                $r.Output | Should -Not -Contain $hidden.Uid
+            }
+            (Invoke-As bob 'SELECT name FROM lamin.instance').Output | Should -Be @('team')
+            (Invoke-As bob 'SELECT coalesce(lamin.visible_default_storage_uid(), ''none'')').Output | Should -Be @('none')
+            (Invoke-As dave 'SELECT lamin.visible_default_storage_uid()').Output | Should -Be @($hidden.Uid)   # granted on secret: sees it
+            Use-Role bob
+            (Get-LaminSetting).Storage | Should -BeNullOrEmpty
+            Use-Role carol
+            $err = { Add-LaminArtifact (New-File 'c-default.txt' 'to the default') -ErrorAction Stop } | Should -Throw -PassThru
+            $err.Exception.Message | Should -Not -Match ([regex]::Escape($hidden.Uid))
+            $err.Exception.Message | Should -Match '-Storage'
+            Use-Role dave
+            (Get-LaminSetting).Storage.Uid | Should -Be $hidden.Uid
+        }
+        finally {
+            Use-Role alice
+            $null = Set-LaminSetting -Storage $before
+        }
+        Invoke-Super 'SELECT default_storage_uid FROM lamin.instance' | Should -Be $before
     }
 
     It 'a reader sees but cannot change: the cmdlets and raw SQL both refuse, naming the space and the role' {
@@ -378,7 +408,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 5
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 6
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
             (Get-LaminStorage -Identity 'OldStorage01').Generation | Should -Be 0   # version 4: every location starts at generation 0
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10

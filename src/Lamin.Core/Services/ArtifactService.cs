@@ -490,7 +490,7 @@ public sealed class ArtifactService(LaminContext context)
         if (doc.KeepArtifactsLocal && SettingsService.ChooseLocal(view.Storages.Values, context) is { } local)
             return local;
         return view.Storages.Values.FirstOrDefault(x => x.Uid == doc.DefaultStorageUid)
-            ?? throw new LaminException(ErrorIds.RecordNotFound, "The instance's default storage is not registered; choose one with Set-LaminSetting -Storage <root>.");
+            ?? throw new LaminException(ErrorIds.RecordNotFound, "The instance's default storage is not registered, or lies in a space you are not granted; pass -Storage <location>, or choose a default with Set-LaminSetting -Storage <root>.");
     }
 
     /// <summary>

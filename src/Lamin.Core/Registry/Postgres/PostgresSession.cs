@@ -178,7 +178,7 @@ internal sealed class PostgresSession : IRegistrySession
     // ---------------------------------------------------------------- instance
 
     private const string InstanceSelect =
-        "SELECT i.instance_id, i.instance_uid, i.name, i.created_by, i.created_at, i.default_storage_uid, i.keep_artifacts_local, v.version " +
+        "SELECT i.instance_id, i.instance_uid, i.name, i.created_by, i.created_at, lamin.visible_default_storage_uid(), i.keep_artifacts_local, v.version " +
         "FROM lamin.instance i CROSS JOIN lamin.schema_version v WHERE i.id = 1";
 
     private static InstanceDocument ReadInstance(NpgsqlDataReader r) => new()
@@ -259,9 +259,14 @@ internal sealed class PostgresSession : IRegistrySession
 
     private sealed class InstanceTable(PostgresSession s) : IInstanceTable
     {
-        public bool Update(InstanceDocument d) =>
-            s.ExecuteChecked(d, "UPDATE lamin.instance SET name = $1, default_storage_uid = $2, keep_artifacts_local = $3 WHERE id = 1",
-                d.Name, string.IsNullOrEmpty(d.DefaultStorageUid) ? null : d.DefaultStorageUid, d.KeepArtifactsLocal) == 1;
+        /// <summary>
+        /// A default location the role could not see reads as empty (schema 6): then the row keeps its own, which that
+        /// role may not read or name (the column is not granted to it).
+        /// </summary>
+        public bool Update(InstanceDocument d) => string.IsNullOrEmpty(d.DefaultStorageUid)
+            ? s.ExecuteChecked(d, "UPDATE lamin.instance SET name = $1, keep_artifacts_local = $2 WHERE id = 1", d.Name, d.KeepArtifactsLocal) == 1
+            : s.ExecuteChecked(d, "UPDATE lamin.instance SET name = $1, default_storage_uid = $2, keep_artifacts_local = $3 WHERE id = 1",
+                d.Name, d.DefaultStorageUid, d.KeepArtifactsLocal) == 1;
     }
 
     // ---------------------------------------------------------------- rows
