@@ -611,7 +611,9 @@ function Start-PausedChild {
     its output lines, 'error: <FullyQualifiedErrorId> <message>' for a failure, then 'done'.
     #>
     param([Parameter(Mandatory)] [string] $Pause, [Parameter(Mandatory)] [string] $Body, [Parameter(Mandatory)] [string] $Folder,
-        [hashtable] $Environment = @{})
+        [hashtable] $Environment = @{},
+        # Return at once, without waiting for the child to reach the hook (a child that may wait elsewhere first).
+        [switch] $NoWait)
     $file = Join-Path $Folder ('pause-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
     $child = @"
 `$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
@@ -626,6 +628,7 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
     foreach ($k in $Environment.Keys) { if ($null -ne $Environment[$k]) { $psi.Environment[$k] = [string]$Environment[$k] } }
     $p = [System.Diagnostics.Process]::Start($psi)
     $reader = $p.StandardOutput.ReadToEndAsync()
+    if ($NoWait) { return [pscustomobject]@{ Process = $p; File = $file; Output = $reader } }
     # The child creates the file when it reaches the hook (a safety bound, not a delay).
     $watch = [Diagnostics.Stopwatch]::StartNew()
     while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }

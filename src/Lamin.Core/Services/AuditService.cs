@@ -265,11 +265,8 @@ public sealed class AuditService(LaminContext context)
     /// <param name="inFlight">Told, per location, what was kept because a live writer may still commit it (issue 25).</param>
     public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan, Action<string>? inFlight = null)
     {
-        // Issue 25: a copy to a team instance stopped between its phases is settled first (a write session does it:
-        // retired when the destination holds the copy, else the mark rolled back), as by any other command.
-        if (context.Registry.Read(s => s.InstanceDocument is { MovingTo: not null, MovedTo: null })) context.Registry.Write(_ => 0);
         // SPEC §7: a registry moved to a team instance clears no orphans (its storage is the team instance's now).
-        context.Registry.Read(s => { RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); return 0; });
+        context.RequireWritableRegistry();
         var scope = Load(storage);
         var orphans = new List<LaminOrphan>();
         // A root registered for two hosts is scanned once, through a record present here.

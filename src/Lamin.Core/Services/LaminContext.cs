@@ -54,5 +54,17 @@ public sealed class LaminContext
 
     public IRegistry Registry => RegistryFactory.Open(Instance);
 
+    /// <summary>
+    /// For a command that writes files before it registers them (a relocation, orphan clearing): a copy to a team
+    /// instance stopped between its phases is settled first (a write session does it: retired when the destination
+    /// holds the copy, else the mark rolled back, issue 25), and a registry moved to a team instance refuses with
+    /// InstanceMoved before anything is written (SPEC §7; issue 28: Move-LaminStorage left its journal there).
+    /// </summary>
+    public void RequireWritableRegistry()
+    {
+        if (Registry.Read(s => s.InstanceDocument is { MovingTo: not null, MovedTo: null })) Registry.Write(_ => 0);
+        Registry.Read(s => { RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); return 0; });
+    }
+
     public string InstanceUid => Instance.Uid;
 }

@@ -123,6 +123,7 @@ public sealed class RelocationService(LaminContext context)
 
     public LaminStorage Execute(MovePlan plan, bool removeSource, Action<string> warn, ITransferProgress? progress, CancellationToken cancel)
     {
+        context.RequireWritableRegistry(); // before the lease and the journal are written (issue 28)
         if (plan.Finishing) return FinishRemoval(plan, warn, cancel);
         var src = StorageProviders.For(plan.Source);
         var dst = StorageProviders.For(plan.Destination);

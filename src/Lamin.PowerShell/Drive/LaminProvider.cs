@@ -47,6 +47,21 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
 
     private void Guard(Action work) => Guard<object?>(() => { work(); return null; }, null);
 
+    /// <summary>
+    /// <see cref="Guard"/> for a content writer's Close: PowerShell drops an exception thrown there without a trace
+    /// (Set-Content on a retired registry reported nothing, issue 28), so every refusal, a terminating one too, is
+    /// written as an error record (with -ErrorAction Stop it still stops the command).
+    /// </summary>
+    private void GuardClose(Action work)
+    {
+        try { work(); }
+        catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            WriteError(LaminCmdlet.ToErrorRecord(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e)));
+        }
+    }
+
     private void Report(LaminException e)
     {
         var record = LaminCmdlet.ToErrorRecord(e);
@@ -486,7 +501,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         var options = DynamicParameters as ContentWriterParameters;
         var drive = Drive;
         return new ContentWriter(drive, storage.Uid, key, drive.NewSpoolFile(storage.Uid, key), options?.AsByteStream.IsPresent == true,
-            options?.NoNewline.IsPresent == true, WriteWarning, Guard);
+            options?.NoNewline.IsPresent == true, WriteWarning, GuardClose);
     }, null);
 
     public object GetContentWriterDynamicParameters(string path) => new ContentWriterParameters();
