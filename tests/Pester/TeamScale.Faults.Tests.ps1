@@ -107,3 +107,63 @@ Describe 'A fault just before the commit of <Command> (<Fault>)' -Skip:$noServer
         Get-Content -LiteralPath (Get-LaminArtifact $bystander.Uid).FullName -Raw | Should -Be 'not involved'
     }
 }
+
+# The server's disk fills in the middle of an ingest: the registry's database writes its tables into a tablespace
+# on a small file system (a tmpfs of its own, mounted for this test; needs root, as the test server does), almost
+# filled before the ingest. The ingest is refused with InsufficientSpace (not a bug report), nothing is registered
+# without its bytes, and once space is freed the next command works and a rerun registers every file.
+Describe 'The server''s disk fills in the middle of an ingest' -Skip:$noServer {
+    BeforeAll {
+        $script:t = $null; $script:db = $null
+        $canMount = $false
+        if ($own.OsUser -or (& id -u) -eq '0') {
+            $mount = Join-Path ([IO.Path]::GetTempPath()) ('lamin-full-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+            $null = New-Item -ItemType Directory $mount
+            & mount -t tmpfs -o size=16m tmpfs $mount 2>&1 | Out-Null
+            $canMount = $LASTEXITCODE -eq 0
+        }
+    }
+    AfterAll {
+        if ($db) { Remove-TestDatabase $db }
+        if ($canMount) {
+            $null = Invoke-TestPostgresSql 'DROP TABLESPACE IF EXISTS lamin_small'
+            & umount $mount 2>&1 | Out-Null
+        }
+        if ($mount) { Remove-Item -LiteralPath $mount -Recurse -Force -ErrorAction SilentlyContinue }
+        if ($t) { $t | Remove-TestInstance }
+    }
+
+    It 'refuses with InsufficientSpace, registers nothing without its bytes, and a rerun after space is freed registers every file' {
+        if (-not $canMount) { Set-ItResult -Skipped -Because 'this machine does not let the test mount a small file system (needs root)'; return }
+        $space = Join-Path $mount 'ts'; $null = New-Item -ItemType Directory $space
+        if ($own.OsUser) { & chown "$($own.OsUser):" $space }
+        $null = Invoke-TestPostgresSql "CREATE TABLESPACE lamin_small LOCATION '$space'"
+        $script:t = New-TestInstance -NoInstance
+        $script:db = New-TestDatabase
+        $null = Invoke-TestPostgresSql "ALTER DATABASE $($db.Name) SET default_tablespace = lamin_small"
+        $env:PGPASSWORD = $ownServer.Password
+        $null = New-LaminInstance -Name full -Storage $t.Storage -Database $db.Url
+        (Invoke-TestPostgresSql "SELECT count(*) FROM pg_tables WHERE schemaname = 'lamin' AND tablespace = 'lamin_small'" -Database $db.Name) | Should -BeGreaterThan 0
+        $src = Join-Path $t.Work 'src'; $null = New-Item -ItemType Directory $src
+        1..400 | ForEach-Object { Set-Content -LiteralPath (Join-Path $src "f$_.txt") -Value ("record $_ " + ('y' * 200)) -NoNewline }
+        # Leave about 64 KiB of the file system free.
+        $free = [IO.DriveInfo]::new($mount).AvailableFreeSpace
+        $filler = Join-Path $mount 'filler'
+        & fallocate -l ($free - 64KB) $filler
+        $LASTEXITCODE | Should -Be 0
+
+        $added = @(Add-LaminArtifact -Path "$src/*" -KeyPrefix 'full/' -ErrorAction SilentlyContinue -ErrorVariable failed)
+        $failed.Count | Should -BeGreaterThan 0
+        @($failed | ForEach-Object FullyQualifiedErrorId | Sort-Object -Unique) | Should -BeLike 'InsufficientSpace*'
+        $failed[0].Exception.Message | Should -Match 'no space left'
+        $added.Count | Should -BeLessThan 400
+        @(Get-LaminArtifact).Count | Should -Be $added.Count
+
+        Remove-Item -LiteralPath $filler
+        Assert-Whole
+        $again = @(Add-LaminArtifact -Path "$src/*" -KeyPrefix 'full/' -WarningAction SilentlyContinue)
+        $again | Should -HaveCount 400
+        @(Get-LaminArtifact) | Should -HaveCount 400
+        Assert-Whole
+    }
+}
