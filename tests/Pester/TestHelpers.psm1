@@ -304,7 +304,9 @@ function Invoke-TestPostgresSql {
     into the test process (the module itself keeps its own copy in its private load context). Returns the
     rows: one value per row for one column, else an array of values per row. -Database: another database than the server's.
     #>
-    param([Parameter(Mandatory)] [string] $Sql, [string] $Database)
+    param([Parameter(Mandatory)] [string] $Sql, [string] $Database,
+        # Seconds a statement may run (0: no limit; a bench fills millions of rows).
+        [int] $TimeoutSeconds = 30)
     if (-not ('Npgsql.NpgsqlConnection' -as [type])) {
         $dll = Join-Path (Split-Path $env:LAMIN_TEST_MODULE) 'lib/Npgsql.dll'
         $null = [Reflection.Assembly]::LoadFrom($dll)
@@ -317,7 +319,7 @@ function Invoke-TestPostgresSql {
     $c = [Npgsql.NpgsqlConnection]::new($b.ConnectionString)
     try {
         $c.Open()
-        $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql
+        $cmd = $c.CreateCommand(); $cmd.CommandText = $Sql; $cmd.CommandTimeout = $TimeoutSeconds
         $r = $cmd.ExecuteReader()
         try {
             while ($r.Read()) {
