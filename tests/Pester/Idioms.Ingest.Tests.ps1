@@ -187,6 +187,7 @@ Describe 'Repeated outcomes: one warning per kind for the command, details under
         $warned | Should -HaveCount 1
         "$warned" | Should -BeLike '5 files or folders were already registered (same hash)*-Verbose lists them*'
         foreach ($a in $first) { "$verbose" | Should -BeLike "*returning artifact with same hash: $($a.Uid)*" }
+        "$verbose" | Should -BeLike "*(for '$(Join-Path $src 'b/c/deep.txt')')*" -Because '-Verbose names each path'
         @(Get-LaminArtifact -AllVersions) | Should -HaveCount 5
     }
 

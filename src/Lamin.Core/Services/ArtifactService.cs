@@ -843,13 +843,13 @@ public sealed class ArtifactService(LaminContext context)
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
-            notice(new(IngestOutcome.SameHash, $"returning artifact with same hash: {same.Uid} ({view.Decorate(same).FullName}) for '{plan.SourcePath}'"));
+            notice(new(IngestOutcome.SameHash, $"returning artifact with same hash: {same.Uid} ({view.Decorate(same).FullName})", plan.SourcePath));
             item.Dispose();
             return (view.Decorate(same), true);
         }
         if (sameHash.FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key && (!plan.ReadBack || a.IsLatest)) is { } sameKeyHash)
         {
-            notice(new(IngestOutcome.SameKeyAndHash, $"returning artifact with same storage, key and hash: {sameKeyHash.Uid} for '{plan.SourcePath}'"));
+            notice(new(IngestOutcome.SameKeyAndHash, $"returning artifact with same storage, key and hash: {sameKeyHash.Uid}", plan.SourcePath));
             item.Dispose();
             return (view.Decorate(sameKeyHash), true);
         }
@@ -911,7 +911,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             if (!replace) published.Add((plan.Root, finalKey));
         }
-        if (previous is not null) notice(new(IngestOutcome.NewVersion, $"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'"));
+        if (previous is not null) notice(new(IngestOutcome.NewVersion, $"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'", plan.SourcePath));
         // ---- registry writes: a failure from here on is the transaction's, not the item's
         // The previous version is demoted BEFORE the new one goes in: PostgreSQL's unique index (one latest
         // version per storage and key) checks each statement, so the other order is refused there.

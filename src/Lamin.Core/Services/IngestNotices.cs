@@ -13,8 +13,14 @@ public enum IngestOutcome
     NewVersion,
 }
 
-/// <summary>One item's outcome with its own message (LaminDB's wording, naming the artifact or key).</summary>
-public sealed record IngestNotice(IngestOutcome Outcome, string Message);
+/// <summary>
+/// One item's outcome: its own message (LaminDB's wording, naming the artifact or key) and the path it came from
+/// (<see cref="Detail"/> names both, for -Verbose; the warning of a single item is the message alone, as it always was).
+/// </summary>
+public sealed record IngestNotice(IngestOutcome Outcome, string Message, string Source)
+{
+    public string Detail => $"{Message} (for '{Source}')";
+}
 
 /// <summary>
 /// Issue 26 point 4: repeated outcomes of one command summarised, one warning per kind at the end of the command,

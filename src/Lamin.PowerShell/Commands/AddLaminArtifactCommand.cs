@@ -203,7 +203,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         try
         {
             var results = task.GetAwaiter().GetResult();
-            while (_notices.TryDequeue(out var n)) { WriteVerbose(n.Message); _summary.Add(n); }
+            while (_notices.TryDequeue(out var n)) { WriteVerbose(n.Detail); _summary.Add(n); }
             // A record only for what its transaction committed; a refused item is reported with its own error id (SPEC §10 rule 8).
             foreach (var r in results)
             {
