@@ -416,16 +416,18 @@ Describe 'Add-LaminArtifact: deduplication and versions' {
         @(Get-LaminArtifact -AllVersions) | Should -HaveCount 1
     }
 
-    It 'two paths with one -Key in one call become two versions, and the objects written agree with the registry' {
+    It 'two paths with one -Key in one call: the second is refused (DuplicateKey, SPEC §4), never a version of the first' {
         $p1 = New-TestFile (Join-Path $t.Work 'p1.csv') -Text 'first'
         $p2 = New-TestFile (Join-Path $t.Work 'p2.csv') -Text 'second'
-        $r = @(Add-LaminArtifact $p1.FullName, $p2.FullName -Key 'both.csv' -WarningAction SilentlyContinue)
-        $r | Should -HaveCount 2
-        $r[1].Uid | Should -BeExactly ($r[0].Uid.Substring(0, 16) + '0001')
-        (Get-LaminArtifact -Identity $r[0].Uid).IsLatest | Should -BeFalse
-        # What the cmdlet wrote must describe the registry as it is after the call.
-        $r[0].IsLatest | Should -BeFalse -Because 'version 1 stopped being the latest in the same call that returned it'
-        $r[1].IsLatest | Should -BeTrue
+        $r = @(Add-LaminArtifact $p1.FullName, $p2.FullName -Key 'both.csv' -ErrorVariable err -ErrorAction SilentlyContinue)
+        $r | Should -HaveCount 1
+        $r[0].Version | Should -Be 1
+        $r[0].IsLatest | Should -BeTrue
+        $err | Should -HaveCount 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike "DuplicateKey$E"
+        $err[0].TargetObject | Should -BeExactly $p2.FullName
+        @(Get-LaminArtifact -AllVersions) | Should -HaveCount 1
+        @(Get-ManagedObjects $t.Storage) | Should -BeExactly @("$($r[0].Uid).csv")
     }
 
     It 'versions a folder: NFiles 3 → 4, a new hash, the same path as v1 (case 47, overwrite_versions)' {

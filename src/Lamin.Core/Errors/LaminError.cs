@@ -98,6 +98,8 @@ public static class ErrorIds
     public const string DestinationHoldsArtifact = nameof(DestinationHoldsArtifact);
     /// <summary>SPEC §10 rule 14: a location was relocated between a writer's staging and its commit.</summary>
     public const string StorageMoved = nameof(StorageMoved);
+    /// <summary>SPEC §4: two inputs of one command map to one key (issue 26 point 2); refused, never versioned.</summary>
+    public const string DuplicateKey = nameof(DuplicateKey);
 
     private static readonly Dictionary<string, LaminErrorCategory> Categories = new()
     {
@@ -170,6 +172,7 @@ public static class ErrorIds
         [KeyCollision] = LaminErrorCategory.InvalidArgument,
         [DestinationHoldsArtifact] = LaminErrorCategory.ResourceExists,
         [StorageMoved] = LaminErrorCategory.InvalidOperation,
+        [DuplicateKey] = LaminErrorCategory.InvalidArgument,
     };
 
     public static LaminErrorCategory CategoryOf(string errorId) =>

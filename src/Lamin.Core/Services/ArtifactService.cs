@@ -10,9 +10,20 @@ using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 
-/// <summary>What Add-LaminArtifact was asked to do with one path.</summary>
+/// <summary>
+/// What Add-LaminArtifact was asked to do with one path. SPEC §4 "Destination keys": <paramref name="Key"/> wins;
+/// else, for a path that is copied, <paramref name="KeyPrefix"/> + <paramref name="KeyName"/> (the file name as given,
+/// or with -Recurse the path relative to the folder given); a path registered in place keeps its relative path (rule 19).
+/// </summary>
 public sealed record AddRequest(string Path, string? Key = null, string? Description = null, string? Storage = null,
-    bool? KeyIsVirtual = null, bool? SkipHashLookup = null);
+    bool? KeyIsVirtual = null, bool? SkipHashLookup = null, string? KeyPrefix = null, string? KeyName = null);
+
+/// <summary>
+/// One entry below a folder given to Add-LaminArtifact -Recurse: a file to add (its path, and its path relative to the
+/// folder, '/'-separated), or a folder or link left out (<see cref="Skipped"/>, for -Verbose), or a folder that could not
+/// be read (<see cref="Error"/>, reported for that folder alone).
+/// </summary>
+public sealed record FolderEntry(string Path, string RelativePath, string? Skipped = null, LaminException? Error = null);
 
 /// <summary>A validated ingest: where the data goes and under which key. Nothing has been read or written yet.</summary>
 public sealed class IngestPlan
@@ -125,6 +136,12 @@ public sealed class ArtifactService(LaminContext context)
         /// once per location, not once per path (issue 15). Staging checks again at the moment of writing.
         /// </summary>
         internal HashSet<int> FoundPresent { get; } = [];
+
+        /// <summary>
+        /// The keys the inputs of this command took, per location (issue 26 point 2, SPEC §4): a second input mapping
+        /// to one of them is DuplicateKey, never a version of the first. The value is the input that took it.
+        /// </summary>
+        internal Dictionary<(int StorageId, string Key), string> ClaimedKeys { get; } = new();
 
         /// <summary>The source folder resolved last, and its resolution (files of one folder come in a row).</summary>
         internal (string Folder, string Resolved)? LastSourceFolder { get; set; }
@@ -359,32 +376,109 @@ public sealed class ArtifactService(LaminContext context)
             };
         }
 
+        // SPEC §4 "Destination keys": -KeyPrefix applies to a copy only (in place above, the key is the relative path), and
+        // it names the key before the checks below: -KeyPrefix with -KeyIsVirtual $false stores at <root>/<prefix><name>.
+        var copyKey = r.Key;
+        if (copyKey is null && r.KeyPrefix is not null)
+        {
+            copyKey = r.KeyPrefix + (r.KeyName ?? Path.GetFileName(path));
+            ArtifactKeys.Validate(copyKey);
+            ArtifactKeys.CheckSuffix(copyKey, path);
+        }
         var target = r.Storage is not null ? ResolveStorage(view, r.Storage) : DefaultTarget(view);
         if (!target.IsManaged)
             throw new LaminException(ErrorIds.StorageReadOnly,
                 $"Cannot create an artifact in a storage location that is not managed by the current instance: {target.Root}" +
                 (target.InstanceUid is null ? " is read-only." : $" is written by {(target.InstanceUid == StorageService.UnknownInstance ? "" : "instance ")}{StorageService.OwnerText(target.InstanceUid)}."), r.Storage ?? target.Root);
         view.Access.Require(target.SpaceId, SpaceRole.Write, r.Path, r.Storage is null ? "add artifacts to the default storage location" : $"add artifacts to '{r.Storage}'");
-        if (r.KeyIsVirtual == false && r.Key is null)
-            throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key as well.", r.Path);
+        if (r.KeyIsVirtual == false && copyKey is null)
+            throw new LaminException(ErrorIds.InvalidArgument, "-KeyIsVirtual $false stores the data at <root>/<key>: pass -Key (or -KeyPrefix, or a -Destination) as well.", r.Path);
         if (!view.FoundPresent.Contains(target.Id))
         {
             StorageService.RequirePresentHere(target, r.Storage ?? target.Root); // SPEC §10 rule 3
             view.FoundPresent.Add(target.Id);
         }
         if (r.KeyIsVirtual == false && target.Type == "local")
-            LocalPaths.ResolveUnder(target.Root, r.Key!); // rule 6: refused before anything is read or copied
+            LocalPaths.ResolveUnder(target.Root, copyKey!); // rule 6: refused before anything is read or copied
         // SPEC §11: a key or member name the target's file system can't store (or tell apart) is refused before anything is copied.
-        LocationRules.RequireWritable(view.RootOf(target), r.KeyIsVirtual == false ? r.Key : null, isFolder ? members.Select(m => Path.GetRelativePath(path, m.FullName)) : []);
+        LocationRules.RequireWritable(view.RootOf(target), r.KeyIsVirtual == false ? copyKey : null, isFolder ? members.Select(m => Path.GetRelativePath(path, m.FullName)) : []);
         // Rule 12: a real key never writes into a location the role can't see (nested in the target, or around the key).
-        if (r.KeyIsVirtual == false) RefuseHiddenLocation(view, view.RootOf(target), r.Key!, isFolder, r.Key!);
+        if (r.KeyIsVirtual == false) RefuseHiddenLocation(view, view.RootOf(target), copyKey!, isFolder, copyKey!);
         return new IngestPlan
         {
             SourcePath = path, IsFolder = isFolder, Storage = target, Root = view.RootOf(target), InPlace = false,
-            Key = r.Key, KeyIsVirtual = r.Key is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
+            Key = copyKey, KeyIsVirtual = copyKey is null || r.KeyIsVirtual != false, Suffix = suffix, Description = r.Description,
             SkipHashLookup = r.SkipHashLookup, Size = size, Members = members,
             SourceSnapshot = file is null ? null : (file.Length, file.LastWriteTimeUtc, System.Diagnostics.Stopwatch.GetTimestamp()),
         };
+    }
+
+    /// <summary>
+    /// SPEC §4 (issue 26 point 2): two inputs of one command that map to one key in one location are refused, never made
+    /// versions of each other (a version is made only for a key registered before the command). Called once per planned
+    /// input, before anything of it is read or written; the same path given twice is one input (its second add returns
+    /// the first's artifact, rule 22).
+    /// </summary>
+    public static void ClaimKey(View view, IngestPlan plan)
+    {
+        if (plan.Key is null) return;
+        var claim = (plan.Storage.Id, plan.Key);
+        if (!view.ClaimedKeys.TryGetValue(claim, out var first)) { view.ClaimedKeys[claim] = plan.SourcePath; return; }
+        if (string.Equals(first, plan.SourcePath, StringComparison.Ordinal)) return;
+        throw new LaminException(ErrorIds.DuplicateKey,
+            $"'{plan.SourcePath}' maps to the key '{plan.Key}' in {plan.Storage.Root}, which '{first}' took earlier in this command; " +
+            "two inputs of one command are never made versions of each other. To keep the folder structure, add the folder with " +
+            "Add-LaminArtifact -Path <folder> -Recurse [-KeyPrefix p/]; else give the inputs distinct -KeyPrefix values (or -Key). " +
+            $"Nothing of '{plan.SourcePath}' was written.", plan.SourcePath);
+    }
+
+    /// <summary>
+    /// Add-LaminArtifact -Recurse (SPEC §4, issue 26 point 2): the files below <paramref name="folder"/>, streamed one folder at a
+    /// time in ordinal order (never the whole listing in memory), each with its path relative to the folder, '/'-separated.
+    /// As folder ingest (<see cref="FolderMembers"/>): hidden files are files like any other; symbolic links and junctions, to
+    /// files or folders, are not followed (a linked folder never takes the walk out of the tree); a managed folder .lamindb/
+    /// (a location's marker and objects, a registry) is left out, never added.
+    /// </summary>
+    public static IEnumerable<FolderEntry> FilesToAdd(string folder)
+    {
+        var top = LocalPaths.TrimTrailingSeparator(folder);
+        if (top.Split(['/', '\\']).Any(IsManagedFolderName))
+        {
+            yield return new FolderEntry(top, "", Error: new LaminException(ErrorIds.InvalidPath,
+                $"Do not pass path inside the `.lamindb/` directory: '{top}' is managed by Lamin; use Get-LaminArtifact to find what it holds.", top));
+            yield break;
+        }
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = false };
+        var pending = new Stack<(DirectoryInfo Dir, string Rel)>();
+        pending.Push((new DirectoryInfo(top), ""));
+        while (pending.Count > 0)
+        {
+            var (dir, rel) = pending.Pop();
+            List<FileSystemInfo> entries;
+            LaminException? failed = null;
+            try { entries = dir.EnumerateFileSystemInfos("*", options).ToList(); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                entries = [];
+                failed = new LaminException(e is UnauthorizedAccessException ? ErrorIds.StorageAccessDenied : ErrorIds.StorageIoError,
+                    $"The folder '{dir.FullName}' could not be read ({e.Message}); its files were not added, the others were. Fix the cause and add it again.", dir.FullName, e);
+            }
+            if (failed is not null) { yield return new FolderEntry(dir.FullName, rel, Error: failed); continue; }
+            entries.Sort((a, b) => StringComparer.Ordinal.Compare(a.Name, b.Name));
+            var folders = new List<(DirectoryInfo, string)>();
+            foreach (var entry in entries)
+            {
+                var entryRel = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
+                bool isFolder = entry.Attributes.HasFlag(FileAttributes.Directory);
+                if (isFolder && IsManagedFolderName(entry.Name))
+                    yield return new FolderEntry(entry.FullName, entryRel, Skipped: "a managed .lamindb/ folder (a location's or a registry's own data)");
+                else if (entry.Attributes.HasFlag(FileAttributes.ReparsePoint) && FileSystemRules.IsSkippedReparsePoint(entry.Attributes, entry.LinkTarget))
+                    yield return new FolderEntry(entry.FullName, entryRel, Skipped: "a symbolic link or junction (not followed)");
+                else if (entry is DirectoryInfo d) folders.Add((d, entryRel));
+                else if (entry is FileInfo) yield return new FolderEntry(entry.FullName, entryRel);
+            }
+            for (int i = folders.Count - 1; i >= 0; i--) pending.Push(folders[i]);
+        }
     }
 
     /// <summary>
@@ -609,6 +703,17 @@ public sealed class ArtifactService(LaminContext context)
     /// </summary>
     public List<CommitResult> Commit(IReadOnlyList<StagedArtifact> staged, Action<string> warn)
     {
+        // One command's items: repeated outcomes summarised as Add-LaminArtifact does (issue 26 point 4), here for one
+        // call (Set-Content on the drive writes one item: its warning is the item's own message).
+        var notices = new IngestNotices();
+        var results = CommitReporting(staged, notices.Add);
+        foreach (var w in notices.Warnings()) warn(w);
+        return results;
+    }
+
+    /// <summary>As <see cref="Commit(IReadOnlyList{StagedArtifact}, Action{string})"/>, each warned outcome handed to <paramref name="notice"/> (called on the committing thread).</summary>
+    public List<CommitResult> CommitReporting(IReadOnlyList<StagedArtifact> staged, Action<IngestNotice> notice)
+    {
         var published = new List<(StorageRoot Root, string Key)>();
         Util.TestHooks.Pause("add-artifact-commit"); // tests delete an upload, or clear orphans, here (issue 25)
         var gone = VerifyWritten(staged);
@@ -629,7 +734,7 @@ public sealed class ArtifactService(LaminContext context)
                     }
                     try
                     {
-                        var (artifact, existed) = CommitOne(view, batch, item, warn, published);
+                        var (artifact, existed) = CommitOne(view, batch, item, notice, published);
                         results.Add(new CommitResult(item, artifact, existed, null));
                     }
                     catch (ItemRefused refused)
@@ -750,7 +855,7 @@ public sealed class ArtifactService(LaminContext context)
         }
     }
 
-    private (LaminArtifact, bool) CommitOne(View view, BatchLookups batch, StagedArtifact item, Action<string> warn, List<(StorageRoot, string)> published)
+    private (LaminArtifact, bool) CommitOne(View view, BatchLookups batch, StagedArtifact item, Action<IngestNotice> notice, List<(StorageRoot, string)> published)
     {
         var s = view.RequireSession();
         var plan = item.Plan;
@@ -772,13 +877,13 @@ public sealed class ArtifactService(LaminContext context)
         bool lookup = plan.InPlace ? plan.SkipHashLookup == false : plan.SkipHashLookup != true;
         if (lookup && item.Size > 0 && sameHash.FirstOrDefault(a => view.Access.CanSee(a.SpaceId)) is { } same)
         {
-            warn($"returning artifact with same hash: {same.Uid} ({view.Decorate(same).FullName})");
+            notice(new(IngestOutcome.SameHash, $"returning artifact with same hash: {same.Uid} ({view.Decorate(same).FullName})", plan.SourcePath));
             item.Dispose();
             return (view.Decorate(same), true);
         }
         if (sameHash.FirstOrDefault(a => a.StorageId == storage.Id && a.Key == plan.Key && (!plan.ReadBack || a.IsLatest)) is { } sameKeyHash)
         {
-            warn($"returning artifact with same storage, key and hash: {sameKeyHash.Uid}");
+            notice(new(IngestOutcome.SameKeyAndHash, $"returning artifact with same storage, key and hash: {sameKeyHash.Uid}", plan.SourcePath));
             item.Dispose();
             return (view.Decorate(sameKeyHash), true);
         }
@@ -840,7 +945,7 @@ public sealed class ArtifactService(LaminContext context)
             }
             if (!replace) published.Add((plan.Root, finalKey));
         }
-        if (previous is not null) warn($"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'");
+        if (previous is not null) notice(new(IngestOutcome.NewVersion, $"creating new artifact version for key '{plan.Key}' in storage '{storage.Root}'", plan.SourcePath));
         // ---- registry writes: a failure from here on is the transaction's, not the item's
         // The previous version is demoted BEFORE the new one goes in: PostgreSQL's unique index (one latest
         // version per storage and key) checks each statement, so the other order is refused there.

@@ -60,6 +60,13 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     [Parameter]
     public SwitchParameter SkipHashLookup { get; set; }
 
+    /// <summary>
+    /// SPEC §4 (issue 26 point 2): a folder's files become artifacts of their own, keyed -KeyPrefix (or the -Destination
+    /// folder, or nothing) + the path relative to the folder given; under a registered root each is registered in place.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
     private ArtifactService? _service;
     private ArtifactService.View? _view;
     private readonly List<StagedArtifact> _batch = [];
@@ -68,7 +75,9 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     // The registry transaction of one batch runs while the next batch is read and copied (two cores, two kinds of work).
     private Task<List<CommitResult>>? _pending;
     private List<StagedArtifact>? _pendingItems;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
+    // Issue 26 point 4: each warned outcome goes to -Verbose as it is drained; one warning per kind at the end of the command.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<IngestNotice> _notices = new();
+    private readonly IngestNotices _summary = new();
 
     private OuterProgress? _outer;
 
@@ -79,6 +88,9 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             // Issue 25: one description for every item, refused before anything is copied (the same rule on both engines).
             try { Lamin.Core.Registry.RegistryText.Check("-Description", Description); }
             catch (LaminException e) { Terminate(e); }
+            if (Recurse && Key is not null)
+                Terminate(new LaminException(ErrorIds.InvalidArgument,
+                    "-Key names one artifact, and -Recurse adds each file below a folder as an artifact of its own: drop -Key, and pass -KeyPrefix <prefix/> or -Destination lamin:\\<uid>\\<folder>\\ instead.", Key));
         }
         _service ??= new ArtifactService(Context);
         if (Destination is not null && _destination is null)
@@ -93,43 +105,72 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         ForEachValue(ParameterSetName == "LiteralPath" ? LiteralPath : Path, p => paths.AddRange(ResolvePaths(p)));
         // The outer bar: files and bytes over the whole pipeline; a total (and time left) only for one call's own paths.
         _outer ??= new OuterProgress(this, "Adding artifacts", "path(s)", null);
-        if (!MyInvocation.ExpectingInput) _outer.Total = paths.Count;
+        // With -Recurse the number of files is not known before the folders are walked (never listed in advance).
+        if (!MyInvocation.ExpectingInput && !Recurse) _outer.Total = paths.Count;
         ForEachValue(paths, path =>
         {
-            var request = new AddRequest(path, Key ?? DestinationKey(path), Description, _destination?.Storage ?? Storage,
-                MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
-                MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null);
-            // SPEC §4 "Destination keys": -Key wins; else -KeyPrefix + the file name; else no key, and the
-            // file name becomes the description when none is given, so every copy stays findable by name.
-            // The description is known before planning: one plan per copied path (issue 15: planning twice
-            // cost a third of a small file's ingest); a path registered in place (no description) is planned again.
-            var name = FileNameOf(path);
-            bool named = Key is null && _destination is null && KeyPrefix is null && Description is null && name.Length > 0 && !IsUrl(path);
-            var plan = _service.Plan(_view, named ? request with { Description = name } : request);
-            if (named && plan.InPlace) plan = _service.Plan(_view, request);
-            if (Key is null && _destination is null && !plan.InPlace && KeyPrefix is not null)
-                plan = _service.Plan(_view, request with { Key = KeyPrefix + name });
-            var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
-            if (!ShouldProcess(plan.SourcePath, action)) return;
-            var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count), _outer);
-            try
+            if (!Recurse || !Directory.Exists(path) || IsUrl(path)) { AddOne(path, null); return; }
+            // SPEC §4: each file below the folder on its own, streamed from the walk into the same plan/stage/commit as any path.
+            ForEachValue(ArtifactService.FilesToAdd(path), entry =>
             {
-                _batch.Add(_service.Stage(plan, progress, Cancellation));
-            }
-            finally
-            {
-                progress.Complete();
-            }
-            _outer.ItemDone(plan.Size, plan.SourcePath);
-            if (!_batchClock.IsRunning) _batchClock.Start();
-            if (_batch.Count >= BatchSize || _batchClock.Elapsed >= _batchAge) Flush(wait: false);
+                if (entry.Error is not null) throw entry.Error;
+                if (entry.Skipped is not null) { WriteVerbose($"Skipped '{entry.Path}': {entry.Skipped}."); return; }
+                try { AddOne(entry.Path, entry.RelativePath); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new LaminException(e is UnauthorizedAccessException ? ErrorIds.StorageAccessDenied : ErrorIds.StorageIoError,
+                        $"'{entry.Path}' could not be read ({e.Message}); it was not added, the other files were.", entry.Path, e);
+                }
+            });
         });
+    }
+
+    /// <summary>
+    /// Plans, checks and stages one path (a -Path value, or with -Recurse a file below a folder, <paramref name="relative"/>
+    /// its path relative to that folder); the batch commits it.
+    /// </summary>
+    private void AddOne(string path, string? relative)
+    {
+        // SPEC §4 "Destination keys": -Key wins; else the -Destination key or folder + the name; else -KeyPrefix + the
+        // name (the file name, or with -Recurse the relative path; for a copy only: in place the key is the relative path
+        // to the root); else no key, and the file name becomes the description when none is given, so every copy stays
+        // findable by name. -Recurse without -KeyPrefix or -Destination keys each file by its relative path alone.
+        // The description is known before planning: one plan per copied path (issue 15: planning twice
+        // cost a third of a small file's ingest); a path registered in place (no description) is planned again.
+        var name = relative ?? FileNameOf(path);
+        var key = Key ?? DestinationKey(name);
+        var prefix = key is null && _destination is null ? KeyPrefix ?? (relative is null ? null : "") : null;
+        var request = new AddRequest(path, key, Description, _destination?.Storage ?? Storage,
+            MyInvocation.BoundParameters.ContainsKey(nameof(KeyIsVirtual)) ? KeyIsVirtual : null,
+            MyInvocation.BoundParameters.ContainsKey(nameof(SkipHashLookup)) ? SkipHashLookup.IsPresent : null,
+            prefix, name);
+        bool named = key is null && prefix is null && Description is null && name.Length > 0 && !IsUrl(path);
+        var plan = _service!.Plan(_view!, named ? request with { Description = name } : request);
+        if (named && plan.InPlace) plan = _service.Plan(_view!, request);
+        // Two inputs of this command never share a key (DuplicateKey, SPEC §4), refused before anything of it is read.
+        ArtifactService.ClaimKey(_view!, plan);
+        var action = plan.InPlace ? $"Register in place in {plan.Storage.Root}" : $"Copy into {plan.Storage.Root}";
+        if (!ShouldProcess(plan.SourcePath, action)) return;
+        var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count), _outer);
+        try
+        {
+            _batch.Add(_service.Stage(plan, progress, Cancellation));
+        }
+        finally
+        {
+            progress.Complete();
+        }
+        _outer!.ItemDone(plan.Size, plan.SourcePath);
+        if (!_batchClock.IsRunning) _batchClock.Start();
+        if (_batch.Count >= BatchSize || _batchClock.Elapsed >= _batchAge) Flush(wait: false);
     }
 
     protected override void End()
     {
         Flush(wait: true);
         _outer?.Complete();
+        // Issue 26 point 4 (SPEC §5 rule 22 still warns): one warning per kind of outcome for the whole command.
+        foreach (var w in _summary.Warnings()) WriteWarning(w);
     }
 
     /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
@@ -145,7 +186,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             // A thread of its own, started at once: a thread-pool task still queued when the next Flush waits
             // for it runs inline on the pipeline thread, and then no staging overlaps the commit (issue 15:
             // under load about half the batches of a small-file pipeline committed that way).
-            _pending = Task.Factory.StartNew(() => _service!.Commit(items, _warnings.Enqueue),
+            _pending = Task.Factory.StartNew(() => _service!.CommitReporting(items, _notices.Enqueue),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         if (wait) Drain();
@@ -162,7 +203,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         try
         {
             var results = task.GetAwaiter().GetResult();
-            while (_warnings.TryDequeue(out var w)) WriteWarning(w);
+            while (_notices.TryDequeue(out var n)) { WriteVerbose(n.Detail); _summary.Add(n); }
             // A record only for what its transaction committed; a refused item is reported with its own error id (SPEC §10 rule 8).
             foreach (var r in results)
             {
@@ -179,10 +220,10 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 
     private (string Storage, string Key, bool IsFolder)? _destination;
 
-    /// <summary>The key -Destination gives one path: the key itself, or the folder + the file name.</summary>
-    private string? DestinationKey(string path) => _destination is not { } d ? null
+    /// <summary>The key -Destination gives one path: the key itself, or the folder + the name (file name, or with -Recurse the relative path).</summary>
+    private string? DestinationKey(string name) => _destination is not { } d ? null
         : !d.IsFolder ? d.Key
-        : (d.Key.Length == 0 ? "" : d.Key + "/") + FileNameOf(path);
+        : (d.Key.Length == 0 ? "" : d.Key + "/") + name;
 
     /// <summary>-Destination as (location uid, key or folder, is a folder), through PowerShell's provider paths (SPEC §4, §8).</summary>
     private (string, string, bool) ResolveDestination(string destination)
@@ -202,7 +243,8 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
             throw new LaminException(ErrorIds.InvalidPath, $"-Destination '{destination}' names no storage location; pass lamin:\\<uid>\\<key> or lamin:\\<uid>\\<folder>\\.", destination);
         var storage = new DriveService(Context).Storage(uid)
             ?? throw new LaminException(ErrorIds.RecordNotFound, $"-Destination '{destination}': no storage location with uid '{uid}' in this instance.", destination);
-        bool folder = key.Length == 0 || destination.EndsWith('/') || destination.EndsWith('\\');
+        // With -Recurse the destination is the folder the files go into (their relative paths below it).
+        bool folder = Recurse || key.Length == 0 || destination.EndsWith('/') || destination.EndsWith('\\');
         if (!folder && new DriveService(Context).List(uid, key).Item(key) is { IsFolder: true, Artifact: null }) folder = true;
         return (storage.Uid, key, folder);
     }
