@@ -66,6 +66,10 @@ Describe 'Drive listings look like FileSystem''s: one table per folder, Mode Las
         (Get-ChildItem "lamin:\$($f.U)\raw")[0].GetType().Name | Should -BeExactly 'LaminArtifact'
         (Get-ChildItem "lamin:\$($f.U)" -Directory)[0].GetType().Name | Should -BeExactly 'LaminKeyFolder'
         (Show (Get-LaminArtifact) | Where-Object { $_ -match '\S' } | Select-Object -First 1) | Should -Match '^Uid\s+Size\s+Version\s+IsTrashed\s+Key\s*$'
+        # The drive's view name (LaminArtifact#Drive) does not change how a record binds, also after Export-Clixml.
+        $xml = Join-Path $f.T.Work 'listing.xml'
+        Get-ChildItem "lamin:\$($f.U)" -Recurse -File | Export-Clixml $xml
+        (Import-Clixml $xml | Get-LaminArtifact).Uid | Sort-Object | Should -Be ($f.A.Values.Uid | Sort-Object)
     }
 
     It 'dir lamin:\ -Recurse (locations, folders and artifacts in one stream) stays in tables; a location shows its root' {
