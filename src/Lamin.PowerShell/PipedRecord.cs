@@ -56,6 +56,8 @@ public readonly record struct PipedRecord(RecordKind Kind, string? Value, string
             var t = typeName.StartsWith("Deserialized.", StringComparison.Ordinal) ? typeName["Deserialized.".Length..] : typeName;
             if (!t.StartsWith(Model, StringComparison.Ordinal)) continue;
             var shortName = t[Model.Length..];
+            // A view's type name (LaminArtifact#Drive from the lamin: drive, LaminStorage#Statistics...) names the same record type.
+            if (shortName.IndexOf('#') is > 0 and var hash) shortName = shortName[..hash];
             var kind = shortName switch
             {
                 nameof(LaminStorage) or nameof(LaminStorageHealth) or nameof(LaminStorageUsage) => RecordKind.Storage,

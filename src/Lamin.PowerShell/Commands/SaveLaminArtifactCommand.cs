@@ -120,5 +120,13 @@ public sealed class SaveLaminArtifactCommand : LaminCmdlet
         }
     }
 
-    private void Emit(string written) => WriteObject(Directory.Exists(written) ? new DirectoryInfo(written) : new FileInfo(written));
+    /// <summary>
+    /// Writes what was saved as Get-Item gives it (the FileSystem provider's item, with PSPath, PSParentPath and, on
+    /// Unix, UnixStat), so it renders in FileSystem's own view with its mode and size, not as a bare FileInfo with blank columns.
+    /// </summary>
+    private void Emit(string written)
+    {
+        // Provider-qualified: a path such as /data/x would otherwise be read on the current drive (lamin: after cd lamin:\).
+        foreach (var item in InvokeProvider.Item.Get([@"Microsoft.PowerShell.Core\FileSystem::" + written], force: true, literalPath: true)) WriteObject(item);
+    }
 }

@@ -108,14 +108,21 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     /// </summary>
     private new void WriteItemObject(object item, string path, bool isContainer)
     {
-        if (item is LaminArtifact or LaminStorage)
+        if (item is LaminArtifact or LaminStorage or LaminKeyFolder)
         {
             var record = new PSObject(item);
-            record.Properties.Add(new PSNoteProperty("PSPath", null), preValidated: true);
+            if (item is not LaminKeyFolder) record.Properties.Add(new PSNoteProperty("PSPath", null), preValidated: true);
+            // The drive's own view (Lamin.Format.ps1xml), shared by the three types as FileSystem's is by files and folders:
+            // a listing is one table per folder (Mode, LastWriteTime, Size, Name), never a table of one type and list
+            // entries of the others. The records stay the same .NET types Get-LaminArtifact and Get-LaminStorage give.
+            record.TypeNames.Insert(0, item.GetType().FullName + DriveViewSuffix);
             item = record;
         }
         base.WriteItemObject(item, path, isContainer);
     }
+
+    /// <summary>Appended to a record's type name for the drive's view (as Get-LaminStorage -Statistics appends "#Statistics").</summary>
+    public const string DriveViewSuffix = "#Drive";
 
     private static string Trim(string path) => Normal(path).Trim(Separator);
 
@@ -203,13 +210,53 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     {
         if (drive is null) return null;
         var root = drive.Root ?? ""; // as given (SPEC §10 rule 16): a key folder "raw " is not "raw"
-        if (root.Length == 0 || drive.Name.Equals(DefaultDriveName, StringComparison.OrdinalIgnoreCase) && root.Length == 0) return drive;
-        // A drive for one location: -Root is its uid (or id, stub, root); the drive's root becomes the uid.
+        if (root.Length == 0) return drive;
+        // A drive for one location or one key folder of it: its root becomes the provider path <uid>[\<folder>].
         return Guard<PSDriveInfo?>(() =>
         {
-            var storage = Drive.ResolveDriveRoot(root.TrimEnd(Separators));
-            return new PSDriveInfo(drive.Name, drive.Provider, storage.Uid, drive.Description ?? storage.Root, drive.Credential);
+            var (storage, key) = DriveRoot(root);
+            return new PSDriveInfo(drive.Name, drive.Provider, PathOf(storage.Uid, key), drive.Description ?? storage.Root, drive.Credential);
         }, null);
+    }
+
+    /// <summary>
+    /// What New-PSDrive -Root names: a path of the drive (lamin:\&lt;uid&gt;\&lt;folder&gt;, Lamin\Lamin::&lt;uid&gt;\&lt;folder&gt;,
+    /// &lt;uid&gt;\&lt;folder&gt;; the engine has already turned an existing lamin: path into the provider path), or a location
+    /// by uid, id, stub or root (normalised as -Storage is). A folder must be a container of the drive.
+    /// </summary>
+    private (LaminStorage Storage, string Key) DriveRoot(string root)
+    {
+        var path = root;
+        int qualifier = path.IndexOf("::", StringComparison.Ordinal);
+        if (qualifier > 0 && path[..qualifier] is var provider
+            && (provider.Equals(ProviderName, StringComparison.OrdinalIgnoreCase) || provider.Equals(QualifiedName, StringComparison.OrdinalIgnoreCase)))
+            path = path[(qualifier + 2)..];
+        else if (DriveOf(path) is { } drive)
+            path = MakePath(drive.Drive.Root, path[(drive.Name.Length + 1)..]);
+        var (uid, key) = Parse(path);
+        if (uid is not null && Drive.Storage(uid) is { } storage)
+        {
+            if (key.Length == 0) return (storage, "");
+            var item = Drive.List(uid, key).Item(key);
+            if (item is { IsContainer: true }) return (storage, key);
+            throw item is null
+                ? NotFound(path)
+                : new LaminException(ErrorIds.InvalidPath,
+                    $"lamin:{Separator}{PathOf(uid, key)} is an artifact, not a folder; a drive's root is a location or one of its key folders (e.g. -Root lamin:{Separator}{uid}).", root);
+        }
+        if (!ReferenceEquals(path, root)) throw NotFound(path);   // a lamin: path whose location does not exist
+        return (Drive.ResolveDriveRoot(root.TrimEnd(Separators)), "");
+    }
+
+    /// <summary>The drive of this provider that a path starts with ("raw:\sub" → raw), or null.</summary>
+    private (string Name, PSDriveInfo Drive)? DriveOf(string path)
+    {
+        int colon = path.IndexOf(':');
+        if (colon <= 0 || path[..colon].IndexOfAny(Separators) >= 0) return null;
+        var name = path[..colon];
+        foreach (var d in SessionState.Drive.GetAllForProvider(ProviderName))
+            if (d.Name.Equals(name, StringComparison.OrdinalIgnoreCase)) return (name, d);
+        return null;
     }
 
     // ------------------------------------------------------------------ items
@@ -302,7 +349,8 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         }
         var item = Lookup(path, out var container);
         if (item is null) throw NotFound(path);
-        WriteItemObject(item, Trim(path), container);
+        // Get-ChildItem of a single artifact comes here too, with its -File / -Directory.
+        if (Wanted(item is LaminArtifact, container)) WriteItemObject(item, Trim(path), container);
     });
 
     private static LaminException NotFound(string path) =>
@@ -319,7 +367,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         {
             var storages = Drive.Storages();
             foreach (var s in storages)
-                if (filter is null || filter.IsMatch(s.Uid)) Emit(s, s.Uid, "", s.Uid, true);
+                if ((filter is null || filter.IsMatch(s.Uid)) && Wanted(artifact: false, container: true)) Emit(s, s.Uid, "", s.Uid, true);
             if (levels is 0) return;
             foreach (var s in storages)
             {
@@ -332,35 +380,58 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         if (key.Length > 0)
         {
             var item = Drive.List(uid, key).Item(key) ?? throw NotFound(path);
-            if (!item.IsContainer) { WriteItemObject(item.Record(uid), PathOf(uid, key), false); return; }
+            if (!item.IsContainer)
+            {
+                if (Wanted(item.Artifact is not null, false)) WriteItemObject(item.Record(uid), PathOf(uid, key), false);
+                return;
+            }
         }
         WalkLocation(uid, key, levels, filter);
     });
+
+    /// <summary>
+    /// Whether Get-ChildItem's -File / -Directory (<see cref="ChildItemParameters"/>) let an item through: -File lists
+    /// artifacts, -Directory containers (locations, key folders, and artifacts whose key is also a folder, which are both).
+    /// </summary>
+    private bool Wanted(bool artifact, bool container) =>
+        DynamicParameters is not ChildItemParameters p || p.File.IsPresent == p.Directory.IsPresent || (p.File.IsPresent ? artifact : container);
+
+    protected override object GetChildItemsDynamicParameters(string path, bool recurse) => new ChildItemParameters();
+
+    protected override object GetChildNamesDynamicParameters(string path) => new ChildItemParameters();
 
     /// <summary>Streams the key tree below a folder of a location (one registry read for the whole walk).</summary>
     private void WalkLocation(string uid, string folder, int? levels, WildcardPattern? filter)
     {
         // -Filter narrows the registry read by its literal start when only this level is listed.
         var seek = levels is 0 ? DriveService.SeekFor(folder, Filter) : folder.Length == 0 ? "" : folder + "/";
-        var listing = Drive.List(uid, seek);
-        // Items come in key order, so the items of one folder follow each other: its path is made once.
-        string parentKey = "", parentPath = uid;
-        foreach (var (item, _) in listing.Walk(folder, levels))
+        ListFolder(Drive.List(uid, seek), uid, folder, levels, filter);
+    }
+
+    /// <summary>
+    /// A folder's items, then each of its containers' in turn, as FileSystem lists a tree: the items of one folder
+    /// follow each other, so a recursive listing shows one table per folder (grouped by PSParentPath).
+    /// </summary>
+    private void ListFolder(DriveListing listing, string uid, string folder, int? levels, WildcardPattern? filter)
+    {
+        var parentPath = PathOf(uid, folder);   // made once for the folder's items: the string GetParentPath answers
+        List<string>? containers = null;
+        foreach (var item in listing.Children(folder))
         {
             if (Stopping) return;
-            var name = item.Name;
-            if (filter is not null && !filter.IsMatch(name)) continue;
+            if (item.IsContainer && levels is not 0) (containers ??= []).Add(item.Key);
+            if (filter is not null && !filter.IsMatch(item.Name)) continue;
+            if (!Wanted(item.Artifact is not null, item.IsContainer)) continue;
             var key = item.Key;
-            int parentLength = key.Length - name.Length - 1;   // -1: a top-level item (or a key-less one) has no parent key
-            if (parentLength <= 0) parentPath = uid;
-            else if (parentLength != parentKey.Length || string.CompareOrdinal(key, 0, parentKey, 0, parentLength) != 0)
-            {
-                parentKey = key[..parentLength];
-                parentPath = PathOf(uid, parentKey);
-            }
             // A key registered elsewhere with a '\\' (a separator on the drive) is parsed as the engine would.
             if (key.Contains('\\')) WriteItemObject(item.Record(uid), PathOf(uid, key), item.IsContainer);
-            else Emit(item.Record(uid), PathOf(uid, key), parentLength <= 0 ? uid : parentPath, name, item.IsContainer);
+            else Emit(item.Record(uid), PathOf(uid, key), parentPath, item.Name, item.IsContainer);
+        }
+        if (containers is null) return;
+        foreach (var container in containers)
+        {
+            if (Stopping) return;
+            ListFolder(listing, uid, container, levels is null ? null : levels - 1, filter);
         }
     }
 
@@ -368,12 +439,15 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     {
         var (uid, key) = Parse(path);
         var filter = Filter is { Length: > 0 } f ? new WildcardPattern(f, WildcardOptions.IgnoreCase) : null;
-        bool Wanted(string name, bool container) =>
-            filter is null || filter.IsMatch(name) || (container && returnContainers == ReturnContainers.ReturnAllContainers);
+        // Every container when the engine asks for all (it recurses or globs through them); otherwise what -Filter,
+        // -File and -Directory let through (Get-ChildItem -Name, also of each folder of -Recurse).
+        bool all = returnContainers == ReturnContainers.ReturnAllContainers;
+        bool Listed(string name, bool artifact, bool container) =>
+            (container && all) || ((filter is null || filter.IsMatch(name)) && Wanted(artifact, container));
         if (uid is null)
         {
             foreach (var s in Drive.Storages())
-                if (Wanted(s.Uid, true)) WriteItemObject(s.Uid, s.Uid, true);
+                if (Listed(s.Uid, false, true)) WriteItemObject(s.Uid, s.Uid, true);
             return;
         }
         if (Drive.Storage(uid) is null) return;
@@ -383,7 +457,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
         foreach (var item in listing.Children(key))
         {
             if (Stopping) return;
-            if (Wanted(item.Name, item.IsContainer)) WriteItemObject(item.Name, PathOf(uid, item.Key), item.IsContainer);
+            if (Listed(item.Name, item.Artifact is not null, item.IsContainer)) WriteItemObject(item.Name, PathOf(uid, item.Key), item.IsContainer);
         }
     });
 
@@ -516,6 +590,20 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
 /// <summary>Test-Path's dynamic parameters on the lamin: drive: none; they tell the provider a call comes from Test-Path.</summary>
 public sealed class TestPathParameters
 {
+}
+
+/// <summary>Get-ChildItem's dynamic parameters on the lamin: drive, as FileSystem's: -File and -Directory (also with -Recurse and -Name).</summary>
+public sealed class ChildItemParameters
+{
+    /// <summary>Artifacts only.</summary>
+    [Parameter]
+    [Alias("af")]
+    public SwitchParameter File { get; set; }
+
+    /// <summary>Containers only: storage locations, key folders, and artifacts whose key is also a folder.</summary>
+    [Parameter]
+    [Alias("ad")]
+    public SwitchParameter Directory { get; set; }
 }
 
 /// <summary>Get-Content's dynamic parameters on the lamin: drive.</summary>
