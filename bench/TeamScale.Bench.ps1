@@ -86,6 +86,7 @@ CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids, array_agg(uid ORDER BY id) 
 CROSS JOIN LATERAL (SELECT CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + (g / 2) % 9 END AS x) i
 "@
                 $null = Invoke-TestPostgresSql -Database $db.Name -TimeoutSeconds 0 'VACUUM ANALYZE lamin.artifact'
+                $dbBytes = Invoke-TestPostgresSql -Database $db.Name "SELECT pg_database_size('$($db.Name)')"
             }
             else {
                 $null = New-LaminInstance -Name "lite$n" -Storage $roots[0]
@@ -95,6 +96,7 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + (g / 2) % 9 END A
                 $locs = @(Get-LaminStorage)
             }
             $fill = $watch.Elapsed.TotalSeconds
+            $dbBytes = if ($engine -eq 'PostgreSQL') { $dbBytes } else { 0 }
             $big = $locs[0]
             $exact = if ($engine -eq 'PostgreSQL') { 'project-042/run-0042/sample-500.fastq.gz' } else { (Get-LaminArtifact -Storage $big.Uid | Select-Object -First 1).Key }
             $prefix = if ($engine -eq 'PostgreSQL') { 'project-042/run-0042/*' } else { 'd0042/*' }
@@ -112,6 +114,7 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + (g / 2) % 9 END A
                 if ($r -gt 0) { foreach ($k in $m.Keys) { $t[$k] += $m[$k] } }
             }
             $row = [ordered]@{ Engine = $engine; Artifacts = $n; FillSeconds = [math]::Round($fill, 0)
+                RegistryMiB = [math]::Round($(if ($engine -eq 'PostgreSQL') { $dbBytes } else { (Get-Item (Get-LaminInstance).RegistryPath).Length }) / 1MB, 0)
                 PrefixHits = @(Get-LaminArtifact -Key $prefix).Count }
             foreach ($k in @($t.Keys)) { $row["${k}Ms"] = [math]::Round((Median $t[$k]), 1) }
             if (-not $SkipBulk) {
