@@ -199,6 +199,43 @@ public sealed class ArtifactService(LaminContext context)
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
     });
 
+    /// <summary>
+    /// <see cref="Get(ArtifactQuery)"/> as a stream, for a listing that no index narrows (every artifact, or those of one
+    /// location, with or without -Filter): a page of records in id order per read session, so memory stays flat and the
+    /// first records come at once at any size (`Get-LaminArtifact -Storage x | Select-Object -First 10` read every record
+    /// of the location first: 3.9 s at a million on PostgreSQL; issue 28). Each record comes once; a record added during the
+    /// listing may come too. A query by identity, key or hash reads its (index-bounded) rows in one session as before.
+    /// </summary>
+    public IEnumerable<LaminArtifact> Stream(ArtifactQuery q, int pageSize = 1000)
+    {
+        if (q.Identity is not null || q.Key is not null || q.Hash is not null)
+        {
+            foreach (var a in Get(q)) yield return a;
+            yield break;
+        }
+        var filter = q.Filter is null ? null : new RecordFilter<LaminArtifact>(Fields, q.Filter);
+        int? storageId = null;
+        int last = int.MinValue;
+        while (true)
+        {
+            var (page, read, lastId) = context.Registry.Read(s =>
+            {
+                var view = new View(s, context, _storages);
+                storageId ??= q.Storage is null ? -1 : ResolveStorage(view, q.Storage).Id;
+                var rows = s.Artifacts.FindPage(last, pageSize);
+                var chosen = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest)
+                        && (storageId == -1 || a.StorageId == storageId))
+                    .Select(view.Decorate)
+                    .Where(a => filter is null || filter.Matches(a))
+                    .ToList();
+                return (chosen, rows.Count, rows.Count == 0 ? last : rows[^1].Id);
+            });
+            foreach (var a in page) yield return a;
+            if (read < pageSize) yield break;
+            last = lastId;
+        }
+    }
+
     /// <summary>The part of a -Key pattern before its first wildcard or escape: every match starts with it, without regard to case.</summary>
     internal static string WildcardFreePrefix(string pattern)
     {

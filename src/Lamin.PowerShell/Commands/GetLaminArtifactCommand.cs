@@ -60,6 +60,6 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
         var query = new ArtifactQuery(identity, Key, storage, Hash,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Trash, AllVersions);
-        WriteObject(new ArtifactService(Context).Get(query), enumerateCollection: true);
+        foreach (var a in new ArtifactService(Context).Stream(query)) WriteObject(a); // a page at a time (issue 28)
     }
 }

@@ -375,8 +375,11 @@ internal sealed class PostgresSession : IRegistrySession
         for (int i = 0; i < candidates.Count; i++)
             if (Lamin.Core.Query.KeyCase.UpperBound(candidates[i]) is { } upper) uppers[i] = upper;
             else return candidates; // no simple upper bound (surrogates): keep them all, the ranges query decides
+        // One index probe per spelling that stops at the first key (LATERAL ... LIMIT 1): as EXISTS the planner made it a
+        // semi join over a bitmap scan that read every key of the range (all of them for a prefix most keys share:
+        // 95 ms per letter at a million artifacts, 0.1 ms this way; issue 28).
         return Query("SELECT s.p FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS s(p, u, h, n) " +
-                     $"WHERE EXISTS (SELECT 1 FROM lamin.artifact a WHERE {KeyRange("a.key", "s.p", "s.u", "s.h")}) ORDER BY s.n",
+                     $"CROSS JOIN LATERAL (SELECT 1 FROM lamin.artifact a WHERE {KeyRange("a.key", "s.p", "s.u", "s.h")} ORDER BY {HeadOf("a.key")} LIMIT 1) x ORDER BY s.n",
             r => r.GetString(0), candidates.ToArray(), uppers, candidates.Select(SafeHead).ToArray());
     }
 
