@@ -5,16 +5,20 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes a storage location's space, description or lock.</summary>
-[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet)]
 [OutputType(typeof(LaminStorage))]
 public sealed class SetLaminStorageCommand : SetCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentitySet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityLockSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityUnlockSet)]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Identity { get; set; } = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectLockSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectUnlockSet)]
     public PSObject[]? InputObject { get; set; }
 
     [Parameter]
