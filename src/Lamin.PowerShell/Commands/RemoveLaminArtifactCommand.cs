@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Lamin.Core.Errors;
 using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
@@ -23,6 +24,19 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
 
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>
+    /// -DeleteFile acts only with -Permanent (SPEC rule 23: the trash keeps the file); alone it is an invalid
+    /// parameter combination, refused before anything changes (issue 26 point 10). Not a parameter set: a
+    /// mandatory -Permanent in a -DeleteFile set would make PowerShell prompt for it instead of refusing.
+    /// </summary>
+    protected override void Begin()
+    {
+        if (DeleteFile && !Permanent)
+            Terminate(new LaminException(ErrorIds.DeleteFileNeedsPermanent,
+                "-DeleteFile deletes a file registered in place only together with -Permanent; Remove-LaminArtifact without -Permanent moves the artifact to the trash and keeps its file. " +
+                "Add -Permanent to delete the record and the file, or leave out -DeleteFile to move it to the trash.", null));
+    }
 
     protected override void Process()
     {
