@@ -23,7 +23,14 @@ public abstract class LaminCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    protected LaminContext Context => _context ??= LaminContext.FromEnvironment(CurrentDirectory);
+    protected LaminContext Context => _context ??= NewContext();
+
+    private LaminContext NewContext()
+    {
+        var context = LaminContext.FromEnvironment(CurrentDirectory);
+        context.Opened = WriteVerbose; // -Verbose: which registry this command uses
+        return context;
+    }
 
     /// <summary>PowerShell's current file-system location (not the process's current directory).</summary>
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
@@ -47,7 +54,12 @@ public abstract class LaminCmdlet : PSCmdlet
         try
         {
             // Every SDK call the core makes for this command stops with it (Ctrl+C, PowerShell.Stop()).
-            using (Lamin.Core.Util.Cancel.Use(_stop.Token)) work();
+            using (Lamin.Core.Util.Cancel.Use(_stop.Token))
+            using (Lamin.Core.Util.CoreTrace.Use(DebugSink()))
+            {
+                try { work(); }
+                finally { FlushDebug(); }
+            }
         }
         catch (LaminException e)
         {
@@ -57,7 +69,12 @@ public abstract class LaminCmdlet : PSCmdlet
         {
             // Ctrl+C: the core has already removed what it was writing; PowerShell ends the pipeline.
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            // A folder without write permission: PermissionDenied with what to do, not the raw OS error (issue 26 point 10).
+            Report(AccessDenial.From(e));
+        }
+        catch (IOException e)
         {
             Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
         }
@@ -68,6 +85,51 @@ public abstract class LaminCmdlet : PSCmdlet
             Report(new LaminException(ErrorIds.UnexpectedError,
                 $"Unexpected {e.GetType().Name}: {e.Message} This is a bug in Lamin; please report it with the command you ran.", null, e));
         }
+    }
+
+    // ------------------------------------------------------------ the core's events on -Debug (issue 26 point 10)
+
+    private System.Collections.Concurrent.ConcurrentQueue<string>? _debugQueue;
+    private int _pipelineThread;
+
+    /// <summary>
+    /// The one sink for the core's low-level events (<see cref="Lamin.Core.Util.CoreTrace"/>): WriteDebug, only
+    /// when debug output is wanted (-Debug, or $DebugPreference other than SilentlyContinue/Ignore); null
+    /// otherwise, so the core formats nothing. Events from the core's worker threads wait in a queue for the
+    /// pipeline thread (WriteDebug may only be called there).
+    /// </summary>
+    private Action<string>? DebugSink()
+    {
+        var wanted = MyInvocation.BoundParameters.TryGetValue("Debug", out var d) ? LanguagePrimitives.IsTrue(d)
+            : GetVariableValue("DebugPreference") is ActionPreference p && p is not ActionPreference.SilentlyContinue and not ActionPreference.Ignore;
+        if (!wanted) return null;
+        _pipelineThread = Environment.CurrentManagedThreadId;
+        _debugQueue ??= new();
+        return message =>
+        {
+            if (Environment.CurrentManagedThreadId != _pipelineThread) { _debugQueue.Enqueue(message); return; }
+            FlushDebug();
+            WriteDebug(message);
+        };
+    }
+
+    /// <summary>
+    /// Cmdlet.WriteVerbose, except under -Debug without -Verbose: there PowerShell (7.6) makes a compiled cmdlet's
+    /// verbose line ask "Continue with this operation?" (it fails under -NonInteractive), so the line goes to the
+    /// debug stream, which -Debug shows anyway.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (!MyInvocation.BoundParameters.ContainsKey("Verbose")
+            && MyInvocation.BoundParameters.TryGetValue("Debug", out var d) && LanguagePrimitives.IsTrue(d))
+            WriteDebug(text);
+        else base.WriteVerbose(text);
+    }
+
+    private void FlushDebug()
+    {
+        if (_debugQueue is null || Environment.CurrentManagedThreadId != _pipelineThread) return;
+        while (_debugQueue.TryDequeue(out var queued)) WriteDebug(queued);
     }
 
     /// <summary>SPEC §4: the errors after which nothing can proceed; every other refusal is about one input.</summary>
