@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Makes an instance current, by name or by the location of its registry.</summary>
-[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Connect-LaminInstance")]
 [OutputType(typeof(LaminInstance))]
 public sealed class ConnectLaminInstanceCommand : LaminCmdlet
 {

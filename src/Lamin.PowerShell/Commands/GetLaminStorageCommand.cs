@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Lists storage locations, or gets them by id, uid, uid stub or root; a piped space lists its locations.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminStorage", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Get, "LaminStorage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class GetLaminStorageCommand : LaminCmdlet
 {

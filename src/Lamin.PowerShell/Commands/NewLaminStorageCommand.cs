@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Registers a storage location; writes its marker only after confirmation.</summary>
-[Cmdlet(VerbsCommon.New, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "New-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class NewLaminStorageCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Moves artifacts to the trash, or deletes them permanently.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Remove, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Remove-LaminArtifact")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminArtifactCommand : LaminCmdlet
 {

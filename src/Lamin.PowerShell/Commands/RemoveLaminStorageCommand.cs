@@ -4,7 +4,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes a storage location that holds no artifacts, freeing its marker.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Remove, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Remove-LaminStorage")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminStorageCommand : LaminCmdlet
 {

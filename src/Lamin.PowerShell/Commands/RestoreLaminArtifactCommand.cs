@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Takes artifacts out of the trash.</summary>
-[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Restore-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class RestoreLaminArtifactCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes an artifact's description, or locks it against every change (beyond SPEC §4: locking needs a cmdlet).</summary>
-[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet)]
+[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet, HelpUri = HelpLinks.Base + "Set-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class SetLaminArtifactCommand : SetCommandBase
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes a storage location's space, description or lock.</summary>
-[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet)]
+[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet, HelpUri = HelpLinks.Base + "Set-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class SetLaminStorageCommand : SetCommandBase
 {
