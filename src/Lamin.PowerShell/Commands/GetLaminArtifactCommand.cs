@@ -9,7 +9,7 @@ namespace Lamin.PowerShell.Commands;
 /// Lists artifacts (latest versions, not trashed, by default), or gets them by id, uid or uid prefix;
 /// a piped storage location lists its artifacts.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "LaminArtifact", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Get, "LaminArtifact", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class GetLaminArtifactCommand : LaminCmdlet
 {
@@ -22,6 +22,7 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
 
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(KeyCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
