@@ -49,6 +49,7 @@ public sealed class ConnectLaminInstanceCommand : LaminCmdlet
         var target = ParameterSetName == "Path" ? ResolveLocalPath(Path)! : service.Find(Name).Name; // a typo is refused before asking
         if (!ShouldProcess(target, "Make the current Lamin instance")) return;
         var instance = ParameterSetName == "Path" ? service.ConnectPath(target) : service.Connect(Name);
+        WriteVerbose($"'{instance.Name}' is now the current instance (registry {instance.RegistryPath}), kept in the settings folder {Context.Home.Path}.");
         if (PassThru) WriteObject(instance);
     }
 }

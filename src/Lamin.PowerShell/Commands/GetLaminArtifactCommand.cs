@@ -60,6 +60,9 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
         var query = new ArtifactQuery(identity, Key, storage, Hash,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Trash, AllVersions);
-        WriteObject(new ArtifactService(Context).Get(query), enumerateCollection: true);
+        var found = new ArtifactService(Context).Get(query);
+        WriteVerbose($"{found.Count} artifact(s) match" + (identity is null ? "" : $" '{identity}'") + (Key is null ? "" : $" with key '{Key}'") +
+                     (storage is null ? " in every location you may see" : $" in storage '{storage}'") + (Trash ? " (trash)" : AllVersions ? " (all versions)" : " (latest versions)") + ".");
+        WriteObject(found, enumerateCollection: true);
     }
 }

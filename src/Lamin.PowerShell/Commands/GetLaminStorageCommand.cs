@@ -63,7 +63,9 @@ public sealed class GetLaminStorageCommand : LaminCmdlet
             MyInvocation.BoundParameters.ContainsKey(nameof(Managed)) ? Managed.IsPresent : null,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Statistics);
-        foreach (var s in new StorageService(Context).Get(query))
+        var found = new StorageService(Context).Get(query);
+        WriteVerbose($"{found.Count} storage location(s) match" + (identity is null ? "" : $" '{identity}'") + (space is null ? "" : $" in space '{space}'") + ".");
+        foreach (var s in found)
         {
             if (!Statistics) { WriteObject(s); continue; }
             var o = new PSObject(s);

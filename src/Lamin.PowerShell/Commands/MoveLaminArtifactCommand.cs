@@ -36,6 +36,7 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
             LaminArtifact moved;
             try { moved = service.Move(a.Uid, storage, Warn, progress, Cancellation); }
             finally { progress.Complete(); }
+            WriteVerbose($"Moved {a.Uid} from '{a.FullName}' to '{moved.FullName}' (storage {moved.StorageUid}).");
             if (PassThru) WriteObject(moved);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }

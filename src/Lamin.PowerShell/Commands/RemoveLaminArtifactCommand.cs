@@ -46,8 +46,12 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
             var a = service.Resolve(value);
             var what = !Permanent ? "Move to trash"
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
+            WriteVerbose($"{a.Uid} is in storage '{a.Storage}' at '{a.FullName}': " + (!Permanent ? "the record goes to the trash, its data stays."
+                : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "the record and its data are deleted (if no other artifact holds the data)."
+                : "the record is deleted; the file is kept (registered in place: -DeleteFile deletes it, or the location is read-only)."));
             if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.FullName})", what)) return;
             service.Remove(a.Uid, Permanent, DeleteFile, WriteWarning);
+            WriteVerbose(Permanent ? $"Deleted {a.Uid}." : $"Moved {a.Uid} to the trash (Restore-LaminArtifact brings it back).");
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }
 }

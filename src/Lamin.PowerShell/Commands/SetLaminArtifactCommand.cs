@@ -28,6 +28,7 @@ public sealed class SetLaminArtifactCommand : SetCommandBase
             var a = service.Resolve(value);
             if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Set " + Changes(a))) return;
             var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
+            WriteVerbose($"Updated artifact {updated.Uid} in the registry.");
             if (PassThru) WriteObject(updated);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }

@@ -35,6 +35,7 @@ public sealed class SetLaminStorageCommand : SetCommandBase
             var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
             if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set " + Changes(target))) return;
             var updated = service.Update(target.Uid, change);
+            WriteVerbose($"Updated storage location '{updated.Root}' ({updated.Uid}) in the registry.");
             if (PassThru) WriteObject(updated);
         }, RecordKind.Storage);
     }
