@@ -232,6 +232,15 @@ Describe '-Verbose tells the decisions, -Debug the core''s events (issue 26 poin
         $verbose | Should -Contain "Using the registry of instance '$($t.Instance.Name)' ($($t.Registry))."
     }
 
+    It '-Verbose says what was found and what a removal deletes or keeps' {
+        $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'v.txt') -Text 'v').FullName -Key 'k/v.txt'
+        $verbose = Get-LaminArtifact -Key 'k/*' -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $verbose | Should -Contain "1 artifact(s) match with key 'k/*' in every location you may see (latest versions)."
+        $verbose = Remove-LaminArtifact $a.Uid -Confirm:$false -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message
+        $verbose | Where-Object { $_ -like "$($a.Uid) is in storage '$($t.Storage)' at *: the record goes to the trash, its data stays." } | Should -Not -BeNullOrEmpty
+        $verbose | Should -Contain "Moved $($a.Uid) to the trash (Restore-LaminArtifact brings it back)."
+    }
+
     It '-Debug shows the registry, provider and gate events of a permanent removal' {
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'x.txt') -Text 'x').FullName -Key 'k/x.txt'
         $debug = Remove-LaminArtifact $a.Uid -Permanent -Force -Debug 5>&1 | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message
