@@ -91,8 +91,8 @@ Describe 'Search-LaminArtifact: hashes match whole or by a prefix of 8+ characte
         $hits[0].Score | Should -BeGreaterOrEqual 200
     }
 
-    It 'the default limit keeps the key matches when many hashes would match' {
-        $hits = @(Search-LaminArtifact $mid -Limit 1)
+    It 'a small -Limit keeps the key and description matches, not the hash match' {
+        $hits = @(Search-LaminArtifact $prefix -Limit 1)
         $hits[0].Uid | Should -BeIn @($byKey.Uid, $byDescription.Uid)
     }
 }
