@@ -28,7 +28,7 @@ public abstract class LaminCmdlet : PSCmdlet
     private LaminContext NewContext()
     {
         var context = LaminContext.FromEnvironment(CurrentDirectory);
-        context.Opened = WriteVerbose; // -Verbose: which registry this command uses
+        context.Opened = text => Say(debug: false, text); // -Verbose: which registry this command uses (first used maybe on a worker thread)
         return context;
     }
 
@@ -54,11 +54,12 @@ public abstract class LaminCmdlet : PSCmdlet
         try
         {
             // Every SDK call the core makes for this command stops with it (Ctrl+C, PowerShell.Stop()).
+            _pipelineThread = Environment.CurrentManagedThreadId;
             using (Lamin.Core.Util.Cancel.Use(_stop.Token))
             using (Lamin.Core.Util.CoreTrace.Use(DebugSink()))
             {
                 try { work(); }
-                finally { FlushDebug(); }
+                finally { FlushFromWorkers(); }
             }
         }
         catch (LaminException e)
@@ -89,28 +90,41 @@ public abstract class LaminCmdlet : PSCmdlet
 
     // ------------------------------------------------------------ the core's events on -Debug (issue 26 point 10)
 
-    private System.Collections.Concurrent.ConcurrentQueue<string>? _debugQueue;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(bool Debug, string Text)> _fromWorkers = new();
     private int _pipelineThread;
 
     /// <summary>
     /// The one sink for the core's low-level events (<see cref="Lamin.Core.Util.CoreTrace"/>): WriteDebug, only
     /// when debug output is wanted (-Debug, or $DebugPreference other than SilentlyContinue/Ignore); null
-    /// otherwise, so the core formats nothing. Events from the core's worker threads wait in a queue for the
-    /// pipeline thread (WriteDebug may only be called there).
+    /// otherwise, so the core formats nothing.
     /// </summary>
     private Action<string>? DebugSink()
     {
         var wanted = MyInvocation.BoundParameters.TryGetValue("Debug", out var d) ? LanguagePrimitives.IsTrue(d)
             : GetVariableValue("DebugPreference") is ActionPreference p && p is not ActionPreference.SilentlyContinue and not ActionPreference.Ignore;
-        if (!wanted) return null;
-        _pipelineThread = Environment.CurrentManagedThreadId;
-        _debugQueue ??= new();
-        return message =>
+        return wanted ? text => Say(debug: true, text) : null;
+    }
+
+    /// <summary>
+    /// A verbose or debug line from the core: written now on the pipeline thread; from one of the core's worker threads
+    /// (parallel hashing, downloads) it waits in a queue for the pipeline thread, the only one PowerShell lets write.
+    /// </summary>
+    private void Say(bool debug, string text)
+    {
+        if (Environment.CurrentManagedThreadId != _pipelineThread) { _fromWorkers.Enqueue((debug, text)); return; }
+        FlushFromWorkers();
+        if (debug) WriteDebug(text);
+        else WriteVerbose(text);
+    }
+
+    private void FlushFromWorkers()
+    {
+        if (Environment.CurrentManagedThreadId != _pipelineThread) return;
+        while (_fromWorkers.TryDequeue(out var queued))
         {
-            if (Environment.CurrentManagedThreadId != _pipelineThread) { _debugQueue.Enqueue(message); return; }
-            FlushDebug();
-            WriteDebug(message);
-        };
+            if (queued.Debug) WriteDebug(queued.Text);
+            else WriteVerbose(queued.Text);
+        }
     }
 
     /// <summary>
@@ -126,11 +140,6 @@ public abstract class LaminCmdlet : PSCmdlet
         else base.WriteVerbose(text);
     }
 
-    private void FlushDebug()
-    {
-        if (_debugQueue is null || Environment.CurrentManagedThreadId != _pipelineThread) return;
-        while (_debugQueue.TryDequeue(out var queued)) WriteDebug(queued);
-    }
 
     /// <summary>SPEC §4: the errors after which nothing can proceed; every other refusal is about one input.</summary>
     public static readonly IReadOnlySet<string> TerminatingIds = new HashSet<string>(StringComparer.Ordinal)

@@ -250,6 +250,15 @@ Describe '-Verbose tells the decisions, -Debug the core''s events (issue 26 poin
         $debug | Where-Object { $_ -like 'storage: local provider for*' } | Should -Not -BeNullOrEmpty
     }
 
+    It 'a command whose core works on worker threads (Test-LaminArtifact -Hash) still writes its lines, from the pipeline thread' {
+        $null = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'w.txt') -Text 'w').FullName -Key 'k/w.txt'
+        $out = Test-LaminArtifact -Hash -Verbose -Debug -ErrorVariable ev 4>&1 5>&1
+        $ev | Should -BeNullOrEmpty
+        @($out | Where-Object Status -EQ 'Match').Count | Should -Be 1
+        $out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'Using the registry of instance*' } | Should -Not -BeNullOrEmpty
+        $out | Where-Object { $_ -is [System.Management.Automation.DebugRecord] -and $_.Message -like 'storage: local provider for*' } | Should -Not -BeNullOrEmpty
+    }
+
     It '-Debug alone works unattended (no prompt) and writes nothing without it' {
         $text = Invoke-Child 'Get-LaminStorage -Debug | Out-Null; ''done'''
         $text | Should -Match 'DEBUG: registry: opening'
