@@ -249,8 +249,16 @@ try {
                 }
             }
 
-            # Related links: a URL becomes the link's uri (used by Get-Help -Online), anything else its text.
+            # Related links: a URL becomes the link's uri (used by Get-Help -Online), anything else its text. The first is
+            # the cmdlet's online page: its HelpUri, else <ProjectUri>/docs/help/<Verb-Noun> (issue 26 point 10).
             Write-Block command relatedLinks {
+                $online = if ($cmdlet.HelpUri) { $cmdlet.HelpUri } elseif ($module.ProjectUri) { "$($module.ProjectUri)/docs/help/$($cmdlet.Name)" }
+                if ($online) {
+                    Write-Block maml navigationLink {
+                        Write-Element maml linkText 'Online Version:'
+                        Write-Element maml uri $online
+                    }
+                }
                 foreach ($link in @($doc['Links'] | Where-Object { $_ })) {
                     $isUri = $link -match '^https?://'
                     Write-Block maml navigationLink {

@@ -6,7 +6,7 @@
         InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
         Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Permanent  = 'Delete the record (and the managed object) instead of trashing it.'
-        DeleteFile = 'With -Permanent, also delete a file registered in place.'
+        DeleteFile = 'With -Permanent, also delete a file registered in place. Without -Permanent it is refused before anything changes (DeleteFileNeedsPermanent, terminating): the trash keeps the file.'
     }
     Examples    = @(
         @{ Title = 'Several at once, without confirmation'; Code = 'Remove-LaminArtifact 3fKq9,8Hd2x -Force'; Remarks = 'Each value is handled on its own: one that is not found is reported and the others are removed.' }

@@ -5,7 +5,7 @@
         InputObject = 'LaminArtifact records (or uids) from the pipeline; any other record is refused with InvalidArgument.'
         Identity = 'One or more artifacts, each an id, a full uid or a unique uid prefix.'
         Description = 'A new description; an empty string clears it. Control characters other than tab and line breaks (a NUL, …) and unpaired surrogates are refused on every backend (InvalidArgument); nothing is changed.'
-        Lock        = 'Lock the artifact against changes.'
+        Lock        = 'Lock the artifact against changes. Not with -Unlock: each has a parameter set of its own, so PowerShell refuses the two together while binding (AmbiguousParameterSet).'
         Unlock      = 'Unlock a locked artifact.'
         PassThru    = 'Returns the artifact as a fresh Get-LaminArtifact would.'
     }

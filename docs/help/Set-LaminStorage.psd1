@@ -8,7 +8,7 @@
         Identity = 'One or more storage locations, each read in this order: all digits an id, a full uid, a unique uid prefix, else a root (normalised first: ~, relative to the current location, trailing /, FileSystem drives such as lab:/x). A local root registered for several hosts resolves to this machine''s record. Values with wildcards are matched against the roots.'
         Space       = 'The space to move the location into.'
         Description = 'A new description; an empty string clears it. Control characters other than tab and line breaks (a NUL, …) and unpaired surrogates are refused on every backend (InvalidArgument); nothing is changed.'
-        Lock        = 'Lock the record against changes.'
+        Lock        = 'Lock the record against changes. Not with -Unlock: each has a parameter set of its own, so PowerShell refuses the two together while binding (AmbiguousParameterSet).'
         Unlock      = 'Unlock a locked record.'
         PassThru    = 'Returns the record as a fresh Get-LaminStorage would.'
     }

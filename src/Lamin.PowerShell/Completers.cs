@@ -15,7 +15,7 @@ public abstract class RegistryCompleter : IArgumentCompleter
         List<(string Value, string Tooltip)> candidates;
         try
         {
-            candidates = Candidates(LaminContext.FromEnvironment(Environment.CurrentDirectory)).ToList();
+            candidates = Candidates(LaminContext.FromEnvironment(Environment.CurrentDirectory), fakeBoundParameters).ToList();
         }
         catch (Exception)
         {
@@ -27,6 +27,9 @@ public abstract class RegistryCompleter : IArgumentCompleter
     }
 
     protected abstract IEnumerable<(string Value, string Tooltip)> Candidates(LaminContext context);
+
+    /// <summary>The candidates, knowing the parameters already typed (a completer that narrows by them overrides this).</summary>
+    protected virtual IEnumerable<(string Value, string Tooltip)> Candidates(LaminContext context, IDictionary boundParameters) => Candidates(context);
 
     private static string Quote(string v) =>
         v.Any(ch => char.IsWhiteSpace(ch) || "'\"`$&|;,(){}@#<>".Contains(ch)) ? "'" + v.Replace("'", "''") + "'" : v;
@@ -59,4 +62,31 @@ public sealed class StorageRootCompleter : RegistryCompleter
 {
     protected override IEnumerable<(string, string)> Candidates(LaminContext context) =>
         new StorageService(context).Get(new StorageQuery()).Select(s => (s.Root, s.Uid)).DistinctBy(c => c.Root);
+}
+
+/// <summary>
+/// Completes -Key with the keys of the registered artifacts (latest, not trashed; in -Storage's location when it is
+/// already typed), never with file names of the current folder (issue 26 point 10: `-Key &lt;Tab&gt;` offered `./`):
+/// a key is a name inside a storage location, not a path here.
+/// </summary>
+public sealed class KeyCompleter : RegistryCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context) => Candidates(context, new Hashtable());
+
+    protected override IEnumerable<(string, string)> Candidates(LaminContext context, IDictionary boundParameters)
+    {
+        var storage = boundParameters["Storage"] switch
+        {
+            string s when s.Length > 0 => s,
+            PSObject { BaseObject: string s } when s.Length > 0 => s,
+            PSObject { BaseObject: Lamin.Core.Model.LaminStorage r } => r.Uid,
+            Lamin.Core.Model.LaminStorage r => r.Uid,
+            _ => null,
+        };
+        return new ArtifactService(context).Get(new ArtifactQuery(Storage: storage))
+            .Where(a => !string.IsNullOrEmpty(a.Key))
+            .Select(a => (a.Key!, $"{a.Uid} in {a.Storage}"))
+            .DistinctBy(c => c.Item1, StringComparer.Ordinal)
+            .OrderBy(c => c.Item1, StringComparer.Ordinal);
+    }
 }

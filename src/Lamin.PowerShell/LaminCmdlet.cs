@@ -23,7 +23,14 @@ public abstract class LaminCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _stop.Cancel();
 
-    protected LaminContext Context => _context ??= LaminContext.FromEnvironment(CurrentDirectory);
+    protected LaminContext Context => _context ??= NewContext();
+
+    private LaminContext NewContext()
+    {
+        var context = LaminContext.FromEnvironment(CurrentDirectory);
+        context.Opened = text => Say(debug: false, text); // -Verbose: which registry this command uses (first used maybe on a worker thread)
+        return context;
+    }
 
     /// <summary>PowerShell's current file-system location (not the process's current directory).</summary>
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
@@ -47,7 +54,13 @@ public abstract class LaminCmdlet : PSCmdlet
         try
         {
             // Every SDK call the core makes for this command stops with it (Ctrl+C, PowerShell.Stop()).
-            using (Lamin.Core.Util.Cancel.Use(_stop.Token)) work();
+            _pipelineThread = Environment.CurrentManagedThreadId;
+            using (Lamin.Core.Util.Cancel.Use(_stop.Token))
+            using (Lamin.Core.Util.CoreTrace.Use(DebugSink()))
+            {
+                try { work(); }
+                finally { FlushFromWorkers(); }
+            }
         }
         catch (LaminException e)
         {
@@ -57,7 +70,12 @@ public abstract class LaminCmdlet : PSCmdlet
         {
             // Ctrl+C: the core has already removed what it was writing; PowerShell ends the pipeline.
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            // A folder without write permission: PermissionDenied with what to do, not the raw OS error (issue 26 point 10).
+            Report(AccessDenial.From(e));
+        }
+        catch (IOException e)
         {
             Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
         }
@@ -69,6 +87,59 @@ public abstract class LaminCmdlet : PSCmdlet
                 $"Unexpected {e.GetType().Name}: {e.Message} This is a bug in Lamin; please report it with the command you ran.", null, e));
         }
     }
+
+    // ------------------------------------------------------------ the core's events on -Debug (issue 26 point 10)
+
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(bool Debug, string Text)> _fromWorkers = new();
+    private int _pipelineThread;
+
+    /// <summary>
+    /// The one sink for the core's low-level events (<see cref="Lamin.Core.Util.CoreTrace"/>): WriteDebug, only
+    /// when debug output is wanted (-Debug, or $DebugPreference other than SilentlyContinue/Ignore); null
+    /// otherwise, so the core formats nothing.
+    /// </summary>
+    private Action<string>? DebugSink()
+    {
+        var wanted = MyInvocation.BoundParameters.TryGetValue("Debug", out var d) ? LanguagePrimitives.IsTrue(d)
+            : GetVariableValue("DebugPreference") is ActionPreference p && p is not ActionPreference.SilentlyContinue and not ActionPreference.Ignore;
+        return wanted ? text => Say(debug: true, text) : null;
+    }
+
+    /// <summary>
+    /// A verbose or debug line from the core: written now on the pipeline thread; from one of the core's worker threads
+    /// (parallel hashing, downloads) it waits in a queue for the pipeline thread, the only one PowerShell lets write.
+    /// </summary>
+    private void Say(bool debug, string text)
+    {
+        if (Environment.CurrentManagedThreadId != _pipelineThread) { _fromWorkers.Enqueue((debug, text)); return; }
+        FlushFromWorkers();
+        if (debug) WriteDebug(text);
+        else WriteVerbose(text);
+    }
+
+    private void FlushFromWorkers()
+    {
+        if (Environment.CurrentManagedThreadId != _pipelineThread) return;
+        while (_fromWorkers.TryDequeue(out var queued))
+        {
+            if (queued.Debug) WriteDebug(queued.Text);
+            else WriteVerbose(queued.Text);
+        }
+    }
+
+    /// <summary>
+    /// Cmdlet.WriteVerbose, except under -Debug without -Verbose: there PowerShell (7.6) makes a compiled cmdlet's
+    /// verbose line ask "Continue with this operation?" (it fails under -NonInteractive), so the line goes to the
+    /// debug stream, which -Debug shows anyway.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (!MyInvocation.BoundParameters.ContainsKey("Verbose")
+            && MyInvocation.BoundParameters.TryGetValue("Debug", out var d) && LanguagePrimitives.IsTrue(d))
+            WriteDebug(text);
+        else base.WriteVerbose(text);
+    }
+
 
     /// <summary>SPEC §4: the errors after which nothing can proceed; every other refusal is about one input.</summary>
     public static readonly IReadOnlySet<string> TerminatingIds = new HashSet<string>(StringComparer.Ordinal)

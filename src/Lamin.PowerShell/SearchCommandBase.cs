@@ -26,7 +26,10 @@ public abstract class SearchCommandBase<T> : LaminCmdlet where T : class
 
     protected override void Process()
     {
-        foreach (var hit in Search())
+        var hits = Search().ToList();
+        WriteVerbose($"{hits.Count} {typeof(T).Name} record(s) match '{Query}'" + (Field is { Length: > 0 } ? $" in {string.Join(", ", Field)}" : " in every text field") +
+                     (Limit > 0 ? $" (at most {Limit}; -Limit 0 shows all)" : "") + "; hashes match only whole or by 8+ leading characters.");
+        foreach (var hit in hits)
         {
             var o = new PSObject(hit.Record);
             o.TypeNames.Insert(0, typeof(T).FullName + "#Search");

@@ -22,10 +22,18 @@ public abstract class SetCommandBase : LaminCmdlet
     /// <summary>Whether -Description was given at all.</summary>
     protected bool DescriptionSet { get; private set; }
 
-    [Parameter]
+    // -Lock and -Unlock each have parameter sets of their own (with -Identity or -InputObject), so PowerShell
+    // refuses them together while binding (AmbiguousParameterSet), before anything runs (issue 26 point 10).
+    public const string IdentitySet = "Identity", InputObjectSet = "InputObject";
+    public const string IdentityLockSet = "IdentityLock", InputObjectLockSet = "InputObjectLock";
+    public const string IdentityUnlockSet = "IdentityUnlock", InputObjectUnlockSet = "InputObjectUnlock";
+
+    [Parameter(Mandatory = true, ParameterSetName = IdentityLockSet)]
+    [Parameter(Mandatory = true, ParameterSetName = InputObjectLockSet)]
     public SwitchParameter Lock { get; set; }
 
-    [Parameter]
+    [Parameter(Mandatory = true, ParameterSetName = IdentityUnlockSet)]
+    [Parameter(Mandatory = true, ParameterSetName = InputObjectUnlockSet)]
     public SwitchParameter Unlock { get; set; }
 
     [Parameter]
@@ -34,12 +42,8 @@ public abstract class SetCommandBase : LaminCmdlet
     /// <summary>true for -Lock, false for -Unlock, null when neither was given.</summary>
     protected bool? LockChange => Lock ? true : Unlock ? false : null;
 
-    /// <summary>-Lock with -Unlock is an invalid combination: terminating (SPEC §4).</summary>
     protected override void Begin()
     {
-        if (Lock && Unlock)
-            Terminate(new Lamin.Core.Errors.LaminException(Lamin.Core.Errors.ErrorIds.InvalidArgument,
-                "-Lock and -Unlock can't be used together; pass one of them.", null));
         // Issue 25: text the registry refuses (NUL, …) is refused before anything is written, the same on both engines.
         try { Lamin.Core.Registry.RegistryText.Check("-Description", Description); }
         catch (Lamin.Core.Errors.LaminException e) { Terminate(e); }

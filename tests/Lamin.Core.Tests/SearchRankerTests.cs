@@ -156,4 +156,56 @@ public class SearchRankerTests
         Assert.Equal(215 + (2 + 1), hit.Score); // description exact; root "/data/cat" ends a word
         Assert.Equal(2, Assert.Single(SearchRanker.Rank(rows, StorageService.Fields, "BBBB")).Record.Id);
     }
+
+    // ---- SPEC rule 16, issue 26 point 6: hash fields match whole or by a prefix of 8+ characters, after text matches.
+
+    private sealed class Hashed
+    {
+        public string? Key { get; set; }
+        public string? Hash { get; set; }
+    }
+
+    private static readonly RecordFields<Hashed> HashedFields = new();
+
+    private static List<Ranked<Hashed>> RankHashed(string query, params Hashed[] rows) =>
+        SearchRanker.Rank(rows, HashedFields, query, limit: null, hashFields: ["hash"]);
+
+    [Fact]
+    public void A_hash_does_not_match_a_query_inside_it()
+    {
+        Assert.Empty(RankHashed("img", new Hashed { Key = "a.txt", Hash = "xYimgQ0aaaaaaaaaaaaaaa" }));
+    }
+
+    [Fact]
+    public void A_hash_matches_whole_or_by_a_prefix_of_at_least_8_characters()
+    {
+        var row = new Hashed { Key = "a.txt", Hash = "DMF1ucDxtqgxw5niaXcmYQ" };
+        Assert.Equal(200, Assert.Single(RankHashed("DMF1ucDxtqgxw5niaXcmYQ", row)).Score);
+        Assert.Equal(2, Assert.Single(RankHashed("DMF1ucDx", row)).Score);
+        Assert.Empty(RankHashed("DMF1ucD", row));
+        Assert.Empty(RankHashed("MF1ucDxt", row));
+    }
+
+    [Fact]
+    public void A_hash_match_never_outranks_a_key_match()
+    {
+        var byHash = new Hashed { Key = "other.txt", Hash = "imgimgimgimgimgimgimgi" };
+        var byKey = new Hashed { Key = "raw/xximgimgimgimgimgimgimgixx.tif", Hash = "AAAAAAAAAAAAAAAAAAAAAA" };
+        var hits = RankHashed("imgimgimgimgimgimgimgi", byHash, byKey);
+        Assert.Equal([byKey, byHash], hits.Select(h => h.Record));
+        Assert.True(hits[1].Score > hits[0].Score); // the whole-hash match scores more, and still ranks after the key
+    }
+
+    [Fact]
+    public void Without_hash_fields_every_text_field_is_searched_as_text()
+    {
+        var row = new Hashed { Key = "a.txt", Hash = "xYimgQ0aaaaaaaaaaaaaaa" };
+        Assert.Single(SearchRanker.Rank([row], HashedFields, "img"));
+    }
+
+    [Fact]
+    public void Artifact_search_treats_the_hash_field_as_a_hash()
+    {
+        Assert.Equal(["hash"], ArtifactService.HashFields);
+    }
 }

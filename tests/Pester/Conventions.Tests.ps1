@@ -61,6 +61,14 @@ Describe '<Name>' -ForEach $cmdlets {
         }
     }
 
+    It 'has an online help page: Get-Help -Online opens {ProjectUri}/docs/help/<Name> (issue 26 point 10)' {
+        # What Get-Help -Online opens: the help's first link with a uri, else the cmdlet's HelpUri; the attribute, where
+        # declared (HelpUri = HelpLinks.Base + name), names the same page.
+        $online = @((Get-Help $Name).relatedLinks.navigationLink | Where-Object { $_.uri })[0].uri
+        $online | Should -BeExactly "$($manifest.PrivateData.PSData.ProjectUri)/docs/help/$Name"
+        if ($command.HelpUri) { $command.HelpUri | Should -BeExactly $online }
+    }
+
     It 'follows the Verb-LaminNoun naming with an approved verb' {
         $command.Noun | Should -BeLike 'Lamin*'
         (Get-Verb).Verb | Should -Contain $command.Verb

@@ -216,7 +216,8 @@ Describe 'Errors by convention (SPEC §4)' {
         { Clear-LaminStorage -ErrorAction SilentlyContinue; 'not reached' } | Should -Throw -ErrorId "InvalidArgument$E"
         (Get-Command Clear-LaminStorage).Parameters['Orphaned'].Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] }).Mandatory |
             Should -Not -Contain $true
-        { Set-LaminArtifact $f.A1.Uid -Lock -Unlock -ErrorAction SilentlyContinue } | Should -Throw -ErrorId "InvalidArgument$E"
+        # -Lock and -Unlock are in parameter sets of their own: PowerShell refuses them together while binding (issue 26 point 10).
+        { Set-LaminArtifact $f.A1.Uid -Lock -Unlock -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'AmbiguousParameterSet,*'
     }
 }
 

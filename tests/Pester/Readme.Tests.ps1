@@ -46,6 +46,8 @@ BeforeAll {
         $t = $Text.Replace('3fT2aB9x', '(Get-LaminArtifact -Key project/results.csv).Uid')
         $t = $t.Replace('3fT2', "(Get-LaminStorage -Root '$Sandbox/mnt/archive').Uid")
         $t = $t.Replace('Import-Module ./out/Lamin', 'Import-Module $env:LAMIN_TEST_MODULE')
+        # The installed module's name (as a reader who installed the package types it) is the module under test here.
+        $t = [regex]::Replace($t, '(?m)^Import-Module Lamin\s*$', 'Import-Module $env:LAMIN_TEST_MODULE')
         $t = $t.Replace('~/', "$Sandbox/home/")
         $t = [regex]::Replace($t, "(?<![\w.])/mnt/", "$Sandbox/mnt/")
         $t = [regex]::Replace($t, 'http://(127\.0\.0\.1|10\.0\.0\.5):9000', $S3)

@@ -66,6 +66,8 @@ public static class ErrorIds
     public const string InstanceMoved = nameof(InstanceMoved);
     public const string MarkerInvalid = nameof(MarkerInvalid);
     public const string InvalidArgument = nameof(InvalidArgument);
+    /// <summary>Remove-LaminArtifact -DeleteFile without -Permanent (issue 26 point 10): an invalid parameter combination.</summary>
+    public const string DeleteFileNeedsPermanent = nameof(DeleteFileNeedsPermanent);
     public const string ProviderNotAvailable = nameof(ProviderNotAvailable);
     public const string StorageIoError = nameof(StorageIoError);
     public const string InvalidKey = nameof(InvalidKey);
@@ -142,6 +144,7 @@ public static class ErrorIds
         [InstanceMoved] = LaminErrorCategory.InvalidOperation,
         [MarkerInvalid] = LaminErrorCategory.InvalidData,
         [InvalidArgument] = LaminErrorCategory.InvalidArgument,
+        [DeleteFileNeedsPermanent] = LaminErrorCategory.InvalidArgument,
         [ProviderNotAvailable] = LaminErrorCategory.NotImplemented,
         [StorageIoError] = LaminErrorCategory.WriteError,
         [InvalidKey] = LaminErrorCategory.InvalidArgument,
@@ -194,4 +197,20 @@ public sealed class LaminException : Exception
     public string ErrorId { get; }
     public object? Target { get; }
     public LaminErrorCategory Category => ErrorIds.CategoryOf(ErrorId);
+}
+
+/// <summary>
+/// One place that turns the operating system's "permission denied" into Lamin's refusal (issue 26 point 10):
+/// StorageAccessDenied (PermissionDenied), naming what could not be written and what to do, instead of the
+/// raw OS message alone. New-LaminStorage registers a location it may not write read-only (SPEC rule 5);
+/// this is for a write into a place that lost (or never had) write permission.
+/// </summary>
+public static class AccessDenial
+{
+    public static LaminException From(UnauthorizedAccessException e, object? target = null, string? doing = null) =>
+        new(ErrorIds.StorageAccessDenied,
+            $"Permission denied{(doing is null ? "" : " while " + doing)}: {e.Message} The current user may not write there; nothing else was changed. " +
+            "Give this user write permission on the storage location's folder (or run as a user who has it) and try again; " +
+            "to use a location nobody here may write, register it as it is: New-LaminStorage makes it read-only.",
+            target, e);
 }

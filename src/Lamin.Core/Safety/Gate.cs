@@ -74,6 +74,7 @@ public static class Gate
         RequireNotControl(root, key, s.RegistryPath, scope);
         var place = Place.Of(root, key);
         var refusal = CheckPlace(s, place, folder, scope, Where(root, key));
+        Util.CoreTrace.Write($"gate: {scope.Operation} may {(refusal is null ? "" : "not ")}delete or overwrite '{Where(root, key)}'{(refusal is null ? "" : $" ({refusal.ErrorId})")}");
         if (refusal is not null) throw refusal;
         return new Permit(root, key, folder, scope.Operation);
     }
@@ -185,6 +186,7 @@ public static class Gate
     /// </summary>
     public static void Delete(Permit permit)
     {
+        Util.CoreTrace.Write($"gate: {permit.Operation} deletes '{Where(permit.Root, permit.Key)}'{(permit.Expected is null ? "" : " if unchanged")}");
         var provider = StorageProviders.For(permit.Root);
         if (permit.Expected is { } expected)
         {

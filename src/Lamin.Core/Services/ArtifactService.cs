@@ -102,6 +102,9 @@ public sealed record ArtifactQuery(string? Identity = null, string? Key = null, 
 public sealed class ArtifactService(LaminContext context)
 {
     public static readonly RecordFields<LaminArtifact> Fields = new(nameof(LaminArtifact.Stem));
+
+    /// <summary>Fields that search treats as hashes (SPEC rule 16: whole or a prefix of 8+ characters).</summary>
+    public static readonly IReadOnlyCollection<string> HashFields = ["hash"];
     private readonly StorageService _storages = new(context);
     private readonly PresenceCheck _present = new();
     private static readonly GateScope RolledBack = new("Add-LaminArtifact");
@@ -323,7 +326,7 @@ public sealed class ArtifactService(LaminContext context)
         {
             var view = new View(s, context, _storages);
             var rows = s.Artifacts.FindAll().Where(a => !a.IsTrashed && a.IsLatest && view.Access.CanSee(a.SpaceId)).Select(view.Decorate);
-            return SearchRanker.Rank(rows, Fields, query, fields, limit, caseSensitive);
+            return SearchRanker.Rank(rows, Fields, query, fields, limit, caseSensitive, HashFields);
         });
 
     // ================================================================ adding

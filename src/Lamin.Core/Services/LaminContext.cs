@@ -52,7 +52,24 @@ public sealed class LaminContext
     /// <summary>The connected instance (NoCurrentInstance when there is none).</summary>
     public InstanceEntry Instance => _entry ??= Home.RequireCurrent();
 
-    public IRegistry Registry => RegistryFactory.Open(Instance);
+    public IRegistry Registry
+    {
+        get
+        {
+            if (!_announced) { _announced = true; Opened?.Invoke($"Using the registry {Describe()}."); }
+            return RegistryFactory.Open(Instance);
+        }
+    }
+
+    private bool _announced;
+
+    /// <summary>Told once per context, when the registry is first used (a cmdlet's -Verbose line: which registry).</summary>
+    public Action<string>? Opened { get; set; }
+
+    /// <summary>"of instance 'x' (&lt;registry file&gt;)" or its PostgreSQL database (never a password).</summary>
+    public string Describe() => Instance.IsPostgres
+        ? $"of instance '{Instance.Name}' (PostgreSQL {Instance.Database})"
+        : $"of instance '{Instance.Name}' ({Instance.RegistryPath})";
 
     /// <summary>
     /// For a command that writes files before it registers them (a relocation, orphan clearing): a copy to a team

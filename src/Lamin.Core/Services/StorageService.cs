@@ -10,7 +10,11 @@ using Lamin.Core.Safety;
 namespace Lamin.Core.Services;
 
 /// <summary>A validated request to register a location: nothing has been written yet (-WhatIf stops here).</summary>
-public sealed record StoragePlan(StorageRoot Root, string? Host, string? Description, int SpaceId, string SpaceName, LaminStorage? Existing, string? Region = null);
+public sealed record StoragePlan(StorageRoot Root, string? Host, string? Description, int SpaceId, string SpaceName, LaminStorage? Existing, string? Region = null)
+{
+    /// <summary>A local root whose folder does not exist yet: registering creates it (as LaminDB does; issue 26 point 5).</summary>
+    public bool CreatesFolder { get; init; } = Root.IsLocal && !Directory.Exists(Root.Root);
+}
 
 /// <summary>Which properties Set-LaminStorage was given (null = leave as is).</summary>
 public sealed record StorageChange(string? Description = null, bool DescriptionSet = false, string? Space = null, bool? Lock = null);

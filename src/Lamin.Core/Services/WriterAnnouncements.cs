@@ -87,9 +87,13 @@ public static class WriterAnnouncements
             var content = new Content(operation, user, me.Host, me.Pid, me.StartTimeUtc, DateTime.UtcNow);
             bool created;
             try { created = StorageProviders.For(root).TryCreateNew(root, key, JsonSerializer.SerializeToUtf8Bytes(content)); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (UnauthorizedAccessException e)
             {
-                throw new LaminException(e is UnauthorizedAccessException ? ErrorIds.StorageAccessDenied : ErrorIds.StorageIoError,
+                throw AccessDenial.From(e, root.Root, $"{operation} announced itself in {root.PathPart}");
+            }
+            catch (IOException e)
+            {
+                throw new LaminException(ErrorIds.StorageIoError,
                     $"{operation} could not announce itself in {root.PathPart} ({e.Message}); nothing was written there. Fix the cause and try again.", root.Root, e);
             }
             if (!created)

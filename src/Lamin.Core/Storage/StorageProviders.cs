@@ -6,7 +6,13 @@ namespace Lamin.Core.Storage;
 /// <summary>Picks the provider for a root type.</summary>
 public static class StorageProviders
 {
-    public static IStorageProvider For(StorageRoot root) => root.Type switch
+    public static IStorageProvider For(StorageRoot root)
+    {
+        Util.CoreTrace.Write($"storage: {root.Type} provider for {root.Root}");
+        return Pick(root);
+    }
+
+    private static IStorageProvider Pick(StorageRoot root) => root.Type switch
     {
         "local" => LocalStorageProvider.Instance,
         "s3" => S3StorageProvider.Instance,

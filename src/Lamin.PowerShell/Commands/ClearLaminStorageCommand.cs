@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes orphans: objects under .lamindb/ that no artifact accounts for, each named with its reason.</summary>
-[Cmdlet(VerbsCommon.Clear, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Clear, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Clear-LaminStorage")]
 [OutputType(typeof(LaminOrphan))]
 public sealed class ClearLaminStorageCommand : LaminCmdlet
 {

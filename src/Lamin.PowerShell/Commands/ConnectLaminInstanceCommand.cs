@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Makes an instance current, by name or by the location of its registry.</summary>
-[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommunications.Connect, "LaminInstance", DefaultParameterSetName = "Name", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Connect-LaminInstance")]
 [OutputType(typeof(LaminInstance))]
 public sealed class ConnectLaminInstanceCommand : LaminCmdlet
 {
@@ -49,6 +49,7 @@ public sealed class ConnectLaminInstanceCommand : LaminCmdlet
         var target = ParameterSetName == "Path" ? ResolveLocalPath(Path)! : service.Find(Name).Name; // a typo is refused before asking
         if (!ShouldProcess(target, "Make the current Lamin instance")) return;
         var instance = ParameterSetName == "Path" ? service.ConnectPath(target) : service.Connect(Name);
+        WriteVerbose($"'{instance.Name}' is now the current instance (registry {instance.RegistryPath}), kept in the settings folder {Context.Home.Path}.");
         if (PassThru) WriteObject(instance);
     }
 }

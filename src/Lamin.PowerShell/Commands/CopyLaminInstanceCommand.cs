@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Copies the current LiteDB instance into a new team instance on PostgreSQL and retires the source.</summary>
-[Cmdlet(VerbsCommon.Copy, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Copy, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.Base + "Copy-LaminInstance")]
 [OutputType(typeof(LaminInstance))]
 public sealed class CopyLaminInstanceCommand : LaminCmdlet
 {

@@ -4,7 +4,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Leaves the current instance (nothing is deleted).</summary>
-[Cmdlet(VerbsCommunications.Disconnect, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommunications.Disconnect, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Disconnect-LaminInstance")]
 [OutputType(typeof(void))]
 public sealed class DisconnectLaminInstanceCommand : LaminCmdlet
 {

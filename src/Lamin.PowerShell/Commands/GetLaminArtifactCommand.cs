@@ -9,7 +9,7 @@ namespace Lamin.PowerShell.Commands;
 /// Lists artifacts (latest versions, not trashed, by default), or gets them by id, uid or uid prefix;
 /// a piped storage location lists its artifacts.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "LaminArtifact", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Get, "LaminArtifact", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class GetLaminArtifactCommand : LaminCmdlet
 {
@@ -23,6 +23,7 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
 
     [Parameter]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(KeyCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
@@ -60,6 +61,9 @@ public sealed class GetLaminArtifactCommand : LaminCmdlet
         var query = new ArtifactQuery(identity, Key, storage, Hash,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Trash, AllVersions);
-        foreach (var a in new ArtifactService(Context).Stream(query)) WriteObject(a); // a page at a time (issue 28)
+        long count = 0;
+        foreach (var a in new ArtifactService(Context).Stream(query)) { WriteObject(a); count++; } // a page at a time (issue 28)
+        WriteVerbose($"{count} artifact(s) match" + (identity is null ? "" : $" '{identity}'") + (Key is null ? "" : $" with key '{Key}'") +
+                     (storage is null ? " in every location you may see" : $" in storage '{storage}'") + (Trash ? " (trash)" : AllVersions ? " (all versions)" : " (latest versions)") + ".");
     }
 }

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Lists the instances known in this settings folder.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminInstance")]
+[Cmdlet(VerbsCommon.Get, "LaminInstance", HelpUri = HelpLinks.Base + "Get-LaminInstance")]
 [OutputType(typeof(LaminInstance))]
 public sealed class GetLaminInstanceCommand : LaminCmdlet
 {

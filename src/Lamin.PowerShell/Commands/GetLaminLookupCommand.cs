@@ -45,7 +45,7 @@ public sealed class LaminLookup
 }
 
 /// <summary>Builds an auto-complete object over a registry's field values (LaminDB's lookup()).</summary>
-[Cmdlet(VerbsCommon.Get, "LaminLookup")]
+[Cmdlet(VerbsCommon.Get, "LaminLookup", HelpUri = HelpLinks.Base + "Get-LaminLookup")]
 [OutputType(typeof(LaminLookup))]
 public sealed class GetLaminLookupCommand : LaminCmdlet
 {

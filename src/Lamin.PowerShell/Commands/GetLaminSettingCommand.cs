@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Shows the current instance's settings, or (-LocalStorage) just this machine's local storage.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminSetting", DefaultParameterSetName = "All")]
+[Cmdlet(VerbsCommon.Get, "LaminSetting", DefaultParameterSetName = "All", HelpUri = HelpLinks.Base + "Get-LaminSetting")]
 [OutputType(typeof(LaminSettings), ParameterSetName = ["All"])]
 [OutputType(typeof(LaminStorage), ParameterSetName = ["LocalStorage"])]
 public sealed class GetLaminSettingCommand : LaminCmdlet

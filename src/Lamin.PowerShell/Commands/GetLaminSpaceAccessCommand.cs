@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Lists the grants (space, user, role) on the spaces the current user can see.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminSpaceAccess")]
+[Cmdlet(VerbsCommon.Get, "LaminSpaceAccess", HelpUri = HelpLinks.Base + "Get-LaminSpaceAccess")]
 [OutputType(typeof(LaminSpaceAccess))]
 public sealed class GetLaminSpaceAccessCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Lists the spaces the current user can see; a name without wildcards that matches none is a not-found error.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminSpace")]
+[Cmdlet(VerbsCommon.Get, "LaminSpace", HelpUri = HelpLinks.Base + "Get-LaminSpace")]
 [OutputType(typeof(LaminSpace))]
 public sealed class GetLaminSpaceCommand : LaminCmdlet
 {

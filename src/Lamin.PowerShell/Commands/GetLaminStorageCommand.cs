@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Lists storage locations, or gets them by id, uid, uid stub or root; a piped space lists its locations.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminStorage", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Get, "LaminStorage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class GetLaminStorageCommand : LaminCmdlet
 {
@@ -64,7 +64,9 @@ public sealed class GetLaminStorageCommand : LaminCmdlet
             MyInvocation.BoundParameters.ContainsKey(nameof(Managed)) ? Managed.IsPresent : null,
             Filter?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(e.Key.ToString()!, e.Value)),
             Statistics);
-        foreach (var s in new StorageService(Context).Get(query))
+        var found = new StorageService(Context).Get(query);
+        WriteVerbose($"{found.Count} storage location(s) match" + (identity is null ? "" : $" '{identity}'") + (space is null ? "" : $" in space '{space}'") + ".");
+        foreach (var s in found)
         {
             if (!Statistics) { WriteObject(s); continue; }
             var o = new PSObject(s);

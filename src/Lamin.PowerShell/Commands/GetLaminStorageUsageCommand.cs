@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>What the registry says a location holds against what is actually stored there, with the drift.</summary>
-[Cmdlet(VerbsCommon.Get, "LaminStorageUsage", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Get, "LaminStorageUsage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminStorageUsage")]
 [OutputType(typeof(LaminStorageUsage))]
 public sealed class GetLaminStorageUsageCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Grants a user Read, Write or Admin on a space (replacing an earlier role).</summary>
-[Cmdlet(VerbsSecurity.Grant, "LaminSpaceAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsSecurity.Grant, "LaminSpaceAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Grant-LaminSpaceAccess")]
 [OutputType(typeof(LaminSpaceAccess))]
 public sealed class GrantLaminSpaceAccessCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Moves artifacts' data to another managed storage location in their space.</summary>
-[Cmdlet(VerbsCommon.Move, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Move, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Move-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class MoveLaminArtifactCommand : LaminCmdlet
 {
@@ -36,6 +36,7 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
             LaminArtifact moved;
             try { moved = service.Move(a.Uid, storage, Warn, progress, Cancellation); }
             finally { progress.Complete(); }
+            WriteVerbose($"Moved {a.Uid} from '{a.FullName}' to '{moved.FullName}' (storage {moved.StorageUid}).");
             if (PassThru) WriteObject(moved);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }

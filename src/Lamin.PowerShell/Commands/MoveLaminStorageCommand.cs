@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Relocates a whole storage location to a new root; resumable, verified, one registry transaction.</summary>
-[Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Move-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class MoveLaminStorageCommand : LaminCmdlet
 {

@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Creates an instance: a registry plus its default storage location, and connects to it.</summary>
-[Cmdlet(VerbsCommon.New, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.New, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "New-LaminInstance")]
 [OutputType(typeof(LaminInstance))]
 public sealed class NewLaminInstanceCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Creates a space (an access group); its creator administers it.</summary>
-[Cmdlet(VerbsCommon.New, "LaminSpace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "LaminSpace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "New-LaminSpace")]
 [OutputType(typeof(LaminSpace))]
 public sealed class NewLaminSpaceCommand : LaminCmdlet
 {

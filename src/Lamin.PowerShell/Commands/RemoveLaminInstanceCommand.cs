@@ -4,7 +4,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Deletes an instance whose storage is empty: frees its markers and deletes its registry.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "LaminInstance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.Base + "Remove-LaminInstance")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminInstanceCommand : LaminCmdlet
 {

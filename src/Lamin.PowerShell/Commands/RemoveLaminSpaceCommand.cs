@@ -4,7 +4,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes an empty space and its grants.</summary>
-[Cmdlet(VerbsCommon.Remove, "LaminSpace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Cmdlet(VerbsCommon.Remove, "LaminSpace", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.Base + "Remove-LaminSpace")]
 [OutputType(typeof(void))]
 public sealed class RemoveLaminSpaceCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Takes artifacts out of the trash.</summary>
-[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Restore-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class RestoreLaminArtifactCommand : LaminCmdlet
 {
@@ -27,6 +27,7 @@ public sealed class RestoreLaminArtifactCommand : LaminCmdlet
             var a = service.Resolve(value);
             if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Restore from trash")) return;
             var restored = service.Restore(a.Uid);
+            WriteVerbose($"Restored {a.Uid} from the trash" + (restored.IsLatest ? "; it is the latest version of its key again." : "."));
             if (PassThru) WriteObject(restored);
         }, RecordKind.Artifact);
     }

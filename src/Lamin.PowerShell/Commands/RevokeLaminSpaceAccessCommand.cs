@@ -4,7 +4,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Takes a user's grant on a space away.</summary>
-[Cmdlet(VerbsSecurity.Revoke, "LaminSpaceAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsSecurity.Revoke, "LaminSpaceAccess", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Revoke-LaminSpaceAccess")]
 [OutputType(typeof(void))]
 public sealed class RevokeLaminSpaceAccessCommand : LaminCmdlet
 {

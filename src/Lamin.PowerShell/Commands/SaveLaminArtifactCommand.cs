@@ -9,7 +9,7 @@ namespace Lamin.PowerShell.Commands;
 /// Copies artifacts' files or folders to a local destination, verifying their hashes. Artifacts from
 /// the pipeline are resolved in one registry read and downloaded up to four at a time.
 /// </summary>
-[Cmdlet(VerbsData.Save, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsData.Save, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Save-LaminArtifact")]
 [OutputType(typeof(FileInfo), typeof(DirectoryInfo))]
 public sealed class SaveLaminArtifactCommand : LaminCmdlet
 {

@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Searches artifacts (latest, not trashed) by text, best match first, with a Score.</summary>
-[Cmdlet(VerbsCommon.Search, "LaminArtifact")]
+[Cmdlet(VerbsCommon.Search, "LaminArtifact", HelpUri = HelpLinks.Base + "Search-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class SearchLaminArtifactCommand : SearchCommandBase<LaminArtifact>
 {

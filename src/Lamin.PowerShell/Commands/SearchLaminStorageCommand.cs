@@ -6,7 +6,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Searches storage locations by text, best match first, with a Score.</summary>
-[Cmdlet(VerbsCommon.Search, "LaminStorage")]
+[Cmdlet(VerbsCommon.Search, "LaminStorage", HelpUri = HelpLinks.Base + "Search-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class SearchLaminStorageCommand : SearchCommandBase<LaminStorage>
 {

@@ -5,15 +5,19 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes an artifact's description, or locks it against every change (beyond SPEC §4: locking needs a cmdlet).</summary>
-[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Set, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet, HelpUri = HelpLinks.Base + "Set-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class SetLaminArtifactCommand : SetCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentitySet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityLockSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityUnlockSet)]
     [ValidateNotNullOrEmpty]
     public string[] Identity { get; set; } = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectLockSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectUnlockSet)]
     public PSObject[]? InputObject { get; set; }
 
     protected override void Process()
@@ -24,6 +28,7 @@ public sealed class SetLaminArtifactCommand : SetCommandBase
             var a = service.Resolve(value);
             if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Set " + Changes(a))) return;
             var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
+            WriteVerbose($"Updated artifact {updated.Uid} in the registry.");
             if (PassThru) WriteObject(updated);
         }, RecordKind.Artifact, RecordKind.KeyFolder);
     }

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Switches the default storage, the local storage, or keep-artifacts-local mode.</summary>
-[Cmdlet(VerbsCommon.Set, "LaminSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Set, "LaminSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Set-LaminSetting")]
 [OutputType(typeof(LaminSettings))]
 public sealed class SetLaminSettingCommand : LaminCmdlet
 {

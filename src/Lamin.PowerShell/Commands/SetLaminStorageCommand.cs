@@ -5,16 +5,20 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes a storage location's space, description or lock.</summary>
-[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsCommon.Set, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = IdentitySet, HelpUri = HelpLinks.Base + "Set-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
 public sealed class SetLaminStorageCommand : SetCommandBase
 {
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentitySet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityLockSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IdentityUnlockSet)]
     [ArgumentCompleter(typeof(StorageCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Identity { get; set; } = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectLockSet)]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectUnlockSet)]
     public PSObject[]? InputObject { get; set; }
 
     [Parameter]
@@ -31,6 +35,7 @@ public sealed class SetLaminStorageCommand : SetCommandBase
             var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
             if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set " + Changes(target))) return;
             var updated = service.Update(target.Uid, change);
+            WriteVerbose($"Updated storage location '{updated.Root}' ({updated.Uid}) in the registry.");
             if (PassThru) WriteObject(updated);
         }, RecordKind.Storage);
     }

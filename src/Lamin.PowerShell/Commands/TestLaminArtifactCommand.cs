@@ -9,7 +9,7 @@ namespace Lamin.PowerShell.Commands;
 /// object under .lamindb/, with Status Match, Differ, Missing, Unregistered or Error and the reason.
 /// A piped artifact tests that artifact; a piped storage location tests that location.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "LaminArtifact", DefaultParameterSetName = "Storage")]
+[Cmdlet(VerbsDiagnostic.Test, "LaminArtifact", DefaultParameterSetName = "Storage", HelpUri = HelpLinks.Base + "Test-LaminArtifact")]
 [OutputType(typeof(LaminArtifactCheck))]
 public sealed class TestLaminArtifactCommand : LaminCmdlet
 {

@@ -5,7 +5,7 @@ using Lamin.Core.Services;
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Checks storage locations without changing them: reachable, writable, marker, region, latency.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "LaminStorage", DefaultParameterSetName = "Identity")]
+[Cmdlet(VerbsDiagnostic.Test, "LaminStorage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Test-LaminStorage")]
 [OutputType(typeof(LaminStorageHealth), typeof(bool))]
 public sealed class TestLaminStorageCommand : LaminCmdlet
 {
