@@ -99,7 +99,7 @@ CROSS JOIN LATERAL (SELECT CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + (g / 2) % 9 END A
             $dbBytes = if ($engine -eq 'PostgreSQL') { $dbBytes } else { 0 }
             $big = $locs[0]
             $exact = if ($engine -eq 'PostgreSQL') { 'project-042/run-0042/sample-500.fastq.gz' } else { (Get-LaminArtifact -Storage $big.Uid | Select-Object -First 1).Key }
-            $prefix = if ($engine -eq 'PostgreSQL') { 'project-042/run-0042/*' } else { 'd0042/*' }
+            $prefix = if ($engine -eq 'PostgreSQL') { 'project-042/run-0042/*' } else { 'd0005/*' }   # BulkFill: 1,000 keys per d<nnnn>/ folder
             $one = Join-Path $work "one-$engine-$n"; $null = New-Item -ItemType Directory $one
             $t = [ordered]@{ Add = @(); Exact = @(); Prefix = @(); Statistics = @(); First10 = @() }
             for ($r = 0; $r -le $Runs; $r++) {   # run 0 warms up

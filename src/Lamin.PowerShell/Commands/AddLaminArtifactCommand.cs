@@ -11,7 +11,8 @@ namespace Lamin.PowerShell.Commands;
 /// copied into the target storage. Reads the registry once per call, copies and hashes each path in
 /// one pass, and registers in batches (one transaction per batch).
 /// </summary>
-[Cmdlet(VerbsCommon.Add, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Path")]
+[Cmdlet(VerbsCommon.Add, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Path",
+    HelpUri = HelpLinks.Base + "Add-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
 public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 {
@@ -30,6 +31,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     public string[] LiteralPath { get; set; } = [];
 
     [Parameter]
+    [ArgumentCompleter(typeof(KeyCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Key { get; set; }
 
