@@ -89,6 +89,8 @@ BeforeAll {
         'a' | Set-Content (Join-Path $s 'mnt/archive/raw/image1.tif')
         'b' | Set-Content (Join-Path $s 'mnt/archive/raw/image2.tif')
         'c' | Set-Content (Join-Path $s 'mnt/old/runs/run1.txt')
+        'r1' | Set-Content (New-Item -ItemType File -Force (Join-Path $s 'run42/reads/r1.fastq'))
+        'log' | Set-Content (Join-Path $s 'run42/run.log')
         $t
     }
 }
@@ -111,6 +113,7 @@ Describe 'README examples' {
             Invoke-Example $block.Text $sb.Root
             # What the example claims happened, checked afterwards.
             $archive = Get-LaminStorage -Root "$($sb.Root)/mnt/archive"
+            @(Get-LaminArtifact -Key 'runs/42/*' | ForEach-Object Key | Sort-Object) | Should -Be @('runs/42/reads/r1.fastq', 'runs/42/run.log')
             (Get-LaminStorage -Type s3).Space | Should -Be 'imaging'
             (Get-LaminInstance).Storage | Should -Be $archive.Root
             # Added into /mnt/archive (the default by then), moved to ~/lab-data, then removed to the trash.
