@@ -45,7 +45,7 @@ try {
                 $rate = $records / $run.WallSeconds
                 if ($n -eq 1) { $single = $rate }
                 $errors = @($run.Results | ForEach-Object Errors | Where-Object { $_ })
-                $violations = @(Get-TeamInvariantViolation -Keys (1..$SharedKeys | ForEach-Object { "shared/k$_.txt" }) -ExpectedPerKey ($n * $Rounds) -ExpectedTotal $records)
+                $violations = (Get-TeamInvariantViolation -Keys (1..$SharedKeys | ForEach-Object { "shared/k$_.txt" }) -ExpectedPerKey ($n * $Rounds) -ExpectedTotal $records)   # one array (empty when every invariant holds)
                 $row = [pscustomobject]@{
                     Engine = $e; Writers = $n; Records = $records; WallSeconds = [math]::Round($run.WallSeconds, 1)
                     PerSecond = [math]::Round($rate, 0); VersusOne = if ($single) { [math]::Round($rate / $single, 2) } else { $null }

@@ -358,13 +358,6 @@ Describe 'Team instance: the server restarts in the middle of a command' -Skip:(
         $script:own = & (Join-Path $PSScriptRoot '../servers/Start-Postgres.ps1')   # sets LAMIN_TEST_POSTGRES to it
         $script:ownServer = Get-TestPostgresServer
 
-        function Restart-OwnServer {
-            $cmd = @((Join-Path $own.BinDirectory 'pg_ctl'), '-D', (Join-Path $own.Directory 'data'), '-l', (Join-Path $own.Directory 'log'),
-                '-m', 'immediate', '-w', '-t', '60', 'restart')
-            if ($own.OsUser) { $cmd = @('runuser', '-u', $own.OsUser, '--') + $cmd }
-            $out = & $cmd[0] $cmd[1..($cmd.Length - 1)] 2>&1
-            $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
-        }
 
         # Runs $Body in a child (this LAMIN_HOME) that stops at the test hook $Pause; restarts the server
         # there, lets the child go on, and returns what it printed (one line per value, 'error: <id>' for a failure).
@@ -389,7 +382,7 @@ catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (
             $watch = [Diagnostics.Stopwatch]::StartNew()
             while (-not (Test-Path -LiteralPath $file) -and -not $p.HasExited -and $watch.Elapsed.TotalSeconds -lt 180) { $null = $p.WaitForExit(50) }
             $file | Should -Exist -Because "the child reaches the hook $Pause ($($p.HasExited) $(if ($p.HasExited) { $reader.Result + $p.StandardError.ReadToEnd() }))"
-            Restart-OwnServer
+            Restart-TestPostgres -Server $own
             Remove-Item -LiteralPath $file
             if (-not $p.WaitForExit(180000)) { $p.Kill($true); throw "the child did not finish after the restart" }
             $out = $reader.Result

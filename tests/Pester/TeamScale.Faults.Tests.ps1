@@ -17,20 +17,12 @@ BeforeAll {
         $script:ownServer = Get-TestPostgresServer
     }
 
-    function Restart-OwnServer {
-        $cmd = @((Join-Path $own.BinDirectory 'pg_ctl'), '-D', (Join-Path $own.Directory 'data'), '-l', (Join-Path $own.Directory 'log'),
-            '-m', 'immediate', '-w', '-t', '60', 'restart')
-        if ($own.OsUser) { $cmd = @('runuser', '-u', $own.OsUser, '--') + $cmd }
-        $out = & $cmd[0] $cmd[1..($cmd.Length - 1)] 2>&1
-        $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
-    }
-
     # Runs $Body in a child stopped at its first registry commit; there the server restarts (-Fault Server) or the
     # child is killed (-Fault Client). Returns the child's lines (none when it was killed).
     function Invoke-FaultAtCommit([ValidateSet('Server', 'Client')] [string] $Fault, [string] $Body) {
         $run = Start-PausedChild -Pause 'pg-commit#1' -Body $Body -Folder $t.Work -Environment @{ PGPASSWORD = $ownServer.Password }
         if ($Fault -eq 'Client') { Stop-PausedChild $run; return @() }
-        Restart-OwnServer
+        Restart-TestPostgres -Server $own
         Complete-PausedChild $run
     }
 

@@ -298,6 +298,20 @@ function Get-TestPostgresServer {
     [pscustomobject]$server
 }
 
+function Restart-TestPostgres {
+    <#
+    Kills and restarts a throwaway server of tests/servers/Start-Postgres.ps1 (pg_ctl restart -m immediate: a crash, the
+    transactions in flight are lost) and waits until it accepts connections again. Only a server a test file started
+    for itself, never the shared one.
+    #>
+    param([Parameter(Mandatory)] $Server)
+    $cmd = @((Join-Path $Server.BinDirectory 'pg_ctl'), '-D', (Join-Path $Server.Directory 'data'), '-l', (Join-Path $Server.Directory 'log'),
+        '-m', 'immediate', '-w', '-t', '60', 'restart')
+    if ($Server.OsUser) { $cmd = @('runuser', '-u', $Server.OsUser, '--') + $cmd }
+    $out = & $cmd[0] $cmd[1..($cmd.Length - 1)] 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "pg_ctl restart failed: $($out | Out-String)" }
+}
+
 function Invoke-TestPostgresSql {
     <#
     Runs SQL on the test server as its (super)user, through Npgsql from the built module's folder loaded
@@ -347,7 +361,7 @@ function Remove-TestDatabase {
 }
 
 Export-ModuleMember -Function Resolve-RealPath, New-TestFolder, Remove-TestFolder, New-TestInstance, Remove-TestInstance,
-    Get-TestBackend, Use-TestBackend, Get-TestPostgresServer, Invoke-TestPostgresSql, New-TestDatabase, Remove-TestDatabase,
+    Get-TestBackend, Use-TestBackend, Get-TestPostgresServer, Invoke-TestPostgresSql, Restart-TestPostgres, New-TestDatabase, Remove-TestDatabase,
     Get-TreeSnapshot, Get-RegistrySnapshot, Get-MarkerPath, Set-TestMarker, New-ForeignMarkerText,
     ConvertTo-Base62, Get-ExpectedInstanceUid, Get-PwshStartInfo, Read-LineOrFail
 
