@@ -17,7 +17,8 @@
 #>
 param(
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/Lamin/Lamin.psd1'),
-    [long[]] $Sizes = @(10000, 10000000),
+    # The issue's target is 10,000,000 (-Sizes 10000,10000000: about 6 GB of database); the default stays within a small disk.
+    [long[]] $Sizes = @(10000, 1000000),
     [long[]] $LiteSizes = @(10000, 1000000),
     [int] $Runs = 5,
     [switch] $SkipBulk
