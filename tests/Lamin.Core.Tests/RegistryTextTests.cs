@@ -108,5 +108,6 @@ public sealed class RegistryTextTests : IDisposable
         Assert.Equal(expected, mapped!.ErrorId);
         Assert.DoesNotContain("bug", mapped.Message);
         if (state[..2] is "22" or "40") Assert.Contains(state, mapped.Message); // the class table names the SQLSTATE
+        if (state == PostgresErrorCodes.DiskFull) Assert.Contains("no space left for the registry", mapped.Message); // issue 28: says what to free
     }
 }

@@ -366,10 +366,11 @@ Describe 'Remove-LaminArtifact and Restore-LaminArtifact' {
         $keepVirtual.FullName | Should -Exist
         $drop.FullName | Should -Not -Exist
         Get-LaminArtifact -AllVersions | Should -BeNullOrEmpty
-        # Trashing with -DeleteFile is still only trashing.
+        # -DeleteFile without -Permanent is refused before anything changes (issue 26 point 10: it was silently ignored).
         $t2 = Add-LaminArtifact (New-TestFile (Join-Path $reg.Root 'trash.txt') -Text 'trash').FullName
-        Remove-LaminArtifact $t2.Uid -DeleteFile -Confirm:$false
+        { Remove-LaminArtifact $t2.Uid -DeleteFile -Confirm:$false } | Should -Throw -ErrorId 'DeleteFileNeedsPermanent*'
         $t2.FullName | Should -Exist
+        (Get-LaminArtifact $t2.Uid).IsTrashed | Should -BeFalse
     }
 
     It 'describes what -Permanent will do truthfully under -WhatIf (an in-place file under a virtual key is kept)' {

@@ -102,7 +102,7 @@ Describe 'A fault just before the commit of <Command> (<Fault>)' -Skip:$noServer
 
 # The server's disk fills in the middle of an ingest: the registry's database writes its tables into a tablespace
 # on a small file system (a tmpfs of its own, mounted for this test; needs root, as the test server does), almost
-# filled before the ingest. The ingest is refused with InsufficientSpace (not a bug report), nothing is registered
+# filled before the ingest. The ingest stops with RegistryUnavailable saying the server has no space left, nothing is registered
 # without its bytes, and once space is freed the next command works and a rerun registers every file.
 Describe 'The server''s disk fills in the middle of an ingest' -Skip:$noServer {
     BeforeAll {
@@ -125,7 +125,7 @@ Describe 'The server''s disk fills in the middle of an ingest' -Skip:$noServer {
         if ($t) { $t | Remove-TestInstance }
     }
 
-    It 'refuses with InsufficientSpace, registers nothing without its bytes, and a rerun after space is freed registers every file' {
+    It 'stops with RegistryUnavailable naming the full disk, registers nothing without its bytes, and a rerun after space is freed registers every file' {
         if (-not $canMount) { Set-ItResult -Skipped -Because 'this machine does not let the test mount a small file system (needs root)'; return }
         $space = Join-Path $mount 'ts'; $null = New-Item -ItemType Directory $space
         if ($own.OsUser) { & chown "$($own.OsUser):" $space }
@@ -144,10 +144,11 @@ Describe 'The server''s disk fills in the middle of an ingest' -Skip:$noServer {
         & fallocate -l ($free - 64KB) $filler
         $LASTEXITCODE | Should -Be 0
 
-        $added = @(Add-LaminArtifact -Path "$src/*" -KeyPrefix 'full/' -ErrorAction SilentlyContinue -ErrorVariable failed)
-        $failed.Count | Should -BeGreaterThan 0
-        @($failed | ForEach-Object FullyQualifiedErrorId | Sort-Object -Unique) | Should -BeLike 'InsufficientSpace*'
-        $failed[0].Exception.Message | Should -Match 'no space left'
+        $added = [Collections.Generic.List[object]]::new()
+        $err = { Add-LaminArtifact -Path "$src/*" -KeyPrefix 'full/' | ForEach-Object { $added.Add($_) } } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'RegistryUnavailable*'   # terminating: the registry takes no write now
+        $err.Exception.Message | Should -Match 'no space left for the registry'
+        $err.Exception.Message | Should -Match 'free space'
         $added.Count | Should -BeLessThan 400
         @(Get-LaminArtifact).Count | Should -Be $added.Count
 

@@ -485,11 +485,6 @@ public sealed class PostgresConnection
                 case PostgresErrorCodes.InsufficientPrivilege:
                     return new LaminException(ErrorIds.AccessDenied,
                         $"The role '{Username}' lacks a privilege it needs in database '{Database}' on {where} ({pg.MessageText}).", Redacted, e);
-                case PostgresErrorCodes.DiskFull:
-                    // Issue 28: the server's disk (or the tablespace of the registry) is full; the transaction was rolled back.
-                    return new LaminException(ErrorIds.InsufficientSpace,
-                        $"{Capital(where)} has no space left for the registry in database '{Database}' ({pg.MessageText}); " +
-                        "nothing of this write was registered. Ask the database administrator to free space (or grow the tablespace), then run the command again.", Redacted, e);
                 case PostgresErrorCodes.TooManyConnections:
                 case PostgresErrorCodes.CannotConnectNow:
                 case PostgresErrorCodes.AdminShutdown:

@@ -255,6 +255,10 @@ public sealed class PostgresRegistry : IRegistry
             return new LaminException(ErrorIds.RecordNotFound,
                 $"The registry {Description} refused the write: a record it refers to is no longer there ({said}); another writer may have removed it." + nothing +
                 " Look the records up again and run the command again.", null, pg);
+        if (state == PostgresErrorCodes.DiskFull) // issue 28: the server's disk, or the registry's tablespace, is full
+            return new LaminException(ErrorIds.RegistryUnavailable,
+                $"The server {Description} has no space left for the registry ({said})." + nothing +
+                " Ask its administrator to free space (or grow the tablespace), then run the command again.", Description, pg);
         if (state == PostgresErrorCodes.QueryCanceled)
             return new LaminException(ErrorIds.RegistryBusy,
                 $"The server {Description} cancelled the statement ({said}: a statement timeout, or an administrator)." + nothing + " Run the command again.", null, pg);
