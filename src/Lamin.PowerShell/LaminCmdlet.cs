@@ -77,7 +77,7 @@ public abstract class LaminCmdlet : PSCmdlet
         }
         catch (IOException e)
         {
-            Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
+            Report(IoFailure(e));
         }
         catch (Exception e) when (e is not PipelineStoppedException and not OperationCanceledException
                                       and not ParameterBindingException and not RuntimeException)
@@ -140,6 +140,9 @@ public abstract class LaminCmdlet : PSCmdlet
         else base.WriteVerbose(text);
     }
 
+    /// <summary>A failure of the file system or a stream that the core did not catalogue: StorageIoError, nothing else changed.</summary>
+    internal static LaminException IoFailure(Exception e) =>
+        new(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e);
 
     /// <summary>SPEC §4: the errors after which nothing can proceed; every other refusal is about one input.</summary>
     public static readonly IReadOnlySet<string> TerminatingIds = new HashSet<string>(StringComparer.Ordinal)

@@ -176,16 +176,23 @@ public sealed class ArtifactService(LaminContext context)
     public static string PathOf(StorageRoot root, string key) =>
         root.IsLocal ? LocalStorageProvider.Instance.PathOf(root, key) : root.PathPart + "/" + key;
 
-    public List<LaminArtifact> Get(ArtifactQuery q) => context.Registry.Read(s =>
+    public List<LaminArtifact> Get(ArtifactQuery q) => context.Registry.Read(s => Select(new View(s, context, _storages), q, null));
+
+    /// <summary>
+    /// The records of <paramref name="q"/>: from its own rows (an identity, the key or hash index, else every record), or
+    /// from one <paramref name="page"/> of records in id order (<see cref="Stream"/>); the same rules for both.
+    /// </summary>
+    private List<LaminArtifact> Select(View view, ArtifactQuery q, List<LaminArtifact>? page)
     {
-        var view = new View(s, context, _storages);
+        var s = view.RequireSession();
         IEnumerable<LaminArtifact> rows;
-        if (q.Identity is not null && Wildcard.HasWildcard(q.Identity))
+        if (page is null && q.Identity is not null && Wildcard.HasWildcard(q.Identity))
             rows = Matching(view, q.Identity).Where(a => a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest)); // SPEC §4: a Get returns every match
-        else if (q.Identity is not null) rows = [Resolve(view, q.Identity)];
+        else if (page is null && q.Identity is not null) rows = [Resolve(view, q.Identity)];
         else
         {
-            rows = q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
+            rows = page is not null ? page
+                : q.Key is { } k && !k.StartsWith('*') && !k.StartsWith('?') && !k.StartsWith('[')
                 ? s.ArtifactsByKeyPrefixIgnoreCase(WildcardFreePrefix(k))
                 : q.Hash is not null ? s.ArtifactsByHash(q.Hash) : s.Artifacts.FindAll();
             rows = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest));
@@ -200,7 +207,7 @@ public sealed class ArtifactService(LaminContext context)
         }
         if (q.Filter is not null) { var f = new RecordFilter<LaminArtifact>(Fields, q.Filter); conditions.Add(a => f.Matches(view.Decorate(a))); }
         return rows.Where(a => conditions.TrueForAll(c => c(a))).Select(view.Decorate).ToList();
-    });
+    }
 
     /// <summary>
     /// <see cref="Get(ArtifactQuery)"/> as a stream, for a listing that no index narrows (every artifact, or those of one
@@ -216,22 +223,13 @@ public sealed class ArtifactService(LaminContext context)
             foreach (var a in Get(q)) yield return a;
             yield break;
         }
-        var filter = q.Filter is null ? null : new RecordFilter<LaminArtifact>(Fields, q.Filter);
-        int? storageId = null;
         int last = int.MinValue;
         while (true)
         {
             var (page, read, lastId) = context.Registry.Read(s =>
             {
-                var view = new View(s, context, _storages);
-                storageId ??= q.Storage is null ? -1 : ResolveStorage(view, q.Storage).Id;
                 var rows = s.Artifacts.FindPage(last, pageSize);
-                var chosen = rows.Where(a => view.Access.CanSee(a.SpaceId) && a.IsTrashed == q.Trash && (q.AllVersions || q.Trash || a.IsLatest)
-                        && (storageId == -1 || a.StorageId == storageId))
-                    .Select(view.Decorate)
-                    .Where(a => filter is null || filter.Matches(a))
-                    .ToList();
-                return (chosen, rows.Count, rows.Count == 0 ? last : rows[^1].Id);
+                return (Select(new View(s, context, _storages), q, rows), rows.Count, rows.Count == 0 ? last : rows[^1].Id);
             });
             foreach (var a in page) yield return a;
             if (read < pageSize) yield break;

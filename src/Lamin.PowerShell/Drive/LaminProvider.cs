@@ -37,12 +37,7 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     private T Guard<T>(Func<T> work, T failed)
     {
         try { return work(); }
-        catch (LaminException e) { Report(e); return failed; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Report(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e));
-            return failed;
-        }
+        catch (Exception e) when (Refusal(e) is { } refusal) { Report(refusal); return failed; }
     }
 
     private void Guard(Action work) => Guard<object?>(() => { work(); return null; }, null);
@@ -55,12 +50,16 @@ public sealed class LaminProvider : NavigationCmdletProvider, IContentCmdletProv
     private void GuardClose(Action work)
     {
         try { work(); }
-        catch (LaminException e) { WriteError(LaminCmdlet.ToErrorRecord(e)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            WriteError(LaminCmdlet.ToErrorRecord(new LaminException(ErrorIds.StorageIoError, e.Message + " Nothing else was changed; fix the cause and retry.", null, e)));
-        }
+        catch (Exception e) when (Refusal(e) is { } refusal) { WriteError(LaminCmdlet.ToErrorRecord(refusal)); }
     }
+
+    /// <summary>What a provider call reports for a failure: the core's refusal, or an I/O failure; null: not ours to catch.</summary>
+    private static LaminException? Refusal(Exception e) => e switch
+    {
+        LaminException refused => refused,
+        IOException or UnauthorizedAccessException => LaminCmdlet.IoFailure(e),
+        _ => null,
+    };
 
     private void Report(LaminException e)
     {
