@@ -20,6 +20,20 @@ public interface IRegistry
     T Write<T>(Func<IRegistrySession, T> work);
 
     void Write(Action<IRegistrySession> work);
+
+    /// <summary>
+    /// Takes back a registry this process has just created (<see cref="RegistryFactory.Create"/>) when creating its
+    /// instance failed: the schema dropped, or the registry file and its companions retired. Failures are left to
+    /// the caller (the first error is the one to report).
+    /// </summary>
+    void DiscardNew();
+
+    /// <summary>
+    /// Checks, before an instance is made current (Connect-LaminInstance), that the registry is there and is a Lamin
+    /// registry: the file's header (LiteDB), or the server reachable, the login admitted and the schema read afresh
+    /// (PostgreSQL). Throws the refusal that says what is wrong; writes nothing.
+    /// </summary>
+    void Verify();
 }
 
 /// <summary>
@@ -142,6 +156,12 @@ public interface IRegistrySession
     void ReleaseReads() { }
 
     InstanceDocument InstanceDocument { get; }
+
+    /// <summary>
+    /// InstanceMoved when this registry was copied to a team instance (retired), or is being copied (SPEC §7,
+    /// issue 25): a command that writes files before it registers them asks first.
+    /// </summary>
+    void RefuseIfMoved() => InstanceMove.RefuseIfMoved(InstanceDocument, Description);
 
     /// <summary>The instance document's table: <c>Instance.Update(document)</c> writes the instance-wide settings.</summary>
     IInstanceTable Instance { get; }

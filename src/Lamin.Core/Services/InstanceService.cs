@@ -82,9 +82,7 @@ public sealed class InstanceService(LaminContext context)
         var creator = plan.Database?.Username ?? context.User;
         var doc = new InstanceDocument { InstanceId = id, Name = plan.Name, Uid = Util.Uids.InstanceUid(id), CreatedBy = creator, CreatedAt = now };
         bool createdRoot = plan.Root.IsLocal && !Directory.Exists(plan.Root.Root);
-        IRegistry registry = plan.Database is { } database
-            ? PostgresRegistry.Create(database, doc, SpaceService.NewAllSpace(creator))
-            : LaminRegistry.Create(plan.RegistryPath, doc, SpaceService.NewAllSpace(creator));
+        var registry = RegistryFactory.Create(plan.Database, plan.RegistryPath, doc, SpaceService.NewAllSpace(creator));
         var entry = new InstanceEntry { Name = plan.Name, Id = id, Uid = doc.Uid, RegistryPath = plan.RegistryPath, Storage = plan.Root.Root };
         if (plan.Database is not null) { entry.Backend = registry.Backend; entry.Database = plan.Database.Redacted; }
         try
@@ -117,12 +115,7 @@ public sealed class InstanceService(LaminContext context)
         {
             // Leave nothing behind: the registry, the settings entry, folders we made.
             Home.Delete(plan.Name);
-            if (registry is PostgresRegistry created)
-                try { created.Drop(); } catch (LaminException) { /* the first error is the one to report */ }
-            else
-                foreach (var f in Directory.EnumerateFiles(Path.GetDirectoryName(plan.RegistryPath)!)
-                             .Where(f => LaminRegistry.IsRegistryCompanion(Path.GetFileName(f), rules: LocationRules.ForLocal(Path.GetDirectoryName(plan.RegistryPath)!))))
-                    Gate.RetireControlFile(f, Gate.ControlFile.Registry);
+            try { registry.DiscardNew(); } catch (LaminException) { /* the first error is the one to report */ }
             if (plan.Root.IsLocal && createdRoot) LocalStorageProvider.Instance.RemoveEmptyFolders(plan.Root);
             else if (plan.Root.IsLocal) RemoveIfEmpty(Path.Combine(plan.Root.Root, Marker.ManagedFolder));
             throw;
@@ -173,8 +166,7 @@ public sealed class InstanceService(LaminContext context)
     public LaminInstance Connect(string name)
     {
         var entry = Find(name);
-        if (entry.IsPostgres) ((PostgresRegistry)RegistryFactory.Open(entry)).Recheck().Read(s => s.InstanceDocument); // reachable, logged in, a registry there
-        else LaminRegistry.Validate(entry.RegistryPath);
+        RegistryFactory.Open(entry).Verify(); // a registry there (PostgreSQL: reachable, logged in)
         Home.CurrentName = entry.Name;
         return Describe(entry, isCurrent: true);
     }
@@ -258,7 +250,7 @@ public sealed class InstanceService(LaminContext context)
             {
                 RequireAdmin(s);
                 var d = s.InstanceDocument;
-                if (d.MovedTo != destination.Redacted) RegistrySession.RefuseIfRetired(d, entry.RegistryPath);
+                if (d.MovedTo != destination.Redacted) InstanceMove.RefuseIfRetired(d, entry.RegistryPath);
                 // A copy stopped half-way is settled by the real run (the destination may hold it already).
                 if (d.MovedTo is null && d.MovingTo is null)
                 {
@@ -275,7 +267,7 @@ public sealed class InstanceService(LaminContext context)
             RequireAdmin(s);
             var d = s.InstanceDocument;
             if (d.MovedTo == destination.Redacted) return (CopyState.Done, d.MovedTo, PostgresRegistry.Count(s)); // retired; only this machine's settings were left
-            RegistrySession.RefuseIfRetired(d, entry.RegistryPath);
+            InstanceMove.RefuseIfRetired(d, entry.RegistryPath);
             if (d.MovingTo is not { } marked) return (CopyState.Marked, null, null);
             var toThis = marked == destination.Redacted;
             return InstanceMove.Settle(s, d, toThis ? destination : null)
@@ -287,7 +279,7 @@ public sealed class InstanceService(LaminContext context)
             {
                 RequireAdmin(s);
                 var d = s.InstanceDocument;
-                RegistrySession.RefuseIfMoved(d, entry.RegistryPath); // another copy marked it in between
+                InstanceMove.RefuseIfMoved(d, entry.RegistryPath); // another copy marked it in between
                 if (new PostgresRegistry(destination).Exists()) throw Exists();
                 CheckText(s);
                 d.MovingTo = destination.Redacted;
@@ -420,7 +412,7 @@ public sealed class InstanceService(LaminContext context)
         {
             if (dropRegistry)
             {
-                var pg = (PostgresRegistry)RegistryFactory.Open(entry);
+                var pg = RegistryFactory.OpenTeam(entry);
                 pg.Read(s =>
                 {
                     new AccessPolicy(s, context.User).Require(AccessPolicy.AllSpaceId, SpaceRole.Admin, name, $"drop the registry of '{entry.Name}'");

@@ -524,6 +524,10 @@ public sealed class PostgresRegistry : IRegistry
     private static LaminException Mismatch(PostgresRegistry registry, string what) =>
         new(ErrorIds.RegistryCorrupt, $"The copy in {registry.Description} does not match its source ({what}); nothing was kept there and the source is unchanged.", registry.Description);
 
+    public void DiscardNew() => Drop();
+
+    public void Verify() => Recheck().Read(s => s.InstanceDocument);
+
     /// <summary>Drops the schema `lamin` with every table of the registry (Remove-LaminInstance -DropRegistry).</summary>
     public void Drop()
     {
