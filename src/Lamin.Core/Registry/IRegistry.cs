@@ -130,6 +130,13 @@ public interface IRegistrySession
     RegistryIdentity? Identity => null;
 
     /// <summary>
+    /// Whether two user handles name one user in this registry. Where the database is the authority (PostgreSQL:
+    /// login roles, and a quoted role name keeps its case), exactly; where the module decides (LiteDB: OS or
+    /// LAMIN_USER names), without regard to case (<see cref="Util.UserHandles.Same"/>). Issue 28.
+    /// </summary>
+    bool SameUser(string? a, string? b) => Identity is null ? Util.UserHandles.Same(a, b) : string.Equals(a, b, StringComparison.Ordinal);
+
+    /// <summary>
     /// True when the storage record holds artifacts this session can't see (PostgreSQL: in a space the login role
     /// is not granted). Whatever deletes or moves bytes of a location refuses then: it can't account for them.
     /// Always false where the module sees every record (LiteDB).
