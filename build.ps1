@@ -108,6 +108,8 @@ function Invoke-Test {
         Get-ChildItem (Join-Path $root 'tests/Pester') -Filter '*.Tests.ps1' | Sort-Object Name
     }
     $runner = Join-Path $root 'tests/Pester/Invoke-PesterFile.ps1'
+    # The test hooks (tests/Lamin.TestHooks, built with the solution, never in the module): TestHelpers.psm1 installs them.
+    $env:LAMIN_TEST_HOOKS = Join-Path $root "tests/Lamin.TestHooks/bin/$Configuration/net8.0/Lamin.TestHooks.dll"
     # The real local S3/GCS servers (npm, cached in tests/servers/node_modules after the first run).
     Invoke-Native 'installing the local cloud servers' { dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'tests/servers/Install-CloudServers.ps1') }
     # Each file runs in its own pwsh. Two lanes run at once (most of a file's time is spent waiting on

@@ -36,9 +36,8 @@ internal sealed class ProgressReporter : ITransferProgress
         TotalFiles = totalFiles;
     }
 
-    /// <summary>How long every bar stays silent first (LAMIN_PROGRESS_AFTER_MS, default 1000 ms): short runs show none.</summary>
-    internal static TimeSpan QuietPeriod() => TimeSpan.FromMilliseconds(
-        int.TryParse(Environment.GetEnvironmentVariable("LAMIN_PROGRESS_AFTER_MS"), out var ms) && ms >= 0 ? ms : 1000);
+    /// <summary>How long every bar stays silent first (1000 ms; tests may choose another): short runs show none.</summary>
+    internal static TimeSpan QuietPeriod() => TimeSpan.FromMilliseconds(Lamin.Core.Util.TestHooks.Number("progress-after-ms") ?? 1000);
 
     public long TotalBytes { get; set; }
     public int TotalFiles { get; set; }

@@ -596,12 +596,12 @@ Describe 'Add-LaminArtifact: progress' {
         $folder = Join-Path $t.Work 'folder'
         1..3 | ForEach-Object { New-TestFile (Join-Path $folder "m$_.bin") -Size 2MB -Seed $_ | Out-Null }
         # The quiet period (about a second) is set to 0 so the outcome does not depend on the machine's speed.
-        $savedQuiet = $env:LAMIN_PROGRESS_AFTER_MS
-        $env:LAMIN_PROGRESS_AFTER_MS = '0'
+        $savedQuiet = $env:LAMIN_TEST_PROGRESS_AFTER_MS
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = '0'
         $run = { param($p, $k) Add-LaminArtifact -LiteralPath $p -Key $k -SkipHashLookup }
     }
     AfterAll {
-        $env:LAMIN_PROGRESS_AFTER_MS = $savedQuiet
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = $savedQuiet
         $t | Remove-TestInstance
     }
 

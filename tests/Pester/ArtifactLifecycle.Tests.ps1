@@ -529,10 +529,10 @@ Describe 'Progress of Save-LaminArtifact and Move-LaminArtifact' {
         $target = New-LaminStorage (Join-Path $t.Work 'target')
         $a = Add-LaminArtifact (New-TestFile (Join-Path $t.Work 'p.bin') -Size 20MB -Seed 8).FullName -Key 'p.bin'
         # No quiet period, so the outcome does not depend on the machine's speed.
-        $savedQuiet = $env:LAMIN_PROGRESS_AFTER_MS
-        $env:LAMIN_PROGRESS_AFTER_MS = '0'
+        $savedQuiet = $env:LAMIN_TEST_PROGRESS_AFTER_MS
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = '0'
     }
-    AfterAll { $env:LAMIN_PROGRESS_AFTER_MS = $savedQuiet; $t | Remove-TestInstance }
+    AfterAll { $env:LAMIN_TEST_PROGRESS_AFTER_MS = $savedQuiet; $t | Remove-TestInstance }
 
     It 'Save writes bytes done / total, and nothing when $ProgressPreference is SilentlyContinue' {
         $save = { param($u, $d) Save-LaminArtifact $u -Destination $d }

@@ -125,9 +125,9 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
     It 'shows progress for a long copy and none when $ProgressPreference is SilentlyContinue' {
         $big = Join-Path $t.Work 'big.bin'
         $fs = [IO.File]::Create($big); $fs.SetLength(64MB); $fs.Dispose()
-        # LAMIN_PROGRESS_AFTER_MS=0 removes the one-second quiet period, so the result does not depend on the machine's speed.
+        # LAMIN_TEST_PROGRESS_AFTER_MS=0 removes the one-second quiet period, so the result does not depend on the machine's speed.
         $ps = [powershell]::Create()
-        $null = $ps.AddScript("`$env:LAMIN_PROGRESS_AFTER_MS = '0'; `$env:LAMIN_HOME = '$env:LAMIN_HOME'; `$env:LAMIN_USER = '$env:LAMIN_USER'; Import-Module '$env:LAMIN_TEST_MODULE'; `$ProgressPreference = 'Continue'; Add-LaminArtifact '$big' -Key big1.bin | Out-Null")
+        $null = $ps.AddScript("`$env:LAMIN_TEST_PROGRESS_AFTER_MS = '0'; `$env:LAMIN_HOME = '$env:LAMIN_HOME'; `$env:LAMIN_USER = '$env:LAMIN_USER'; Import-Module '$env:LAMIN_TEST_MODULE'; `$ProgressPreference = 'Continue'; Add-LaminArtifact '$big' -Key big1.bin | Out-Null")
         $ps.Invoke() | Out-Null
         $ps.HadErrors | Should -BeFalse
         $records = @($ps.Streams.Progress)
@@ -135,13 +135,13 @@ Describe 'Add-LaminArtifact: copies (<Backend>)' -ForEach $backends {
         $records.Count | Should -BeGreaterThan 0
         $records[0].StatusDescription | Should -Match 'MiB'
         ($records | Where-Object RecordType -EQ 'Completed') | Should -Not -BeNullOrEmpty
-        $env:LAMIN_PROGRESS_AFTER_MS = '0'
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = '0'
         try {
             $ProgressPreference = 'SilentlyContinue'
             $silent = Add-LaminArtifact $big -Key big2.bin -SkipHashLookup *>&1 | Where-Object { $_ -is [System.Management.Automation.ProgressRecord] }
             @($silent).Count | Should -Be 0
         }
-        finally { Remove-Item Env:LAMIN_PROGRESS_AFTER_MS }
+        finally { Remove-Item Env:LAMIN_TEST_PROGRESS_AFTER_MS }
     }
 }
 

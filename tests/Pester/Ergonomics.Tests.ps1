@@ -541,13 +541,13 @@ Describe 'Progress inside a long check (issue item 8)' {
         $null = New-Item -ItemType Directory $src
         foreach ($i in 1..20) { "file $i" | Set-Content (Join-Path $src "f$i.txt") }
         $null = Get-ChildItem $src -File | Add-LaminArtifact -Storage $f.S2.Uid -KeyPrefix 'many/'
-        $savedAfter = $env:LAMIN_PROGRESS_AFTER_MS
-        $env:LAMIN_PROGRESS_AFTER_MS = '0'   # bars from the first moment, so a short check draws one too
+        $savedAfter = $env:LAMIN_TEST_PROGRESS_AFTER_MS
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = '0'   # bars from the first moment, so a short check draws one too
         $run = { param($storage) Test-LaminArtifact -Storage $storage -Hash }
         $runAll = { Test-LaminArtifact -Hash }
     }
     AfterAll {
-        $env:LAMIN_PROGRESS_AFTER_MS = $savedAfter
+        $env:LAMIN_TEST_PROGRESS_AFTER_MS = $savedAfter
         $f.T | Remove-TestInstance
     }
 

@@ -9,6 +9,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module (Resolve-Path -LiteralPath $PesterPath).ProviderPath
 $env:LAMIN_TEST_MODULE = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
+if (-not $env:LAMIN_TEST_HOOKS) { $env:LAMIN_TEST_HOOKS = Join-Path $PSScriptRoot '../Lamin.TestHooks/bin/Release/net8.0/Lamin.TestHooks.dll' }
 $config = New-PesterConfiguration
 $config.Run.Path = $TestFile
 $config.Run.PassThru = $true

@@ -9,9 +9,9 @@ BeforeAll {
     # Adds $Folder as a new version of key 'bundle' in a child pwsh that kills itself between the two moves.
     function Invoke-KilledReplace([string] $Folder) {
         $command = "`$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'`n" +
-            "Import-Module -Name `$env:LAMIN_TEST_MODULE`n`$null = Add-LaminArtifact '$Folder' -Key 'bundle'`n[Console]::Out.WriteLine('DONE')"
+            "Import-Module -Name `$env:LAMIN_TEST_MODULE`n$(Get-TestHookScript)`n`$null = Add-LaminArtifact '$Folder' -Key 'bundle'`n[Console]::Out.WriteLine('DONE')"
         $psi = Get-PwshStartInfo -Command $command
-        $psi.Environment['LAMIN_TEST_KILL_BETWEEN_FOLDER_MOVES'] = '1'
+        $psi.Environment['LAMIN_TEST_KILL'] = 'between-folder-moves'
         $p = [System.Diagnostics.Process]::Start($psi)
         try {
             $out = $p.StandardOutput.ReadToEnd()

@@ -61,8 +61,8 @@ AfterAll {
 Describe 'Access enforced by PostgreSQL: what each role sees and changes' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
-    It 'the schema is at version 6, its record tables force row-level security, and no admitted role holds TRUNCATE' {
-        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 6
+    It 'the schema is at version 7, its record tables force row-level security, and no admitted role holds TRUNCATE' {
+        Invoke-Super 'SELECT version FROM lamin.schema_version' | Should -Be 7
         $forced = Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY relname"
         $forced | Should -Be @('artifact', 'space', 'storage')
         Invoke-Super "SELECT relname FROM pg_class WHERE relnamespace = 'lamin'::regnamespace AND relkind = 'r' AND NOT relrowsecurity AND relname <> 'schema_version'" | Should -BeNullOrEmpty
@@ -302,6 +302,55 @@ SELECT count(*) FROM lamin.artifact WHERE pg_temp.peek(key);
     }
 }
 
+Describe 'Role names that differ only in case are different users (issue 28)' -Skip:$noServer {
+    BeforeAll {
+        # PostgreSQL folds unquoted names to lower case, but a quoted name keeps its case: "LtCase_x" and ltcase_x
+        # are two roles, two logins, two users. A grant to one must never admit or widen the other.
+        $suffix = [guid]::NewGuid().ToString('N').Substring(0, 8)
+        function New-CaseRole([string] $Name) {
+            $password = [guid]::NewGuid().ToString('N')
+            $null = Invoke-TestPostgresSql "CREATE ROLE ""$Name"" LOGIN PASSWORD '$password'"
+            [pscustomobject]@{ Name = $Name; Password = $password
+                Credential = [pscredential]::new($Name, (ConvertTo-SecureString $password -AsPlainText -Force)) }
+        }
+        $script:low = New-CaseRole "ltcase_$suffix"
+        $script:up = New-CaseRole "LtCase_$suffix"
+        Use-Role alice
+        $null = Grant-LaminSpaceAccess -Space all -User $low.Name -Role Write
+        $null = Grant-LaminSpaceAccess -Space secret -User $low.Name -Role Read
+        $null = Grant-LaminSpaceAccess -Space all -User $up.Name -Role Read
+    }
+    AfterAll {
+        Use-Role alice
+        foreach ($r in $low, $up) {
+            foreach ($space in 'all', 'secret') { Revoke-LaminSpaceAccess -Space $space -User $r.Name -ErrorAction SilentlyContinue }
+            $null = Invoke-TestPostgresSql "DROP OWNED BY ""$($r.Name)"" CASCADE" -Database $db.Name
+            $null = Invoke-TestPostgresSql "DROP ROLE IF EXISTS ""$($r.Name)"""
+        }
+    }
+
+    It 'each keeps its own grants: two rows in Get-LaminSpaceAccess, the lower-case role''s not replaced by the other''s' {
+        $grants = @(Get-LaminSpaceAccess -Space all | Where-Object { $_.User -ceq $low.Name -or $_.User -ceq $up.Name })
+        $grants.Count | Should -Be 2
+        ($grants | Where-Object { $_.User -ceq $low.Name }).Role | Should -Be 'Write'
+        ($grants | Where-Object { $_.User -ceq $up.Name }).Role | Should -Be 'Read'
+        @(Get-LaminSpaceAccess -Space secret | Where-Object { $_.User -ceq $up.Name }).Count | Should -Be 0
+    }
+
+    It 'the role granted Read on all only sees no location of the space granted to its lower-case namesake, through the cmdlets nor SELECT, and can''t write' {
+        Use-Role "case-$($up.Name)"
+        $null = Connect-LaminInstance -Database "postgresql://$($up.Name)@$($server.Host):$($server.Port)/$($db.Name)" -Credential $up.Credential -ErrorAction Stop
+        @(Get-LaminStorage).Uid | Should -Contain $open.Uid
+        @(Get-LaminStorage).Uid | Should -Not -Contain $hidden.Uid
+        (Invoke-TestPsql -Role $up -Database $db.Name -Sql "SELECT count(*) FROM lamin.storage WHERE uid = '$($hidden.Uid)'").Output | Should -Be @('0')
+        { New-LaminStorage -Root (Join-Path $root "by-$($up.Name)") -ErrorAction Stop } | Should -Throw -ErrorId "AccessDenied$E"
+        # The lower-case role sees the space it was granted.
+        Use-Role "case-$($low.Name)"
+        $null = Connect-LaminInstance -Database "postgresql://$($low.Name)@$($server.Host):$($server.Port)/$($db.Name)" -Credential $low.Credential -ErrorAction Stop
+        @(Get-LaminStorage).Uid | Should -Contain $hidden.Uid
+    }
+}
+
 Describe 'Access enforced by PostgreSQL: hidden conflicts and refusals by the database' -Skip:$noServer {
     AfterEach { Use-Role alice }
 
@@ -408,7 +457,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA lamin TO $($roles.bob.Name);
             $env:LAMIN_HOME = Join-Path $root 'home-upgrade-alice'
             $i = Connect-LaminInstance -Database (& $url alice) -Credential $owner.Credential -PassThru
             $i.Uid | Should -BeExactly '7clAMMtTbqlK'
-            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 6
+            Invoke-TestPostgresSql 'SELECT version FROM lamin.schema_version' -Database $db1.Name | Should -Be 7
             (Get-LaminStorage -Identity 'OldStorage01').Root | Should -BeExactly '/old/root'
             (Get-LaminStorage -Identity 'OldStorage01').Generation | Should -Be 0   # version 4: every location starts at generation 0
             Invoke-TestPostgresSql "SELECT count(*) FROM pg_policies WHERE schemaname = 'lamin'" -Database $db1.Name | Should -BeGreaterThan 10

@@ -366,6 +366,7 @@ Describe 'Team instance: the server restarts in the middle of a command' -Skip:(
             $child = @"
 `$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
 Import-Module `$env:LAMIN_TEST_MODULE
+$(Get-TestHookScript)
 try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
 catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ') + ' ' + (`$_.Exception.InnerException.GetType().Name)) }
 [Console]::Out.WriteLine('done'); [Console]::Out.Flush()

@@ -11,6 +11,26 @@ if (-not (Get-Module -Name Lamin)) {
     Import-Module -Name $env:LAMIN_TEST_MODULE -Global -ErrorAction Stop
 }
 
+# The test hooks (tests/Lamin.TestHooks, src/Lamin.Core/Util/TestHooks.cs): loaded into the module's own load
+# context, where Lamin.Core is, and installed for this process. They act only on the LAMIN_TEST_PAUSE /
+# LAMIN_TEST_KILL / LAMIN_TEST_<NUMBER> variables a test sets. A child pwsh runs the same text after its
+# Import-Module (Get-TestHookScript); production code reads none of these variables.
+$script:HookScript = @'
+$laminAssembly = (Get-Command -Name Get-LaminSetting -Module Lamin).ImplementingType.Assembly
+$hookType = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($laminAssembly).LoadFromAssemblyPath($env:LAMIN_TEST_HOOKS).GetType('Lamin.TestHooks.EnvironmentHooks', $true)
+$hookType::Install()
+'@
+if (-not $env:LAMIN_TEST_HOOKS -or -not (Test-Path -LiteralPath $env:LAMIN_TEST_HOOKS)) {
+    throw "LAMIN_TEST_HOOKS does not name the built test hooks ($env:LAMIN_TEST_HOOKS): build the solution first (build.ps1)."
+}
+& ([scriptblock]::Create($script:HookScript))
+
+function Get-TestHookScript {
+    <# The PowerShell text that installs the test hooks; a child pwsh runs it right after Import-Module. #>
+    $script:HookScript
+}
+Export-ModuleMember -Function Get-TestHookScript
+
 $script:TestFolders = [System.Collections.Generic.List[string]]::new()
 $script:SharedTestDatabase = $null
 
@@ -616,7 +636,7 @@ function Invoke-TestLiteDb {
 Export-ModuleMember -Function Invoke-TestLiteDb
 
 # ------------------------------------------------------------------------------------------------
-# A child pwsh stopped at a test hook (LAMIN_TEST_PAUSE / LAMIN_TEST_PAUSE_FILE, src/Lamin.Core/Util/TestHooks.cs):
+# A child pwsh stopped at a test hook (LAMIN_TEST_PAUSE / LAMIN_TEST_PAUSE_FILE, tests/Lamin.TestHooks):
 # the child creates the file when it reaches the hook and waits until it is deleted. Races made deterministic.
 # ------------------------------------------------------------------------------------------------
 
@@ -634,6 +654,7 @@ function Start-PausedChild {
     $child = @"
 `$ErrorActionPreference = 'Stop'; `$ProgressPreference = 'SilentlyContinue'; `$WarningPreference = 'SilentlyContinue'
 Import-Module `$env:LAMIN_TEST_MODULE
+$($script:HookScript)
 try { & { $Body } | ForEach-Object { [Console]::Out.WriteLine([string]`$_) } }
 catch { [Console]::Out.WriteLine('error: ' + `$_.FullyQualifiedErrorId + ' ' + (`$_.Exception.Message -replace '\s+', ' ')) }
 [Console]::Out.WriteLine('done'); [Console]::Out.Flush()

@@ -1,5 +1,3 @@
-using LiteDB;
-
 namespace Lamin.Core.Model;
 
 /// <summary>A file or folder held by a storage location (lamindb.Artifact, storage side).</summary>
@@ -16,11 +14,11 @@ public sealed class LaminArtifact
     public string? HashType { get; set; }
     /// <summary>Number of files, for folders; $null for files.</summary>
     public int? NFiles { get; set; }
-    [BsonIgnore] public string Storage { get; set; } = "";
+    [Computed] public string Storage { get; set; } = "";
     public string StorageUid { get; set; } = "";
     public int StorageId { get; set; }
     /// <summary>The full local path or the object URI (computed from the storage root and the storage key).</summary>
-    [BsonIgnore] public string FullName { get; set; } = "";
+    [Computed] public string FullName { get; set; } = "";
     public bool KeyIsVirtual { get; set; } = true;
     /// <summary>For an in-place file registered under another key: its real path relative to the root.</summary>
     public string? RealKey { get; set; }
@@ -31,11 +29,11 @@ public sealed class LaminArtifact
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
     public string CreatedBy { get; set; } = "";
-    [BsonIgnore] public string Space { get; set; } = "all";
+    [Computed] public string Space { get; set; } = "all";
     public int SpaceId { get; set; } = 1;
 
     /// <summary>The 16-character stem shared by all versions.</summary>
-    [BsonIgnore] public string Stem => Uid.Length >= 16 ? Uid[..16] : Uid;
+    [Computed] public string Stem => Uid.Length >= 16 ? Uid[..16] : Uid;
 
     /// <summary>Where the object lives, relative to the storage root (LaminDB's storage-key resolution).</summary>
     public string StorageKey() =>

@@ -1,8 +1,6 @@
-using LiteDB;
-
 namespace Lamin.Core.Model;
 
-/// <summary>A storage location (lamindb.Storage). Stored in the registry; computed members are [BsonIgnore].</summary>
+/// <summary>A storage location (lamindb.Storage). Stored in the registry; computed members are [Computed].</summary>
 public sealed class LaminStorage
 {
     public int Id { get; set; }
@@ -13,10 +11,10 @@ public sealed class LaminStorage
     public string? Region { get; set; }
     public string? Host { get; set; }
     public string? InstanceUid { get; set; }
-    [BsonIgnore] public string Space { get; set; } = "all";
+    [Computed] public string Space { get; set; } = "all";
     public int SpaceId { get; set; } = 1;
     public bool IsLocked { get; set; }
-    [BsonIgnore] public bool IsManaged { get; set; }
+    [Computed] public bool IsManaged { get; set; }
     /// <summary>
     /// The fencing token of the location (SPEC §10 rule 14): Move-LaminStorage adds one in the transaction that
     /// switches <see cref="Root"/>, and a writer commits only against the root and generation it staged into.
@@ -26,9 +24,9 @@ public sealed class LaminStorage
     public DateTime UpdatedAt { get; set; }
     public string CreatedBy { get; set; } = "";
     /// <summary>Number of artifacts (trashed included); only filled by Get-LaminStorage -Statistics.</summary>
-    [BsonIgnore] public long? ArtifactCount { get; set; }
+    [Computed] public long? ArtifactCount { get; set; }
     /// <summary>Bytes held by those artifacts; only filled by Get-LaminStorage -Statistics.</summary>
-    [BsonIgnore] public long? Size { get; set; }
+    [Computed] public long? Size { get; set; }
 
     public override string ToString() => Uid;
 }

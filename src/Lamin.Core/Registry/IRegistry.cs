@@ -20,6 +20,20 @@ public interface IRegistry
     T Write<T>(Func<IRegistrySession, T> work);
 
     void Write(Action<IRegistrySession> work);
+
+    /// <summary>
+    /// Takes back a registry this process has just created (<see cref="RegistryFactory.Create"/>) when creating its
+    /// instance failed: the schema dropped, or the registry file and its companions retired. Failures are left to
+    /// the caller (the first error is the one to report).
+    /// </summary>
+    void DiscardNew();
+
+    /// <summary>
+    /// Checks, before an instance is made current (Connect-LaminInstance), that the registry is there and is a Lamin
+    /// registry: the file's header (LiteDB), or the server reachable, the login admitted and the schema read afresh
+    /// (PostgreSQL). Throws the refusal that says what is wrong; writes nothing.
+    /// </summary>
+    void Verify();
 }
 
 /// <summary>
@@ -116,6 +130,13 @@ public interface IRegistrySession
     RegistryIdentity? Identity => null;
 
     /// <summary>
+    /// Whether two user handles name one user in this registry. Where the database is the authority (PostgreSQL:
+    /// login roles, and a quoted role name keeps its case), exactly; where the module decides (LiteDB: OS or
+    /// LAMIN_USER names), without regard to case (<see cref="Util.UserHandles.Same"/>). Issue 28.
+    /// </summary>
+    bool SameUser(string? a, string? b) => Identity is null ? Util.UserHandles.Same(a, b) : string.Equals(a, b, StringComparison.Ordinal);
+
+    /// <summary>
     /// True when the storage record holds artifacts this session can't see (PostgreSQL: in a space the login role
     /// is not granted). Whatever deletes or moves bytes of a location refuses then: it can't account for them.
     /// Always false where the module sees every record (LiteDB).
@@ -142,6 +163,12 @@ public interface IRegistrySession
     void ReleaseReads() { }
 
     InstanceDocument InstanceDocument { get; }
+
+    /// <summary>
+    /// InstanceMoved when this registry was copied to a team instance (retired), or is being copied (SPEC §7,
+    /// issue 25): a command that writes files before it registers them asks first.
+    /// </summary>
+    void RefuseIfMoved() => InstanceMove.RefuseIfMoved(InstanceDocument, Description);
 
     /// <summary>The instance document's table: <c>Instance.Update(document)</c> writes the instance-wide settings.</summary>
     IInstanceTable Instance { get; }

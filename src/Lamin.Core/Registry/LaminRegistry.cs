@@ -43,6 +43,11 @@ public sealed class LaminRegistry : IRegistry
         var m = new BsonMapper { EnumAsInteger = false, SerializeNullValues = true, TrimWhitespace = false, EmptyStringToNull = false };
         // LiteDB hands dates back in local time; the registry's are UTC (SPEC §3).
         m.RegisterType<DateTime>(d => new BsonValue(d.ToUniversalTime()), b => b.AsDateTime.ToUniversalTime());
+        // Members the model marks [Computed] are not stored (no field name: the mapper leaves them out).
+        m.ResolveMember = (_, member, mapper) =>
+        {
+            if (member.GetCustomAttributes(typeof(ComputedAttribute), true).Length > 0) mapper.FieldName = null;
+        };
         m.Entity<LaminStorage>().Id(x => x.Id);
         m.Entity<LaminSpace>().Id(x => x.Id);
         m.Entity<LaminSpaceAccess>().Id(x => x.Id);
@@ -52,6 +57,17 @@ public sealed class LaminRegistry : IRegistry
     }
 
     /// <summary>Creates a new registry file (fails if one exists) with its indexes, the instance document and the "all" space.</summary>
+    public void Verify() => Validate(Path);
+
+    /// <summary>The registry file and its companions (lock, log), retired through the gate.</summary>
+    public void DiscardNew()
+    {
+        var folder = System.IO.Path.GetDirectoryName(Path)!;
+        foreach (var f in Directory.EnumerateFiles(folder)
+                     .Where(f => IsRegistryCompanion(System.IO.Path.GetFileName(f), rules: Roots.LocationRules.ForLocal(folder))))
+            Safety.Gate.RetireControlFile(f, Safety.Gate.ControlFile.Registry);
+    }
+
     public static LaminRegistry Create(string path, InstanceDocument instance, LaminSpace all)
     {
         if (File.Exists(path))
@@ -130,7 +146,7 @@ public sealed class LaminRegistry : IRegistry
                     doc = session.Instance.FindById(1);
                     _ = retired; // a retired registry refuses just below
                 }
-                if (!duringMove) RegistrySession.RefuseIfMoved(doc, Path); // the copy's own sessions check the marks themselves
+                if (!duringMove) InstanceMove.RefuseIfMoved(doc, Path); // the copy's own sessions check the marks themselves
                 var result = work(session);
                 db.Database.Commit();
                 RegistryChanges.Committed();
@@ -550,34 +566,6 @@ public sealed class RegistrySession : IRegistrySession
         RegistryText.CheckRecord(grant);
         SpaceAccess.Upsert(grant);
     }
-
-    /// <summary>
-    /// A registry copied to a team instance takes no more writes: two live registries must never share one instance
-    /// uid. Nor does one that Copy-LaminInstance is copying (marked moving, issue 25), until the move is settled.
-    /// </summary>
-    public static void RefuseIfMoved(InstanceDocument? doc, string where)
-    {
-        RefuseIfRetired(doc, where);
-        if (doc?.MovingTo is { } moving)
-            throw Moving(doc, moving, where, null);
-    }
-
-    /// <summary>A retired registry (the copy finished): InstanceMoved naming the database.</summary>
-    public static void RefuseIfRetired(InstanceDocument? doc, string where)
-    {
-        if (doc?.MovedTo is { } database)
-            throw new LaminException(ErrorIds.InstanceMoved,
-                $"The instance '{doc.Name}' was moved to the team instance in {database}; the registry {where} is kept read-only. " +
-                $"Connect to the moved instance with Connect-LaminInstance -Database '{database}'.", where);
-    }
-
-    /// <summary>InstanceMoved for a registry marked as moving whose move could not be settled (<paramref name="why"/>: what stopped it).</summary>
-    internal static LaminException Moving(InstanceDocument doc, string database, string where, string? why, Exception? inner = null) =>
-        new(ErrorIds.InstanceMoved,
-            $"The instance '{doc.Name}' is being moved to the team instance in {database} (Copy-LaminInstance did not finish)" +
-            (why is null ? "" : $", and {why}") + $"; the registry {where} takes no writes until the move is settled; nothing was written. " +
-            $"Run Copy-LaminInstance -Destination '{database}' from this instance to finish it (it checks the database, then retires this registry, " +
-            "or takes the mark back when the database holds no copy).", where, inner);
 
     public InstanceDocument InstanceDocument =>
         Instance.FindById(1) ?? throw new LaminException(ErrorIds.RegistryCorrupt,

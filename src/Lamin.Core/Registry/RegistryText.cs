@@ -100,10 +100,10 @@ public static class RegistryText
 
     private static readonly ConcurrentDictionary<Type, PropertyInfo[]> Fields = new();
 
-    /// <summary>The public string properties a registry stores (not [BsonIgnore]: computed or filled on reading).</summary>
+    /// <summary>The public string properties a registry stores (not [Computed]: computed or filled on reading).</summary>
     private static PropertyInfo[] TextFields(Type t) => Fields.GetOrAdd(t, type => type
         .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.PropertyType == typeof(string) && p.CanRead && p.CanWrite && p.GetIndexParameters().Length == 0
-                    && p.GetCustomAttribute<LiteDB.BsonIgnoreAttribute>() is null)
+                    && p.GetCustomAttribute<Model.ComputedAttribute>() is null)
         .ToArray());
 }

@@ -28,7 +28,7 @@ public sealed class AccessPolicy
         // SPEC §11: "CORP\alice" and a bare "alice" (a local account on any machine) are different users.
         IsInstanceAdmin = identity?.IsAdmin ?? Util.UserHandles.Same(session.InstanceDocument.CreatedBy, user);
         _grants = session.SpaceAccess.FindAll()
-            .Where(a => Util.UserHandles.Same(a.User, user))
+            .Where(a => session.SameUser(a.User, user))
             .GroupBy(a => a.SpaceId)
             .ToDictionary(g => g.Key, g => g.Max(a => a.Role));
         _spaceNames = session.Spaces.FindAll().ToDictionary(s => s.Id, s => s.Name);

@@ -368,7 +368,7 @@ public sealed class AuditService(LaminContext context)
             var scope = new GateScope("Clear-LaminStorage");
             var deletable = context.Registry.Read(s =>
             {
-                RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); // SPEC §7: a moved registry clears no orphans (InstanceMoved)
+                s.RefuseIfMoved(); // SPEC §7: a moved registry clears no orphans (InstanceMoved)
                 var record = s.Storages.FindAll().FirstOrDefault(x => x.Root == group.Key);
                 if (record is null) return []; // the location was removed meanwhile: nothing of it is touched
                 // SPEC §10 rules 4 and 12: each orphan through the gate (registered meanwhile, a control file, a nested or hidden location's: kept).

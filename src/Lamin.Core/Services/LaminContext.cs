@@ -80,7 +80,7 @@ public sealed class LaminContext
     public void RequireWritableRegistry()
     {
         if (Registry.Read(s => s.InstanceDocument is { MovingTo: not null, MovedTo: null })) Registry.Write(_ => 0);
-        Registry.Read(s => { RegistrySession.RefuseIfMoved(s.InstanceDocument, s.Description); return 0; });
+        Registry.Read(s => { s.RefuseIfMoved(); return 0; });
     }
 
     public string InstanceUid => Instance.Uid;

@@ -69,7 +69,7 @@ public sealed class SpaceService(LaminContext context)
         var space = new LaminSpace { Uid = Uids.NewSpaceUid(), Name = name, Description = description, CreatedAt = now, CreatedBy = access.User };
         s.Spaces.Insert(space);
         // Whoever creates a space administers it (on PostgreSQL the database has written that grant itself).
-        if (!s.SpaceAccess.FindAll().Any(a => a.SpaceId == space.Id && Util.UserHandles.Same(a.User, access.User)))
+        if (!s.SpaceAccess.FindAll().Any(a => a.SpaceId == space.Id && s.SameUser(a.User, access.User)))
             s.SpaceAccess.Insert(new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = access.User, Role = SpaceRole.Admin, CreatedAt = now, CreatedBy = access.User });
         return space;
     });
@@ -117,7 +117,7 @@ public sealed class SpaceService(LaminContext context)
             throw new LaminException(ErrorIds.InvalidArgument, "-User must be a user handle.", user);
         Registry.RegistryText.Check("-User", user);
         user = user.Trim();
-        var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && string.Equals(a.User, user, StringComparison.OrdinalIgnoreCase));
+        var existing = s.SpaceAccess.FindAll().FirstOrDefault(a => a.SpaceId == space.Id && s.SameUser(a.User, user));
         var grant = existing ?? new LaminSpaceAccess { SpaceId = space.Id, Space = space.Name, User = user, CreatedAt = Util.Clock.UtcNow, CreatedBy = access.User };
         grant.Role = role;
         s.UpsertGrant(grant);
@@ -129,7 +129,7 @@ public sealed class SpaceService(LaminContext context)
         var space = Visible(s, spaceName);
         new AccessPolicy(s, context.User).Require(space.Id, SpaceRole.Admin, spaceName, $"revoke access to space '{space.Name}'");
         var grants = s.SpaceAccess.FindAll()
-            .Where(a => a.SpaceId == space.Id && string.Equals(a.User, user.Trim(), StringComparison.OrdinalIgnoreCase)).ToList();
+            .Where(a => a.SpaceId == space.Id && s.SameUser(a.User, user.Trim())).ToList();
         foreach (var g in grants) s.SpaceAccess.Delete(g.Id);
         return grants.Count > 0;
     });

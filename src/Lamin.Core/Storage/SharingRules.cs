@@ -94,8 +94,6 @@ public static class FolderReplace
     public const string IntentSuffix = ".key";
 
     /// <summary>Tests only: the process kills itself between the two moves (a power cut or SIGKILL at the worst moment).</summary>
-    private static readonly bool KillBetweenMoves = Environment.GetEnvironmentVariable("LAMIN_TEST_KILL_BETWEEN_FOLDER_MOVES") == "1";
-
     /// <summary>The outcome: whether the previous version could be deleted after the replace (false: it is still at <paramref name="aside"/>, reported, not lost).</summary>
     /// <param name="intent">The key of <paramref name="final"/> under its root, written beside the aside before the previous version moves (null: none).</param>
     public static bool Replace(string staged, string final, string aside, IFolderOperations? ops = null, Func<Exception, bool>? isTransient = null,
@@ -114,7 +112,7 @@ public static class FolderReplace
         try
         {
             if (hadOld) SharingRules.Retry(() => ops.Move(final, aside), isTransient, wait);
-            if (hadOld && KillBetweenMoves) System.Diagnostics.Process.GetCurrentProcess().Kill();
+            if (hadOld) Util.TestHooks.Pause("between-folder-moves"); // tests kill the process here (issue 15)
             try
             {
                 SharingRules.Retry(() => ops.Move(staged, final), isTransient, wait);

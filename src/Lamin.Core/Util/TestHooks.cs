@@ -1,36 +1,43 @@
 namespace Lamin.Core.Util;
 
 /// <summary>
-/// Points where a test stops a command in the middle to act on it from outside (restart the database
-/// server, say), observed rather than timed. Inert unless both variables are set:
-/// <c>LAMIN_TEST_PAUSE=&lt;point&gt;[#n]</c> and <c>LAMIN_TEST_PAUSE_FILE=&lt;path&gt;</c>: the n-th time
-/// (default the first) this process reaches that point, it creates the file and waits until the test
-/// deletes it (at most two minutes), then goes on. <c>LAMIN_TEST_BATCH_SIZE</c>: Add-LaminArtifact's
-/// batch size, so a short test ingest commits several batches.
+/// What a test installs to act inside a command (issue 27 and 28): stop or end the process at a named
+/// point (restart the database server there, kill the client there), observed rather than timed, and
+/// numbers a test picks (a small batch size, no quiet period before progress bars). Only test assemblies
+/// can install one (internal, <c>InternalsVisibleTo</c>); production code reads no variable for it.
+/// </summary>
+internal interface ITestHooks
+{
+    /// <summary>The command has reached <paramref name="point"/>: return to go on.</summary>
+    void Reached(string point);
+
+    /// <summary>A number the test chose for <paramref name="name"/> (0 or more), or null for the default.</summary>
+    int? Number(string name);
+}
+
+/// <summary>
+/// The points and numbers of <see cref="ITestHooks"/>. Inert (no cost beyond a null check) unless a test
+/// assembly installed hooks in this process: tests/Lamin.TestHooks for Pester and its child processes,
+/// <see cref="Install"/> directly for xunit.
 /// </summary>
 public static class TestHooks
 {
-    private static readonly Dictionary<string, int> Reached = new(StringComparer.Ordinal);
+    private static volatile ITestHooks? _installed;
 
-    /// <summary>A pause point: see the class summary.</summary>
-    public static void Pause(string point)
+    /// <summary>Installs <paramref name="hooks"/> for this process (null removes them); returns what was installed.</summary>
+    internal static ITestHooks? Install(ITestHooks? hooks)
     {
-        var wanted = Environment.GetEnvironmentVariable("LAMIN_TEST_PAUSE");
-        var file = Environment.GetEnvironmentVariable("LAMIN_TEST_PAUSE_FILE");
-        if (string.IsNullOrEmpty(wanted) || string.IsNullOrEmpty(file)) return;
-        var hash = wanted.IndexOf('#');
-        var name = hash < 0 ? wanted : wanted[..hash];
-        var nth = hash < 0 ? 1 : int.Parse(wanted[(hash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        if (name != point) return;
-        int count;
-        lock (Reached) count = Reached[point] = Reached.GetValueOrDefault(point) + 1;
-        if (count != nth) return;
-        File.WriteAllText(file, point);
-        var until = DateTime.UtcNow.AddMinutes(2);
-        while (File.Exists(file) && DateTime.UtcNow < until) Thread.Sleep(50);
+        var before = _installed;
+        _installed = hooks;
+        return before;
     }
 
-    /// <summary>A positive whole number from the environment variable <paramref name="name"/>, or null.</summary>
-    public static int? Int(string name) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
+    /// <summary>A point where a test may stop or end this process; nothing happens without installed hooks.</summary>
+    public static void Pause(string point) => _installed?.Reached(point);
+
+    /// <summary>A positive number a test chose for <paramref name="name"/>, or null.</summary>
+    public static int? Int(string name) => Number(name) is > 0 and var n ? n : null;
+
+    /// <summary>A number (0 or more) a test chose for <paramref name="name"/>, or null.</summary>
+    public static int? Number(string name) => _installed?.Number(name) is >= 0 and var n ? n : null;
 }

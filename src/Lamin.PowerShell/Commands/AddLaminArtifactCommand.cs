@@ -16,9 +16,9 @@ namespace Lamin.PowerShell.Commands;
 [OutputType(typeof(LaminArtifact))]
 public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 {
-    private static readonly int BatchSize = Lamin.Core.Util.TestHooks.Int("LAMIN_TEST_BATCH_SIZE") ?? 500;
+    private static readonly int BatchSize = Lamin.Core.Util.TestHooks.Int("batch-size") ?? 500;
     /// <summary>A batch commits at this age; tests that must keep items of one pipeline in one batch raise it (read per command, never a timing in a test).</summary>
-    private static TimeSpan BatchAge => TimeSpan.FromSeconds(Lamin.Core.Util.TestHooks.Int("LAMIN_TEST_BATCH_AGE_SECONDS") ?? 2);
+    private static TimeSpan BatchAge => TimeSpan.FromSeconds(Lamin.Core.Util.TestHooks.Int("batch-age-seconds") ?? 2);
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
     [SupportsWildcards]

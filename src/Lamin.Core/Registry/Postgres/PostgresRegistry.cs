@@ -249,6 +249,10 @@ public sealed class PostgresRegistry : IRegistry
     public static CopyCounts Import(PostgresConnection destination, IRegistrySession source, Action<string, long, long>? progress = null, int batch = 1000) =>
         PostgresCopy.Import(destination, source, progress, batch);
 
+    public void DiscardNew() => Drop();
+
+    public void Verify() => Recheck().Read(s => s.InstanceDocument);
+
     /// <summary>Drops the schema `lamin` with every table of the registry (Remove-LaminInstance -DropRegistry).</summary>
     public void Drop()
     {

@@ -17,7 +17,7 @@ public enum SchemaOutcome
 /// <summary>
 /// The `lamin` schema of a PostgreSQL registry and its versions (SPEC §7). Version 1 is Schema.sql;
 /// each later version n is an embedded Upgrade-n.sql (2: access enforced by the database, row-level security; 3: keys of any accepted length indexed;
-/// 4: a storage location's generation, the fencing token of relocation; 5: the gate asks about locations a role cannot see; 6: the instance row hides a default location the role cannot see). Creating and upgrading run in one transaction
+/// 4: a storage location's generation, the fencing token of relocation; 5: the gate asks about locations a role cannot see; 6: the instance row hides a default location the role cannot see; 7: role names that differ only in case are different users). Creating and upgrading run in one transaction
 /// begun under an advisory lock (held until that transaction ends), so any number of machines connecting at once create or
 /// upgrade it exactly once, and a failure leaves the database as it was. A schema newer than this
 /// module is refused before anything is written.
@@ -25,7 +25,7 @@ public enum SchemaOutcome
 public static class PostgresSchema
 {
     /// <summary>The schema version this module writes.</summary>
-    public const int CurrentVersion = 6;
+    public const int CurrentVersion = 7;
 
     public const string SchemaName = "lamin";
 
