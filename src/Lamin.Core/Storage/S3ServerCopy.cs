@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3.Model;
 using Lamin.Core.Roots;
 using static Lamin.Core.Storage.CloudObjects;
