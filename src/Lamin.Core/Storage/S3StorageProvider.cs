@@ -12,8 +12,7 @@ namespace Lamin.Core.Storage;
 /// <summary>
 /// S3 buckets and prefixes through AWSSDK.S3 (<see cref="S3Calls"/>: the clients and the error mapping). This class
 /// holds the calls of <see cref="IStorageProvider"/> and the deletes (the primitives under <see cref="Safety.Gate"/>);
-/// uploads are <see cref="S3UploadStream"/>, server-side copies <see cref="S3ServerCopy"/>, parallel downloads
-/// <see cref="S3RangedDownload"/>.
+/// uploads are <see cref="S3UploadStream"/>, server-side copies and parallel downloads <see cref="S3Transfers"/>.
 /// </summary>
 public sealed class S3StorageProvider : IStorageProvider
 {
@@ -175,7 +174,7 @@ public sealed class S3StorageProvider : IStorageProvider
     }
 
     public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) =>
-        S3RangedDownload.Download(root, key, size, localPath, progress, cancel);
+        S3Transfers.Download(root, key, size, localPath, progress, cancel);
 
     // ------------------------------------------------------------------ deletes (under the gate)
 
@@ -244,7 +243,7 @@ public sealed class S3StorageProvider : IStorageProvider
     /// (If-None-Match: *). Returns the new ETag.
     /// </summary>
     internal string? Copy(StorageRoot root, string fromKey, string toKey, long size, bool createOnly = false, CancellationToken cancel = default) =>
-        S3ServerCopy.CopyInStore(root, root, fromKey, toKey, size, createOnly, cancel);
+        S3Transfers.CopyInStore(root, root, fromKey, toKey, size, createOnly, cancel);
 
     /// <summary>
     /// A create-only server-side copy of <paramref name="sourceKey"/> in <paramref name="source"/> to <paramref name="toKey"/>:
@@ -253,7 +252,7 @@ public sealed class S3StorageProvider : IStorageProvider
     /// Returns the new object's ETag (a multipart copy's ETag is not the source's: verify by size and content, not ETag).
     /// </summary>
     internal string? CopyFrom(StorageRoot root, StorageRoot source, string sourceKey, string toKey, long size, CancellationToken cancel) =>
-        S3ServerCopy.CopyInStore(root, source, sourceKey, toKey, size, createOnly: true, cancel);
+        S3Transfers.CopyInStore(root, source, sourceKey, toKey, size, createOnly: true, cancel);
 
     /// <summary>
     /// LaminDB's hash of an object, checked against its size, reading as little as possible: a plain ETag is
@@ -282,7 +281,7 @@ public sealed class S3StorageProvider : IStorageProvider
         public string? Copy(string from, string to, long size, bool createOnly) => provider.Copy(root, from, to, size, createOnly, cancel);
         public IReadOnlyList<string> MemberKeys(string key) => provider.MemberKeys(root, key);
         public void DeleteKeys(IReadOnlyList<string> keys) => provider.DeleteKeys(root, keys);
-        public bool CanCopyFrom(StorageRoot source) => S3ServerCopy.SameStore(source, root);
+        public bool CanCopyFrom(StorageRoot source) => S3Transfers.SameStore(source, root);
         public string? CopyFrom(StorageRoot source, string sourceKey, string toKey, long size) => provider.CopyFrom(root, source, sourceKey, toKey, size, cancel);
         public Hashing.HashResult HashOf(string key, long size, Hashing.HashResult? expected) => provider.HashOf(root, key, size, expected, cancel);
         public (long Size, string? Token)? Version(string key) => provider.Head(root, key) is { } h ? (h.Size, h.ETag) : null;

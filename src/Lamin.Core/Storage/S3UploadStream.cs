@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Lamin.Core.Roots;
-using static Lamin.Core.Storage.CloudObjects;
 using static Lamin.Core.Storage.S3Calls;
 using static Lamin.Core.Storage.S3StorageProvider;
 
@@ -41,7 +40,7 @@ internal sealed class S3UploadStream : WriteOnlyStream
     {
         _root = root;
         _relativeKey = key;
-        _key = ObjectKey(root, key);
+        _key = CloudObjects.ObjectKey(root, key);
         _created = created;
         _size = size;
         _cancel = cancel;
