@@ -43,16 +43,12 @@ public static class RangeHasher
     }
 
     /// <summary>A write-only stream that hashes what is written to it.</summary>
-    private sealed class HashSink(HashAlgorithmName algorithm, CancellationToken cancel) : Stream
+    private sealed class HashSink(HashAlgorithmName algorithm, CancellationToken cancel) : Storage.WriteOnlyStream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(algorithm);
         public long Count { get; private set; }
+        protected override long Written => Count;
         public byte[] Finish() => _hash.GetHashAndReset();
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => Count;
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
         public override void Write(ReadOnlySpan<byte> buffer)
         {
@@ -61,9 +57,6 @@ public static class RangeHasher
             Count += buffer.Length;
         }
         public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) _hash.Dispose();

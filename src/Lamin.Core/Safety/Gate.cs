@@ -25,44 +25,13 @@ namespace Lamin.Core.Safety;
 /// that no committed record can name (a rolled-back batch's uploads, a writer's own temporaries) get a
 /// permit from <see cref="OwnObject"/>, which still refuses control files and roots.
 /// </para>
+/// <para>
+/// This file holds every rule and every act. Beside it only helpers without a rule or a delete of their own:
+/// <c>Gate.Permit.cs</c> (the permit and the scope) and <c>Gate.Place.cs</c> (how places compare).
+/// </para>
 /// </summary>
-public static class Gate
+public static partial class Gate
 {
-    /// <summary>What the gate lets one operation delete: one object (a file, or a folder's members) under a root.</summary>
-    public sealed class Permit
-    {
-        internal Permit(StorageRoot root, string key, bool? folder, string operation) { Root = root; Key = key; Folder = folder; Operation = operation; }
-        public StorageRoot Root { get; }
-        public string Key { get; }
-        /// <summary>A file's object alone (false), a folder's members (true), or whatever is at the key (null).</summary>
-        public bool? Folder { get; }
-        /// <summary>The command the permit was given to (named when a conditional delete keeps the object).</summary>
-        public string Operation { get; }
-        /// <summary>
-        /// The identity the command verified (issue 25): when set, <see cref="Delete"/> removes the file only while it
-        /// still has it, and keeps (and reports) an object another client wrote since.
-        /// </summary>
-        public ObjectVersion? Expected { get; private init; }
-
-        /// <summary>
-        /// A member file of the folder this permit was checked for (the place rules held for the whole folder), to be
-        /// deleted on its own, conditionally: a folder's members go one by one as the command verified them (issue 25).
-        /// </summary>
-        public Permit Member(string memberKey)
-        {
-            if (Folder != true || !memberKey.StartsWith(Key + "/", StringComparison.Ordinal) || memberKey.Split('/').Any(x => x is "" or "." or ".."))
-                throw new InvalidOperationException($"'{memberKey}' is not a member of the folder '{Key}' this permit was given for.");
-            return new Permit(Root, memberKey, false, Operation);
-        }
-
-        /// <summary>This permit, for the file as the command verified it (<paramref name="version"/>; null: unconditional).</summary>
-        public Permit Expecting(ObjectVersion? version)
-        {
-            if (version is not null && Folder == true) throw new InvalidOperationException("A conditional delete is of one file, not a folder's members.");
-            return new Permit(Root, Key, Folder, Operation) { Expected = version };
-        }
-    }
-
     // ============================================================== the rules
 
     /// <summary>
@@ -378,49 +347,4 @@ public static class Gate
     }
 
     private static string Where(StorageRoot root, string key) => StorageProviders.For(root).PathOf(root, key);
-
-    // ============================================================== places
-
-    /// <summary>A file or object as one comparable string: a local path, or a cloud store's bucket path with its endpoint.</summary>
-    private readonly record struct Place(string Type, string? Endpoint, string Path, bool IgnoreCase)
-    {
-        /// <summary>An object under a location's root: compared as that root's file system compares names (its rules are known, never probed again).</summary>
-        public static Place Of(StorageRoot root, string key) => root.IsLocal
-            ? OfLocal(System.IO.Path.Combine(root.Root, key.Replace('/', System.IO.Path.DirectorySeparatorChar)), LocationRules.For(root))
-            : new Place(root.Type, root.EndpointUrl, LocalPaths.TrimTrailingSeparator(root.PathPart) + "/" + key, false);
-
-        /// <summary>A local path; <paramref name="rules"/> say how its names compare (default: this OS's, never a probe per path).</summary>
-        public static Place OfLocal(string path, FileSystemRules? rules = null)
-        {
-            var full = System.IO.Path.GetFullPath(path);
-            return new Place("local", null, LocalPaths.TrimTrailingSeparator(full), (rules ?? FileSystemRules.ForCurrentOs()).Comparison != StringComparison.Ordinal);
-        }
-
-        public static Place OfRoot(string type, string root)
-        {
-            if (type == "local") return OfLocal(root, LocationRules.ForLocal(root));
-            var parsed = StorageRoot.Parse(root, "/");
-            return new Place(parsed.Type, parsed.EndpointUrl, LocalPaths.TrimTrailingSeparator(parsed.PathPart), false);
-        }
-
-        public bool SameStore(Place other) => Type == other.Type && string.Equals(Endpoint, other.Endpoint, StringComparison.OrdinalIgnoreCase);
-
-        public bool IsSameAs(Place other, StringComparison cmp) => string.Equals(Path, other.Path, cmp);
-
-        /// <summary>True when this place lies strictly below <paramref name="other"/>.</summary>
-        public bool IsUnder(Place other, StringComparison cmp)
-        {
-            if (Path.Length <= other.Path.Length || !Path.StartsWith(other.Path, cmp)) return false;
-            return other.Path[^1] is '/' or '\\' || Path[other.Path.Length] is '/' or '\\';
-        }
-
-        public string RelativeTo(Place root) => Path.Length == root.Path.Length ? "" : LocalPaths.RelativeKey(Path, root.Path);
-    }
-}
-
-/// <summary>Who asks the gate (named in refusals), and which artifacts' own bytes its operation retires.</summary>
-public sealed record GateScope(string Operation)
-{
-    /// <summary>Ids of the artifacts this operation removes or moves itself: their bytes don't count as live.</summary>
-    public IReadOnlyCollection<int> Retiring { get; init; } = [];
 }

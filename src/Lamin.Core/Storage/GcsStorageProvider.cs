@@ -4,6 +4,7 @@ using Google;
 using Google.Cloud.Storage.V1;
 using Lamin.Core.Errors;
 using Lamin.Core.Roots;
+using static Lamin.Core.Storage.CloudObjects;
 
 namespace Lamin.Core.Storage;
 
@@ -47,12 +48,6 @@ public sealed class GcsStorageProvider : IStorageProvider
         return all;
     }
 
-    private static string ObjectKey(StorageRoot root, string key) =>
-        root.Prefix is null ? key : key.Length == 0 ? root.Prefix : root.Prefix + "/" + key;
-
-    private static string RelativeKey(StorageRoot root, string objectKey) =>
-        root.Prefix is null ? objectKey : objectKey[(root.Prefix.Length + 1)..];
-
     /// <param name="key">The object the call is about (relative to the root), named in "missing" and "exists" errors.</param>
     internal static T Call<T>(StorageRoot root, Func<T> call, string what, string? key = null)
     {
@@ -66,20 +61,16 @@ public sealed class GcsStorageProvider : IStorageProvider
     private static LaminException Unreachable(StorageRoot root, Exception e) =>
         new(ErrorIds.StorageUnreachable, $"Cannot reach GCS for {root.Root} ({e.Message}). Check the network (and STORAGE_EMULATOR_HOST when using an emulator).", root.Root, e);
 
-    private static string UriOf(StorageRoot root, string? key) => key is null or "" ? root.PathPart : root.PathPart + "/" + key;
-
     private static Exception Map(StorageRoot root, GoogleApiException e, string what, string? key = null) => e.HttpStatusCode switch
     {
         HttpStatusCode.NotFound when e.Message.Contains("bucket", StringComparison.OrdinalIgnoreCase) && !e.Message.Contains("object", StringComparison.OrdinalIgnoreCase) =>
-            new LaminException(ErrorIds.StorageNotFound, $"The bucket of {root.Root} does not exist (while trying to {what}).", root.Root, e),
-        HttpStatusCode.NotFound when key is not null => new LaminException(ErrorIds.PathNotFound,
-            $"{UriOf(root, key)}: the object is missing (while trying to {what}). Check it with Test-LaminArtifact.", UriOf(root, key), e),
+            NoBucket(root, what, e),
+        HttpStatusCode.NotFound when key is not null => Missing(root, key, what, e),
         // A create-only write (ifGenerationMatch=0) found an object at the key: nothing was overwritten.
-        HttpStatusCode.PreconditionFailed when key is not null => new LaminException(ErrorIds.DestinationExists,
-            $"'{UriOf(root, key)}' already exists; nothing was overwritten.", UriOf(root, key), e),
+        HttpStatusCode.PreconditionFailed when key is not null => Exists(root, key, e),
         HttpStatusCode.Unauthorized => new LaminException(ErrorIds.StorageCredentialsInvalid,
             $"GCS refused the credentials for {root.Root}. Check your application default credentials (gcloud auth application-default login).", root.Root, e),
-        HttpStatusCode.Forbidden => S3StorageProvider.Denied(root, what, e),
+        HttpStatusCode.Forbidden => Denied(root, what, e),
         HttpStatusCode.TooManyRequests or >= HttpStatusCode.InternalServerError =>
             new LaminException(ErrorIds.StorageUnavailable, $"GCS answered {(int)e.HttpStatusCode} for {root.Root} after retries; try again later.", root.Root, e),
         _ => new LaminException(ErrorIds.StorageIoError, $"GCS refused to {what} in {root.Root}: {e.Message}", root.Root, e),
@@ -117,7 +108,7 @@ public sealed class GcsStorageProvider : IStorageProvider
 
     public void RemoveEmptyFolders(StorageRoot root) { }
 
-    public string PathOf(StorageRoot root, string key) => key.Length == 0 ? root.PathPart : root.PathPart + "/" + key;
+    public string PathOf(StorageRoot root, string key) => UriOf(root, key);
 
     /// <summary>
     /// The objects at a key, with their md5Hash (for in-place hashes). An object whose name is exactly the
@@ -132,22 +123,9 @@ public sealed class GcsStorageProvider : IStorageProvider
     }
 
     /// <summary>The object with exactly this name (if any) and the objects below "key/", sorted.</summary>
-    private ((StoredObject Object, string? Md5)? Exact, List<(StoredObject Object, string? Md5)> Members) ListRaw(StorageRoot root, string key)
-    {
-        var objectKey = ObjectKey(root, key);
-        var prefix = key.Length == 0 ? (root.Prefix is null ? "" : root.Prefix + "/") : objectKey;
-        var all = Call(root, () => ListAll(root.Bucket, prefix), "list objects", key)
-            .Where(o => !o.Name.EndsWith('/')) // "folder" placeholders are not files
-            .Select(o => (Name: o.Name, Item: (Object: new StoredObject(RelativeKey(root, o.Name), (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime), Md5: (string?)o.Md5Hash)))
-            .ToList();
-        var exact = key.Length > 0 && all.FirstOrDefault(o => o.Name == objectKey) is { Name: not null } x ? x.Item : ((StoredObject, string?)?)null;
-        var members = all
-            .Where(o => key.Length == 0 || o.Name.StartsWith(objectKey + "/", StringComparison.Ordinal))
-            .Select(o => o.Item)
-            .OrderBy(o => o.Object.Key, StringComparer.Ordinal)
-            .ToList();
-        return (exact, members);
-    }
+    private ((StoredObject Object, string? Md5)? Exact, List<(StoredObject Object, string? Md5)> Members) ListRaw(StorageRoot root, string key) =>
+        Split(root, key, Call(root, () => ListAll(root.Bucket, ListPrefix(root, key)), "list objects", key)
+            .Select(o => (o.Name, (long)(o.Size ?? 0), o.UpdatedDateTimeOffset?.UtcDateTime, (string?)o.Md5Hash)));
 
     /// <summary>The names below "key/" (a folder's members), whether or not an object has the key itself.</summary>
     internal IReadOnlyList<string> MemberKeys(StorageRoot root, string key) => ListRaw(root, key).Members.Select(m => m.Object.Key).ToList();
@@ -163,12 +141,7 @@ public sealed class GcsStorageProvider : IStorageProvider
         return o is null ? null : ((long)(o.Size ?? 0), o.Md5Hash);
     }
 
-    public ObjectStat? Stat(StorageRoot root, string key)
-    {
-        if (Head(root, key) is { } h) return new ObjectStat(key, false, h.Size, 1);
-        var members = ListRaw(root, key).Members;
-        return members.Count == 0 ? null : new ObjectStat(key, true, members.Sum(m => m.Object.Size), members.Count);
-    }
+    public ObjectStat? Stat(StorageRoot root, string key) => CloudObjects.Stat(key, Head(root, key)?.Size, () => ListRaw(root, key).Members);
 
     public Stream OpenRead(StorageRoot root, string key)
     {
@@ -263,14 +236,12 @@ public sealed class GcsStorageProvider : IStorageProvider
     /// <summary>LaminDB's hash of an object, checked against its size: md5Hash up to 50 MiB (when it is the expected one), else the bytes; sha1-fl from two ranged reads.</summary>
     internal Hashing.HashResult HashOf(StorageRoot root, string key, long size, Hashing.HashResult? expected, CancellationToken cancel)
     {
-        var head = Head(root, key) ?? throw new LaminException(ErrorIds.PathNotFound, $"{UriOf(root, key)}: the copy is missing right after it was made.", UriOf(root, key));
-        if (head.Size != size)
-            throw new LaminException(ErrorIds.HashMismatch, $"The copy at {UriOf(root, key)} holds {head.Size} bytes, not {size}; nothing was registered there.", UriOf(root, key));
-        return Hashing.RangeHasher.Hash(size, (offset, count, sink) =>
+        var head = Head(root, key);
+        return HashOfCopy(root, key, size, head?.Size, head?.Md5 is { Length: > 0 } m ? Hashing.LaminHash.FromGcsMd5(m) : null, (offset, count, sink) =>
             Call(root, () => Client().DownloadObjectAsync(root.Bucket, ObjectKey(root, key), sink,
                 new DownloadObjectOptions { Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + count - 1), DownloadValidationMode = DownloadValidationMode.Never },
                 cancel).GetAwaiter().GetResult(), "read an object", key),
-            head.Md5 is { Length: > 0 } m ? Hashing.LaminHash.FromGcsMd5(m) : null, expected, cancel);
+            expected, cancel);
     }
 
     /// <summary>An upload with ifGenerationMatch=0: GCS answers 412 when an object is at the key.</summary>
@@ -338,17 +309,13 @@ public sealed class GcsStorageProvider : IStorageProvider
         Maybe(root, () => Client().GetObjectAsync(root.Bucket, ObjectKey(root, key), null, Ct).GetAwaiter().GetResult(), "read object metadata", key)?.Generation;
 
     /// <summary>Buffers writes in a local temporary file; on Flush with every byte written, hands the file to the upload.</summary>
-    private sealed class SpoolStream(long size, Action<Stream> upload) : Stream
+    private sealed class SpoolStream(long size, Action<Stream> upload) : WriteOnlyStream
     {
         private readonly FileStream _file = new(Path.Combine(Path.GetTempPath(), $"lamin-up-{Environment.ProcessId}-{Guid.NewGuid():N}"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
         private bool _done;
 
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _file.Length;
-        public override long Position { get => _file.Position; set => throw new NotSupportedException(); }
+        protected override long Written => _file.Length;
         public override void Write(byte[] buffer, int offset, int count) => _file.Write(buffer, offset, count);
 
         public override void Flush()
@@ -360,9 +327,6 @@ public sealed class GcsStorageProvider : IStorageProvider
             _done = true;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) _file.Dispose();
