@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Management.Automation;
 using Lamin.Core.Artifacts;
 
 namespace Lamin.PowerShell;

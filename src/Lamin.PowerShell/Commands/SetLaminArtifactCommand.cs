@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes an artifact's description, or locks it against every change (beyond SPEC §4: locking needs a cmdlet).</summary>

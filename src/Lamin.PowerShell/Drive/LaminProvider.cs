@@ -1,10 +1,6 @@
 using System.Collections;
 using System.Collections.ObjectModel;
-using System.Management.Automation;
 using System.Management.Automation.Provider;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Drive;
 
