@@ -14,7 +14,7 @@ public sealed partial class LaminProvider
     /// <summary>The provider path of a key in a location.</summary>
     internal static string PathOf(string uid, string key) => key.Length == 0 ? uid : uid + Separator + key.Replace('/', Separator);
 
-    /// <summary>How PSPaths name this provider: the module's own name (Lamin.psm1 registers it under module Lamin).</summary>
+    /// <summary>How PSPaths name this provider: the module's own name (the cmdlet assembly is the manifest's root module, so PowerShell registers the provider under module Lamin).</summary>
     public const string QualifiedName = "Lamin\\" + ProviderName;
 
     /// <summary>
@@ -22,7 +22,7 @@ public sealed partial class LaminProvider
     /// so a record from a cmdlet piped into Remove-Item, Move-Item, Rename-Item, Get-Content or Set-Content acts as the
     /// typed lamin: path does. The drive lists only latest, non-trashed artifacts and its path of a key means the latest
     /// version: an older version or a trashed artifact has no PSPath (an item cmdlet then refuses to bind it), never the
-    /// path of another artifact. Lamin.psm1 adds it as a CodeProperty of LaminArtifact and LaminStorage.
+    /// path of another artifact. Lamin.Types.ps1xml makes it a CodeProperty of LaminArtifact and LaminStorage.
     /// </summary>
     public static string? PSPathOf(PSObject record) => record?.BaseObject switch
     {
