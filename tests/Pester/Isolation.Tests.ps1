@@ -122,19 +122,21 @@ $after = (Get-Command -Module Lamin).Count
 
     It 'imports again after Remove-Module and Import-Module -Force as one module Lamin: cmdlets, drive, PSPath (issue 27)' {
         # The cmdlet assembly is the manifest's root module (no module script re-exporting cmdlets or re-homing the
-        # provider by reflection): Get-Module shows Lamin and its loader, never PowerShell's dynamic_code_module.
+        # provider by reflection): Get-Module shows Lamin and its loader after every import.
         $r = Invoke-Fresh (@'
 Import-Module $module
 '@ + "`n" + $useLamin + "`n" + @'
 Set-Content -Path (Join-Path $work 'f.txt') -Value 'again'
 $a = Add-LaminArtifact (Join-Path $work 'f.txt') -Key 'f.txt'
+$first = @((Get-Module Lamin).NestedModules.Name)
 Remove-Module Lamin
 $removed = @(Get-Command -Module Lamin -ErrorAction SilentlyContinue).Count
 Import-Module $module
+$again = @((Get-Module Lamin).NestedModules.Name)
 Import-Module $module -Force
 $m = Get-Module Lamin
 "RESULT " + (@{ removed = $removed; commands = @(Get-Command -Module Lamin).Count; exported = $m.ExportedCmdlets.Count
-    nested = @($m.NestedModules.Name); provider = (Get-PSProvider Lamin).ModuleName; pspath = (Get-LaminArtifact $a.Uid).PSPath
+    nested = @($first; '|'; $again; '|'; $m.NestedModules.Name) -join ','; provider = (Get-PSProvider Lamin).ModuleName; pspath = (Get-LaminArtifact $a.Uid).PSPath
     text = Get-Content "Lamin\Lamin::$($a.StorageUid)\f.txt"; listed = @(Get-LaminStorage).Count } | ConvertTo-Json -Compress)
 '@)
         $r.ExitCode | Should -Be 0 -Because $r.Output
@@ -143,7 +145,8 @@ $m = Get-Module Lamin
         $json.removed | Should -Be 0
         $json.commands | Should -Be $expected
         $json.exported | Should -Be $expected
-        $json.nested | Should -Not -Match 'dynamic_code_module'
+        # The same module after each import (the old module script showed a dynamic_code_module, and none after -Force).
+        $json.nested | Should -BeExactly 'Lamin.Loader,|,Lamin.Loader,|,Lamin.Loader'
         $json.provider | Should -BeExactly 'Lamin'
         $json.pspath | Should -BeLike 'Lamin\Lamin::*'
         $json.text | Should -BeExactly 'again'
