@@ -19,7 +19,7 @@ public sealed class LoadContext : AssemblyLoadContext
 
     private static readonly object Sync = new();
     private static LoadContext? _instance;
-    private static bool _registered;
+    private static int _imports;
     private readonly string _libDir;
 
     private LoadContext(string libDir) : base("Lamin", isCollectible: false)
@@ -40,28 +40,29 @@ public sealed class LoadContext : AssemblyLoadContext
     }
 
     /// <summary>
-    /// Lets the default context find Lamin.Core in this context (Import-Module; once however often it is called).
-    /// Only Lamin.Core is answered: another module's request for a name lib/ happens to hold still fails or binds
-    /// its own copy, never ours.
+    /// Lets the default context find Lamin.Core in this context: once per Import-Module (each runspace that imports the
+    /// module, and -Force, calls it), the handler added once. Only Lamin.Core is answered: another module's request
+    /// for a name lib/ happens to hold still fails or binds its own copy, never ours.
     /// </summary>
     public static void Register()
     {
         lock (Sync)
         {
-            if (_registered) return;
-            Default.Resolving += ResolveCore;
-            _registered = true;
+            if (_imports++ == 0) Default.Resolving += ResolveCore;
         }
     }
 
-    /// <summary>Removes <see cref="Register"/>'s handler (Remove-Module; an assembly already bound stays bound).</summary>
+    /// <summary>
+    /// Undoes one <see cref="Register"/> (Remove-Module, and -Force before it imports again): the handler goes with the
+    /// last import, so removing the module in one runspace leaves it for another that still has it. An assembly
+    /// already bound stays bound.
+    /// </summary>
     public static void Unregister()
     {
         lock (Sync)
         {
-            if (!_registered) return;
-            Default.Resolving -= ResolveCore;
-            _registered = false;
+            if (_imports == 0) return;
+            if (--_imports == 0) Default.Resolving -= ResolveCore;
         }
     }
 
