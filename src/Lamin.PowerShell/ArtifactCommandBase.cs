@@ -2,8 +2,7 @@ namespace Lamin.PowerShell;
 
 /// <summary>
 /// The base of the cmdlets that act on artifacts named by -Identity or piped as -InputObject (Remove, Restore,
-/// Move): each named artifact resolved once, through one ArtifactService per call, and the one way a
-/// confirmation names an artifact.
+/// Move): each named artifact resolved once, through one ArtifactService per call.
 /// Each cmdlet still declares its own -Identity and -InputObject: their attributes differ from cmdlet to cmdlet,
 /// and PowerShell lists a cmdlet's parameters in reflection order, the derived class's first, so parameters
 /// declared here would move behind every other one in Get-Help, tab completion and Get-Command.
@@ -20,7 +19,4 @@ public abstract class ArtifactCommandBase : LaminCmdlet
         var service = new ArtifactService(Context);
         Dispatch(input, identity, (_, value) => work(service, service.Resolve(value)), accepted);
     }
-
-    /// <summary>How a confirmation (-WhatIf, -Confirm) names an artifact: its uid and its key (its path when it has none).</summary>
-    protected static string Target(LaminArtifact a) => $"{a.Uid} ({a.Key ?? a.FullName})";
 }

@@ -3,7 +3,7 @@ namespace Lamin.PowerShell;
 /// <summary>
 /// The base of the cmdlets that act on storage locations named by -Identity or piped as -InputObject (Test,
 /// Clear, Remove, Move, Get-LaminStorageUsage): each named location resolved as the user typed it
-/// (<see cref="LaminCmdlet.ResolveStorageIdentity"/>), and the one way a confirmation names a location.
+/// (<see cref="LaminCmdlet.ResolveStorageIdentity"/>).
 /// Each cmdlet declares its own -Identity and -InputObject, for the reason given on <see cref="ArtifactCommandBase"/>.
 /// </summary>
 public abstract class StorageCommandBase : LaminCmdlet
@@ -18,7 +18,4 @@ public abstract class StorageCommandBase : LaminCmdlet
         if (input is null && identity is null) { work(null); return; }
         Dispatch(input, identity, (_, value) => work(ResolveStorageIdentity(value)), RecordKind.Storage);
     }
-
-    /// <summary>How a confirmation (-WhatIf, -Confirm) names a storage location: its root and its uid.</summary>
-    protected static string Target(LaminStorage s) => $"{s.Root} ({s.Uid})";
 }

@@ -47,10 +47,10 @@ public sealed class SetLaminSettingCommand : LaminCmdlet
         var storages = new StorageService(Context);
         if (rootOrUid.Length == 12 && Lamin.Core.Util.Uids.IsBase62(rootOrUid)
             && storages.Get(new StorageQuery()).FirstOrDefault(x => x.Uid == rootOrUid) is { } byUid)
-            return $"{byUid.Root} ({byUid.Uid})";
+            return Target(byUid);
         var plan = storages.Plan(rootOrUid, null, null, null);
         return plan.Existing is { } e
-            ? $"{e.Root} ({e.Uid})"
+            ? Target(e)
             : $"{plan.Root.Root}, a location that is not registered yet: it would be registered and its folder and marker created";
     }
 }
