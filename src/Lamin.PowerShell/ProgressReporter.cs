@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Management.Automation;
 using Lamin.Core.Artifacts;
 
 namespace Lamin.PowerShell;
