@@ -1,5 +1,7 @@
 @{
-    RootModule           = 'Lamin.psm1'
+    RootModule           = 'lib/Lamin.PowerShell.dll'
+    NestedModules        = @('Lamin.Loader.dll')
+    TypesToProcess       = @('Lamin.Types.ps1xml')
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core')
     GUID                 = '5b0f1c1e-6f0e-4a39-9d5e-3f4c1c2a7e11'
@@ -32,6 +34,7 @@
             ReleaseNotes = 'See CHANGELOG.md in the project repository.'
         }
         # No HelpInfoUri: the help ships inside the module (en-US) and is not updatable (no Update-Help source).
-        # No RequiredModules: the dependencies are assemblies in lib/, loaded through the module's own load context.
+        # No RequiredModules: the dependencies are assemblies in lib/, loaded through the module's own load context
+        # (NestedModules: Lamin.Loader.dll registers it before the cmdlets of the root module need Lamin.Core).
     }
 }

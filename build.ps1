@@ -53,7 +53,7 @@ function Invoke-Build {
     }
     Copy-Item (Join-Path $out 'loader/Lamin.Loader.dll') $moduleDir
     Get-ChildItem (Join-Path $moduleDir 'lib') -Include '*.pdb', '*.deps.json' -Recurse | Remove-Item
-    Copy-Item (Join-Path $root 'Lamin.psd1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.psm1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Format.ps1xml'), (Join-Path $root 'LICENSE') $moduleDir
+    Copy-Item (Join-Path $root 'Lamin.psd1'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Format.ps1xml'), (Join-Path $root 'src/Lamin.PowerShell/Lamin.Types.ps1xml'), (Join-Path $root 'LICENSE') $moduleDir
     $helpDir = Join-Path $moduleDir 'en-US'
     $null = New-Item -ItemType Directory -Path $helpDir -Force
     Copy-Item (Join-Path $root 'docs/en-US/*') $helpDir -ErrorAction SilentlyContinue

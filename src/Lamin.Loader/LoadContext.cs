@@ -4,24 +4,70 @@ using System.Runtime.Loader;
 namespace Lamin.Loader;
 
 /// <summary>
-/// The private load context (the loader pattern of PowerShell-Yayaml and PSToml): the cmdlet assembly
-/// and every dependency (LiteDB, and later AWSSDK, Google.Apis, Newtonsoft.Json) load from the module's
-/// lib/ folder into this context, so other modules' versions of the same assemblies in the default
-/// context never clash with ours, in either import order. Anything not in lib/ (PowerShell itself,
-/// the framework) falls through to the default context.
+/// The private load context (the pattern of PowerShell's documentation on module dependency conflicts:
+/// "Loading through .NET Core Assembly Load Contexts"): Lamin.Core and every dependency (LiteDB, AWSSDK, Google.Apis, Npgsql,
+/// Newtonsoft.Json...) load from the module's lib/ folder into this context, so other modules' versions of the same
+/// assemblies in the default context never clash with ours, in either import order. The cmdlet assembly
+/// (lib/Lamin.PowerShell.dll, the module's root) loads in the default context as every binary module does; when it
+/// first needs Lamin.Core, the default context asks <see cref="Register"/>'s handler, which answers with this
+/// context's copy. Anything not in lib/ (PowerShell itself, the framework) falls through to the default context.
 /// </summary>
 public sealed class LoadContext : AssemblyLoadContext
 {
+    /// <summary>The assembly the cmdlets reference from lib/: the only name the default context is answered for.</summary>
+    public const string CoreAssemblyName = "Lamin.Core";
+
     private static readonly object Sync = new();
     private static LoadContext? _instance;
+    private static int _imports;
     private readonly string _libDir;
-    private readonly Assembly _moduleAssembly;
 
-    private LoadContext(string libDir, string moduleAssemblyPath) : base("Lamin", isCollectible: false)
+    private LoadContext(string libDir) : base("Lamin", isCollectible: false)
     {
         _libDir = libDir;
-        _moduleAssembly = LoadFromAssemblyPath(moduleAssemblyPath);
     }
+
+    /// <summary>The module's lib/ folder: next to this assembly (the module's folder), in lib/.</summary>
+    private static string LibDir => Path.Combine(Path.GetDirectoryName(typeof(LoadContext).Assembly.Location)!, "lib");
+
+    /// <summary>The one context of this process (an assembly loads once per process; Import-Module -Force reuses it).</summary>
+    public static LoadContext Instance
+    {
+        get
+        {
+            lock (Sync) return _instance ??= new LoadContext(LibDir);
+        }
+    }
+
+    /// <summary>
+    /// Lets the default context find Lamin.Core in this context: once per Import-Module (each runspace that imports the
+    /// module, and -Force, calls it), the handler added once. Only Lamin.Core is answered: another module's request
+    /// for a name lib/ happens to hold still fails or binds its own copy, never ours.
+    /// </summary>
+    public static void Register()
+    {
+        lock (Sync)
+        {
+            if (_imports++ == 0) Default.Resolving += ResolveCore;
+        }
+    }
+
+    /// <summary>
+    /// Undoes one <see cref="Register"/> (Remove-Module, and -Force before it imports again): the handler goes with the
+    /// last import, so removing the module in one runspace leaves it for another that still has it. An assembly
+    /// already bound stays bound.
+    /// </summary>
+    public static void Unregister()
+    {
+        lock (Sync)
+        {
+            if (_imports == 0) return;
+            if (--_imports == 0) Default.Resolving -= ResolveCore;
+        }
+    }
+
+    private static Assembly? ResolveCore(AssemblyLoadContext context, AssemblyName name) =>
+        string.Equals(name.Name, CoreAssemblyName, StringComparison.Ordinal) ? Instance.LoadFromAssemblyName(name) : null;
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
@@ -66,20 +112,5 @@ public sealed class LoadContext : AssemblyLoadContext
         if (tfm.StartsWith("net", StringComparison.OrdinalIgnoreCase) && tfm.Length > 3 && char.IsAsciiDigit(tfm[3]) && tfm.Contains('.'))
             return Parse(tfm[3..].Split('-')[0]);
         return null;
-    }
-
-    /// <summary>Loads (once per process) and returns the cmdlet assembly from &lt;module&gt;/lib/.</summary>
-    public static Assembly Initialize()
-    {
-        lock (Sync)
-        {
-            if (_instance is null)
-            {
-                var moduleDir = Path.GetDirectoryName(typeof(LoadContext).Assembly.Location)!;
-                var libDir = Path.Combine(moduleDir, "lib");
-                _instance = new LoadContext(libDir, Path.Combine(libDir, "Lamin.PowerShell.dll"));
-            }
-            return _instance._moduleAssembly;
-        }
     }
 }

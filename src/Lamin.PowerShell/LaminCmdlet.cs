@@ -1,8 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell;
 
 /// <summary>
@@ -204,6 +199,12 @@ public abstract class LaminCmdlet : PSCmdlet
         ThrowTerminatingError(record);
         return e; // not reached: ThrowTerminatingError always throws
     }
+
+    /// <summary>How a confirmation (-WhatIf, -Confirm) names an artifact: its uid and its key (its path when it has none).</summary>
+    protected static string Target(LaminArtifact a) => $"{a.Uid} ({a.Key ?? a.FullName})";
+
+    /// <summary>How a confirmation (-WhatIf, -Confirm) names a storage location: its root and its uid.</summary>
+    protected static string Target(LaminStorage s) => $"{s.Root} ({s.Uid})";
 
     /// <summary>
     /// ShouldProcess, except that -Force skips the confirmation (as in Az and AWS.Tools, SPEC §4) unless

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-
 namespace Lamin.PowerShell;
 
 /// <summary>What a piped object is, as the cmdlets bind it (SPEC §4 "Piped records bind by their type").</summary>

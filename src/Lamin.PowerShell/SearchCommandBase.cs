@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using Lamin.Core.Query;
 
 namespace Lamin.PowerShell;

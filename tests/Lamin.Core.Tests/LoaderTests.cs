@@ -47,3 +47,46 @@ public class LoaderTests : IDisposable
         Assert.Null(LoadContext.ResolvePath(_lib.Path, "Nope", isWindows: true, runtimeMajorVersion: 8));
     }
 }
+
+/// <summary>
+/// Issue 27: the module loads through PowerShell's public hooks (the manifest's root module is the cmdlet assembly; the
+/// nested module Lamin.Loader registers the load context in IModuleAssemblyInitializer.OnImport and removes it in
+/// IModuleAssemblyCleanup.OnRemove). Reflection into PowerShell's non-public members (PSModuleInfo.AddExportedCmdlet and
+/// ProviderInfo.SetModule, which the old Lamin.psm1 called for Import-Module -Force and the provider's module) must not
+/// come back in the module's loading code: the manifest, any module script, the loader.
+/// </summary>
+public class ModuleLoaderTests
+{
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
+        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
+    }
+
+    private static bool IsBuildOutput(string path) =>
+        path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(s => s is "bin" or "obj");
+
+    [Fact]
+    public void The_module_loading_code_uses_no_reflection_into_non_public_members()
+    {
+        var root = RepoRoot();
+        var loading = Directory.EnumerateFiles(Path.Combine(root, "src", "Lamin.Loader"), "*.cs", SearchOption.AllDirectories)
+            .Concat(new[] { "*.psm1", "*.ps1", "*.psd1" }.SelectMany(p => Directory.EnumerateFiles(Path.Combine(root, "src"), p, SearchOption.AllDirectories)))
+            .Append(Path.Combine(root, "Lamin.psd1"))
+            .Where(f => !IsBuildOutput(f))
+            .ToList();
+        Assert.Contains(loading, f => f.EndsWith("LoadContext.cs", StringComparison.Ordinal));
+        var offenders = loading.Where(f => File.ReadAllText(f).Contains("NonPublic", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(root, f)).ToList();
+        Assert.True(offenders.Count == 0, "Reflection into non-public members in the module's loading code: " + string.Join(", ", offenders));
+    }
+
+    [Fact]
+    public void The_manifest_root_module_is_the_cmdlet_assembly_and_the_loader_a_nested_module()
+    {
+        var manifest = File.ReadAllText(Path.Combine(RepoRoot(), "Lamin.psd1"));
+        Assert.Matches(@"RootModule\s*=\s*'lib/Lamin\.PowerShell\.dll'", manifest);
+        Assert.Matches(@"NestedModules\s*=\s*@\('Lamin\.Loader\.dll'\)", manifest);
+    }
+}

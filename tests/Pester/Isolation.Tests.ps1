@@ -120,6 +120,39 @@ $after = (Get-Command -Module Lamin).Count
         $json.listed | Should -Be 2
     }
 
+    It 'imports again after Remove-Module and Import-Module -Force as one module Lamin: cmdlets, drive, PSPath (issue 27)' {
+        # The cmdlet assembly is the manifest's root module (no module script re-exporting cmdlets or re-homing the
+        # provider by reflection): Get-Module shows Lamin and its loader after every import.
+        $r = Invoke-Fresh (@'
+Import-Module $module
+'@ + "`n" + $useLamin + "`n" + @'
+Set-Content -Path (Join-Path $work 'f.txt') -Value 'again'
+$a = Add-LaminArtifact (Join-Path $work 'f.txt') -Key 'f.txt'
+$first = @((Get-Module Lamin).NestedModules.Name)
+Remove-Module Lamin
+$removed = @(Get-Command -Module Lamin -ErrorAction SilentlyContinue).Count
+Import-Module $module
+$again = @((Get-Module Lamin).NestedModules.Name)
+Import-Module $module -Force
+$m = Get-Module Lamin
+"RESULT " + (@{ removed = $removed; commands = @(Get-Command -Module Lamin).Count; exported = $m.ExportedCmdlets.Count
+    nested = @($first; '|'; $again; '|'; $m.NestedModules.Name) -join ','; provider = (Get-PSProvider Lamin).ModuleName; pspath = (Get-LaminArtifact $a.Uid).PSPath
+    text = Get-Content "Lamin\Lamin::$($a.StorageUid)\f.txt"; listed = @(Get-LaminStorage).Count } | ConvertTo-Json -Compress)
+'@)
+        $r.ExitCode | Should -Be 0 -Because $r.Output
+        $json = ($r.Output -split "`n" | Where-Object { $_ -like 'RESULT *' }) -replace '^RESULT ', '' | ConvertFrom-Json
+        $expected = (Import-PowerShellDataFile $module).CmdletsToExport.Count
+        $json.removed | Should -Be 0
+        $json.commands | Should -Be $expected
+        $json.exported | Should -Be $expected
+        # The same module after each import (the old module script showed a dynamic_code_module, and none after -Force).
+        $json.nested | Should -BeExactly 'Lamin.Loader,|,Lamin.Loader,|,Lamin.Loader'
+        $json.provider | Should -BeExactly 'Lamin'
+        $json.pspath | Should -BeLike 'Lamin\Lamin::*'
+        $json.text | Should -BeExactly 'again'
+        $json.listed | Should -Be 2
+    }
+
     It 'fails without the private context (negative control: the test can see the problem)' {
         # Loading the cmdlet assembly straight into the default context after the conflicting LiteDB:
         # the first registry call must fail to bind LiteDB 5.

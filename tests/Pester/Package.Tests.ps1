@@ -88,7 +88,7 @@ Describe 'The package (./build.ps1 -Task Package)' {
 
     It 'is named Lamin.(ModuleVersion).nupkg and holds the module, its libraries, its help and the LICENSE' {
         $package.Name | Should -Be "Lamin.$version.nupkg"
-        foreach ($f in 'Lamin.psd1', 'Lamin.psm1', 'Lamin.Format.ps1xml', 'Lamin.Loader.dll', 'LICENSE',
+        foreach ($f in 'Lamin.psd1', 'Lamin.Types.ps1xml', 'Lamin.Format.ps1xml', 'Lamin.Loader.dll', 'LICENSE',
             'lib/Lamin.PowerShell.dll', 'lib/Lamin.Core.dll', 'lib/LiteDB.dll', 'en-US/Lamin.PowerShell.dll-Help.xml', 'en-US/about_Lamin.help.txt') {
             $entries.Keys | Should -Contain $f
         }

@@ -1,14 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes orphans: objects under .lamindb/ that no artifact accounts for, each named with its reason.</summary>
 [Cmdlet(VerbsCommon.Clear, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Clear-LaminStorage")]
 [OutputType(typeof(LaminOrphan))]
-public sealed class ClearLaminStorageCommand : LaminCmdlet
+public sealed class ClearLaminStorageCommand : StorageCommandBase
 {
     [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -37,8 +32,7 @@ public sealed class ClearLaminStorageCommand : LaminCmdlet
 
     protected override void Process()
     {
-        if (InputObject is null && Identity is null) { Clear(null); return; }
-        Dispatch(InputObject, Identity, (_, value) => Clear(ResolveStorageIdentity(value)), RecordKind.Storage);
+        ForEachStorage(InputObject, Identity, Clear);
     }
 
     private void Clear(string? identity)

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Leaves the current instance (nothing is deleted).</summary>

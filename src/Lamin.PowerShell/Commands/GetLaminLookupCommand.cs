@@ -1,9 +1,6 @@
 using System.Collections;
 using System.Collections.Specialized;
-using System.Management.Automation;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 

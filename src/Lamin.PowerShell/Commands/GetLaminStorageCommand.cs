@@ -1,7 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 

@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>What the registry says a location holds against what is actually stored there, with the drift.</summary>
 [Cmdlet(VerbsCommon.Get, "LaminStorageUsage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Get-LaminStorageUsage")]
 [OutputType(typeof(LaminStorageUsage))]
-public sealed class GetLaminStorageUsageCommand : LaminCmdlet
+public sealed class GetLaminStorageUsageCommand : StorageCommandBase
 {
     [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -20,8 +16,9 @@ public sealed class GetLaminStorageUsageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new AuditService(Context);
-        if (InputObject is null && Identity is null)
+        ForEachStorage(InputObject, Identity, identity =>
         {
+            if (identity is not null) { WriteObject(service.Usage(identity), enumerateCollection: true); return; }
             // Every location, one at a time, with an outer bar (listing a large bucket takes a while).
             var all = new StorageService(Context).Get(new StorageQuery());
             var outer = new OuterProgress(this, "Measuring storage locations", "location(s)", all.Count);
@@ -35,8 +32,6 @@ public sealed class GetLaminStorageUsageCommand : LaminCmdlet
                 }
             }
             finally { outer.Complete(); }
-            return;
-        }
-        Dispatch(InputObject, Identity, (_, value) => WriteObject(service.Usage(ResolveStorageIdentity(value)), enumerateCollection: true), RecordKind.Storage);
+        });
     }
 }

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Grants a user Read, Write or Admin on a space (replacing an earlier role).</summary>

@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Moves artifacts' data to another managed storage location in their space.</summary>
 [Cmdlet(VerbsCommon.Move, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Move-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
-public sealed class MoveLaminArtifactCommand : LaminCmdlet
+public sealed class MoveLaminArtifactCommand : ArtifactCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
@@ -26,11 +22,9 @@ public sealed class MoveLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        var service = new ArtifactService(Context);
         var storage = ResolveStorageIdentity(Storage);
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        ForEachArtifact(InputObject, Identity, (service, a) =>
         {
-            var a = service.Resolve(value);
             if (!ShouldProcess($"{a.Uid} ({a.FullName})", $"Move to {storage}")) return;
             var progress = new ProgressReporter(this, $"Moving {a.Uid}", a.Size, a.NFiles ?? 1);
             LaminArtifact moved;

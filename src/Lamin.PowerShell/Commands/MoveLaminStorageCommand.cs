@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Relocates a whole storage location to a new root; resumable, verified, one registry transaction.</summary>
 [Cmdlet(VerbsCommon.Move, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Move-LaminStorage")]
 [OutputType(typeof(LaminStorage))]
-public sealed class MoveLaminStorageCommand : LaminCmdlet
+public sealed class MoveLaminStorageCommand : StorageCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -28,17 +24,17 @@ public sealed class MoveLaminStorageCommand : LaminCmdlet
     {
         var service = new RelocationService(Context);
         var destination = ResolveLocalPath(Destination)!;
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        ForEachStorage(InputObject, Identity, identity =>
         {
-            var plan = service.Plan(ResolveStorageIdentity(value), destination, RemoveSource);
+            var plan = service.Plan(identity!, destination, RemoveSource);
             var action = plan.Finishing
                 ? $"Finish an interrupted move to {plan.Destination.Root}: remove {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} left at the old root once verified there"
                 : $"Move {plan.Objects} object(s), {ProgressReporter.Size(plan.Bytes)} of {plan.Artifacts.Count} artifact(s) to {plan.Destination.Root}"
                   + (RemoveSource ? " and remove the source" : "");
-            if (!ShouldProcess($"{plan.Storage.Root} ({plan.Storage.Uid})", action)) return;
+            if (!ShouldProcess(Target(plan.Storage), action)) return;
             var progress = new ProgressReporter(this, $"Moving {plan.Storage.Root}", plan.Bytes, Math.Max(1, plan.Objects));
             try { WriteObject(service.Execute(plan, RemoveSource, Warn, progress, Cancellation)); }
             finally { progress.Complete(); }
-        }, RecordKind.Storage);
+        });
     }
 }

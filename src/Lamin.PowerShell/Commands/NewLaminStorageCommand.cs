@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Registers a storage location; writes its marker only after confirmation.</summary>

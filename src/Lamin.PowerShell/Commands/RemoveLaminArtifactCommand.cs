@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Errors;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Moves artifacts to the trash, or deletes them permanently.</summary>
 [Cmdlet(VerbsCommon.Remove, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Remove-LaminArtifact")]
 [OutputType(typeof(void))]
-public sealed class RemoveLaminArtifactCommand : LaminCmdlet
+public sealed class RemoveLaminArtifactCommand : ArtifactCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
@@ -40,16 +36,14 @@ public sealed class RemoveLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        var service = new ArtifactService(Context);
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        ForEachArtifact(InputObject, Identity, (service, a) =>
         {
-            var a = service.Resolve(value);
             var what = !Permanent ? "Move to trash"
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "Delete record and data permanently" : "Delete record permanently (the file is kept)";
             WriteVerbose($"{a.Uid} is in storage '{a.Storage}' at '{a.FullName}': " + (!Permanent ? "the record goes to the trash, its data stays."
                 : ArtifactService.PermanentDeletesObject(a, DeleteFile) ? "the record and its data are deleted (if no other artifact holds the data)."
                 : "the record is deleted; the file is kept (registered in place: -DeleteFile deletes it, or the location is read-only)."));
-            if (!ShouldProcessUnlessForced(Force, $"{a.Uid} ({a.Key ?? a.FullName})", what)) return;
+            if (!ShouldProcessUnlessForced(Force, Target(a), what)) return;
             service.Remove(a.Uid, Permanent, DeleteFile, WriteWarning);
             WriteVerbose(Permanent ? $"Deleted {a.Uid}." : $"Moved {a.Uid} to the trash (Restore-LaminArtifact brings it back).");
         }, RecordKind.Artifact, RecordKind.KeyFolder);

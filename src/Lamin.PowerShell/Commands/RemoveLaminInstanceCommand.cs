@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Deletes an instance whose storage is empty: frees its markers and deletes its registry.</summary>

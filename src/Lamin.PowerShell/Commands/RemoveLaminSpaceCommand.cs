@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes an empty space and its grants.</summary>

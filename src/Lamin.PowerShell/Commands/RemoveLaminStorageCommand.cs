@@ -1,12 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Removes a storage location that holds no artifacts, freeing its marker.</summary>
 [Cmdlet(VerbsCommon.Remove, "LaminStorage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Remove-LaminStorage")]
 [OutputType(typeof(void))]
-public sealed class RemoveLaminStorageCommand : LaminCmdlet
+public sealed class RemoveLaminStorageCommand : StorageCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -25,16 +22,16 @@ public sealed class RemoveLaminStorageCommand : LaminCmdlet
     protected override void Process()
     {
         var service = new StorageService(Context);
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        ForEachStorage(InputObject, Identity, identity =>
         {
             // Every refusal (rules 9–13) is checked before asking, so -WhatIf reports it (SPEC §4, issue item 7).
-            var target = service.CheckRemove(ResolveStorageIdentity(value), Permanent);
+            var target = service.CheckRemove(identity!, Permanent);
             var what = target.IsManaged ? "Remove storage location and free its marker" : "Remove read-only storage record (no file is touched)";
             WriteVerbose(target.IsManaged ? $"'{target.Root}' ({target.Uid}) is managed here and holds no artifacts: its marker and then its record are removed; other files in it stay."
                 : $"'{target.Root}' ({target.Uid}) is read-only from this instance: only its record is removed, nothing there is touched.");
-            if (!ShouldProcessUnlessForced(Force, $"{target.Root} ({target.Uid})", what)) return;
+            if (!ShouldProcessUnlessForced(Force, Target(target), what)) return;
             service.Remove(target.Uid, Permanent);
             WriteVerbose($"Removed storage location '{target.Root}' ({target.Uid}).");
-        }, RecordKind.Storage);
+        });
     }
 }

@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Takes artifacts out of the trash.</summary>
 [Cmdlet(VerbsData.Restore, "LaminArtifact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Restore-LaminArtifact")]
 [OutputType(typeof(LaminArtifact))]
-public sealed class RestoreLaminArtifactCommand : LaminCmdlet
+public sealed class RestoreLaminArtifactCommand : ArtifactCommandBase
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Identity")]
     [ValidateNotNullOrEmpty]
@@ -21,11 +17,9 @@ public sealed class RestoreLaminArtifactCommand : LaminCmdlet
 
     protected override void Process()
     {
-        var service = new ArtifactService(Context);
-        Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
+        ForEachArtifact(InputObject, Identity, (service, a) =>
         {
-            var a = service.Resolve(value);
-            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Restore from trash")) return;
+            if (!ShouldProcess(Target(a), "Restore from trash")) return;
             var restored = service.Restore(a.Uid);
             WriteVerbose($"Restored {a.Uid} from the trash" + (restored.IsLatest ? "; it is the latest version of its key again." : "."));
             if (PassThru) WriteObject(restored);

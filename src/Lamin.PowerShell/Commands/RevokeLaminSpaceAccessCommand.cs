@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Takes a user's grant on a space away.</summary>

@@ -1,8 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Commands;
 

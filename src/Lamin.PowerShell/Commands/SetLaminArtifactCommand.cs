@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes an artifact's description, or locks it against every change (beyond SPEC §4: locking needs a cmdlet).</summary>
@@ -26,7 +22,7 @@ public sealed class SetLaminArtifactCommand : SetCommandBase
         Dispatch(InputObject, InputObject is null ? Identity : null, (_, value) =>
         {
             var a = service.Resolve(value);
-            if (!ShouldProcess($"{a.Uid} ({a.Key ?? a.FullName})", "Set " + Changes(a))) return;
+            if (!ShouldProcess(Target(a), "Set " + Changes(a))) return;
             var updated = service.Update(a.Uid, Description, DescriptionSet, LockChange);
             WriteVerbose($"Updated artifact {updated.Uid} in the registry.");
             if (PassThru) WriteObject(updated);

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Switches the default storage, the local storage, or keep-artifacts-local mode.</summary>
@@ -51,10 +47,10 @@ public sealed class SetLaminSettingCommand : LaminCmdlet
         var storages = new StorageService(Context);
         if (rootOrUid.Length == 12 && Lamin.Core.Util.Uids.IsBase62(rootOrUid)
             && storages.Get(new StorageQuery()).FirstOrDefault(x => x.Uid == rootOrUid) is { } byUid)
-            return $"{byUid.Root} ({byUid.Uid})";
+            return Target(byUid);
         var plan = storages.Plan(rootOrUid, null, null, null);
         return plan.Existing is { } e
-            ? $"{e.Root} ({e.Uid})"
+            ? Target(e)
             : $"{plan.Root.Root}, a location that is not registered yet: it would be registered and its folder and marker created";
     }
 }

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Changes a storage location's space, description or lock.</summary>
@@ -33,7 +29,7 @@ public sealed class SetLaminStorageCommand : SetCommandBase
         {
             var target = service.Resolve(ResolveStorageIdentity(value));
             var change = new StorageChange(Description, DescriptionSet, Space, LockChange);
-            if (!ShouldProcess($"{target.Root} ({target.Uid})", "Set " + Changes(target))) return;
+            if (!ShouldProcess(Target(target), "Set " + Changes(target))) return;
             var updated = service.Update(target.Uid, change);
             WriteVerbose($"Updated storage location '{updated.Root}' ({updated.Uid}) in the registry.");
             if (PassThru) WriteObject(updated);

@@ -1,13 +1,9 @@
-using System.Management.Automation;
-using Lamin.Core.Model;
-using Lamin.Core.Services;
-
 namespace Lamin.PowerShell.Commands;
 
 /// <summary>Checks storage locations without changing them: reachable, writable, marker, region, latency.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "LaminStorage", DefaultParameterSetName = "Identity", HelpUri = HelpLinks.Base + "Test-LaminStorage")]
 [OutputType(typeof(LaminStorageHealth), typeof(bool))]
-public sealed class TestLaminStorageCommand : LaminCmdlet
+public sealed class TestLaminStorageCommand : StorageCommandBase
 {
     [Parameter(Position = 0, ParameterSetName = "Identity")]
     [ArgumentCompleter(typeof(StorageCompleter))]
@@ -24,8 +20,7 @@ public sealed class TestLaminStorageCommand : LaminCmdlet
 
     protected override void Process()
     {
-        if (InputObject is null && Identity is null) { Test(null); return; }
-        Dispatch(InputObject, Identity, (_, value) => Test(ResolveStorageIdentity(value)), RecordKind.Storage);
+        ForEachStorage(InputObject, Identity, Test);
     }
 
     private void Test(string? identity)

@@ -1,8 +1,6 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Provider;
 using System.Text;
-using Lamin.Core.Services;
 
 namespace Lamin.PowerShell.Drive;
 
