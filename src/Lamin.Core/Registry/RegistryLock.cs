@@ -37,12 +37,12 @@ internal sealed class RegistryLock : IDisposable
     }
 
     public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default) =>
-        Acquire(registryPath, timeout, cancel, Open, accessDeniedIsTransient: OperatingSystem.IsWindows());
+        Acquire(registryPath, timeout, cancel, Open, accessDeniedIsTransient: Roots.LocalPlatform.Current.IsWindows);
 
     private static FileStream Open(string lockPath)
     {
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Roots.LocalPlatform.Current.CreateOwnerOnly(options);
         return new FileStream(lockPath, options);
     }
 

@@ -28,6 +28,9 @@ public interface IWindowsPathSystem
 
     /// <summary>Makes a settings or registry file readable and writable by its owner only (an owner-only ACL, as 0600 on Unix).</summary>
     void RestrictToOwner(string path);
+
+    /// <summary>A canonical root with its symbolic links and junctions followed (a double that has none: as it is).</summary>
+    string ResolveLinks(string canonical) => canonical;
 }
 
 /// <summary>
@@ -46,8 +49,12 @@ public sealed class Win32PathSystem : IWindowsPathSystem
     public string? GetLongPathName(string path)
     {
         RequireWindows();
-        // FindFirstFile matches a segment's long or 8.3 name and answers the long name as stored on
-        // disk, so walking the segments gives both the long form and the case on disk.
+        // .NET's enumeration matches long names only (never an 8.3 name), so the short names are expanded first
+        // by GetLongPathNameW; walking the segments then gives the case on disk. The root ("C:", "\\server\share")
+        // stays as typed: Win32 does not canonicalise a server's or share's case.
+        var buffer = new char[32768];
+        int n = NativeMethods.GetLongPathNameW(path, buffer, buffer.Length);
+        if (n > 0 && n < buffer.Length) path = new string(buffer, 0, n);
         var root = Path.GetPathRoot(path);
         if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return null;
         var current = root;
@@ -78,6 +85,8 @@ public sealed class Win32PathSystem : IWindowsPathSystem
         // cmd.exe's per-drive current directories live in hidden "=C:" variables of the process.
         return Environment.GetEnvironmentVariable($"={char.ToUpperInvariant(driveLetter)}:");
     }
+
+    public string ResolveLinks(string canonical) => LocalPaths.TrimTrailingSeparator(LocalPaths.ResolveLinks(canonical));
 
     public bool IsSharingViolation(Exception e) =>
         e is IOException && (e.HResult & 0xFFFF) is ErrorSharingViolation or ErrorLockViolation;
@@ -110,5 +119,8 @@ public sealed class Win32PathSystem : IWindowsPathSystem
     {
         [DllImport("mpr.dll", CharSet = CharSet.Unicode)]
         public static extern int WNetGetConnectionW(string localName, [Out] char[] remoteName, ref int length);
+
+        [DllImport("kernel32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+        public static extern int GetLongPathNameW(string shortPath, [Out] char[] longPath, int length);
     }
 }

@@ -12,7 +12,7 @@ public static class Processes
     /// exists but can't be inspected (another user's, on Windows) counts as alive. Never throws.
     /// Prefer <see cref="ProcessIdentity.IsAlive"/>: a pid alone may have been reused.
     /// </summary>
-    public static bool IsAlive(int pid) => ProcessTable.Os.Probe(pid).State != ProcessState.Gone;
+    public static bool IsAlive(int pid) => Roots.LocalPlatform.Current.Processes.Probe(pid).State != ProcessState.Gone;
 }
 
 public enum ProcessState
@@ -91,9 +91,10 @@ public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUt
     /// <summary>What can be said about this process from <paramref name="localHost"/>. Never throws.</summary>
     public ProcessState Check(IProcessTable? table = null, string? localHost = null)
     {
-        if (!IsOnHost(localHost ?? Environment.MachineName)) return ProcessState.Unknown;
+        var platform = Roots.LocalPlatform.Current;
+        if (!IsOnHost(localHost ?? platform.HostName)) return ProcessState.Unknown;
         ProcessProbe probe;
-        try { probe = (table ?? ProcessTable.Os).Probe(Pid); }
+        try { probe = (table ?? platform.Processes).Probe(Pid); }
         catch (Exception) { return ProcessState.Unknown; }
         if (probe.State != ProcessState.Alive) return probe.State;
         if (StartTimeUtc is { } recorded && probe.StartTimeUtc is { } actual && (actual - recorded).Duration() > StartTimeTolerance)

@@ -19,7 +19,10 @@ public static class UserHandles
     public static string Current() =>
         Environment.GetEnvironmentVariable("LAMIN_USER") is { Length: > 0 } u && u.Trim().Length > 0
             ? u.Trim()
-            : FromOs(Environment.UserName, OperatingSystem.IsWindows() ? Environment.UserDomainName : null, OperatingSystem.IsWindows());
+            : FromPlatform(LocalPlatform.Current);
+
+    /// <summary>The handle of the user <paramref name="platform"/> runs as.</summary>
+    public static string FromPlatform(ILocalPlatform platform) => FromOs(platform.UserName, platform.UserDomain, platform.IsWindows);
 
     /// <summary>Whether two handles are one user: case-insensitive, and a handle with a domain never equals one without.</summary>
     public static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
@@ -36,8 +39,8 @@ public static class OwnerOnlyFiles
     {
         try
         {
-            if (windows is not null || OperatingSystem.IsWindows()) (windows ?? Win32PathSystem.Instance).RestrictToOwner(path);
-            else File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (windows is not null) windows.RestrictToOwner(path);
+            else LocalPlatform.Current.RestrictToOwner(path);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+
+namespace Lamin.Core.Roots;
+
+/// <summary>
+/// Windows: MoveFileEx and DeleteFile meet other processes' sharing modes (antivirus, indexer, OneDrive, a pwsh
+/// reading a settings file), and NTFS answers access denied or "not empty" for a moment while a name is pending
+/// delete: those refusals are retried. Not verified on Windows yet (no Windows machine was available); every
+/// branch runs under the Windows-like double of the tests.
+/// </summary>
+public sealed class Win32Platform : ILocalPlatform
+{
+    public string Name => "windows";
+    public bool IsWindows => true;
+    public IWindowsPathSystem? WindowsPaths => Win32PathSystem.Instance;
+    public FileSystemRules DefaultRules => FileSystemRules.Windows;
+    public StringComparison PathComparison => StringComparison.OrdinalIgnoreCase;
+
+    public void ReplaceFile(string source, string target) => File.Move(source, target, overwrite: true);
+    public void MoveFile(string source, string target) => File.Move(source, target);
+    public void MoveFolder(string source, string target) => Directory.Move(source, target);
+    public void DeleteFile(string path) => File.Delete(path);
+    public void DeleteFolder(string path, bool recursive) => Directory.Delete(path, recursive);
+
+    public void CheckOpenable(string path, FileAccess access, FileShare share)
+    {
+        try { using var _ = new FileStream(path, FileMode.Open, access, share, 1); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
+    }
+
+    public bool IsTransient(Exception e) => Storage.SharingRules.IsTransient(e, isWindows: true);
+
+    /// <summary>Each file and folder is flushed as it is written (there is no syncfs).</summary>
+    public bool UseBarrier => false;
+
+    public bool SyncDirectory(string folder) => false;
+
+    public bool FlushFile(string path) => PosixPlatform.FlushFileStream(path);
+
+    /// <summary>FlushFileBuffers on each file written.</summary>
+    public bool Barrier(IReadOnlyCollection<string> files, IReadOnlyCollection<string> roots)
+    {
+        bool ok = true;
+        foreach (var f in files) ok &= FlushFile(f);
+        return ok;
+    }
+
+    public string? ResolveLinksFast(string path) => null;
+    public ulong? InodeOf(string path) => null;
+    public bool CopiesInKernel => false;
+
+    public string HostName => Environment.MachineName;
+
+    /// <summary>"windows:" and the boot counter Windows keeps (a new number each boot); null when it can't be read.</summary>
+    public string? KernelIdentity => _kernel.Value;
+
+    private readonly Lazy<string?> _kernel = new(() =>
+    {
+        if (!OperatingSystem.IsWindows()) return null;
+        try
+        {
+            using var key = Microsoft.Win32.Registry.LocalMachine.OpenSubKey(@"SYSTEM\CurrentControlSet\Control\Session Manager\Memory Management\PrefetchParameters");
+            return key?.GetValue("BootId") is int boot ? $"windows:{boot}" : null;
+        }
+        catch (Exception e) when (e is System.Security.SecurityException or UnauthorizedAccessException or IOException) { return null; }
+    });
+
+    public Util.IProcessTable Processes => Util.ProcessTable.Os;
+
+    public string UserName => Environment.UserName;
+    public string? UserDomain => Environment.UserDomainName;
+    public string Home => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+
+    public void RestrictToOwner(string path) => Win32PathSystem.Instance.RestrictToOwner(path);
+
+    public bool CreateOwnerOnly(FileStreamOptions options) => false;
+}
