@@ -33,7 +33,12 @@ public static partial class Durable
     /// where the folder is gone.
     /// </summary>
     /// <returns>True when the folder was fsynced (for tests: the code path really runs).</returns>
-    public static bool SyncDirectory(string directory) => LocalPlatform.Current.SyncDirectory(directory);
+    public static bool SyncDirectory(string directory)
+    {
+        var platform = LocalPlatform.Current;
+        if (platform.IsWindows) return false;
+        return platform.SyncDirectory(directory);
+    }
 
     /// <summary>
     /// After a rename or a create at <paramref name="path"/>: fsync of its folder and of every folder
