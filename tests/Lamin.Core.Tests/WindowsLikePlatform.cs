@@ -33,7 +33,9 @@ public sealed class WindowsLikePlatform : ILocalPlatform
 
     /// <summary>Folders whose entries were flushed, files flushed (in order).</summary>
     public List<string> Flushed { get; } = [];
-    public List<string> Restricted { get; } = [];
+    public List<(string Path, IReadOnlyList<string> AlsoGranted)> RestrictedWith { get; } = [];
+    /// <summary>Every question the core asked the OS about a folder (an unreachable share answers each one after its timeout).</summary>
+    public List<string> Probes { get; } = [];
     /// <summary>Every refusal given, as "op path error".</summary>
     public List<string> Refusals { get; } = [];
 
@@ -160,7 +162,17 @@ public sealed class WindowsLikePlatform : ILocalPlatform
         return ok;
     }
 
-    public string? ResolveLinksFast(string path) => null;
+    public string? ResolveLinksFast(string path)
+    {
+        lock (Probes) Probes.Add(path);
+        return null;
+    }
+
+    public bool FolderExists(string path)
+    {
+        lock (Probes) Probes.Add(path);
+        return Directory.Exists(path);
+    }
     public ulong? InodeOf(string path) => null;
     public bool CopiesInKernel => false;
 
@@ -172,9 +184,9 @@ public sealed class WindowsLikePlatform : ILocalPlatform
     public string? UserDomain { get; set; } = "LAB-PC";
     public string Home { get; set; } = LocalPaths.Home;
 
-    public void RestrictToOwner(string path)
+    public void RestrictToOwner(string path, IReadOnlyList<string> alsoGranted)
     {
-        lock (Restricted) Restricted.Add(path);
+        lock (RestrictedWith) RestrictedWith.Add((path, alsoGranted));
     }
 
     public bool CreateOwnerOnly(FileStreamOptions options) => false;

@@ -20,7 +20,10 @@ public interface IWindowsPathSystem
     /// <summary>The UNC root a mapped network drive letter stands for ('Z' → "\\server\share"); null when it is not one.</summary>
     string? GetMappedDriveTarget(char driveLetter);
 
-    /// <summary>The current location on another drive ("C:lab" resolves against it); null when there is none (the drive root is used).</summary>
+    /// <summary>
+    /// The current location on another drive ("C:lab" resolves against it); null when there is none (the drive root is
+    /// used). May refuse (InvalidRoot) when it can't be known.
+    /// </summary>
     string? GetDriveCurrentDirectory(char driveLetter);
 
     /// <summary>True for an error another process causes for a moment (sharing or lock violation: antivirus, indexer, backup).</summary>
@@ -79,19 +82,22 @@ public sealed class Win32PathSystem : IWindowsPathSystem
         return new string(buffer, 0, end < 0 ? buffer.Length : end);
     }
 
-    public string? GetDriveCurrentDirectory(char driveLetter)
-    {
-        RequireWindows();
-        // cmd.exe's per-drive current directories live in hidden "=C:" variables of the process.
-        return Environment.GetEnvironmentVariable($"={char.ToUpperInvariant(driveLetter)}:");
-    }
+    /// <summary>
+    /// Refused: PowerShell keeps its own location per drive and sets no "=C:" variable (cmd.exe's), so the process
+    /// can't know it, and the drive's root would be a guess (issue 27). The location on the current drive is the one
+    /// PowerShell passes in (<see cref="WindowsPaths.Canonicalize"/> resolves "C:lab" against it without asking here).
+    /// </summary>
+    public string? GetDriveCurrentDirectory(char driveLetter) => throw WindowsPaths.DriveLocationUnknown(driveLetter);
 
     public string ResolveLinks(string canonical) => LocalPaths.TrimTrailingSeparator(LocalPaths.ResolveLinks(canonical));
 
     public bool IsSharingViolation(Exception e) =>
         e is IOException && (e.HResult & 0xFFFF) is ErrorSharingViolation or ErrorLockViolation;
 
-    public void RestrictToOwner(string path)
+    public void RestrictToOwner(string path) => Restrict(path, Util.OwnerOnlyFiles.WindowsAlsoGranted);
+
+    /// <summary>An ACL of its own (inheritance cut): full control for the owner and for each SID of <paramref name="alsoGranted"/>.</summary>
+    public void Restrict(string path, IReadOnlyList<string> alsoGranted)
     {
         RequireWindows();
 #pragma warning disable CA1416 // guarded by RequireWindows
@@ -99,8 +105,9 @@ public sealed class Win32PathSystem : IWindowsPathSystem
         var security = new System.Security.AccessControl.FileSecurity();
         security.SetOwner(owner);
         security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-        security.AddAccessRule(new System.Security.AccessControl.FileSystemAccessRule(owner,
-            System.Security.AccessControl.FileSystemRights.FullControl, System.Security.AccessControl.AccessControlType.Allow));
+        foreach (var sid in alsoGranted.Select(s => new System.Security.Principal.SecurityIdentifier(s)).Prepend(owner).Distinct())
+            security.AddAccessRule(new System.Security.AccessControl.FileSystemAccessRule(sid,
+                System.Security.AccessControl.FileSystemRights.FullControl, System.Security.AccessControl.AccessControlType.Allow));
         new FileInfo(path).SetAccessControl(security);
 #pragma warning restore CA1416
     }

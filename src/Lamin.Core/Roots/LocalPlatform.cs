@@ -66,6 +66,9 @@ public interface ILocalPlatform
     /// <summary>The barrier of one batch: files written (after their rename) and the folders of the file systems written.</summary>
     bool Barrier(IReadOnlyCollection<string> files, IReadOnlyCollection<string> roots);
 
+    /// <summary>Whether a folder exists (the question that costs an unreachable share its timeout).</summary>
+    bool FolderExists(string path);
+
     /// <summary>realpath(3) of a path whose tail may not exist yet, or null (the caller walks the links itself).</summary>
     string? ResolveLinksFast(string path);
 
@@ -99,8 +102,11 @@ public interface ILocalPlatform
     /// <summary>The user's home folder.</summary>
     string Home { get; }
 
-    /// <summary>Readable and writable by its owner only (0600; an ACL for the owner, SYSTEM and Administrators). May throw.</summary>
-    void RestrictToOwner(string path);
+    /// <summary>
+    /// Readable and writable by its owner only (mode 0600), and on Windows also by <paramref name="alsoGranted"/> (SIDs:
+    /// SYSTEM and Administrators, so backups still read it). May throw.
+    /// </summary>
+    void RestrictToOwner(string path, IReadOnlyList<string> alsoGranted);
 
     /// <summary>
     /// Makes a file created with <paramref name="options"/> owner-only from its first byte (mode 0600 on Unix); false

@@ -28,19 +28,26 @@ public static class LocationRules
         if (Assumed.Current.TryGetValue(localRoot, out var assumed)) return assumed;
         var cache = Cache.Current;
         if (cache.TryGetValue(localRoot, out var known)) return known;
+        // Within a command (ProbeMemo), every answer is kept, a missing or unreachable root's too (issue 27).
+        return ProbeMemo.Current is { } memo ? memo.Rules.GetOrAdd(localRoot, r => Probe(r, cache)) : Probe(localRoot, cache);
+    }
+
+    private static FileSystemRules Probe(string localRoot, System.Collections.Concurrent.ConcurrentDictionary<string, FileSystemRules> cache)
+    {
+        var platform = LocalPlatform.Current;
         var managed = Path.Combine(localRoot, Marker.ManagedFolder);
-        if (!Directory.Exists(localRoot))
+        if (!platform.FolderExists(localRoot))
         {
             // A destination not created yet: its nearest existing folder answers, for now (not kept).
             var parent = Path.GetDirectoryName(localRoot);
-            while (parent is not null && !Directory.Exists(parent)) parent = Path.GetDirectoryName(parent);
+            while (parent is not null && !platform.FolderExists(parent)) parent = Path.GetDirectoryName(parent);
             return parent is not null && FileSystemProbe.IsCaseInsensitive(parent) is { } parentInsensitive
-                ? FileSystemProbe.Choose(LocalPlatform.Current.IsWindows, parentInsensitive)
+                ? FileSystemProbe.Choose(platform.IsWindows, parentInsensitive)
                 : FileSystemRules.ForCurrentOs();
         }
         var folder = Directory.Exists(managed) ? managed : localRoot;
         if (FileSystemProbe.IsCaseInsensitive(folder) is not { } insensitive) return FileSystemRules.ForCurrentOs();
-        return cache.GetOrAdd(localRoot, FileSystemProbe.Choose(LocalPlatform.Current.IsWindows, insensitive));
+        return cache.GetOrAdd(localRoot, FileSystemProbe.Choose(platform.IsWindows, insensitive));
     }
 
     /// <summary>

@@ -121,6 +121,8 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
 
     public bool CopiesInKernel => _linux;
 
+    public bool FolderExists(string path) => Directory.Exists(path);
+
     public ulong? InodeOf(string path)
     {
         if (!_linux) return null;
@@ -162,7 +164,7 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
         Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
 #pragma warning disable CA1416 // this platform is chosen only off Windows
-    public void RestrictToOwner(string path) => File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    public void RestrictToOwner(string path, IReadOnlyList<string> alsoGranted) => File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 #pragma warning restore CA1416
 
     public bool CreateOwnerOnly(FileStreamOptions options)

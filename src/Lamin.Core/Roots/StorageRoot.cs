@@ -53,7 +53,9 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
 
         StorageRoot parsed = type switch
         {
-            "local" => ParseLocal(root, currentDirectory, windows),
+            "local" => windows is null && ProbeMemo.Current is { } memo
+                ? memo.Roots.GetOrAdd((root, currentDirectory), _ => ParseLocal(root, currentDirectory, null))
+                : ParseLocal(root, currentDirectory, windows),
             "s3" or "gs" => ParseBucket(root, type),
             _ => new StorageRoot(root.TrimEnd('/'), type, null, null, null),
         };

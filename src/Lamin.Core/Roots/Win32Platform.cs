@@ -33,7 +33,14 @@ public sealed class Win32Platform : ILocalPlatform
     /// <summary>Each file and folder is flushed as it is written (there is no syncfs).</summary>
     public bool UseBarrier => false;
 
-    public bool SyncDirectory(string folder) => false;
+    /// <summary>FlushFileBuffers on a handle of the folder (NTFS commits its journal: the renames in it are durable).</summary>
+    public bool SyncDirectory(string folder)
+    {
+        if (!OperatingSystem.IsWindows() || !Directory.Exists(folder)) return false;
+        const uint GenericWrite = 0x40000000, ShareAll = 0x7, OpenExisting = 3, BackupSemantics = 0x02000000;
+        using var handle = NativeMethods.CreateFileW(folder, GenericWrite, ShareAll, 0, OpenExisting, BackupSemantics, 0);
+        return !handle.IsInvalid && NativeMethods.FlushFileBuffers(handle);
+    }
 
     public bool FlushFile(string path) => PosixPlatform.FlushFileStream(path);
 
@@ -48,6 +55,7 @@ public sealed class Win32Platform : ILocalPlatform
     public string? ResolveLinksFast(string path) => null;
     public ulong? InodeOf(string path) => null;
     public bool CopiesInKernel => false;
+    public bool FolderExists(string path) => Directory.Exists(path);
 
     public string HostName => Environment.MachineName;
 
@@ -71,7 +79,17 @@ public sealed class Win32Platform : ILocalPlatform
     public string? UserDomain => Environment.UserDomainName;
     public string Home => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 
-    public void RestrictToOwner(string path) => Win32PathSystem.Instance.RestrictToOwner(path);
+    public void RestrictToOwner(string path, IReadOnlyList<string> alsoGranted) => Win32PathSystem.Instance.Restrict(path, alsoGranted);
 
     public bool CreateOwnerOnly(FileStreamOptions options) => false;
+
+    private static class NativeMethods
+    {
+        [DllImport("kernel32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+        public static extern Microsoft.Win32.SafeHandles.SafeFileHandle CreateFileW(string name, uint access, uint share, nint security, uint disposition, uint flags, nint template);
+
+        [DllImport("kernel32.dll", SetLastError = true)]
+        [return: MarshalAs(UnmanagedType.Bool)]
+        public static extern bool FlushFileBuffers(Microsoft.Win32.SafeHandles.SafeFileHandle handle);
+    }
 }

@@ -153,6 +153,15 @@ public static class WindowsPaths
         return p;
     }
 
+    /// <summary>The refusal of a root relative to another drive than the current location's, whose location there is not known.</summary>
+    public static LaminException DriveLocationUnknown(char driveLetter)
+    {
+        var d = char.ToUpperInvariant(driveLetter);
+        return new LaminException(ErrorIds.InvalidRoot,
+            $"A root relative to drive {d}: (such as '{d}:lab') names a folder below the current location on that drive, which PowerShell keeps " +
+            $"to itself. Pass the full path instead, such as {d}:\\lab or {d}:\\<folder>\\lab, or Set-Location to drive {d}: first.", $"{d}:");
+    }
+
     private static LaminException Invalid(string? root, string why) =>
         new(ErrorIds.InvalidRoot, $"The root '{root}' can't be used: {why}.", root);
 }

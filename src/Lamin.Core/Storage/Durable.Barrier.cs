@@ -9,7 +9,8 @@ namespace Lamin.Core.Storage;
 /// take minutes instead of seconds.
 /// <list type="bullet">
 /// <item>Linux: one <c>syncfs(2)</c> per file system written (data, renames and folders alike).</item>
-/// <item>Windows: <c>FlushFileBuffers</c> on each file written; each rename was flushed as it happened.</item>
+/// <item>Windows: <c>FlushFileBuffers</c> on each file written and on each folder written (a directory handle: NTFS
+/// commits its journal, the renames included).</item>
 /// <item>macOS and other Unix: one <c>sync(2)</c>, then <c>fsync</c> of each file.</item>
 /// </list>
 /// The barrier never fails a write that succeeded: a file system that refuses to sync (some network mounts)
@@ -24,7 +25,13 @@ public static partial class Durable
     public static bool Barrier(IReadOnlyCollection<string> files, IReadOnlyCollection<string> roots)
     {
         if (files.Count == 0 && roots.Count == 0) return true;
-        return LocalPlatform.Current.Barrier(files, roots);
+        var platform = LocalPlatform.Current;
+        var ok = platform.Barrier(files, roots);
+        if (platform.UseBarrier) return ok;
+        // Without a file-system-wide sync (Windows, macOS) the renames of the batch are made durable through the folders
+        // written: callers name the roots, not every file (issue 27: on Windows this barrier flushed nothing).
+        foreach (var root in roots.Distinct(StringComparer.FromComparison(platform.PathComparison))) ok &= platform.SyncDirectory(root);
+        return ok;
     }
 
     /// <summary>syncfs on the file system that holds <paramref name="folder"/> (Linux).</summary>

@@ -28,17 +28,13 @@ public static partial class Durable
     public static void Flush(FileStream fs) => fs.Flush(flushToDisk: true);
 
     /// <summary>
-    /// Makes a folder's entries durable: fsync of the directory on Unix. A no-op where the OS can't do
-    /// it (Windows: NTFS journals its metadata, and directories can't be flushed through a handle) and
-    /// where the folder is gone.
+    /// Makes a folder's entries durable, a rename into it included: fsync of the directory on Unix,
+    /// FlushFileBuffers on a handle of the directory on Windows (NTFS writes its journal up to there, so a
+    /// MoveFileEx before it survives a power cut; issue 27: it was a no-op on Windows). False where the
+    /// file system refuses and where the folder is gone.
     /// </summary>
-    /// <returns>True when the folder was fsynced (for tests: the code path really runs).</returns>
-    public static bool SyncDirectory(string directory)
-    {
-        var platform = LocalPlatform.Current;
-        if (platform.IsWindows) return false;
-        return platform.SyncDirectory(directory);
-    }
+    /// <returns>True when the folder was flushed (for tests: the code path really runs).</returns>
+    public static bool SyncDirectory(string directory) => LocalPlatform.Current.SyncDirectory(directory);
 
     /// <summary>
     /// After a rename or a create at <paramref name="path"/>: fsync of its folder and of every folder

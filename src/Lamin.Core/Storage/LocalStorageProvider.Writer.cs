@@ -70,7 +70,9 @@ public sealed partial class LocalStorageProvider
                 if (!_folder)
                 {
                     var platform = LocalPlatform.Current;
-                    try { if (replace) platform.ReplaceFile(_temp, final); else platform.MoveFile(_temp, final); } // one rename: atomic on POSIX and NTFS
+                    // One rename: atomic on POSIX and NTFS. On Windows a reader of the version it replaces (without FILE_SHARE_DELETE)
+                    // refuses it for a moment (access denied): retried, as folder replaces are (issue 27).
+                    try { SharingRules.Retry(() => { if (replace) platform.ReplaceFile(_temp, final); else platform.MoveFile(_temp, final); }); }
                     catch (FileNotFoundException) when (!File.Exists(_temp))
                     {
                         throw new LaminException(ErrorIds.PathNotFound, $"The staged copy '{_temp}' is gone before its commit (deleted by another command or by hand).", _temp);

@@ -22,11 +22,13 @@ public static class SharingRules
 
     /// <summary>
     /// True for what another process causes for a moment: a sharing or lock violation, and on Windows an
-    /// access denied (a file pending delete or held by a scanner). Unix access denied is a permission: false.
+    /// access denied (a file pending delete or held by a scanner) and ERROR_DIR_NOT_EMPTY (a folder whose entries
+    /// are deleted but still pending delete while another process holds them). Unix access denied is a permission: false.
     /// </summary>
     public static bool IsTransient(Exception e, bool isWindows) =>
         e is IOException io && (io.HResult & 0xFFFF) is 32 or 33
-        || isWindows && e is UnauthorizedAccessException;
+        || isWindows && e is UnauthorizedAccessException
+        || isWindows && e is IOException d && (d.HResult & 0xFFFF) == 145;
 
     /// <summary>
     /// Windows refuses to delete a file with the read-only attribute (access denied), where Unix lets the
