@@ -25,8 +25,7 @@ public class GateTests : IDisposable
         "src/Lamin.Core/Storage/LocalStorageProvider.cs",  // the local primitives (its writer's own temporaries, the folder replace)
         "src/Lamin.Core/Storage/LocalStorageProvider.Writer.cs",
         "src/Lamin.Core/Storage/LocalStorageProvider.Recovery.cs",
-        "src/Lamin.Core/Roots/PosixPlatform.cs",           // the platform seam: the OS calls below the gate and the providers (issue 27)
-        "src/Lamin.Core/Roots/Win32Platform.cs",
+        "src/Lamin.Core/Roots/SystemPlatform.cs",          // the platform seam: the OS calls below the gate and the providers (issue 27)
         "src/Lamin.Core/Storage/S3StorageProvider.cs",
         "src/Lamin.Core/Storage/GcsStorageProvider.cs",
         "src/Lamin.Core/Storage/SharingRules.cs",          // FolderOperations / FolderReplace: the aside of a replace

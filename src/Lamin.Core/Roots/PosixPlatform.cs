@@ -7,7 +7,7 @@ namespace Lamin.Core.Roots;
 /// (never retried), folders are fsynced, Linux syncs a batch with one syncfs(2) per file system (macOS: sync(2)
 /// and an fsync per file), and the kernel is named by its boot id and pid namespace.
 /// </summary>
-public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILocalPlatform
+public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : SystemPlatform, ILocalPlatform
 {
     private readonly bool _linux = linux;
 
@@ -17,11 +17,6 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
     public FileSystemRules DefaultRules { get; } = caseInsensitiveDefault ? FileSystemRules.CaseInsensitivePosix : FileSystemRules.Posix;
     public StringComparison PathComparison => StringComparison.Ordinal;
 
-    public void ReplaceFile(string source, string target) => File.Move(source, target, overwrite: true);
-    public void MoveFile(string source, string target) => File.Move(source, target);
-    public void MoveFolder(string source, string target) => Directory.Move(source, target);
-    public void DeleteFile(string path) => File.Delete(path);
-    public void DeleteFolder(string path, bool recursive) => Directory.Delete(path, recursive);
     public void CheckOpenable(string path, FileAccess access, FileShare share) { } // no sharing modes: advisory locks only
     public bool IsTransient(Exception e) => Storage.SharingRules.IsTransient(e, isWindows: false);
 
@@ -41,20 +36,6 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
             try { return fsync(fd) == 0; } finally { close(fd); }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
-    }
-
-    public bool FlushFile(string path) => FlushFileStream(path);
-
-    /// <summary>Flushes one file through a stream (fsync / FlushFileBuffers); false when it can't be opened.</summary>
-    internal static bool FlushFileStream(string path)
-    {
-        try
-        {
-            using var fs = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, 1);
-            fs.Flush(flushToDisk: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     public bool Barrier(IReadOnlyCollection<string> files, IReadOnlyCollection<string> roots)
@@ -121,8 +102,6 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
 
     public bool CopiesInKernel => _linux;
 
-    public bool FolderExists(string path) => Directory.Exists(path);
-
     public ulong? InodeOf(string path)
     {
         if (!_linux) return null;
@@ -137,8 +116,6 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
     }
-
-    public string HostName => Environment.MachineName;
 
     /// <summary>Linux: the boot id and the pid namespace (a WSL2 distribution, a container); null elsewhere (the host name decides).</summary>
     public string? KernelIdentity => _kernel.Value;
@@ -155,9 +132,6 @@ public sealed class PosixPlatform(bool linux, bool caseInsensitiveDefault) : ILo
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     });
 
-    public Util.IProcessTable Processes => Util.ProcessTable.Os;
-
-    public string UserName => Environment.UserName;
     public string? UserDomain => null;
 
     public string Home =>

@@ -8,7 +8,7 @@ namespace Lamin.Core.Roots;
 /// delete: those refusals are retried. Not verified on Windows yet (no Windows machine was available); every
 /// branch runs under the Windows-like double of the tests.
 /// </summary>
-public sealed class Win32Platform : ILocalPlatform
+public sealed class Win32Platform : SystemPlatform, ILocalPlatform
 {
     public string Name => "windows";
     public bool IsWindows => true;
@@ -16,11 +16,6 @@ public sealed class Win32Platform : ILocalPlatform
     public FileSystemRules DefaultRules => FileSystemRules.Windows;
     public StringComparison PathComparison => StringComparison.OrdinalIgnoreCase;
 
-    public void ReplaceFile(string source, string target) => File.Move(source, target, overwrite: true);
-    public void MoveFile(string source, string target) => File.Move(source, target);
-    public void MoveFolder(string source, string target) => Directory.Move(source, target);
-    public void DeleteFile(string path) => File.Delete(path);
-    public void DeleteFolder(string path, bool recursive) => Directory.Delete(path, recursive);
 
     public void CheckOpenable(string path, FileAccess access, FileShare share)
     {
@@ -42,8 +37,6 @@ public sealed class Win32Platform : ILocalPlatform
         return !handle.IsInvalid && NativeMethods.FlushFileBuffers(handle);
     }
 
-    public bool FlushFile(string path) => PosixPlatform.FlushFileStream(path);
-
     /// <summary>FlushFileBuffers on each file written.</summary>
     public bool Barrier(IReadOnlyCollection<string> files, IReadOnlyCollection<string> roots)
     {
@@ -55,9 +48,6 @@ public sealed class Win32Platform : ILocalPlatform
     public string? ResolveLinksFast(string path) => null;
     public ulong? InodeOf(string path) => null;
     public bool CopiesInKernel => false;
-    public bool FolderExists(string path) => Directory.Exists(path);
-
-    public string HostName => Environment.MachineName;
 
     /// <summary>"windows:" and the boot counter Windows keeps (a new number each boot); null when it can't be read.</summary>
     public string? KernelIdentity => _kernel.Value;
@@ -73,9 +63,6 @@ public sealed class Win32Platform : ILocalPlatform
         catch (Exception e) when (e is System.Security.SecurityException or UnauthorizedAccessException or IOException) { return null; }
     });
 
-    public Util.IProcessTable Processes => Util.ProcessTable.Os;
-
-    public string UserName => Environment.UserName;
     public string? UserDomain => Environment.UserDomainName;
     public string Home => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
 

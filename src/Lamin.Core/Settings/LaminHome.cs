@@ -48,7 +48,7 @@ public sealed class LaminHome
             : LocalPaths.Resolve(env, Environment.CurrentDirectory));
     }
 
-    /// <summary>LAMIN_USER, else the OS user: "DOMAIN\user" on Windows (SPEC §11), the user name elsewhere.</summary>
+    /// <summary>LAMIN_USER, else the OS user: "DOMAIN\user" for a Windows domain account, the user name otherwise (SPEC §11, issue 27).</summary>
     public static string CurrentUser => Util.UserHandles.Current();
 
     /// <summary>
