@@ -66,7 +66,10 @@ internal sealed class RegistryLock : IDisposable
             try
             {
                 var fs = open(lockPath);
-                if (!RegistryFileOpenable(registryPath, watch, timeout, cancel))
+                bool openable;
+                try { openable = RegistryFileOpenable(registryPath, watch, timeout, cancel); }
+                catch { fs.Dispose(); throw; } // cancelled: the lock goes with it
+                if (!openable)
                 {
                     fs.Dispose();
                     throw new LaminException(ErrorIds.RegistryBusy,
@@ -102,7 +105,8 @@ internal sealed class RegistryLock : IDisposable
     /// Under the lock, whether the registry file itself can be opened as a session opens it (read and write, others may
     /// read): on Windows another program that holds it (OneDrive, a backup agent) refuses that for a moment with a
     /// sharing violation, which is waited for within the timeout like a busy lock (issue 27: it was StorageIoError).
-    /// False when it is still refused at the timeout. Nothing to wait for where the OS has no sharing modes.
+    /// False when it is still refused at the timeout. Nothing to wait for where the OS has no sharing modes (one open and
+    /// close of the file per session on Windows).
     /// </summary>
     private static bool RegistryFileOpenable(string registryPath, Stopwatch watch, TimeSpan timeout, CancellationToken cancel)
     {
@@ -111,8 +115,9 @@ internal sealed class RegistryLock : IDisposable
         while (true)
         {
             try { platform.CheckOpenable(registryPath, FileAccess.ReadWrite, FileShare.Read); return true; }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException && platform.IsTransient(e))
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
+                if (!platform.IsTransient(e)) return true; // not another program's moment: the session's own open reports it, as before
                 if (watch.Elapsed >= timeout) return false;
             }
             // The wait for another program, not test synchronisation.
