@@ -15,14 +15,9 @@ namespace Lamin.Core.Tests;
 /// (<see cref="WindowsLikePlatform"/>): the refusals are the ones NTFS gives, on this machine's real folders.
 /// </summary>
 [Trait("Platform", "Windows")]
-public sealed class WindowsFaultsTests : IDisposable
+public sealed class WindowsFaultsTests : WindowsLikeTest
 {
-    private readonly TempDir _temp = new("lamin-winfault");
-    private readonly WindowsLikePlatform _win = new();
-
-    public void Dispose() => _temp.Dispose();
-
-    private StorageRoot Root(string name = "store") => new(_temp.Sub(name, create: true), "local", null, null, null);
+    private StorageRoot Root(string name = "store") => new(Temp.Sub(name, create: true), "local", null, null, null);
 
     private static void Commit(StorageRoot root, string key, string text, bool replace)
     {
@@ -38,8 +33,8 @@ public sealed class WindowsFaultsTests : IDisposable
     public void A_file_renamed_into_place_has_its_folder_flushed_under_Windows_rules()
     {
         var root = Root();
-        using (LocalPlatform.Use(_win)) Commit(root, "raw/x.csv", "a,b", replace: false);
-        Assert.Contains(Path.Combine(root.Root, "raw"), _win.Flushed);
+        using (LocalPlatform.Use(Win)) Commit(root, "raw/x.csv", "a,b", replace: false);
+        Assert.Contains(Path.Combine(root.Root, "raw"), Win.Flushed);
     }
 
     [Fact]
@@ -47,8 +42,8 @@ public sealed class WindowsFaultsTests : IDisposable
     {
         var root = Root();
         // ArtifactService's commit names the roots it wrote, not the files: on Windows that was a barrier that flushed nothing.
-        using (LocalPlatform.Use(_win)) Assert.True(Durable.Barrier([], [root.Root]));
-        Assert.Contains(root.Root, _win.Flushed);
+        using (LocalPlatform.Use(Win)) Assert.True(Durable.Barrier([], [root.Root]));
+        Assert.Contains(root.Root, Win.Flushed);
     }
 
     // ---------------------------------------------------------------- (b) single-file replaces and settings retried
@@ -58,11 +53,11 @@ public sealed class WindowsFaultsTests : IDisposable
     {
         var root = Root();
         Commit(root, "k.csv", "v1", replace: false);
-        _win.HoldOpen(Path.Combine(root.Root, "k.csv"), FileShare.Read, refusals: 2); // a reader without FILE_SHARE_DELETE
-        using (LocalPlatform.Use(_win)) Commit(root, "k.csv", "v2", replace: true);
+        Win.HoldOpen(Path.Combine(root.Root, "k.csv"), FileShare.Read, refusals: 2); // a reader without FILE_SHARE_DELETE
+        using (LocalPlatform.Use(Win)) Commit(root, "k.csv", "v2", replace: true);
         Assert.Equal("v2", File.ReadAllText(Path.Combine(root.Root, "k.csv")));
-        Assert.Equal(2, _win.Refusals.Count);
-        Assert.All(_win.Refusals, r => Assert.Contains("UnauthorizedAccessException", r)); // NTFS: access denied, not a sharing violation
+        Assert.Equal(2, Win.Refusals.Count);
+        Assert.All(Win.Refusals, r => Assert.Contains("UnauthorizedAccessException", r)); // NTFS: access denied, not a sharing violation
     }
 
     [Fact]
@@ -70,22 +65,22 @@ public sealed class WindowsFaultsTests : IDisposable
     {
         using var box = new Sandbox();
         var current = Path.Combine(box.HomeDir, "current.txt");
-        _win.HoldOpen(current, FileShare.Read | FileShare.Write, refusals: 2); // Get-Content: read, sharing read and write
-        using (LocalPlatform.Use(_win)) new InstanceService(box.As(Sandbox.Alice)).Connect("main");
+        Win.HoldOpen(current, FileShare.Read | FileShare.Write, refusals: 2); // Get-Content: read, sharing read and write
+        using (LocalPlatform.Use(Win)) new InstanceService(box.As(Sandbox.Alice)).Connect("main");
         Assert.Equal("main", box.Home.CurrentName);
-        Assert.Equal(2, _win.Refusals.Count);
+        Assert.Equal(2, Win.Refusals.Count);
     }
 
     [Fact]
     public void A_settings_write_that_stays_refused_fails_and_leaves_no_temporary()
     {
-        var home = new LaminHome(_temp.Sub("home", create: true));
+        var home = new LaminHome(Temp.Sub("home", create: true));
         home.CurrentName = "first";
-        _win.HoldOpen(Path.Combine(home.Path, "current.txt"), FileShare.Read);
-        using (LocalPlatform.Use(_win)) Assert.ThrowsAny<Exception>(() => home.CurrentName = "second");
+        Win.HoldOpen(Path.Combine(home.Path, "current.txt"), FileShare.Read);
+        using (LocalPlatform.Use(Win)) Assert.ThrowsAny<Exception>(() => home.CurrentName = "second");
         Assert.Equal("first", home.CurrentName);
         Assert.Equal(["current.txt"], Directory.EnumerateFileSystemEntries(home.Path).Select(Path.GetFileName));
-        Assert.Equal(SharingRules.RetryDelays.Count + 1, _win.Refusals.Count); // bounded
+        Assert.Equal(SharingRules.RetryDelays.Count + 1, Win.Refusals.Count); // bounded
     }
 
     // ---------------------------------------------------------------- (c) a sharing refusal on lamin.db
@@ -93,27 +88,27 @@ public sealed class WindowsFaultsTests : IDisposable
     [Fact]
     public void A_registry_file_held_by_a_sync_client_for_a_moment_is_waited_for()
     {
-        var registry = Path.Combine(_temp.Path, "lamin.db");
+        var registry = Path.Combine(Temp.Path, "lamin.db");
         File.WriteAllBytes(registry, []);
-        _win.HoldOpen(registry, FileShare.Read, refusals: 3); // OneDrive reading it, sharing read only
-        using (LocalPlatform.Use(_win))
+        Win.HoldOpen(registry, FileShare.Read, refusals: 3); // OneDrive reading it, sharing read only
+        using (LocalPlatform.Use(Win))
         using (RegistryLock.Acquire(registry, TimeSpan.FromSeconds(60))) { }
-        Assert.Equal(3, _win.Refusals.Count);
-        Assert.All(_win.Refusals, r => Assert.Contains("IOException", r));
+        Assert.Equal(3, Win.Refusals.Count);
+        Assert.All(Win.Refusals, r => Assert.Contains("IOException", r));
     }
 
     [Fact]
     public void A_registry_file_held_past_the_timeout_is_RegistryBusy_not_StorageIoError()
     {
-        var registry = Path.Combine(_temp.Path, "lamin.db");
+        var registry = Path.Combine(Temp.Path, "lamin.db");
         File.WriteAllBytes(registry, []);
-        _win.HoldOpen(registry, FileShare.Read);
-        using (LocalPlatform.Use(_win))
+        Win.HoldOpen(registry, FileShare.Read);
+        using (LocalPlatform.Use(Win))
         {
             var e = LaminAssert.Throws(ErrorIds.RegistryBusy, () => RegistryLock.Acquire(registry, TimeSpan.Zero));
             Assert.Contains("OneDrive", e.Message);
             // The lock was released with the refusal: the next session gets it once the file is free.
-            _win.HoldOpen(registry, FileShare.Read, refusals: 0);
+            Win.HoldOpen(registry, FileShare.Read, refusals: 0);
         }
         using (RegistryLock.Acquire(registry, TimeSpan.FromSeconds(60))) { }
     }
@@ -124,12 +119,12 @@ public sealed class WindowsFaultsTests : IDisposable
     public void A_folder_delete_that_meets_a_name_pending_delete_is_retried()
     {
         var root = Root();
-        var folder = _temp.Sub("store/f", create: true);
+        var folder = Temp.Sub("store/f", create: true);
         File.WriteAllText(Path.Combine(folder, "a.txt"), "a");
-        _win.PendingDelete(Path.Combine(folder, "a.txt"), refusals: 2); // an indexer still holds the name for a moment
-        using (LocalPlatform.Use(_win)) LocalStorageProvider.Instance.DeleteUnchecked(root, "f");
+        Win.PendingDelete(Path.Combine(folder, "a.txt"), refusals: 2); // an indexer still holds the name for a moment
+        using (LocalPlatform.Use(Win)) LocalStorageProvider.Instance.DeleteUnchecked(root, "f");
         Assert.False(Directory.Exists(folder));
-        Assert.Equal(2, _win.Refusals.Count);
+        Assert.Equal(2, Win.Refusals.Count);
     }
 
     // ---------------------------------------------------------------- (e) liveness across kernels with one host name
@@ -172,10 +167,10 @@ public sealed class WindowsFaultsTests : IDisposable
     [Fact]
     public void The_owner_only_ACL_also_grants_SYSTEM_and_Administrators_so_backups_read_the_registry()
     {
-        var path = Path.Combine(_temp.Path, "lamin.db");
+        var path = Path.Combine(Temp.Path, "lamin.db");
         File.WriteAllText(path, "");
-        using (LocalPlatform.Use(_win)) OwnerOnlyFiles.Restrict(path);
-        var (restricted, grantees) = Assert.Single(_win.RestrictedWith);
+        using (LocalPlatform.Use(Win)) OwnerOnlyFiles.Restrict(path);
+        var (restricted, grantees) = Assert.Single(Win.RestrictedWith);
         Assert.Equal(path, restricted);
         Assert.Contains(OwnerOnlyFiles.LocalSystemSid, grantees);
         Assert.Contains(OwnerOnlyFiles.AdministratorsSid, grantees);
@@ -221,7 +216,7 @@ public sealed class WindowsFaultsTests : IDisposable
         var share = box.Folder("share");
         box.Register(share);
         Directory.Delete(share, recursive: true); // the share went away (a file server that is down)
-        using (LocalPlatform.Use(_win))
+        using (LocalPlatform.Use(Win))
         {
             var audit = new AuditService(box.As(Sandbox.Alice));
             void All()
@@ -231,10 +226,10 @@ public sealed class WindowsFaultsTests : IDisposable
                 audit.FindOrphans(null, null);
             }
             All();
-            var first = _win.Probes.Count(p => p == share);
+            var first = Win.Probes.Count(p => p == share);
             Assert.InRange(first, 1, 2); // its canonical form, its file system's rules: each asked once
             All();
-            Assert.Equal(first, _win.Probes.Count(p => p == share)); // the same context asks no more
+            Assert.Equal(first, Win.Probes.Count(p => p == share)); // the same context asks no more
         }
     }
 }

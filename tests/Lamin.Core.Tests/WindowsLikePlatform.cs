@@ -3,6 +3,15 @@ using Lamin.Core.Util;
 
 namespace Lamin.Core.Tests;
 
+/// <summary>A test on this machine's folders with a Windows-like platform at hand (run the core under it with <see cref="LocalPlatform.Use"/>).</summary>
+public abstract class WindowsLikeTest : IDisposable
+{
+    protected TempDir Temp { get; } = new("lamin-winlike");
+    protected WindowsLikePlatform Win { get; } = new();
+
+    public void Dispose() => Temp.Dispose();
+}
+
 /// <summary>
 /// The local platform as Windows answers, on the real folders of this machine (issue 27): the core runs under it
 /// with <see cref="LocalPlatform.Use"/>. Other processes are described by what they hold: a file another process

@@ -10,18 +10,13 @@ namespace Lamin.Core.Tests;
 /// each one now asks the platform of its context, and answers as Windows does under the Windows-like double.
 /// </summary>
 [Trait("Platform", "Windows")]
-public sealed class WindowsSeamTests : IDisposable
+public sealed class WindowsSeamTests : WindowsLikeTest
 {
-    private readonly TempDir _temp = new("lamin-seam");
-    private readonly WindowsLikePlatform _win = new();
-
-    public void Dispose() => _temp.Dispose();
-
     [Fact]
     public void LocalPaths_IsUnder_compares_as_the_platform_compares_paths()
     {
         Assert.False(LocalPaths.IsUnder("/data/Lab/x.csv", "/data/lab"));
-        using (LocalPlatform.Use(_win))
+        using (LocalPlatform.Use(Win))
         {
             Assert.True(LocalPaths.IsUnder("/data/Lab/x.csv", "/data/lab"));
             Assert.True(LocalPaths.IsUnder(@"C:\Lab\x.csv", @"c:\lab"));
@@ -36,8 +31,8 @@ public sealed class WindowsSeamTests : IDisposable
         var disk = new FakeWindowsPathSystem();
         disk.MappedDrives['Z'] = @"\\nas\share";
         disk.Existing.Add(@"\\nas\share\Lab");
-        _win.WindowsPaths = disk;
-        using (LocalPlatform.Use(_win))
+        Win.WindowsPaths = disk;
+        using (LocalPlatform.Use(Win))
         {
             Assert.Equal(@"\\nas\share\Lab", StorageRoot.Parse(@"z:\lab", @"C:\Users\alice").Root);
             Assert.Equal(@"\\nas\share\Lab", StorageRoot.Parse(@"\\NAS\share\lab", @"C:\Users\alice").Root);
@@ -56,24 +51,24 @@ public sealed class WindowsSeamTests : IDisposable
     [Fact]
     public void Access_denied_on_a_delete_is_retried_under_Windows_rules_and_final_under_Posix_rules()
     {
-        var file = Path.Combine(_temp.Path, "held.txt");
+        var file = Path.Combine(Temp.Path, "held.txt");
         File.WriteAllText(file, "x");
-        _win.PendingDelete(file, refusals: 1);
-        var root = new StorageRoot(_temp.Path, "local", null, null, null);
-        using (LocalPlatform.Use(_win)) LocalStorageProvider.Instance.DeleteUnchecked(root, "held.txt");
+        Win.PendingDelete(file, refusals: 1);
+        var root = new StorageRoot(Temp.Path, "local", null, null, null);
+        using (LocalPlatform.Use(Win)) LocalStorageProvider.Instance.DeleteUnchecked(root, "held.txt");
         Assert.False(File.Exists(file));
-        Assert.Single(_win.Refusals);
+        Assert.Single(Win.Refusals);
         Assert.False(SharingRules.IsTransient(new UnauthorizedAccessException("denied"), isWindows: false));
     }
 
     [Fact]
     public void A_folder_with_an_open_file_inside_is_refused_access_denied_not_a_sharing_violation()
     {
-        var folder = _temp.Sub("f", create: true);
+        var folder = Temp.Sub("f", create: true);
         File.WriteAllText(Path.Combine(folder, "a.txt"), "a");
-        _win.HoldOpen(Path.Combine(folder, "a.txt"), FileShare.Read | FileShare.Write | FileShare.Delete);
-        Assert.Throws<UnauthorizedAccessException>(() => _win.MoveFolder(folder, _temp.Sub("g")));
-        Assert.True(_win.IsTransient(new UnauthorizedAccessException()));
+        Win.HoldOpen(Path.Combine(folder, "a.txt"), FileShare.Read | FileShare.Write | FileShare.Delete);
+        Assert.Throws<UnauthorizedAccessException>(() => Win.MoveFolder(folder, Temp.Sub("g")));
+        Assert.True(Win.IsTransient(new UnauthorizedAccessException()));
     }
 
     [Fact]
@@ -82,20 +77,20 @@ public sealed class WindowsSeamTests : IDisposable
         if (Environment.GetEnvironmentVariable("LAMIN_USER") is { Length: > 0 }) return;
         using (LocalPlatform.Use(new WindowsLikePlatform { UserName = "ada", UserDomain = "CORP" }))
             Assert.Equal(@"CORP\ada", Settings.LaminHome.CurrentUser);
-        var home = new Settings.LaminHome(_temp.Sub("home", create: true));
-        using (LocalPlatform.Use(_win)) home.CurrentName = "main";
-        Assert.Contains(_win.RestrictedWith, r => Path.GetFileName(r.Path).StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal));
+        var home = new Settings.LaminHome(Temp.Sub("home", create: true));
+        using (LocalPlatform.Use(Win)) home.CurrentName = "main";
+        Assert.Contains(Win.RestrictedWith, r => Path.GetFileName(r.Path).StartsWith(LocalStorageProvider.TempPrefix, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Durable_writes_flush_each_file_and_folder_under_Windows_rules_instead_of_one_barrier()
     {
-        using (LocalPlatform.Use(_win))
+        using (LocalPlatform.Use(Win))
         {
             Assert.False(Durable.UseBarrier);
-            Assert.False(Durable.FlushFile(Path.Combine(_temp.Path, "x"))); // reported, never thrown
+            Assert.False(Durable.FlushFile(Path.Combine(Temp.Path, "x"))); // reported, never thrown
         }
-        Assert.Contains(Path.Combine(_temp.Path, "x"), _win.Flushed);
+        Assert.Contains(Path.Combine(Temp.Path, "x"), Win.Flushed);
     }
 
     [Fact]
