@@ -9,7 +9,7 @@ With -Database, the registry is a team instance's: the tables are created in the
 '@
     Parameters  = @{
         Name    = 'The instance name: letters, digits, "-", "_" or "."; "/" is refused. Defaults to the last segment of -Storage, lower-cased.'
-        Storage = 'The default storage root: a local folder (relative paths resolve against the current location, "~" expands), s3://bucket[/prefix] or gs://bucket[/prefix].'
+        Storage = 'The default storage root: a local folder (relative paths resolve against the current location, "~" expands; on Windows type a full path for another drive, D:\lab rather than D:lab), s3://bucket[/prefix] or gs://bucket[/prefix].'
         Host    = 'For a local root only (HostRequiresLocalRoot otherwise): a globally unique name for the machine or cluster that holds it. Default: none (the default storage record''s Host is $null).'
         Database = 'Creates a team instance whose registry is this PostgreSQL database: a URL postgresql://[user@]host[:port]/database[?sslmode=...] or an Npgsql keyword string Host=...;Port=...;Database=...;Username=.... The database must exist.'
         Credential = 'The role and password for -Database. The password stays in memory for the rest of the PowerShell process and is never written anywhere.'

@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Registers a storage location in the current instance.'
     Description = @'
-Normalises the root (expands "~", resolves relative paths against the current location and symlinks, drops a trailing "/", keeps ?endpoint_url= for S3-compatible endpoints), checks it, then, after confirmation, reads or writes the marker <root>/.lamindb/storage_uid.txt:
+Normalises the root (expands "~", resolves relative paths against the current location and symlinks; on Windows a root relative to another drive than the current location's, such as D:lab, is refused: type D:\lab, drops a trailing "/", keeps ?endpoint_url= for S3-compatible endpoints), checks it, then, after confirmation, reads or writes the marker <root>/.lamindb/storage_uid.txt:
 - no marker: it is written and the location is managed by this instance;
 - a marker of this instance: managed here, with the marker's uid;
 - a marker of another instance: the location is registered read-only with InstanceUid "__unknown__" and a warning;

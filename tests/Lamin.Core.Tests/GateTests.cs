@@ -23,6 +23,9 @@ public class GateTests : IDisposable
         "src/Lamin.Core/Safety/Gate.cs",
         "src/Lamin.Core/Storage/IStorageProvider.cs",      // declares DeleteUnchecked
         "src/Lamin.Core/Storage/LocalStorageProvider.cs",  // the local primitives (its writer's own temporaries, the folder replace)
+        "src/Lamin.Core/Storage/LocalStorageProvider.Writer.cs",
+        "src/Lamin.Core/Storage/LocalStorageProvider.Recovery.cs",
+        "src/Lamin.Core/Roots/SystemPlatform.cs",          // the platform seam: the OS calls below the gate and the providers (issue 27)
         "src/Lamin.Core/Storage/S3StorageProvider.cs",
         "src/Lamin.Core/Storage/GcsStorageProvider.cs",
         "src/Lamin.Core/Storage/SharingRules.cs",          // FolderOperations / FolderReplace: the aside of a replace
@@ -42,6 +45,7 @@ public class GateTests : IDisposable
         new(@"\bDeleteMarker\s*\("),
         new(@"\bDelete(Keys|Own)\s*\("),
         new(@"\bDeleteIfUnchanged\s*\("),
+        new(@"\.(DeleteFile|DeleteFolder|ReplaceFile)\s*\("), // the platform seam's acts (issue 27)
     ];
 
     /// <summary>The lines of <paramref name="source"/> that call a primitive, comments left out.</summary>
@@ -96,6 +100,8 @@ public class GateTests : IDisposable
     [InlineData("provider.DeleteIfUnchanged(root, key, version);")]
     [InlineData("StorageProviders.For(root).DeleteMarker(root);")]
     [InlineData("store.DeleteKeys(keys);")]
+    [InlineData("LocalPlatform.Current.DeleteFile(path);")]
+    [InlineData("platform.ReplaceFile(tmp, target);")]
     public void The_scan_finds_a_direct_call_when_one_is_added(string line)
     {
         Assert.Single(DirectCalls("namespace X;\nclass Y {\n  void Z() {\n" + line + "\n  }\n}"));

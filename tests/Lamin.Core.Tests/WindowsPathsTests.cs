@@ -20,12 +20,19 @@ public sealed class FakeWindowsPathSystem : IWindowsPathSystem
     public Dictionary<char, string> DriveCurrentDirectories { get; } = [];
     public List<string> Restricted { get; } = [];
 
+    /// <summary>
+    /// As <see cref="Win32PathSystem.GetLongPathName"/>: 8.3 names expanded (GetLongPathNameW), each segment below the
+    /// root in its case on disk; the root itself ("C:", "\\server\share") is kept as typed, as Win32 keeps it.
+    /// </summary>
     public string? GetLongPathName(string path)
     {
         var segments = path.Split('\\');
         var expanded = string.Join('\\', segments.Select(s => ShortNames.TryGetValue(s, out var l) ? l : s));
-        return Existing.FirstOrDefault(e => string.Equals(e, expanded, StringComparison.OrdinalIgnoreCase)
-                                            || string.Equals(e + "\\", expanded, StringComparison.OrdinalIgnoreCase));
+        var found = Existing.FirstOrDefault(e => string.Equals(e, expanded, StringComparison.OrdinalIgnoreCase)
+                                                 || string.Equals(e + "\\", expanded, StringComparison.OrdinalIgnoreCase));
+        if (found is null || !path.StartsWith(@"\\", StringComparison.Ordinal)) return found;
+        var typedRoot = string.Join('\\', segments.Take(4)); // "", "", server, share
+        return typedRoot + found[Math.Min(typedRoot.Length, found.Length)..];
     }
 
     public string? GetMappedDriveTarget(char driveLetter) =>

@@ -25,7 +25,7 @@ internal static class KernelCopy
     private const long Step = 64L * 1024 * 1024;
 
     /// <summary>Tests turn the kernel copy off to compare it with the streamed copy.</summary>
-    internal static bool Enabled = OperatingSystem.IsLinux();
+    internal static bool Enabled = Roots.LocalPlatform.ThisOs.CopiesInKernel;
 
     /// <summary>How many copies the kernel made in this process (tests: the path really runs).</summary>
     internal static long Copies;

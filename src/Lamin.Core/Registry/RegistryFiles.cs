@@ -92,9 +92,9 @@ internal sealed class RegistryLogStream : Stream
     {
         if (_file is not null) return _file;
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0, Options = FileOptions.RandomAccess };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        bool ownerOnly = Roots.LocalPlatform.Current.CreateOwnerOnly(options);
         _file = new FileStream(_path, options);
-        if (OperatingSystem.IsWindows()) Util.OwnerOnlyFiles.Restrict(_path);
+        if (!ownerOnly) Util.OwnerOnlyFiles.Restrict(_path);
         return _file;
     }
 

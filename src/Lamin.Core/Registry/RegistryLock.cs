@@ -37,12 +37,12 @@ internal sealed class RegistryLock : IDisposable
     }
 
     public static RegistryLock Acquire(string registryPath, TimeSpan timeout, CancellationToken cancel = default) =>
-        Acquire(registryPath, timeout, cancel, Open, accessDeniedIsTransient: OperatingSystem.IsWindows());
+        Acquire(registryPath, timeout, cancel, Open, accessDeniedIsTransient: Roots.LocalPlatform.Current.IsWindows);
 
     private static FileStream Open(string lockPath)
     {
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Roots.LocalPlatform.Current.CreateOwnerOnly(options);
         return new FileStream(lockPath, options);
     }
 
@@ -66,6 +66,17 @@ internal sealed class RegistryLock : IDisposable
             try
             {
                 var fs = open(lockPath);
+                bool openable;
+                try { openable = RegistryFileOpenable(registryPath, watch, timeout, cancel); }
+                catch { fs.Dispose(); throw; } // cancelled: the lock goes with it
+                if (!openable)
+                {
+                    fs.Dispose();
+                    throw new LaminException(ErrorIds.RegistryBusy,
+                        $"The registry '{registryPath}' is held open by another program for more than {timeout.TotalSeconds:0.#} s " +
+                        "(a sync client such as OneDrive, a backup or antivirus agent). Wait for it and retry, exclude the registry's folder " +
+                        "from that program, or raise LAMIN_REGISTRY_TIMEOUT (seconds).", registryPath);
+                }
                 _held.Add(lockPath);
                 return new RegistryLock(fs, lockPath);
             }
@@ -85,6 +96,31 @@ internal sealed class RegistryLock : IDisposable
                         registryPath, e);
             }
             // Back off between tries of a non-blocking lock; this is the wait for another process, not test synchronisation.
+            if (cancel.WaitHandle.WaitOne(delay)) throw new OperationCanceledException(cancel);
+            delay = Math.Min(delay * 2, 50);
+        }
+    }
+
+    /// <summary>
+    /// Under the lock, whether the registry file itself can be opened as a session opens it (read and write, others may
+    /// read): on Windows another program that holds it (OneDrive, a backup agent) refuses that for a moment with a
+    /// sharing violation, which is waited for within the timeout like a busy lock (issue 27: it was StorageIoError).
+    /// False when it is still refused at the timeout. Nothing to wait for where the OS has no sharing modes (one open and
+    /// close of the file per session on Windows).
+    /// </summary>
+    private static bool RegistryFileOpenable(string registryPath, Stopwatch watch, TimeSpan timeout, CancellationToken cancel)
+    {
+        var platform = Roots.LocalPlatform.Current;
+        var delay = 1;
+        while (true)
+        {
+            try { platform.CheckOpenable(registryPath, FileAccess.ReadWrite, FileShare.Read); return true; }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (!platform.IsTransient(e)) return true; // not another program's moment: the session's own open reports it, as before
+                if (watch.Elapsed >= timeout) return false;
+            }
+            // The wait for another program, not test synchronisation.
             if (cancel.WaitHandle.WaitOne(delay)) throw new OperationCanceledException(cancel);
             delay = Math.Min(delay * 2, 50);
         }

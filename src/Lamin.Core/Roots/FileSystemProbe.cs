@@ -17,7 +17,7 @@ public static class FileSystemProbe
 
     /// <summary>The rules of <paramref name="existingFolder"/>'s file system (on this OS).</summary>
     public static FileSystemRules Probe(string existingFolder) =>
-        IsCaseInsensitive(existingFolder) is { } insensitive ? Choose(OperatingSystem.IsWindows(), insensitive) : FileSystemRules.ForCurrentOs();
+        IsCaseInsensitive(existingFolder) is { } insensitive ? Choose(LocalPlatform.Current.IsWindows, insensitive) : FileSystemRules.ForCurrentOs();
 
     /// <summary>The rules for a file system on Windows or not, that ignores case or not.</summary>
     public static FileSystemRules Choose(bool windows, bool caseInsensitive) => (windows, caseInsensitive) switch

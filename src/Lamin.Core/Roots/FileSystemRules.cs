@@ -75,10 +75,7 @@ public sealed class FileSystemRules
     public override string ToString() => Name;
 
     /// <summary>The rules of the OS this process runs on (macOS: its default, case-insensitive volumes).</summary>
-    public static FileSystemRules ForCurrentOs() =>
-        OperatingSystem.IsWindows() ? Windows
-        : OperatingSystem.IsMacOS() || OperatingSystem.IsIOS() ? CaseInsensitivePosix
-        : Posix;
+    public static FileSystemRules ForCurrentOs() => LocalPlatform.Current.DefaultRules;
 
     /// <summary>The rules by name (as <see cref="Name"/> gives it), for settings and tests.</summary>
     public static FileSystemRules FromName(string name) => name.ToLowerInvariant() switch

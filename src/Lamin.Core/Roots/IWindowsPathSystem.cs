@@ -20,7 +20,10 @@ public interface IWindowsPathSystem
     /// <summary>The UNC root a mapped network drive letter stands for ('Z' → "\\server\share"); null when it is not one.</summary>
     string? GetMappedDriveTarget(char driveLetter);
 
-    /// <summary>The current location on another drive ("C:lab" resolves against it); null when there is none (the drive root is used).</summary>
+    /// <summary>
+    /// The current location on another drive ("C:lab" resolves against it); null when there is none (the drive root is
+    /// used). May refuse (InvalidRoot) when it can't be known.
+    /// </summary>
     string? GetDriveCurrentDirectory(char driveLetter);
 
     /// <summary>True for an error another process causes for a moment (sharing or lock violation: antivirus, indexer, backup).</summary>
@@ -28,6 +31,9 @@ public interface IWindowsPathSystem
 
     /// <summary>Makes a settings or registry file readable and writable by its owner only (an owner-only ACL, as 0600 on Unix).</summary>
     void RestrictToOwner(string path);
+
+    /// <summary>A canonical root with its symbolic links and junctions followed (a double that has none: as it is).</summary>
+    string ResolveLinks(string canonical) => canonical;
 }
 
 /// <summary>
@@ -46,8 +52,12 @@ public sealed class Win32PathSystem : IWindowsPathSystem
     public string? GetLongPathName(string path)
     {
         RequireWindows();
-        // FindFirstFile matches a segment's long or 8.3 name and answers the long name as stored on
-        // disk, so walking the segments gives both the long form and the case on disk.
+        // .NET's enumeration matches long names only (never an 8.3 name), so the short names are expanded first
+        // by GetLongPathNameW; walking the segments then gives the case on disk. The root ("C:", "\\server\share")
+        // stays as typed: Win32 does not canonicalise a server's or share's case.
+        var buffer = new char[32768];
+        int n = NativeMethods.GetLongPathNameW(path, buffer, buffer.Length);
+        if (n > 0 && n < buffer.Length) path = new string(buffer, 0, n);
         var root = Path.GetPathRoot(path);
         if (string.IsNullOrEmpty(root) || !Directory.Exists(root)) return null;
         var current = root;
@@ -72,17 +82,22 @@ public sealed class Win32PathSystem : IWindowsPathSystem
         return new string(buffer, 0, end < 0 ? buffer.Length : end);
     }
 
-    public string? GetDriveCurrentDirectory(char driveLetter)
-    {
-        RequireWindows();
-        // cmd.exe's per-drive current directories live in hidden "=C:" variables of the process.
-        return Environment.GetEnvironmentVariable($"={char.ToUpperInvariant(driveLetter)}:");
-    }
+    /// <summary>
+    /// Refused: PowerShell keeps its own location per drive and sets no "=C:" variable (cmd.exe's), so the process
+    /// can't know it, and the drive's root would be a guess (issue 27). The location on the current drive is the one
+    /// PowerShell passes in (<see cref="WindowsPaths.Canonicalize"/> resolves "C:lab" against it without asking here).
+    /// </summary>
+    public string? GetDriveCurrentDirectory(char driveLetter) => throw WindowsPaths.DriveLocationUnknown(driveLetter);
+
+    public string ResolveLinks(string canonical) => LocalPaths.TrimTrailingSeparator(LocalPaths.ResolveLinks(canonical));
 
     public bool IsSharingViolation(Exception e) =>
         e is IOException && (e.HResult & 0xFFFF) is ErrorSharingViolation or ErrorLockViolation;
 
-    public void RestrictToOwner(string path)
+    public void RestrictToOwner(string path) => Restrict(path, Util.OwnerOnlyFiles.WindowsAlsoGranted);
+
+    /// <summary>An ACL of its own (inheritance cut): full control for the owner and for each SID of <paramref name="alsoGranted"/>.</summary>
+    public void Restrict(string path, IReadOnlyList<string> alsoGranted)
     {
         RequireWindows();
 #pragma warning disable CA1416 // guarded by RequireWindows
@@ -90,8 +105,9 @@ public sealed class Win32PathSystem : IWindowsPathSystem
         var security = new System.Security.AccessControl.FileSecurity();
         security.SetOwner(owner);
         security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-        security.AddAccessRule(new System.Security.AccessControl.FileSystemAccessRule(owner,
-            System.Security.AccessControl.FileSystemRights.FullControl, System.Security.AccessControl.AccessControlType.Allow));
+        foreach (var sid in alsoGranted.Select(s => new System.Security.Principal.SecurityIdentifier(s)).Prepend(owner).Distinct())
+            security.AddAccessRule(new System.Security.AccessControl.FileSystemAccessRule(sid,
+                System.Security.AccessControl.FileSystemRights.FullControl, System.Security.AccessControl.AccessControlType.Allow));
         new FileInfo(path).SetAccessControl(security);
 #pragma warning restore CA1416
     }
@@ -110,5 +126,8 @@ public sealed class Win32PathSystem : IWindowsPathSystem
     {
         [DllImport("mpr.dll", CharSet = CharSet.Unicode)]
         public static extern int WNetGetConnectionW(string localName, [Out] char[] remoteName, ref int length);
+
+        [DllImport("kernel32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+        public static extern int GetLongPathNameW(string shortPath, [Out] char[] longPath, int length);
     }
 }

@@ -5,10 +5,7 @@ namespace Lamin.Core.Roots;
 /// <summary>The one place that turns a user's local path into an absolute, symlink-resolved path.</summary>
 public static class LocalPaths
 {
-    public static string Home =>
-        Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h && !OperatingSystem.IsWindows()
-            ? h
-            : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    public static string Home => LocalPlatform.Current.Home;
 
     public static string ExpandHome(string path)
     {
@@ -57,7 +54,7 @@ public static class LocalPaths
     public static string ResolveLinks(string path)
     {
         // Linux: realpath(3) does the same walk in one call (issue 15: this walk cost ~0.15 ms per file written).
-        if (OperatingSystem.IsLinux() && FastResolve(path) is { } fast) return fast;
+        if (LocalPlatform.Current.ResolveLinksFast(path) is { } fast) return fast;
         char[] seps = ['/', '\\'];
         var root = Path.GetPathRoot(path)!;
         var parts = path[root.Length..].Split(seps, StringSplitOptions.RemoveEmptyEntries).ToList();
@@ -90,47 +87,6 @@ public static class LocalPaths
         return current;
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "realpath")]
-    private static extern nint realpath([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, nint resolved);
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "free")]
-    private static extern void free(nint p);
-
-    /// <summary>
-    /// <see cref="ResolveLinks"/> through realpath(3): the longest existing prefix resolved by the OS, the rest (which
-    /// does not exist) appended as it is. Null whenever the slow walk must decide: a missing part that is a dangling
-    /// link or holds "." or "..", a loop, any other error.
-    /// </summary>
-    private static string? FastResolve(string path)
-    {
-        try
-        {
-            var existing = path;
-            var rest = new List<string>();
-            while (true)
-            {
-                var p = realpath(existing, 0);
-                if (p != 0)
-                {
-                    var resolved = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(p)!;
-                    free(p);
-                    if (rest.Count == 0) return resolved;
-                    // The first missing part must be no link (a dangling one is followed by the slow walk).
-                    if (new FileInfo(Path.Combine(existing, rest[^1])).LinkTarget is not null) return null;
-                    rest.Reverse();
-                    return Path.Combine([resolved, .. rest]);
-                }
-                if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != 2 /* ENOENT */) return null;
-                var name = Path.GetFileName(existing);
-                var parent = Path.GetDirectoryName(existing);
-                if (parent is null || name.Length == 0 || name is "." or "..") return null;
-                rest.Add(name);
-                existing = parent;
-            }
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException) { return null; }
-    }
-
     /// <summary>
     /// SPEC §10 rule 6, the one check before a write or delete under a local root: the full path of
     /// <paramref name="key"/> under <paramref name="root"/> with every symlink of its existing parents
@@ -159,7 +115,6 @@ public static class LocalPaths
             "nothing was written or deleted there. Use a key whose folders are inside the location.", key);
     }
 
-    /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both already resolved).</summary>
     /// <summary>
     /// The '/'-separated path of <paramref name="path"/> relative to <paramref name="root"/> (which contains it,
     /// see <see cref="IsUnder"/>). A root that ends in a separator ("/", "E:\\") loses no character of the key.
@@ -170,11 +125,15 @@ public static class LocalPaths
         return path[skip..].Replace('\\', '/');
     }
 
+    /// <summary>True when <paramref name="path"/> is <paramref name="root"/> or below it (both already resolved), compared as this platform compares paths.</summary>
     public static bool IsUnder(string path, string root)
     {
-        var cmp = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        var platform = LocalPlatform.Current;
+        var cmp = platform.PathComparison;
         if (string.Equals(path, root, cmp)) return true;
-        var withSep = root.EndsWith('/') || root.EndsWith('\\') ? root : root + Path.DirectorySeparatorChar;
-        return path.StartsWith(withSep, cmp) || (Path.DirectorySeparatorChar == '\\' && path.StartsWith(root + "/", cmp));
+        if (root.EndsWith('/') || root.EndsWith('\\')) return path.StartsWith(root, cmp);
+        if (path.Length <= root.Length || !path.StartsWith(root, cmp)) return false;
+        var next = path[root.Length];
+        return next == Path.DirectorySeparatorChar || (platform.IsWindows && next is '\\' or '/');
     }
 }

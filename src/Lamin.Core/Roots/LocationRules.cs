@@ -14,8 +14,9 @@ namespace Lamin.Core.Roots;
 /// </summary>
 public static class LocationRules
 {
-    private static readonly ConcurrentDictionary<string, FileSystemRules> Cache = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, FileSystemRules> Assumed = new(StringComparer.Ordinal);
+    // Keyed by roots, compared as the platform compares paths ("C:\Lab" and "c:\lab" are one root on Windows).
+    private static readonly PathKeyed<FileSystemRules> Cache = new();
+    private static readonly PathKeyed<FileSystemRules> Assumed = new();
 
     public static FileSystemRules For(StorageRoot root) => root.IsLocal ? ForLocal(root.Root) : FileSystemRules.Posix;
 
@@ -24,21 +25,29 @@ public static class LocationRules
 
     public static FileSystemRules ForLocal(string localRoot)
     {
-        if (Assumed.TryGetValue(localRoot, out var assumed)) return assumed;
-        if (Cache.TryGetValue(localRoot, out var known)) return known;
+        if (Assumed.Current.TryGetValue(localRoot, out var assumed)) return assumed;
+        var cache = Cache.Current;
+        if (cache.TryGetValue(localRoot, out var known)) return known;
+        // Within a command (ProbeMemo), every answer is kept, a missing or unreachable root's too (issue 27).
+        return ProbeMemo.Current is { } memo ? memo.Rules.GetOrAdd(localRoot, r => Probe(r, cache)) : Probe(localRoot, cache);
+    }
+
+    private static FileSystemRules Probe(string localRoot, System.Collections.Concurrent.ConcurrentDictionary<string, FileSystemRules> cache)
+    {
+        var platform = LocalPlatform.Current;
         var managed = Path.Combine(localRoot, Marker.ManagedFolder);
-        if (!Directory.Exists(localRoot))
+        if (!platform.FolderExists(localRoot))
         {
             // A destination not created yet: its nearest existing folder answers, for now (not kept).
             var parent = Path.GetDirectoryName(localRoot);
-            while (parent is not null && !Directory.Exists(parent)) parent = Path.GetDirectoryName(parent);
+            while (parent is not null && !platform.FolderExists(parent)) parent = Path.GetDirectoryName(parent);
             return parent is not null && FileSystemProbe.IsCaseInsensitive(parent) is { } parentInsensitive
-                ? FileSystemProbe.Choose(OperatingSystem.IsWindows(), parentInsensitive)
+                ? FileSystemProbe.Choose(platform.IsWindows, parentInsensitive)
                 : FileSystemRules.ForCurrentOs();
         }
         var folder = Directory.Exists(managed) ? managed : localRoot;
         if (FileSystemProbe.IsCaseInsensitive(folder) is not { } insensitive) return FileSystemRules.ForCurrentOs();
-        return Cache.GetOrAdd(localRoot, FileSystemProbe.Choose(OperatingSystem.IsWindows(), insensitive));
+        return cache.GetOrAdd(localRoot, FileSystemProbe.Choose(platform.IsWindows, insensitive));
     }
 
     /// <summary>
@@ -47,8 +56,9 @@ public static class LocationRules
     /// </summary>
     public static IDisposable Assume(string localRoot, FileSystemRules rules)
     {
-        Assumed[localRoot] = rules;
-        return new Undo(() => Assumed.TryRemove(localRoot, out _));
+        var assumed = Assumed.Current;
+        assumed[localRoot] = rules;
+        return new Undo(() => assumed.TryRemove(localRoot, out _));
     }
 
     /// <summary>

@@ -35,8 +35,8 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
     public static StorageRoot Parse(string? root, string currentDirectory) => Parse(root, currentDirectory, null);
 
     /// <summary>
-    /// As <see cref="Parse(string?, string)"/>; a local root is read with the Windows path rules when this process
-    /// runs on Windows or when <paramref name="windows"/> (the OS seam; tests pass a fake) is given (SPEC §11).
+    /// As <see cref="Parse(string?, string)"/>; a local root is read with the Windows path rules when the platform
+    /// of the context has them (<see cref="ILocalPlatform.WindowsPaths"/>) or when <paramref name="windows"/> is given (SPEC §11).
     /// </summary>
     public static StorageRoot Parse(string? root, string currentDirectory, IWindowsPathSystem? windows)
     {
@@ -53,7 +53,9 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
 
         StorageRoot parsed = type switch
         {
-            "local" => ParseLocal(root, currentDirectory, windows),
+            "local" => windows is null && ProbeMemo.Current is { } memo
+                ? memo.Roots.GetOrAdd((root, currentDirectory), _ => ParseLocal(root, currentDirectory, null))
+                : ParseLocal(root, currentDirectory, windows),
             "s3" or "gs" => ParseBucket(root, type),
             _ => new StorageRoot(root.TrimEnd('/'), type, null, null, null),
         };
@@ -65,11 +67,10 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
 
     private static StorageRoot ParseLocal(string root, string currentDirectory, IWindowsPathSystem? windows)
     {
-        if (windows is not null || OperatingSystem.IsWindows())
+        if ((windows ?? LocalPlatform.Current.WindowsPaths) is { } system)
         {
             // SPEC §11: one canonical root per folder: drive-relative roots against the current location, "\\?\",
             // 8.3 names, trailing dots and the typed case reduced to the names on disk, a mapped drive to its UNC share.
-            var system = windows ?? Win32PathSystem.Instance;
             var expanded = FileUris.IsFileUri(root) ? root : LocalPaths.ExpandHome(root);
             string canonical;
             try { canonical = WindowsPaths.Canonicalize(expanded, currentDirectory, system); }
@@ -77,7 +78,7 @@ public sealed record StorageRoot(string Root, string Type, string? Bucket, strin
             {
                 canonical = LocalPaths.Resolve(FileUris.IsFileUri(root) ? FileUris.ToWindowsPath(root) : root, currentDirectory); // the OS said nothing: as typed
             }
-            return new StorageRoot(windows is null ? LocalPaths.TrimTrailingSeparator(LocalPaths.ResolveLinks(canonical)) : canonical, "local", null, null, null);
+            return new StorageRoot(windows is null ? system.ResolveLinks(canonical) : canonical, "local", null, null, null);
         }
         // file: roots are URIs (percent-escapes decoded; another host is refused here), not sliced strings.
         if (root.StartsWith("file://", StringComparison.OrdinalIgnoreCase)) root = FileUris.ToPosixPath(root);

@@ -7,7 +7,7 @@ namespace Lamin.Core.Roots;
 /// drive-relative roots ("\lab", "C:lab") resolved against the current location, "\\?\" and "\\.\"
 /// prefixes removed, "/" turned into "\", "." and ".." taken lexically (as Win32 does), trailing dots
 /// and spaces dropped (as Win32 does), the drive letter upper-cased, a mapped drive replaced by its
-/// UNC share, and 8.3 short names and the typed case replaced by the names on disk. What needs the OS
+/// UNC share, the server name lower-cased, and 8.3 short names and the typed case below the root replaced by the names on disk. What needs the OS
 /// comes from an <see cref="IWindowsPathSystem"/> (null: the pure part only).
 /// Canonical forms: "C:\", "C:\a\b", "\\server\share", "\\server\share\a".
 /// </summary>
@@ -105,7 +105,9 @@ public static class WindowsPaths
         var parts = s[2..].Split('\\');
         if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
             throw Invalid(typed, @"a UNC root needs a server and a share: \\server\share[\folder]");
-        var server = parts[0];
+        // A server name is a DNS or NetBIOS name, which ignore case: lower-cased, so "\\NAS\x" and "\\nas\x" are one root
+        // (Win32 itself keeps it as typed). The share's case is kept as typed: Win32 has no "case on disk" for it.
+        var server = parts[0].ToLowerInvariant();
         var share = parts[1].TrimEnd('.', ' ');
         if (server is "." or "?" || share.Length == 0) throw Invalid(typed, @"a UNC root needs a server and a share: \\server\share[\folder]");
         return ($@"\\{server}\{share}", "\\" + string.Join('\\', parts[2..]));
@@ -149,6 +151,15 @@ public static class WindowsPaths
     {
         while (p.EndsWith('\\') && !(p.Length == 3 && p[1] == ':')) p = p[..^1];
         return p;
+    }
+
+    /// <summary>The refusal of a root relative to another drive than the current location's, whose location there is not known.</summary>
+    public static LaminException DriveLocationUnknown(char driveLetter)
+    {
+        var d = char.ToUpperInvariant(driveLetter);
+        return new LaminException(ErrorIds.InvalidRoot,
+            $"A root relative to drive {d}: (such as '{d}:lab') names a folder below the current location on that drive, which PowerShell keeps " +
+            $"to itself. Pass the full path instead, such as {d}:\\lab or {d}:\\<folder>\\lab, or Set-Location to drive {d}: first.", $"{d}:");
     }
 
     private static LaminException Invalid(string? root, string why) =>

@@ -180,19 +180,20 @@ public static partial class Gate
         RequireOwnTemporaryName(staged);
         if (!string.Equals(Path.GetDirectoryName(staged), Path.GetDirectoryName(target), StringComparison.Ordinal))
             throw new InvalidOperationException("A replace stages its copy next to its target.");
+        var platform = LocalPlatform.Current;
         if (!folder)
         {
-            SharingRules.Retry(() => File.Move(staged, target, overwrite: true)); // one rename: atomic on POSIX and NTFS
+            SharingRules.Retry(() => platform.ReplaceFile(staged, target)); // one rename: atomic on POSIX and NTFS
             Durable.SyncDirectory(Path.GetDirectoryName(target)!);
             return;
         }
         if (File.Exists(target)) // a file where the folder goes: aside, in, aside gone (as a folder replace does)
         {
             var aside = staged + "-old";
-            SharingRules.Retry(() => File.Move(target, aside));
-            try { SharingRules.Retry(() => Directory.Move(staged, target)); }
-            catch { SharingRules.Retry(() => File.Move(aside, target)); throw; }
-            SharingRules.Retry(() => File.Delete(aside));
+            SharingRules.Retry(() => platform.MoveFile(target, aside));
+            try { SharingRules.Retry(() => platform.MoveFolder(staged, target)); }
+            catch { SharingRules.Retry(() => platform.MoveFile(aside, target)); throw; }
+            SharingRules.Retry(() => platform.DeleteFile(aside));
         }
         else FolderReplace.Replace(staged, target, staged + "-old");
         Durable.SyncDirectory(Path.GetDirectoryName(target)!);
@@ -215,9 +216,10 @@ public static partial class Gate
     public static void DeleteOwnTemporary(string path)
     {
         RequireOwnTemporaryName(path);
-        if (new FileInfo(path).LinkTarget is not null) { File.Delete(path); return; } // the link, never its target
-        if (Directory.Exists(path)) SharingRules.Retry(() => Directory.Delete(path, recursive: true));
-        else if (File.Exists(path)) SharingRules.Retry(() => File.Delete(path));
+        var platform = LocalPlatform.Current;
+        if (new FileInfo(path).LinkTarget is not null) { platform.DeleteFile(path); return; } // the link, never its target
+        if (Directory.Exists(path)) SharingRules.Retry(() => platform.DeleteFolder(path, recursive: true));
+        else if (File.Exists(path)) SharingRules.Retry(() => platform.DeleteFile(path));
     }
 
     /// <summary>
@@ -235,7 +237,7 @@ public static partial class Gate
         if (!named || !placed)
             throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{folder}' as a drive spool: it is not a spool folder in LAMIN_HOME.", folder);
         if (new FileInfo(full).LinkTarget is not null) return;
-        if (Directory.Exists(full)) SharingRules.Retry(() => Directory.Delete(full, recursive: true));
+        if (Directory.Exists(full)) SharingRules.Retry(() => LocalPlatform.Current.DeleteFolder(full, recursive: true));
     }
 
     /// <summary>Removes a folder when it is empty (a folder an operation created and left unused); false when it is not.</summary>
@@ -244,7 +246,7 @@ public static partial class Gate
         try
         {
             if (!Directory.Exists(path) || new FileInfo(path).LinkTarget is not null || Directory.EnumerateFileSystemEntries(path).Any()) return false;
-            Directory.Delete(path); // not recursive: a folder that is not empty is never deleted
+            LocalPlatform.Current.DeleteFolder(path, recursive: false); // not recursive: a folder that is not empty is never deleted
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
@@ -280,7 +282,7 @@ public static partial class Gate
             _ => false,
         };
         if (!ok) throw new LaminException(ErrorIds.InvalidPath, $"Refused to delete '{path}': it is not a {kind} file of Lamin's.", path);
-        SharingRules.Retry(() => File.Delete(path));
+        SharingRules.Retry(() => LocalPlatform.Current.DeleteFile(path));
     }
 
     private static bool IsSettingsName(string name) => name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".txt", StringComparison.Ordinal);
@@ -289,7 +291,7 @@ public static partial class Gate
     public static void ReplaceControlFile(string staged, string target, ControlFile kind)
     {
         if (kind != ControlFile.Settings) throw new InvalidOperationException("Only settings files are replaced whole.");
-        SharingRules.Retry(() => File.Move(staged, target, overwrite: true));
+        SharingRules.Retry(() => LocalPlatform.Current.ReplaceFile(staged, target));
     }
 
     /// <summary>Retires a location's marker (the location is removed, or its creation failed).</summary>

@@ -110,6 +110,7 @@ public sealed class AuditService(LaminContext context)
 
     public List<LaminArtifactCheck> TestArtifacts(string? storage, string? artifact, bool hash, CheckCounter? progress, CancellationToken cancel)
     {
+        using var probes = ProbeMemo.Remember(context); // each stored root asked about once per command (issue 27)
         var scope = Load(storage, artifact);
         foreach (var st in scope.Storages) progress?.AddTotal(scope.Artifacts[st.Id].Count(), hash ? scope.Artifacts[st.Id].Sum(a => a.Size) : 0);
         var results = new List<LaminArtifactCheck>();
@@ -265,6 +266,7 @@ public sealed class AuditService(LaminContext context)
     /// <param name="inFlight">Told, per location, what was kept because a live writer may still commit it (issue 25).</param>
     public List<LaminOrphan> FindOrphans(string? storage, TimeSpan? olderThan, Action<string>? inFlight = null)
     {
+        using var probes = ProbeMemo.Remember(context);
         // SPEC §7: a registry moved to a team instance clears no orphans (its storage is the team instance's now).
         context.RequireWritableRegistry();
         var scope = Load(storage);
@@ -464,6 +466,7 @@ public sealed class AuditService(LaminContext context)
 
     public List<LaminStorageHealth> TestStorage(string? identity)
     {
+        using var probes = ProbeMemo.Remember(context);
         var scope = Load(identity);
         var results = new List<LaminStorageHealth>();
         var spools = DeadSpoolsByStorage(scope.Storages, others: identity is null);
@@ -590,6 +593,7 @@ public sealed class AuditService(LaminContext context)
 
     public List<LaminStorageUsage> Usage(string? identity)
     {
+        using var probes = ProbeMemo.Remember(context);
         var scope = Load(identity);
         var results = new List<LaminStorageUsage>();
         foreach (var st in scope.Storages)

@@ -3,6 +3,7 @@ using Lamin.Core.Errors;
 using Lamin.Core.Registry;
 using Lamin.Core.Roots;
 using Lamin.Core.Safety;
+using Lamin.Core.Storage;
 
 namespace Lamin.Core.Settings;
 
@@ -47,7 +48,7 @@ public sealed class LaminHome
             : LocalPaths.Resolve(env, Environment.CurrentDirectory));
     }
 
-    /// <summary>LAMIN_USER, else the OS user: "DOMAIN\user" on Windows (SPEC §11), the user name elsewhere.</summary>
+    /// <summary>LAMIN_USER, else the OS user: "DOMAIN\user" for a Windows domain account, the user name otherwise (SPEC §11, issue 27).</summary>
     public static string CurrentUser => Util.UserHandles.Current();
 
     /// <summary>
@@ -143,11 +144,25 @@ public sealed class LaminHome
             "a scheduled task or service runs with its own home: set LAMIN_HOME to the folder whose instance it should use.");
     }
 
+    /// <summary>
+    /// The text staged beside <paramref name="file"/> and renamed over it. A rename another program refuses for a moment
+    /// (a pwsh reading current.txt, an antivirus) is retried a bounded time (issue 27); when it still fails, the staged
+    /// copy goes again before the error is reported: nothing is left beside the settings.
+    /// </summary>
     private static void WriteAtomically(string file, string text)
     {
-        var tmp = file + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, text);
-        LaminRegistry.RestrictToOwner(tmp);
-        Gate.ReplaceControlFile(tmp, file, Gate.ControlFile.Settings);
+        var tmp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(file)!, Util.ProcessIdentity.Current().TemporaryName(LocalStorageProvider.TempPrefix));
+        try
+        {
+            File.WriteAllText(tmp, text);
+            LaminRegistry.RestrictToOwner(tmp);
+            Gate.ReplaceControlFile(tmp, file, Gate.ControlFile.Settings);
+        }
+        catch
+        {
+            try { Gate.DeleteOwnTemporary(tmp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
     }
 }

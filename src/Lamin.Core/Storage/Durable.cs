@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using Lamin.Core.Roots;
 
 namespace Lamin.Core.Storage;
 
@@ -15,7 +15,7 @@ public static partial class Durable
     /// (syncfs of each file system written): fsync of every small file and its folder measured about 13 ms a
     /// file here, against 0.05 ms for a whole batch. Elsewhere each file and folder is synced as it is written.
     /// </summary>
-    public static bool UseBarrier { get; } = OperatingSystem.IsLinux();
+    public static bool UseBarrier => LocalPlatform.Current.UseBarrier;
 
     /// <summary>A file stream whose Flush() and close reach the disk (fsync), not only the OS cache.</summary>
     public static FileStream Create(string path, FileMode mode) =>
@@ -28,22 +28,13 @@ public static partial class Durable
     public static void Flush(FileStream fs) => fs.Flush(flushToDisk: true);
 
     /// <summary>
-    /// Makes a folder's entries durable: fsync of the directory on Unix. A no-op where the OS can't do
-    /// it (Windows: NTFS journals its metadata, and directories can't be flushed through a handle) and
-    /// where the folder is gone.
+    /// Makes a folder's entries durable, a rename into it included: fsync of the directory on Unix,
+    /// FlushFileBuffers on a handle of the directory on Windows (NTFS writes its journal up to there, so a
+    /// MoveFileEx before it survives a power cut; issue 27: it was a no-op on Windows). False where the
+    /// file system refuses and where the folder is gone.
     /// </summary>
-    /// <returns>True when the folder was fsynced (for tests: the code path really runs).</returns>
-    public static bool SyncDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return false;
-        try
-        {
-            int fd = open(directory, 0 /* O_RDONLY */);
-            if (fd < 0) return false;
-            try { return fsync(fd) == 0; } finally { close(fd); }
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return false; }
-    }
+    /// <returns>True when the folder was flushed (for tests: the code path really runs).</returns>
+    public static bool SyncDirectory(string directory) => LocalPlatform.Current.SyncDirectory(directory);
 
     /// <summary>
     /// After a rename or a create at <paramref name="path"/>: fsync of its folder and of every folder
@@ -65,15 +56,6 @@ public static partial class Durable
             SyncDirectory(dir);
         }
     }
-
-    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int fsync(int fd);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int close(int fd);
 
     private sealed class SyncingFileStream(string path, FileMode mode)
         : FileStream(path, mode, FileAccess.Write, FileShare.None, 1, FileOptions.None)

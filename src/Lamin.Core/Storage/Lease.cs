@@ -35,7 +35,7 @@ public sealed class Lease : IDisposable
     public static readonly TimeSpan RenewalInterval = TimeSpan.FromMinutes(5);
 
     /// <summary>The holder: <paramref name="Start"/> is its process's start time (UTC; null in leases of older versions), so a reused pid is not taken for it.</summary>
-    public sealed record Holder(string User, string Host, int Pid, DateTime Since, DateTime Until, string Operation, string Token, DateTime? Start = null);
+    public sealed record Holder(string User, string Host, int Pid, DateTime Since, DateTime Until, string Operation, string Token, DateTime? Start = null, string? Kernel = null);
 
     /// <summary>
     /// Test seam: called after a process decided to create generation <c>long</c> of the root's lease and before
@@ -131,7 +131,7 @@ public sealed class Lease : IDisposable
     {
         var t = now ?? DateTime.UtcNow;
         if (t > h.Until) return true;
-        var holder = new Util.ProcessIdentity(h.Host, h.Pid, h.Start);
+        var holder = new Util.ProcessIdentity(h.Host, h.Pid, h.Start, h.Kernel);
         return !holder.IsHolderAlive(h.Until - Duration, RenewalInterval, t, table, localHost);
     }
 
@@ -150,7 +150,7 @@ public sealed class Lease : IDisposable
             long next = top is null ? 0 : top.N + 1;
             BeforeCreate?.Invoke(root, next);
             var now = DateTime.UtcNow;
-            var mine = new Holder(user, me.Host, me.Pid, now, now + Duration, operation, Guid.NewGuid().ToString("N"), me.StartTimeUtc);
+            var mine = new Holder(user, me.Host, me.Pid, now, now + Duration, operation, Guid.NewGuid().ToString("N"), me.StartTimeUtc, me.Kernel);
             if (!provider.TryCreateNew(root, KeyOf(next), JsonSerializer.SerializeToUtf8Bytes(mine))) continue; // another process created it first: look again
             if (!Won(provider, root, next)) continue;
             return new Lease(root, provider, mine, next);

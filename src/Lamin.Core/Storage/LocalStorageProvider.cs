@@ -4,7 +4,7 @@ using Lamin.Core.Roots;
 namespace Lamin.Core.Storage;
 
 /// <summary>Local folders (and network mounts) as storage.</summary>
-public sealed class LocalStorageProvider : IStorageProvider
+public sealed partial class LocalStorageProvider : IStorageProvider
 {
     public static LocalStorageProvider Instance { get; } = new();
 
@@ -14,7 +14,7 @@ public sealed class LocalStorageProvider : IStorageProvider
     /// <summary>What a folder replace appends to its temporary's name for the previous version while it swaps them.</summary>
     public const string AsideSuffix = "-old";
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, IFolderOperations> FolderOps = new(StringComparer.Ordinal);
+    private static readonly PathKeyed<IFolderOperations> FolderOps = new();
 
     /// <summary>
     /// Folder replaces and deletes under <paramref name="root"/> go through <paramref name="operations"/> until disposed:
@@ -22,11 +22,12 @@ public sealed class LocalStorageProvider : IStorageProvider
     /// </summary>
     public static IDisposable UseFolderOperations(string root, IFolderOperations operations)
     {
-        FolderOps[root] = operations;
-        return new Release(() => FolderOps.TryRemove(root, out _));
+        var map = FolderOps.Current;
+        map[root] = operations;
+        return new Release(() => map.TryRemove(root, out _));
     }
 
-    private static IFolderOperations OperationsFor(StorageRoot root) => FolderOps.TryGetValue(root.Root, out var o) ? o : FolderOperations.Instance;
+    private static IFolderOperations OperationsFor(StorageRoot root) => FolderOps.Current.TryGetValue(root.Root, out var o) ? o : FolderOperations.Instance;
 
     private sealed class Release(Action release) : IDisposable
     {
@@ -91,7 +92,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         if (Durable.UseBarrier) Durable.SyncFileSystemOf(Path.GetDirectoryName(path)!); // its entry too
     }
 
-    public void DeleteMarker(StorageRoot root) => File.Delete(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
+    public void DeleteMarker(StorageRoot root) => LocalPlatform.Current.DeleteFile(LocalPaths.ResolveUnder(root.Root, Marker.RelativeKey));
 
     /// <summary>The topmost folder of <paramref name="dir"/> that does not exist yet (what CreateDirectory will create), or null.</summary>
     /// <summary>
@@ -135,7 +136,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         {
             while (dir is not null && dir.Length >= top.Length && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
             {
-                Directory.Delete(dir);
+                LocalPlatform.Current.DeleteFolder(dir, recursive: false);
                 dir = Path.GetDirectoryName(dir);
             }
         }
@@ -148,7 +149,7 @@ public sealed class LocalStorageProvider : IStorageProvider
     {
         foreach (var dir in new[] { LocalPaths.ResolveUnder(root.Root, Marker.ManagedFolder), root.Root })
             if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
-                Directory.Delete(dir);
+                LocalPlatform.Current.DeleteFolder(dir, recursive: false);
     }
 
     /// <summary>Removes the folders above a deleted key that are left empty, up to (not including) .lamindb/ and the root.</summary>
@@ -158,7 +159,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         var dir = Path.GetDirectoryName(LocalPaths.ResolveUnder(root.Root, key));
         while (dir is not null && !stop.Contains(Path.GetFullPath(dir)) && Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any())
         {
-            Directory.Delete(dir);
+            LocalPlatform.Current.DeleteFolder(dir, recursive: false);
             dir = Path.GetDirectoryName(dir);
         }
     }
@@ -222,72 +223,8 @@ public sealed class LocalStorageProvider : IStorageProvider
     public IObjectWriter CreateWriter(StorageRoot root, bool folder, string? proposedKey, CancellationToken cancel)
     {
         // A folder replace killed between its two moves left a registered version aside: back first (once per root and process).
-        if (RecoveredRoots.TryAdd(root.Root, true)) RecoverInterruptedReplaces(root);
+        if (RecoveredRoots.Current.TryAdd(root.Root, true)) RecoverInterruptedReplaces(root);
         return new LocalWriter(root, folder);
-    }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> RecoveredRoots = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// The asides (keys ".lamindb/&lt;temp&gt;-old") whose intent file is still there after an attempt to put them
-    /// back (<paramref name="recover"/>): a replace in progress, or one that could not be undone yet. Never orphans.
-    /// </summary>
-    public static IReadOnlyList<string> PendingReplaces(StorageRoot root, bool recover)
-    {
-        if (recover) RecoverInterruptedReplaces(root);
-        var managed = Path.Combine(root.Root, Marker.ManagedFolder);
-        try
-        {
-            if (!Directory.Exists(managed)) return [];
-            return Directory.EnumerateFiles(managed, TempPrefix + "*" + AsideSuffix + FolderReplace.IntentSuffix)
-                .Select(f => Marker.ManagedFolder + "/" + Path.GetFileName(f)[..^FolderReplace.IntentSuffix.Length]).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
-    }
-
-    /// <summary>
-    /// Puts back every previous folder version that a replace killed between its two moves left under
-    /// .lamindb/&lt;temp&gt;-old (issue 15): its intent file names the key, and nothing is at that key (the
-    /// new version never moved in), so the registry's version is where the registry expects it again. A
-    /// replace whose writer still runs is left alone; one whose new version did move in leaves the aside to
-    /// orphan clearing, as before. Returns the keys put back.
-    /// </summary>
-    public static IReadOnlyList<string> RecoverInterruptedReplaces(StorageRoot root)
-    {
-        var put = new List<string>();
-        var managed = Path.Combine(root.Root, Marker.ManagedFolder);
-        IEnumerable<string> intents;
-        try
-        {
-            if (!Directory.Exists(managed)) return put;
-            intents = Directory.EnumerateFiles(managed, TempPrefix + "*" + AsideSuffix + FolderReplace.IntentSuffix).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return put; }
-        foreach (var intent in intents)
-        {
-            var aside = intent[..^FolderReplace.IntentSuffix.Length];
-            var temp = Path.GetFileName(aside)[..^AsideSuffix.Length];
-            if (Util.ProcessIdentity.FromTemporaryName(temp, TempPrefix) is { } writer && writer.IsAlive()) continue; // a replace in progress
-            try
-            {
-                if (Directory.Exists(aside))
-                {
-                    var key = File.ReadAllText(intent); // exactly as written: a key may end in a space (SPEC §10 rule 16)
-                    var final = LocalPaths.ResolveUnder(root.Root, key); // rule 6: never outside the root
-                    if (File.Exists(final) || Directory.Exists(final) || new FileInfo(final).LinkTarget is not null) { File.Delete(intent); continue; }
-                    var parent = Path.GetDirectoryName(final)!;
-                    var created = FirstMissing(parent);
-                    Directory.CreateDirectory(parent);
-                    Directory.Move(aside, final);
-                    Durable.SyncParents(final, created);
-                    if (Durable.UseBarrier) Durable.SyncFileSystemOf(parent);
-                    put.Add(key);
-                }
-                File.Delete(intent);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or LaminException) { } // left for the next attempt
-        }
-        return put;
     }
 
     public bool DownloadRanged(StorageRoot root, string key, long size, string localPath, Artifacts.ITransferProgress? progress, CancellationToken cancel) => false;
@@ -311,7 +248,8 @@ public sealed class LocalStorageProvider : IStorageProvider
         // file is deleted on Windows as on Unix (where the folder's permission decides).
         if (info.LinkTarget is not null)
         {
-            if (info.Attributes.HasFlag(FileAttributes.Directory)) SharingRules.Retry(() => Directory.Delete(path)); else SharingRules.Retry(() => File.Delete(path));
+            var platform = LocalPlatform.Current;
+            if (info.Attributes.HasFlag(FileAttributes.Directory)) SharingRules.Retry(() => platform.DeleteFolder(path, recursive: false)); else SharingRules.Retry(() => platform.DeleteFile(path));
         }
         else if (File.Exists(path)) SharingRules.Retry(() => { SharingRules.ClearReadOnly(path); OperationsFor(root).Delete(path); });
         else if (Directory.Exists(path))
@@ -329,7 +267,7 @@ public sealed class LocalStorageProvider : IStorageProvider
         var path = LocalPaths.ResolveUnder(root.Root, key);
         var f = new FileInfo(path);
         if (!f.Exists) return null; // a folder, or nothing
-        return new ObjectVersion(f.Length, Modified: f.LastWriteTimeUtc, Inode: InodeOf(path));
+        return new ObjectVersion(f.Length, Modified: f.LastWriteTimeUtc, Inode: LocalPlatform.Current.InodeOf(path));
     }
 
     /// <summary>
@@ -346,25 +284,6 @@ public sealed class LocalStorageProvider : IStorageProvider
         Durable.SyncDirectory(Path.GetDirectoryName(path)!);
         return ConditionalDelete.Deleted;
     }
-
-    /// <summary>The inode of a file (statx, Linux: one layout on every architecture), or null elsewhere or when it can't be read.</summary>
-    private static ulong? InodeOf(string path)
-    {
-        if (!OperatingSystem.IsLinux()) return null;
-        try
-        {
-            var buffer = new byte[256];
-            const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100;
-            const uint StatxIno = 0x100;
-            if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxIno, buffer) != 0) return null;
-            if ((BitConverter.ToUInt32(buffer, 0) & StatxIno) == 0) return null;
-            return BitConverter.ToUInt64(buffer, 32); // struct statx: stx_ino after mask, blksize, attributes, nlink, uid, gid, mode
-        }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return null; }
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false)]
-    private static extern int statx(int dirfd, string path, int flags, uint mask, byte[] buffer);
 
     /// <summary>Create-new (FileMode.CreateNew: O_EXCL, CREATE_NEW): of two callers only one creates the file; the content is synced.</summary>
     public bool TryCreateNew(StorageRoot root, string key, byte[] content)
@@ -384,110 +303,6 @@ public sealed class LocalStorageProvider : IStorageProvider
         return true;
     }
 
-    /// <summary>Writes under .lamindb/.lamin-tmp-&lt;pid&gt;-&lt;random&gt; and renames into place on commit.</summary>
-    private sealed class LocalWriter : IObjectWriter
-    {
-        private readonly StorageRoot _root;
-        private readonly bool _folder;
-        private readonly string _temp;
-        private bool _committed;
-
-        private readonly string? _createdManaged;
-        private readonly HashSet<string> _memberFolders = [];
-
-        public LocalWriter(StorageRoot root, bool folder)
-        {
-            _root = root;
-            _folder = folder;
-            // .lamindb/ itself must not lead out of the root (a symlink put there): rule 6 on the temporary too.
-            // Named by host, process id and start time (SPEC §11): orphan clearing tells a live writer from a reused pid.
-            var name = Util.ProcessIdentity.Current().TemporaryName(TempPrefix);
-            var managed = ManagedFolderOf(root);
-            if (LocalPaths.IsRealFolder(managed)) _temp = Path.Combine(managed, name); // no walk needed (issue 15)
-            else
-            {
-                _temp = LocalPaths.ResolveUnder(root.Root, $"{Marker.ManagedFolder}/{name}");
-                var dir = Path.GetDirectoryName(_temp)!;
-                _createdManaged = FirstMissing(dir);
-                if (!Directory.Exists(dir)) Directory.CreateDirectory(dir);
-            }
-            if (folder) { Directory.CreateDirectory(_temp); _memberFolders.Add(_temp); }
-        }
-
-        public Stream OpenMember(string relativePath, long size)
-        {
-            var path = _folder ? Path.Combine(_temp, relativePath.Replace('/', Path.DirectorySeparatorChar)) : _temp;
-            if (_folder)
-            {
-                var parent = Path.GetDirectoryName(path)!;
-                Directory.CreateDirectory(parent);
-                for (var d = parent; d.Length > _temp.Length; d = Path.GetDirectoryName(d)!) _memberFolders.Add(d);
-            }
-            // Flushed to disk when the copier flushes it (SPEC §10 rule 10): data before the registry commit.
-            return Durable.Create(path, FileMode.CreateNew);
-        }
-
-        public void Commit(string finalKey, bool replace)
-        {
-            // Rule 6: the final path's folders, links followed, stay inside the root (InvalidKey otherwise). A name
-            // directly in .lamindb/ (every key-less artifact) is inside when .lamindb/ is a real folder: one lstat, no walk.
-            var managed = ManagedFolderOf(_root);
-            var name = NameInManagedFolder(finalKey);
-            bool direct = name is not null && LocalPaths.IsRealFolder(managed);
-            var final = direct ? Path.Combine(managed, name!) : LocalPaths.ResolveUnder(_root.Root, finalKey);
-            var parent = Path.GetDirectoryName(final)!;
-            var created = direct ? null : FirstMissing(parent);
-            bool done = false;
-            try
-            {
-                if (!direct) Directory.CreateDirectory(parent);
-                bool exists = EntryExists(final);
-                // The version this replaces is missing: a replace killed between its moves may have left it aside (issue 15).
-                if (!exists && replace && _folder && RecoverInterruptedReplaces(_root).Count > 0) exists = Directory.Exists(final);
-                if (exists && !replace)
-                    throw new LaminException(ErrorIds.DestinationExists, $"'{final}' already exists; nothing was overwritten.", final);
-                if (!_folder)
-                {
-                    try { File.Move(_temp, final, overwrite: replace); } // one rename: atomic on POSIX and NTFS
-                    catch (FileNotFoundException) when (!File.Exists(_temp))
-                    {
-                        throw new LaminException(ErrorIds.PathNotFound, $"The staged copy '{_temp}' is gone before its commit (deleted by another command or by hand).", _temp);
-                    }
-                    _committed = true;
-                    done = true;
-                    Durable.SyncParents(final, created);
-                    return;
-                }
-                // The entries of every member folder, before the folder is published.
-                if (!Durable.UseBarrier) foreach (var d in _memberFolders.OrderByDescending(d => d.Length)) Durable.SyncDirectory(d);
-                // The previous version aside, the new one in, the aside deleted; a rename refused for a moment is retried,
-                // and a move-in that fails puts the previous version back under its own name (never left for orphan clearing).
-                FolderReplace.Replace(_temp, final, _temp + AsideSuffix, OperationsFor(_root), intent: finalKey);
-                _committed = true;
-                done = true;
-                Durable.SyncParents(final, created);
-            }
-            finally
-            {
-                // Nothing left behind by a refused or failed publish: the folders this call created.
-                if (!done) RemoveCreatedFolders(parent, created);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (_committed) return;
-            try
-            {
-                if (_folder && Directory.Exists(_temp)) Directory.Delete(_temp, recursive: true);
-                else if (File.Exists(_temp)) File.Delete(_temp);
-                // A .lamindb/ this writer created (a location's first write) goes again when it is left empty.
-                if (_createdManaged is not null) RemoveCreatedFolders(Path.GetDirectoryName(_temp), _createdManaged);
-            }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-        }
-    }
 
     // ------------------------------------------------------------------ unfinished uploads
 

@@ -22,11 +22,13 @@ public static class SharingRules
 
     /// <summary>
     /// True for what another process causes for a moment: a sharing or lock violation, and on Windows an
-    /// access denied (a file pending delete or held by a scanner). Unix access denied is a permission: false.
+    /// access denied (a file pending delete or held by a scanner) and ERROR_DIR_NOT_EMPTY (a folder whose entries
+    /// are deleted but still pending delete while another process holds them). Unix access denied is a permission: false.
     /// </summary>
     public static bool IsTransient(Exception e, bool isWindows) =>
         e is IOException io && (io.HResult & 0xFFFF) is 32 or 33
-        || isWindows && e is UnauthorizedAccessException;
+        || isWindows && e is UnauthorizedAccessException
+        || isWindows && e is IOException d && (d.HResult & 0xFFFF) == 145;
 
     /// <summary>
     /// Windows refuses to delete a file with the read-only attribute (access denied), where Unix lets the
@@ -35,7 +37,7 @@ public static class SharingRules
     /// </summary>
     public static void ClearReadOnly(string path, bool? isWindows = null)
     {
-        if (!(isWindows ?? OperatingSystem.IsWindows())) return;
+        if (!(isWindows ?? LocalPlatform.Current.IsWindows)) return;
         static void Clear(FileSystemInfo f)
         {
             if (f.Attributes.HasFlag(FileAttributes.ReadOnly)) f.Attributes &= ~FileAttributes.ReadOnly;
@@ -49,7 +51,7 @@ public static class SharingRules
     /// <summary>Runs <paramref name="operation"/>, retrying it after each of <see cref="RetryDelays"/> while it fails transiently; the last failure is thrown.</summary>
     public static void Retry(Action operation, Func<Exception, bool>? isTransient = null, Action<TimeSpan>? wait = null)
     {
-        isTransient ??= e => IsTransient(e, OperatingSystem.IsWindows());
+        isTransient ??= LocalPlatform.Current.IsTransient;
         wait ??= Thread.Sleep;
         for (int attempt = 0; ; attempt++)
         {
@@ -67,12 +69,16 @@ public interface IFolderOperations
     bool Exists(string path);
 }
 
-/// <summary>The real folder operations.</summary>
+/// <summary>The real folder operations, through the platform of the running context.</summary>
 public sealed class FolderOperations : IFolderOperations
 {
     public static FolderOperations Instance { get; } = new();
-    public void Move(string from, string to) => Directory.Move(from, to);
-    public void Delete(string path) { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); else File.Delete(path); }
+    public void Move(string from, string to) => LocalPlatform.Current.MoveFolder(from, to);
+    public void Delete(string path)
+    {
+        var platform = LocalPlatform.Current;
+        if (Directory.Exists(path)) platform.DeleteFolder(path, recursive: true); else platform.DeleteFile(path);
+    }
     public bool Exists(string path) => Directory.Exists(path) || File.Exists(path);
 }
 

@@ -12,7 +12,7 @@ public static class Processes
     /// exists but can't be inspected (another user's, on Windows) counts as alive. Never throws.
     /// Prefer <see cref="ProcessIdentity.IsAlive"/>: a pid alone may have been reused.
     /// </summary>
-    public static bool IsAlive(int pid) => ProcessTable.Os.Probe(pid).State != ProcessState.Gone;
+    public static bool IsAlive(int pid) => Roots.LocalPlatform.Current.Processes.Probe(pid).State != ProcessState.Gone;
 }
 
 public enum ProcessState
@@ -66,7 +66,7 @@ public sealed class ProcessTable : IProcessTable
 /// holder on another host, or one whose process can't be inspected, counts as alive until its lease is
 /// older than its renewal interval times three. Checking never throws.
 /// </summary>
-public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUtc)
+public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUtc, string? Kernel = null)
 {
     /// <summary>Two start times closer than this are the same process (clock resolution of /proc and Windows).</summary>
     public static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(1);
@@ -82,8 +82,12 @@ public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUt
         return new ProcessIdentity(Environment.MachineName, Environment.ProcessId, start);
     });
 
-    /// <summary>This process.</summary>
-    public static ProcessIdentity Current() => CurrentIdentity.Value;
+    /// <summary>This process, on the host and kernel of the running context's platform.</summary>
+    public static ProcessIdentity Current()
+    {
+        var platform = Roots.LocalPlatform.Current;
+        return CurrentIdentity.Value with { Host = platform.HostName, Kernel = KernelToken(platform.KernelIdentity) };
+    }
 
     /// <summary>Host names compare without case (NetBIOS and DNS names do).</summary>
     public bool IsOnHost(string host) => string.Equals(Host, host, StringComparison.OrdinalIgnoreCase);
@@ -91,9 +95,13 @@ public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUt
     /// <summary>What can be said about this process from <paramref name="localHost"/>. Never throws.</summary>
     public ProcessState Check(IProcessTable? table = null, string? localHost = null)
     {
-        if (!IsOnHost(localHost ?? Environment.MachineName)) return ProcessState.Unknown;
+        var platform = Roots.LocalPlatform.Current;
+        if (!IsOnHost(localHost ?? platform.HostName)) return ProcessState.Unknown;
+        // One host name, another kernel (WSL2 beside its Windows host, a container): its pids are not in this table, so it
+        // can't be checked here (issue 27). A record that names a kernel this platform can't name is unknown too.
+        if (Kernel is { } kernel && kernel != KernelToken(platform.KernelIdentity)) return ProcessState.Unknown;
         ProcessProbe probe;
-        try { probe = (table ?? ProcessTable.Os).Probe(Pid); }
+        try { probe = (table ?? platform.Processes).Probe(Pid); }
         catch (Exception) { return ProcessState.Unknown; }
         if (probe.State != ProcessState.Alive) return probe.State;
         if (StartTimeUtc is { } recorded && probe.StartTimeUtc is { } actual && (actual - recorded).Duration() > StartTimeTolerance)
@@ -121,27 +129,41 @@ public sealed record ProcessIdentity(string Host, int Pid, DateTime? StartTimeUt
         };
 
     /// <summary>
-    /// A file-name-safe token "&lt;pid&gt;-&lt;start&gt;-&lt;host&gt;" (start: UTC milliseconds since 1970 in base 36, "0"
-    /// when unknown; host: letters, digits, '.', '_' and '-' only). The pid comes first so that readers of
-    /// the old "&lt;pid&gt;-&lt;guid&gt;" temporaries still find it.
+    /// A file-name-safe token "&lt;pid&gt;-&lt;start&gt;-&lt;host&gt;[~&lt;kernel&gt;]" (start: UTC milliseconds since 1970 in
+    /// base 36, "0" when unknown; host: letters, digits, '.', '_' and '-' only; kernel: <see cref="KernelToken"/>,
+    /// left out when unknown). The pid comes first so that readers of the old "&lt;pid&gt;-&lt;guid&gt;" temporaries still
+    /// find it; tokens without a kernel (written before issue 27) are read as before.
     /// </summary>
     public string ToToken()
     {
         var start = StartTimeUtc is { } t ? ToBase36((long)(t - DateTime.UnixEpoch).TotalMilliseconds) : "0";
-        return $"{Pid.ToString(CultureInfo.InvariantCulture)}-{start}-{SafeHost(Host)}";
+        return $"{Pid.ToString(CultureInfo.InvariantCulture)}-{start}-{SafeHost(Host)}{(Kernel is null ? "" : "~" + Kernel)}";
     }
 
     /// <summary>Parses <see cref="ToToken"/>; null for anything else (the old "&lt;pid&gt;-&lt;guid&gt;" form included).</summary>
     public static ProcessIdentity? TryParseToken(string token)
     {
+        string? kernel = null;
+        int tilde = token.LastIndexOf('~');
+        if (tilde >= 0)
+        {
+            kernel = token[(tilde + 1)..];
+            if (kernel.Length != 12 || !kernel.All(char.IsAsciiHexDigitLower)) return null;
+            token = token[..tilde];
+        }
         var parts = token.Split('-', 3);
         if (parts.Length != 3 || parts[2].Length == 0) return null;
         if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid <= 0) return null;
         if (FromBase36(parts[1]) is not { } ms) return null;
         if (!parts[2].All(IsHostChar)) return null;
         DateTime? start = ms == 0 ? null : DateTime.UnixEpoch.AddMilliseconds(ms);
-        return new ProcessIdentity(parts[2], pid, start);
+        return new ProcessIdentity(parts[2], pid, start, kernel);
     }
+
+    /// <summary>A kernel identity (<see cref="Roots.ILocalPlatform.KernelIdentity"/>) as 12 hex digits, file-name safe; null for null.</summary>
+    public static string? KernelToken(string? kernelIdentity) => kernelIdentity is null
+        ? null
+        : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(kernelIdentity)))[..12].ToLowerInvariant();
 
     /// <summary>The name of a temporary: prefix, this identity's token, then a random part (32 hex digits).</summary>
     public string TemporaryName(string prefix) => $"{prefix}{ToToken()}-{Guid.NewGuid():N}";
