@@ -261,7 +261,7 @@ public sealed class LaminRegistry : IRegistry
             Mode = create ? FileMode.CreateNew : FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.Read,
             BufferSize = 0, Options = FileOptions.RandomAccess,
         };
-        if (create && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (create) Roots.LocalPlatform.Current.CreateOwnerOnly(options);
         var data = new PageCheckedStream(new FileStream(path, options));
         var log = new RegistryLogStream(RegistryLogStream.PathFor(path));
         try

@@ -25,7 +25,7 @@ public sealed partial class DriveService
     public string NewSpoolFile(string storageUid, string key)
     {
         var suffix = Artifacts.Suffixes.Raw(key);
-        if (suffix.Any(c => char.IsControl(c) || Path.GetInvalidFileNameChars().Contains(c) || (OperatingSystem.IsWindows() && "<>:\"|?*".Contains(c))))
+        if (suffix.Any(c => char.IsControl(c) || Path.GetInvalidFileNameChars().Contains(c) || (Roots.LocalPlatform.Current.IsWindows && "<>:\"|?*".Contains(c))))
             throw new LaminException(ErrorIds.InvalidKey, $"The suffix '{suffix}' of the key '{key}' can't be a file name on this system; choose another key.", key);
         foreach (var dead in DeadSpools(context.Home.Path)) DeleteSpoolFolder(dead.Folder);
         var folder = Path.Combine(SpoolRoot(context.Home.Path), SpoolOwnerFolder(storageUid), Util.ProcessIdentity.Current().TemporaryName(SpoolPrefix));

@@ -27,7 +27,7 @@ internal static class PostgresPassFile
     public static string? PassFilePath(Func<string, string?> environment, string? homeDirectory = null)
     {
         if (environment("PGPASSFILE") is { Length: > 0 } explicitPath) return explicitPath;
-        if (OperatingSystem.IsWindows())
+        if (Roots.LocalPlatform.Current.IsWindows)
         {
             var appData = environment("APPDATA") ?? System.Environment.GetFolderPath(System.Environment.SpecialFolder.ApplicationData);
             return string.IsNullOrEmpty(appData) ? null : Path.Combine(appData, "postgresql", "pgpass.conf");
@@ -39,8 +39,10 @@ internal static class PostgresPassFile
     /// <summary>libpq ignores a passfile that is not a plain file, or that group or others may read (Unix).</summary>
     private static string? PassFileProblem(string path)
     {
-        if (OperatingSystem.IsWindows()) return null;
+        if (Roots.LocalPlatform.Current.IsWindows) return null;
+#pragma warning disable CA1416 // guarded by the platform seam above (the analyzer only knows OperatingSystem.Is*)
         var mode = File.GetUnixFileMode(path);
+#pragma warning restore CA1416
         const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         return (mode & others) != 0
