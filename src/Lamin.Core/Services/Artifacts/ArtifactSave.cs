@@ -7,7 +7,6 @@ using Lamin.Core.Registry;
 using Lamin.Core.Roots;
 using Lamin.Core.Safety;
 using Lamin.Core.Storage;
-using View = Lamin.Core.Services.ArtifactService.View;
 
 namespace Lamin.Core.Services;
 

@@ -1,10 +1,5 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
 using Lamin.Core.Model;
 using Lamin.Core.Registry;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 
