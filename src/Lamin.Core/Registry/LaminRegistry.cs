@@ -397,34 +397,43 @@ public sealed class RegistrySession : IRegistrySession
     // SPEC §10 rule 16, enforced by the file as PostgreSQL's artifact_latest_key does: one latest, non-trashed
     // version per (storage, key). A unique index over an expression that is "<storage id>/<key>" for such a row and
     // "#<_id>" (unique by itself, never a storage id) for every other row: versions, trashed ones, key-less ones.
-    // Whole keys only, never a cut (two long keys sharing a prefix are two keys): up to LatestKeyChars UTF-16 units,
-    // at most 3 bytes each, under LiteDB's 1023-byte index key with the storage id (the reasoning of KeyIndexChars).
-    // A latest row with a longer key gets its own "#<_id>" too: that rare case is held by the code alone
-    // (ArtifactService's RecomputeLatest and the commit's demotion), where PostgreSQL has a hash exclusion.
+    // Whole keys only, never a cut (two long keys sharing a prefix are two keys), and each under LiteDB's 1023-byte
+    // index key with the storage id (10 digits and '/' at most) and its 2 bytes of type and length, by the key's UTF-8
+    // size as LiteDB can tell it: up to 1000 characters of printable ASCII (1 byte each), up to 500 characters below
+    // U+0800 (2 bytes each), else up to 330 UTF-16 units (3 bytes each at most; a surrogate pair is 4 bytes for 2 units).
+    // A latest row with a longer key gets its own "#<_id>" too: that rare case (a key over 330 characters with one
+    // outside U+0800, or over 500 with one outside ASCII, or over 1000: keys may have 1024) is held by the code alone
+    // (VersionFamilies.RecomputeLatest and the commit's demotion), where PostgreSQL has a hash exclusion. LiteDB's
+    // expressions have no hash function; the rest would need a digest stored with the row.
     internal const string LatestKeyIndex = "latest_key";
-    internal const int LatestKeyChars = 300;
+    private const string LatestKeyFits =
+        "(LENGTH($.Key) <= 330 OR (LENGTH($.Key) <= 500 AND IS_MATCH($.Key, '^[ -\\u07FF]*$')) OR (LENGTH($.Key) <= 1000 AND IS_MATCH($.Key, '^[ -~]*$')))";
     private static readonly string LatestKeyIndexExpr =
-        $"IIF($.IsLatest = true AND $.IsTrashed != true AND $.Key != null AND LENGTH($.Key) <= {LatestKeyChars}, STRING($.StorageId) + '/' + $.Key, '#' + STRING($._id))";
+        $"IIF($.IsLatest = true AND $.IsTrashed != true AND $.Key != null AND {LatestKeyFits}, STRING($.StorageId) + '/' + $.Key, '#' + STRING($._id))";
     private static readonly string LatestKeyIndexSource = BsonExpression.Create(LatestKeyIndexExpr).Source;
 
     /// <summary>Registries whose rows already break the rule (two latest versions of one key): not asked again by this process.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> LatestKeyIndexRefused = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Adds the latest-key index to a registry written before it (before a write session's transaction, like the
-    /// key indexes). A registry whose rows already hold two latest versions of one key can't take it: it stays
-    /// as it is and opens as before (Test-LaminStorage reports those keys), and the next process tries again,
-    /// so once the duplicates are resolved the index goes in.
+    /// Adds the latest-key index to a registry written before it, or replaces one with an older expression (before a write
+    /// session's transaction, like the key indexes). A registry whose rows already hold two latest versions of one key
+    /// can't take it: it stays as it is and opens as before (Test-LaminStorage reports those keys; an older index it had
+    /// is put back, so what it held stays held), and the next process tries again, so once the duplicates are resolved
+    /// the index goes in. Nothing is repaired here: which version of a key is the latest is the user's to say.
     /// </summary>
     private static void EnsureLatestKeyIndex(LiteDatabase db, Dictionary<string, string> indexes, string registryPath)
     {
         if (indexes.GetValueOrDefault(LatestKeyIndex) == LatestKeyIndexSource || LatestKeyIndexRefused.ContainsKey(registryPath)) return;
         var artifacts = db.GetCollection("artifact");
-        if (indexes.ContainsKey(LatestKeyIndex)) artifacts.DropIndex(LatestKeyIndex); // an older expression
+        var older = indexes.GetValueOrDefault(LatestKeyIndex);
+        if (older is not null) artifacts.DropIndex(LatestKeyIndex); // an older expression
         try { artifacts.EnsureIndex(LatestKeyIndex, LatestKeyIndexExpr, unique: true); }
         catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
         {
             LatestKeyIndexRefused[registryPath] = true;
+            try { if (older is not null) artifacts.EnsureIndex(LatestKeyIndex, older, unique: true); }
+            catch (LiteException again) when (again.ErrorCode == LiteException.INDEX_DUPLICATE_KEY) { /* it held before; reported by Test-LaminStorage */ }
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Management.Automation;
 using Lamin.Core.Errors;
 using Lamin.Core.Model;
@@ -16,10 +15,6 @@ namespace Lamin.PowerShell.Commands;
 [OutputType(typeof(LaminArtifact))]
 public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 {
-    private static readonly int BatchSize = Lamin.Core.Util.TestHooks.Int("batch-size") ?? 500;
-    /// <summary>A batch commits at this age; tests that must keep items of one pipeline in one batch raise it (read per command, never a timing in a test).</summary>
-    private static TimeSpan BatchAge => TimeSpan.FromSeconds(Lamin.Core.Util.TestHooks.Int("batch-age-seconds") ?? 2);
-
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Path", ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -71,15 +66,8 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
 
     private ArtifactService? _service;
     private ArtifactService.View? _view;
-    private readonly List<StagedArtifact> _batch = [];
-    private readonly Stopwatch _batchClock = new();
-    private readonly TimeSpan _batchAge = BatchAge;
-    // The registry transaction of one batch runs while the next batch is read and copied (two cores, two kinds of work).
-    private Task<List<CommitResult>>? _pending;
-    private List<StagedArtifact>? _pendingItems;
-    // Issue 26 point 4: each warned outcome goes to -Verbose as it is drained; one warning per kind at the end of the command.
-    private readonly System.Collections.Concurrent.ConcurrentQueue<IngestNotice> _notices = new();
-    private readonly IngestNotices _summary = new();
+    // Batches of staged items, each committed in one transaction on a thread of its own (the core's IngestPipeline).
+    private IngestPipeline? _pipeline;
 
     private OuterProgress? _outer;
 
@@ -95,6 +83,7 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
                     "-Key names one artifact, and -Recurse adds each file below a folder as an artifact of its own: drop -Key, and pass -KeyPrefix <prefix/> or -Destination lamin:\\<uid>\\<folder>\\ instead.", Key));
         }
         _service ??= new ArtifactService(Context);
+        _pipeline ??= new IngestPipeline(_service, n => WriteVerbose(n.Detail), WriteResult);
         if (Destination is not null && _destination is null)
         {
             if (Storage is not null) Terminate(new LaminException(ErrorIds.InvalidArgument, "-Destination names the location already; drop -Storage.", Storage));
@@ -156,68 +145,30 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
         var progress = new ProgressReporter(this, $"Adding {plan.SourcePath}", plan.Size, Math.Max(1, plan.Members.Count), _outer);
         try
         {
-            _batch.Add(_service.Stage(plan, progress, Cancellation));
+            _pipeline!.Add(_service.Stage(plan, progress, Cancellation));
         }
         finally
         {
             progress.Complete();
         }
         _outer!.ItemDone(plan.Size, plan.SourcePath);
-        if (!_batchClock.IsRunning) _batchClock.Start();
-        if (_batch.Count >= BatchSize || _batchClock.Elapsed >= _batchAge) Flush(wait: false);
+        _pipeline!.CommitIfDue();
     }
 
     protected override void End()
     {
-        Flush(wait: true);
+        _pipeline?.Complete();
         _outer?.Complete();
         // Issue 26 point 4 (SPEC §5 rule 22 still warns): one warning per kind of outcome for the whole command.
-        foreach (var w in _summary.Warnings()) WriteWarning(w);
+        foreach (var w in _pipeline?.Warnings() ?? []) WriteWarning(w);
     }
 
-    /// <summary>Hands the batch to a background registry transaction; emits the previous batch's results first.</summary>
-    private void Flush(bool wait)
+    /// <summary>A record only for what its transaction committed; a refused item is reported with its own error id (SPEC §10 rule 8).</summary>
+    private void WriteResult(CommitResult r)
     {
-        Drain();
-        if (_batch.Count > 0)
-        {
-            _pendingItems = _batch.ToList();
-            _batch.Clear();
-            _batchClock.Reset();
-            var items = _pendingItems;
-            // A thread of its own, started at once: a thread-pool task still queued when the next Flush waits
-            // for it runs inline on the pipeline thread, and then no staging overlaps the commit (issue 15:
-            // under load about half the batches of a small-file pipeline committed that way).
-            _pending = Task.Factory.StartNew(() => _service!.CommitReporting(items, _notices.Enqueue),
-                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-        if (wait) Drain();
-    }
-
-    /// <summary>Waits for the batch in flight, then writes its warnings and artifacts on the pipeline thread.</summary>
-    private void Drain()
-    {
-        if (_pending is null) return;
-        var task = _pending;
-        var items = _pendingItems!;
-        _pending = null;
-        _pendingItems = null;
-        try
-        {
-            var results = task.GetAwaiter().GetResult();
-            while (_notices.TryDequeue(out var n)) { WriteVerbose(n.Detail); _summary.Add(n); }
-            // A record only for what its transaction committed; a refused item is reported with its own error id (SPEC §10 rule 8).
-            foreach (var r in results)
-            {
-                if (r.Error is null) { WriteObject(r.Artifact); continue; }
-                var e = new LaminException(r.Error.ErrorId, r.Error.Message, r.Item.Plan.SourcePath, r.Error);
-                WriteError(ToErrorRecord(e)); // non-terminating (SPEC §4): the others are registered
-            }
-        }
-        finally
-        {
-            foreach (var s in items) s.Dispose(); // removes temporaries of anything not committed
-        }
+        if (r.Error is null) { WriteObject(r.Artifact); return; }
+        var e = new LaminException(r.Error.ErrorId, r.Error.Message, r.Item.Plan.SourcePath, r.Error);
+        WriteError(ToErrorRecord(e)); // non-terminating (SPEC §4): the others are registered
     }
 
     private (string Storage, string Key, bool IsFolder)? _destination;
@@ -286,11 +237,5 @@ public sealed class AddLaminArtifactCommand : LaminCmdlet, IDisposable
     }
 
     /// <summary>Stopped (Ctrl+C) or failed before the end: drop the temporaries of staged, uncommitted data.</summary>
-    public void Dispose()
-    {
-        try { _pending?.Wait(); } catch (AggregateException) { /* reported by Drain, or the pipeline was stopped */ }
-        foreach (var s in _pendingItems ?? []) s.Dispose();
-        foreach (var s in _batch) s.Dispose();
-        _batch.Clear();
-    }
+    public void Dispose() => _pipeline?.Dispose();
 }
