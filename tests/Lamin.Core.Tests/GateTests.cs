@@ -61,12 +61,7 @@ public class GateTests : IDisposable
         }
     }
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
-        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
-    }
+    private static string RepoRoot() => Repo.Root();
 
     [Fact]
     public void Nothing_but_the_gate_and_the_providers_primitives_deletes_or_overwrites()

@@ -11,12 +11,7 @@ namespace Lamin.Core.Tests;
 /// </summary>
 public sealed class LayeringTests
 {
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
-        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
-    }
+    private static string RepoRoot() => Repo.Root();
 
     /// <summary>Each code line (comments cut) of the C# files under src/, with its file relative to the repository.</summary>
     private static List<(string File, int Line, string Code)> Code()

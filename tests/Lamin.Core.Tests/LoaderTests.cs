@@ -57,12 +57,7 @@ public class LoaderTests : IDisposable
 /// </summary>
 public class ModuleLoaderTests
 {
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
-        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
-    }
+    private static string RepoRoot() => Repo.Root();
 
     private static bool IsBuildOutput(string path) =>
         path.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(s => s is "bin" or "obj");

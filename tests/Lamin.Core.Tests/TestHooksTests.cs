@@ -19,12 +19,7 @@ public sealed class TestHooksTests
 
     private static readonly Regex EnvironmentRead = new(@"GetEnvironmentVariable\(\s*(?<arg>[^)]*)\)");
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
-        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
-    }
+    private static string RepoRoot() => Repo.Root();
 
     private static IEnumerable<(string File, int Line, string Text)> SourceLines()
     {

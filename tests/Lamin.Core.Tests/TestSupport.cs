@@ -165,3 +165,14 @@ public static class LaminAssert
 
     public static LaminException Throws(string errorId, Func<object?> action) => Throws(errorId, () => { action(); });
 }
+
+/// <summary>The repository checkout the tests run from: the meta-tests read src/ through it.</summary>
+internal static class Repo
+{
+    public static string Root()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "lamin.sln"))) return d.FullName;
+        throw new InvalidOperationException("The repository root (lamin.sln) was not found above the test assembly.");
+    }
+}

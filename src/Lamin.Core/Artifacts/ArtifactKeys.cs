@@ -1,5 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Artifacts;
 

@@ -1,5 +1,3 @@
-using Lamin.Core.Storage;
-using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
 
 namespace Lamin.Core.Artifacts;

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
 
 namespace Lamin.Core.Artifacts;

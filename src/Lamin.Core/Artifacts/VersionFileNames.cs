@@ -1,4 +1,3 @@
-using Lamin.Core.Roots;
 using Lamin.Core.Util;
 
 namespace Lamin.Core.Artifacts;

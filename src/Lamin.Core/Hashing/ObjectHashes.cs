@@ -1,6 +1,3 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Hashing;
 

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using Lamin.Core.Errors;
 
 namespace Lamin.Core.Query;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Lamin.Core.Errors;
 
 namespace Lamin.Core.Query;
 

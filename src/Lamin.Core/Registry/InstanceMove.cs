@@ -1,5 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Registry.Postgres;
 
 namespace Lamin.Core.Registry;

@@ -1,6 +1,4 @@
 using System.Text;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using LiteDB;
 
 namespace Lamin.Core.Registry;

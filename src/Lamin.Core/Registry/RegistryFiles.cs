@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Registry;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Lamin.Core.Errors;
 
 namespace Lamin.Core.Registry;
 

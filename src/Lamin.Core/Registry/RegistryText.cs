@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 
 namespace Lamin.Core.Registry;
 

@@ -1,5 +1,4 @@
 using Lamin.Core.Util;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Roots;
 

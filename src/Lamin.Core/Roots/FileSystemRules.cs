@@ -1,5 +1,4 @@
 using System.Text;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Roots;
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Lamin.Core.Errors;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Roots;
 

@@ -1,5 +1,3 @@
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Safety;
 

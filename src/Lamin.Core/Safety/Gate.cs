@@ -1,9 +1,4 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
 using Lamin.Core.Services;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Safety;
 

@@ -1,6 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
 
 namespace Lamin.Core.Services;
 

@@ -1,4 +1,3 @@
-using Lamin.Core.Model;
 
 namespace Lamin.Core.Services;
 

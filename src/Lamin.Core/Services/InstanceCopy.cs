@@ -1,6 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
 using Lamin.Core.Registry.Postgres;
 using Lamin.Core.Settings;
 

@@ -1,11 +1,5 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
 using Lamin.Core.Registry.Postgres;
-using Lamin.Core.Roots;
 using Lamin.Core.Settings;
-using Lamin.Core.Storage;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Services;
 

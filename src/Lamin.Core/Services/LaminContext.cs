@@ -1,4 +1,3 @@
-using Lamin.Core.Registry;
 using Lamin.Core.Settings;
 
 namespace Lamin.Core.Services;

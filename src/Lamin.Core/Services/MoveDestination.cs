@@ -1,7 +1,4 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

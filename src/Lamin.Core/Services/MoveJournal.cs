@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

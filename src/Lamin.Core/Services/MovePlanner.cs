@@ -1,8 +1,3 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

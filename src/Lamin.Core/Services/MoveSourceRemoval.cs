@@ -1,7 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

@@ -1,9 +1,4 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
-using Lamin.Core.Model;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

@@ -1,5 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Util;
 
 namespace Lamin.Core.Services;

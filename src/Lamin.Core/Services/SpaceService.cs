@@ -1,7 +1,4 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Registry;
 using Lamin.Core.Util;
 
 namespace Lamin.Core.Services;

@@ -1,10 +1,4 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 using Lamin.Core.Util;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Services;
 

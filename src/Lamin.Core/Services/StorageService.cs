@@ -1,11 +1,5 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 using Lamin.Core.Util;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Services;
 

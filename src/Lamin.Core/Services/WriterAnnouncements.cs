@@ -1,8 +1,4 @@
 using System.Text.Json;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

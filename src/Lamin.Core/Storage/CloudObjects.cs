@@ -1,5 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
 
 namespace Lamin.Core.Storage;
 

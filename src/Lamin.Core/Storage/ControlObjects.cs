@@ -1,5 +1,3 @@
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
 
 namespace Lamin.Core.Storage;
 

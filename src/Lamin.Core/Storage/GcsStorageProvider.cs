@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Google;
 using Google.Cloud.Storage.V1;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
 using static Lamin.Core.Storage.CloudObjects;
 
 namespace Lamin.Core.Storage;

@@ -1,4 +1,3 @@
-using Lamin.Core.Roots;
 
 namespace Lamin.Core.Storage;
 

@@ -1,8 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
 
 namespace Lamin.Core.Storage;
 

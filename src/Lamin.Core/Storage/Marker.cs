@@ -1,4 +1,3 @@
-using Lamin.Core.Errors;
 using Lamin.Core.Util;
 
 namespace Lamin.Core.Storage;

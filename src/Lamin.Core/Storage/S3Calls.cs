@@ -4,8 +4,6 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
 using static Lamin.Core.Storage.CloudObjects;
 
 namespace Lamin.Core.Storage;

@@ -2,8 +2,6 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Lamin.Core.Errors;
-using Lamin.Core.Roots;
 using static Lamin.Core.Storage.CloudObjects;
 using static Lamin.Core.Storage.S3Calls;
 

@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using Amazon.S3.Model;
-using Lamin.Core.Roots;
 using static Lamin.Core.Storage.CloudObjects;
 using static Lamin.Core.Storage.S3Calls;
 using static Lamin.Core.Storage.S3StorageProvider;

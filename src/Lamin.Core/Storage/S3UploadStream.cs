@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Lamin.Core.Roots;
 using static Lamin.Core.Storage.S3Calls;
 using static Lamin.Core.Storage.S3StorageProvider;
 

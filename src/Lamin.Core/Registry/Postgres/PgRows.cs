@@ -1,4 +1,3 @@
-using Lamin.Core.Model;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,5 +1,4 @@
 using System.Text;
-using Lamin.Core.Errors;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,4 +1,3 @@
-using Lamin.Core.Errors;
 
 namespace Lamin.Core.Registry.Postgres;
 

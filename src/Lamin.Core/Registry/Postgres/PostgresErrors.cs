@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Lamin.Core.Errors;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,4 +1,3 @@
-using Lamin.Core.Errors;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Lamin.Core.Errors;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

@@ -1,5 +1,3 @@
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Npgsql;
 
 namespace Lamin.Core.Registry.Postgres;

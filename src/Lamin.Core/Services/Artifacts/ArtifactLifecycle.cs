@@ -1,11 +1,4 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 using View = Lamin.Core.Services.ArtifactService.View;
 
 namespace Lamin.Core.Services;

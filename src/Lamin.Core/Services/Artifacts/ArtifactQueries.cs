@@ -1,8 +1,4 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Registry;
 using View = Lamin.Core.Services.ArtifactService.View;
 
 namespace Lamin.Core.Services;

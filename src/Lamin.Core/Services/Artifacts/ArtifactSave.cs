@@ -1,12 +1,5 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Errors;
 using Lamin.Core.Hashing;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
-using Lamin.Core.Safety;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

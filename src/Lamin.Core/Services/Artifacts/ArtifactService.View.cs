@@ -1,6 +1,3 @@
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
-using Lamin.Core.Roots;
 
 namespace Lamin.Core.Services;
 

@@ -1,8 +1,4 @@
-using Lamin.Core.Artifacts;
-using Lamin.Core.Model;
 using Lamin.Core.Query;
-using Lamin.Core.Roots;
-using Lamin.Core.Storage;
 
 namespace Lamin.Core.Services;
 

@@ -1,5 +1,3 @@
-using Lamin.Core.Model;
-using Lamin.Core.Registry;
 
 namespace Lamin.Core.Services;
 
